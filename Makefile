@@ -1,0 +1,50 @@
+# evaltools — two commands on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+UV     := $(BIN)/uv
+STAMP  := $(VENV)/.synced
+DEMO   := data/demo
+RUNS   := runs
+
+.PHONY: demo test lab bench clean install browser templates
+
+install: $(STAMP)
+
+$(UV):
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
+
+$(STAMP): pyproject.toml uv.lock | $(UV)
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --locked --quiet
+	$(BIN)/python -m ipykernel install --sys-prefix --name evaltools --display-name "evaltools (Python 3)" >/dev/null
+	touch $(STAMP)
+
+# Headless Chromium for the browser tests (Debian package); skipped where it is present.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian chromium for the browser tests"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	  || echo "warning: could not install chromium; browser tests will be skipped"; }
+
+demo: $(STAMP)
+	@test -e $(DEMO) || $(BIN)/evaltools demo-data $(DEMO) --seed 0 --format xlsx
+	$(BIN)/evaltools validate $(DEMO)
+	$(BIN)/evaltools run endline --data $(DEMO) --out $(RUNS)
+
+test: $(STAMP) browser
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+	$(BIN)/python -m pytest -q -p no:cacheprovider --nbval-lax --nbval-current-env tests/nbval -o addopts=""
+
+bench: $(STAMP)
+	$(BIN)/python -m evaltools.bench
+
+templates: $(STAMP)
+	$(BIN)/evaltools templates data_templates/pl --lang pl
+	$(BIN)/evaltools templates data_templates/en --lang en
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --notebook-dir=.
+
+clean:
+	rm -rf $(VENV) .pytest_cache .bench build *.egg-info

@@ -1,0 +1,5 @@
+import sys
+
+from evaltools.cli import main
+
+sys.exit(main())

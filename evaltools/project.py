@@ -1,0 +1,104 @@
+"""The validated project: what the boundary hands to the analysis.
+
+:func:`load_project` reads and validates a data folder
+(:func:`evaltools.validate.validate_folder`) and returns a :class:`Project`,
+or raises :class:`~evaltools.errors.DataInvalid` listing every problem.
+
+Typed tables (after parsing):
+
+- ids and free text: ``str`` (missing = ``NA``); codes trimmed and in the
+  contract's spelling; ``;``-lists (``components``, ``support``) as a
+  normalised ``;``-joined string (see :func:`evaltools.schema.split_codes`);
+- dates: ``datetime64``; numbers: ``float64`` (missing = ``NaN``);
+- each table has a ``_row`` column: the row number in its file or sheet.
+- questionnaires keep the answers as typed, missing codes included:
+  :mod:`evaltools.scoring` turns missing codes into missing answers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from evaltools.errors import Problem
+from evaltools.instruments import Instrument
+
+
+@dataclass
+class Project:
+    data_dir: Path
+    config: dict
+    participants: pd.DataFrame
+    sessions: pd.DataFrame
+    attendance: pd.DataFrame
+    ties: pd.DataFrame
+    questionnaires: dict[str, pd.DataFrame]
+    instruments: dict[str, Instrument]
+    inputs: list[dict] = field(default_factory=list)  # {file, sha256, bytes}
+    problems: list[Problem] = field(default_factory=list)  # warnings that did not stop loading
+
+    @property
+    def name(self) -> str:
+        return str(self.config["name"])
+
+    @property
+    def period(self) -> tuple[pd.Timestamp, pd.Timestamp]:
+        p = self.config["period"]
+        return pd.Timestamp(p["start"]), pd.Timestamp(p["end"])
+
+    @property
+    def language(self) -> str:
+        return str(self.config.get("language") or "en")
+
+    @property
+    def min_cell(self) -> int:
+        return int(self.config.get("min_cell") or 5)
+
+    @property
+    def targets(self) -> list[dict]:
+        return list(self.config.get("targets") or [])
+
+    @property
+    def groups(self) -> dict:
+        """Optional labels of ``participants.group`` values: {value: {pl, en}}."""
+        return dict(self.config.get("groups") or {})
+
+    @property
+    def waves(self) -> list[str]:
+        """Waves present in any questionnaire or ties table, in contract order."""
+        from evaltools.schema import CODES
+        seen = set()
+        for q in self.questionnaires.values():
+            seen |= set(q["wave"].dropna())
+        if len(self.ties):
+            seen |= set(self.ties["wave"].dropna())
+        return [w for w in CODES["wave"] if w in seen]
+
+    def items_long(self) -> pd.DataFrame:
+        """All answers, long: participant_id, wave, instrument, item, value."""
+        frames = []
+        for inst_id, q in self.questionnaires.items():
+            items = list(self.instruments[inst_id].item_ids)
+            long = q.melt(id_vars=["participant_id", "wave"], value_vars=items, var_name="item", value_name="value")
+            long.insert(2, "instrument", inst_id)
+            frames.append(long)
+        if not frames:
+            return pd.DataFrame(columns=["participant_id", "wave", "instrument", "item", "value"])
+        return pd.concat(frames, ignore_index=True)
+
+
+def load_project(data_dir: str | Path, *, min_cell: int | None = None, lang: str | None = None) -> Project:
+    """Read and validate ``data_dir``; raise :class:`~evaltools.errors.DataInvalid` if it is not valid.
+
+    ``min_cell`` and ``lang`` override project.yaml (run parameters win).
+    """
+    from evaltools.validate import validate_folder
+
+    project = validate_folder(data_dir, raise_on_error=True)
+    if min_cell is not None:
+        project.config["min_cell"] = int(min_cell)
+    if lang:
+        project.config["language"] = lang
+    return project

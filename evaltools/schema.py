@@ -1,0 +1,198 @@
+"""The data contract (DESIGN.md §2) in one place.
+
+Every table and column the toolkit reads is defined here once; validation
+(:mod:`evaltools.validate`), the Excel templates and their codebook
+(:mod:`evaltools.templates`) and the pandera schema used for value checks are
+all generated from these definitions.
+
+Examples
+--------
+>>> TABLES["attendance"].required_columns
+('session_id', 'participant_id')
+>>> sorted(CODES["wave"])
+['baseline', 'endline', 'followup', 'midline']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from evaltools.labels import t
+
+# Codes of the contract. The order is the order shown in dropdowns.
+CODES: dict[str, tuple[str, ...]] = {
+    "component": ("family_support", "youth", "self_help", "community", "legal"),
+    "role": ("adult", "youth", "child"),
+    "sex": ("F", "M", "other", "unknown"),
+    "wave": ("baseline", "endline", "midline", "followup"),
+    "activity": (
+        "self_help_meeting", "family_visit", "youth_individual", "youth_group",
+        "community_event", "neighbourhood_meeting", "legal_advice",
+        "children_activity", "parent_consultation", "staff_training", "supervision",
+    ),
+    "relation": ("family", "neighbour", "friend", "professional", "other"),
+    "support": ("emotional", "practical", "informational"),
+    "contact": ("daily", "weekly", "monthly", "rarely"),
+    "yesno": ("yes", "no"),
+}
+
+#: Sessions of these activities have no participants and never count as reach.
+STAFF_ACTIVITIES = ("staff_training", "supervision")
+
+#: Kinds of column: how a cell is parsed and checked.
+KINDS = ("id", "text", "code", "codes", "int", "number", "date")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str
+    required: bool = False
+    codes: str | None = None  # key of CODES for kind code/codes
+    min: float | None = None
+    max: float | None = None
+    example: object = None
+    personal: bool = False  # free text that must never reach a report
+
+    def label(self, lang: str, table: str) -> str:
+        return t(f"schema.{table}.{self.name}.label", lang)
+
+    def help(self, lang: str, table: str) -> str:
+        return t(f"schema.{table}.{self.name}.help", lang)
+
+    def allowed(self) -> tuple[str, ...]:
+        return CODES[self.codes] if self.codes else ()
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    required: bool
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]  # columns that identify a row (duplicates are errors)
+    open_columns: bool = False  # q_<id> tables: item columns come from the instrument
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    @property
+    def required_columns(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.required)
+
+    def column(self, name: str) -> Column | None:
+        return next((c for c in self.columns if c.name == name), None)
+
+    def label(self, lang: str) -> str:
+        table = "questionnaire" if self.name.startswith("q_") else self.name
+        return t(f"schema.{table}.label", lang)
+
+    def help(self, lang: str) -> str:
+        table = "questionnaire" if self.name.startswith("q_") else self.name
+        return t(f"schema.{table}.help", lang)
+
+
+C = Column
+TABLES: dict[str, Table] = {
+    "participants": Table(
+        "participants", True,
+        (
+            C("participant_id", "id", True, example="P001"),
+            C("family_id", "id", example="F01"),
+            C("components", "codes", True, codes="component", example="family_support;legal"),
+            C("group", "text", example="G1"),
+            C("role", "code", codes="role", example="adult"),
+            C("sex", "code", codes="sex", example="F"),
+            C("birth_year", "int", min=1900, max=2030, example=1985),
+            C("enrolled_on", "date", example="2021-01-15"),
+            C("exited_on", "date"),
+            C("exit_reason", "text", personal=True),
+        ),
+        key=("participant_id",),
+    ),
+    "sessions": Table(
+        "sessions", True,
+        (
+            C("session_id", "id", True, example="S001"),
+            C("date", "date", True, example="2021-02-03"),
+            C("activity", "code", True, codes="activity", example="self_help_meeting"),
+            C("group", "text", example="G1"),
+            C("duration_min", "number", min=0, max=24 * 60, example=90),
+            C("headcount", "int", min=0, max=100_000, example=0),
+        ),
+        key=("session_id",),
+    ),
+    "attendance": Table(
+        "attendance", True,
+        (
+            C("session_id", "id", True, example="S001"),
+            C("participant_id", "id", True, example="P001"),
+        ),
+        key=("session_id", "participant_id"),
+    ),
+    "ties": Table(
+        "ties", False,
+        (
+            C("participant_id", "id", True, example="P001"),
+            C("wave", "code", True, codes="wave", example="baseline"),
+            C("alter", "text", True, example="A1"),
+            C("alter_participant_id", "id", example="P002"),
+            C("relation", "code", codes="relation", example="neighbour"),
+            C("support", "codes", codes="support", example="emotional;practical"),
+            C("contact", "code", codes="contact", example="weekly"),
+            C("on_estate", "code", codes="yesno", example="yes"),
+        ),
+        key=("participant_id", "wave", "alter"),
+    ),
+}
+
+QUESTIONNAIRE_COLUMNS: tuple[Column, ...] = (
+    C("participant_id", "id", True, example="P001"),
+    C("wave", "code", True, codes="wave", example="baseline"),
+    C("date", "date", example="2021-01-20"),
+)
+
+
+def questionnaire_table(instrument) -> Table:
+    """The ``q_<id>`` table of an instrument: keys, date, one number column per item."""
+    items = tuple(
+        Column(item_id, "number", min=instrument.response_min, max=instrument.response_max)
+        for item_id in instrument.item_ids
+    )
+    return Table(f"q_{instrument.id}", True, QUESTIONNAIRE_COLUMNS + items,
+                 key=("participant_id", "wave"), open_columns=True)
+
+
+def split_codes(value) -> list[str]:
+    """The codes of a ``;``-list cell, in order, without blanks.
+
+    >>> split_codes("family_support; legal;")
+    ['family_support', 'legal']
+    """
+    if value is None or (isinstance(value, float) and value != value):
+        return []
+    return [part.strip() for part in str(value).replace(",", ";").split(";") if part.strip()]
+
+
+def pandera_schema(table: Table):
+    """A pandera schema of the *parsed* table: types, codes and ranges.
+
+    Used by :mod:`evaltools.validate` (lazily, so that every failing cell is
+    reported) after :mod:`evaltools.io` has parsed the cells.
+    """
+    import pandera.pandas as pa
+
+    columns = {}
+    for col in table.columns:
+        checks = []
+        if col.kind == "code":
+            checks.append(pa.Check.isin(col.allowed()))
+        if col.kind in ("int", "number"):
+            if col.min is not None:
+                checks.append(pa.Check.ge(col.min))
+            if col.max is not None:
+                checks.append(pa.Check.le(col.max))
+        dtype = {"int": "Float64", "number": "Float64", "date": "datetime64[ns]"}.get(col.kind)
+        columns[col.name] = pa.Column(dtype, checks=checks, nullable=not col.required,
+                                      required=False, coerce=False)
+    return pa.DataFrameSchema(columns, strict=False, name=table.name)
