@@ -102,7 +102,7 @@ def _dispatch(args) -> int:
         report = validate_folder(args.data)
         lang = args.lang or report.language
         if report.errors:
-            print(format_problems(report.problems, lang), file=sys.stderr)
+            print(format_problems(report.problems, lang, folder=str(args.data)), file=sys.stderr)
             return EXIT_INVALID
         print(summary(report, lang))
         return EXIT_OK

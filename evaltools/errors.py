@@ -9,35 +9,61 @@ from dataclasses import dataclass, field
 class Problem:
     """One problem in the input, located as precisely as we can.
 
-    ``message`` says what is wrong and what is expected; ``file``, ``sheet``,
-    ``row`` (the row number a person sees in Excel or a text editor) and
-    ``column`` say where; ``value`` is what was found.
+    ``key`` names the message in the label catalogue (``validate.<key>``) and
+    ``fields`` fill it, so the same problem reads in Polish or English;
+    ``file``, ``sheet``, ``row`` (the row number a person sees in Excel or a
+    text editor) and ``column`` say where; ``value`` is what was found.
+
+    >>> p = Problem("not_a_code", {"value": "endlin", "expected": "baseline, endline"},
+    ...             file="q_empowerment.csv", row=14, column="wave")
+    >>> print(p.text("en"))
+    q_empowerment.csv, row 14, column wave: 'endlin' is not an allowed code; expected one of: baseline, endline.
     """
 
-    message: str
+    key: str
+    fields: dict = field(default_factory=dict, hash=False, compare=False)
     file: str | None = None
     sheet: str | None = None
     row: int | None = None
     column: str | None = None
-    value: object = None
     severity: str = "error"  # error | warning
-    check: str = "other"  # short machine-readable name of the check
+    table: str | None = None
 
-    def where(self) -> str:
+    @property
+    def check(self) -> str:
+        return self.key
+
+    def where(self, lang: str = "en") -> str:
+        from evaltools.labels import t
         parts = []
         if self.file:
             parts.append(self.file)
         if self.sheet:
-            parts.append(f"sheet {self.sheet}")
+            parts.append(t("validate.where.sheet", lang, sheet=self.sheet))
         if self.row is not None:
-            parts.append(f"row {self.row}")
+            parts.append(t("validate.where.row", lang, row=self.row))
         if self.column:
-            parts.append(f"column {self.column}")
+            parts.append(t("validate.where.column", lang, column=self.column))
         return ", ".join(parts)
 
+    def text(self, lang: str = "en") -> str:
+        from evaltools.labels import t
+        fields = {k: _short(v) for k, v in self.fields.items()}
+        message = t(f"validate.{self.key}", lang, **fields)
+        where = self.where(lang)
+        return f"{where}: {message}" if where else message
+
+    @property
+    def message(self) -> str:
+        return self.text("en")
+
     def __str__(self) -> str:
-        where = self.where()
-        return f"{where}: {self.message}" if where else self.message
+        return self.text("en")
+
+
+def _short(value, limit: int = 60):
+    text = value if isinstance(value, str) else str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class EvaltoolsError(Exception):

@@ -94,9 +94,13 @@ def load_project(data_dir: str | Path, *, min_cell: int | None = None, lang: str
 
     ``min_cell`` and ``lang`` override project.yaml (run parameters win).
     """
+    from evaltools.errors import DataInvalid
     from evaltools.validate import validate_folder
 
-    project = validate_folder(data_dir, raise_on_error=True)
+    report = validate_folder(data_dir)
+    if report.project is None:
+        raise DataInvalid(report.problems)
+    project = report.project
     if min_cell is not None:
         project.config["min_cell"] = int(min_cell)
     if lang:

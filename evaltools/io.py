@@ -1,0 +1,363 @@
+"""Reading a data folder's tables from Excel sheets or CSV files (DESIGN.md §2).
+
+This module only reads: files are opened read-only and nothing is written.
+:func:`read_folder` finds every table and returns it *raw* (cells as found,
+with the row number a person sees); :func:`parse_column` turns raw cells into
+typed values, forgiving what the contract forgives (stray spaces, letter case
+of codes, decimal comma, Polish or ISO dates, real Excel dates, numbers typed
+as text) and reporting everything else.
+
+Examples
+--------
+>>> s = pd.Series([" Baseline", "endline ", "pomiar końcowy", "endlin", None])
+>>> values, bad = parse_column(s, kind="code", codes="wave")
+>>> values.tolist()[:3], bad.tolist()
+(['baseline', 'endline', 'endline'], [False, False, False, True, False])
+>>> parse_column(pd.Series(["3,5", "4", " 2.0 "]), kind="number")[0].tolist()
+[3.5, 4.0, 2.0]
+>>> parse_column(pd.Series(["15.03.2021", "2021-03-16"]), kind="date")[0].dt.day.tolist()
+[15, 16]
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io as _io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from evaltools.errors import Problem
+from evaltools.labels import LANGS, catalogue
+from evaltools.schema import CODES, TABLES
+
+#: An xlsx whose parts unpack to more than this is refused before parsing.
+MAX_UNCOMPRESSED = 512 * 1024 * 1024
+#: ... and so is one that unpacks to more than this many times its size (a zip bomb).
+MAX_RATIO = 200
+NOT_TABLE_SHEETS = {"instructions", "instrukcja", "codebook", "słownik", "slownik", "lists", "listy", "_lists"}
+
+
+@dataclass
+class RawTable:
+    """A table as found: every cell as typed (str, number, datetime or None)."""
+
+    name: str
+    frame: pd.DataFrame  # raw cells, object dtype, plus "_row"
+    file: str
+    sheet: str | None = None
+
+    def where(self) -> dict:
+        return {"file": self.file, "sheet": self.sheet, "table": self.name}
+
+
+@dataclass
+class Readout:
+    tables: dict[str, RawTable] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
+
+
+def read_folder(data_dir: str | Path, *, table_names: set[str] | None = None) -> Readout:
+    """Find and read every table of ``data_dir`` (sheets of ``*.xlsx`` and ``<table>.csv``).
+
+    ``table_names`` are the tables to look for (default: the contract's
+    fixed tables and every ``q_*``). Files of other kinds are left alone.
+    """
+    data_dir = Path(data_dir)
+    out = Readout()
+    wanted = set(table_names) if table_names is not None else set(TABLES)
+    for path in sorted(p for p in data_dir.iterdir() if p.is_file()):
+        out.files.append(path)
+        suffix = path.suffix.lower()
+        if path.name.startswith(("~$", ".~lock")):
+            continue  # Excel/LibreOffice lock files
+        if suffix in (".xlsm", ".xls", ".xlsb", ".ods"):
+            out.problems.append(Problem("xlsm_refused" if suffix == ".xlsm" else "workbook_format",
+                                        {"suffix": suffix}, file=path.name))
+        elif suffix == ".xlsx":
+            _read_workbook(path, wanted, out)
+        elif suffix == ".csv":
+            name = path.stem
+            if name in wanted or name.startswith("q_"):
+                _add(out, _read_csv(path, name, out.problems))
+            else:
+                out.problems.append(Problem("unknown_file", {"name": path.name}, file=path.name, severity="warning"))
+    for sub in ("instruments",):
+        if (data_dir / sub).is_dir():
+            out.files.extend(sorted(p for p in (data_dir / sub).rglob("*") if p.is_file()))
+    return out
+
+
+def _add(out: Readout, table: RawTable | None) -> None:
+    if table is None:
+        return
+    if table.name in out.tables:
+        first = out.tables[table.name]
+        out.problems.append(Problem("table_twice", {"table": table.name, "first": _place(first)},
+                                    file=table.file, sheet=table.sheet, table=table.name))
+        return
+    out.tables[table.name] = table
+
+
+def _place(table: RawTable) -> str:
+    return f"{table.file}" + (f" [{table.sheet}]" if table.sheet else "")
+
+
+# --------------------------------------------------------------------------- Excel
+
+def check_workbook_zip(path: Path) -> str | None:
+    """Why ``path`` may not be opened as a workbook (not a zip, a zip bomb), or None."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            total = sum(info.file_size for info in zf.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return "not_a_workbook"
+    size = max(path.stat().st_size, 1)
+    if total > MAX_UNCOMPRESSED or total / size > MAX_RATIO:
+        return "zip_bomb"
+    return None
+
+
+def _read_workbook(path: Path, wanted: set[str], out: Readout) -> None:
+    import openpyxl  # openpyxl parses with defusedxml when it is installed (it is a dependency)
+
+    why = check_workbook_zip(path)
+    if why:
+        out.problems.append(Problem(why, {"limit_mb": MAX_UNCOMPRESSED // 2**20, "ratio": MAX_RATIO},
+                                    file=path.name))
+        return
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)  # formulas: cached values only
+    except Exception as e:  # openpyxl raises many kinds for a damaged file
+        out.problems.append(Problem("not_a_workbook", {"detail": type(e).__name__}, file=path.name))
+        return
+    try:
+        for ws in wb.worksheets:
+            name = ws.title.strip()
+            if name.lower() in NOT_TABLE_SHEETS:
+                continue
+            if name in wanted or name.startswith("q_"):
+                _add(out, _sheet_table(ws, name, path.name))
+    finally:
+        wb.close()
+
+
+def _sheet_table(ws, name: str, file: str) -> RawTable:
+    rows = ws.iter_rows(values_only=False)
+    header_cells = next(rows, ())
+    header = [_header_text(c.value) for c in header_cells]
+    while header and not header[-1]:
+        header.pop()
+    width = len(header)
+    records, numbers = [], []
+    example_checked = False
+    for cells in rows:
+        values = [getattr(c, "value", None) for c in cells[:width]]
+        values += [None] * (width - len(values))
+        row_number = next((c.row for c in cells if getattr(c, "row", None)), None)
+        if all(_blank(v) for v in values):
+            continue
+        if not example_checked:
+            example_checked = True
+            if row_number == 2 and _is_example_row(name, header, values, cells):
+                continue
+        records.append(values)
+        numbers.append(row_number)
+    frame = pd.DataFrame(records, columns=header if width else [], dtype=object)
+    frame["_row"] = np.asarray(numbers, dtype="int64") if numbers else np.array([], dtype="int64")
+    return RawTable(name, frame, file, name)
+
+
+def _header_text(value) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _blank(v) -> bool:
+    if v is None or v is pd.NA or v is pd.NaT:
+        return True
+    if isinstance(v, float):
+        return v != v
+    return isinstance(v, str) and not v.strip()
+
+
+def example_values(table_name: str) -> dict[str, object]:
+    """The values of a template's greyed example row (row 2), by column."""
+    from evaltools.schema import QUESTIONNAIRE_COLUMNS
+    cols = QUESTIONNAIRE_COLUMNS if table_name.startswith("q_") else TABLES[table_name].columns
+    return {c.name: c.example for c in cols if c.example is not None}
+
+
+def _is_example_row(name: str, header: list[str], values: list, cells) -> bool:
+    """Row 2 is the template's example when it is greyed and holds the schema's example values."""
+    try:
+        examples = example_values(name)
+    except KeyError:
+        return False
+    compared = 0
+    for col, value in zip(header, values):
+        if col in examples:
+            compared += 1
+            if _norm(value) != _norm(examples[col]):
+                return False
+    grey = _is_grey(cells[0]) if cells else False
+    return compared >= 2 or (compared >= 1 and grey)
+
+
+def _is_grey(cell) -> bool:
+    try:
+        fill = cell.fill
+        return fill is not None and fill.fill_type == "solid"
+    except Exception:
+        return False
+
+
+def _norm(value) -> str:
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return "" if value is None else str(value).strip().lower()
+
+
+# --------------------------------------------------------------------------- CSV
+
+def decode_text(data: bytes) -> str:
+    """UTF-8 (with or without BOM), else Windows-1250.
+
+    >>> decode_text("Łódź".encode("cp1250"))
+    'Łódź'
+    >>> decode_text(b"\\xef\\xbb\\xbfa;b")
+    'a;b'
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1250", errors="replace")
+
+
+def sniff_separator(first_line: str) -> str:
+    """``;`` or ``,``: whichever splits the header into more columns (ties: ``,``)."""
+    return ";" if first_line.count(";") > first_line.count(",") else ","
+
+
+def _read_csv(path: Path, name: str, problems: list[Problem]) -> RawTable | None:
+    data = path.read_bytes()
+    if b"\x00" in data[:8192]:
+        problems.append(Problem("not_text", {}, file=path.name, table=name))
+        return None
+    text = decode_text(data)
+    first_line = text.split("\n", 1)[0]
+    sep = sniff_separator(first_line)
+    reader = csv.reader(_io.StringIO(text, newline=""), delimiter=sep)
+    try:
+        header = [h.strip() for h in next(reader, [])]
+    except csv.Error as e:
+        problems.append(Problem("csv_broken", {"detail": str(e)}, file=path.name, row=1, table=name))
+        return None
+    header = [h.lstrip("\ufeff") for h in header]
+    width = len(header)
+    records, numbers = [], []
+    try:
+        for values in reader:
+            line = reader.line_num
+            if not any(v.strip() for v in values):
+                continue
+            if len(values) > width and any(v.strip() for v in values[width:]):
+                problems.append(Problem("too_many_cells", {"n": len(values), "width": width},
+                                        file=path.name, row=line, table=name))
+                if len(problems) > 1000:
+                    break
+                continue
+            values = (values + [""] * width)[:width]
+            records.append(values)
+            numbers.append(line)
+    except csv.Error as e:
+        problems.append(Problem("csv_broken", {"detail": str(e)}, file=path.name, row=reader.line_num, table=name))
+        return None
+    frame = pd.DataFrame(records, columns=header, dtype=object)
+    frame["_row"] = np.asarray(numbers, dtype="int64") if numbers else np.array([], dtype="int64")
+    return RawTable(name, frame, path.name, None)
+
+
+# --------------------------------------------------------------------------- parsing cells
+
+def code_lookup(kind: str) -> dict[str, str]:
+    """Every accepted spelling of a code (code, Polish and English label), folded, -> the code."""
+    lookup = {}
+    entries = catalogue()
+    for code in CODES[kind]:
+        lookup[code.lower()] = code
+        entry = entries.get(f"code.{kind}.{code}")
+        if entry:
+            for lang in LANGS:
+                lookup.setdefault(entry[lang].strip().lower(), code)
+    return lookup
+
+
+def _as_text(value) -> object:
+    """A raw cell as trimmed text; numbers typed in Excel lose a spurious ``.0``."""
+    if _blank(value):
+        return None
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.strftime("%Y-%m-%d")
+    return str(value).strip()
+
+
+def text_series(raw: pd.Series) -> pd.Series:
+    """Raw cells -> trimmed text (``str`` dtype, missing as NA)."""
+    return pd.Series([_as_text(v) for v in raw], index=raw.index, dtype="str")
+
+
+def parse_column(raw: pd.Series, *, kind: str, codes: str | None = None) -> tuple[pd.Series, pd.Series]:
+    """Typed values and a mask of cells that could not be read (non-blank but invalid)."""
+    text = text_series(raw)
+    present = text.notna()
+    if kind in ("id", "text"):
+        return text, pd.Series(False, index=raw.index)
+    if kind == "code":
+        folded = text.str.lower()
+        values = folded.map(code_lookup(codes))
+        bad = present & values.isna()
+        return values.astype("str"), bad
+    if kind == "codes":
+        lookup = code_lookup(codes)
+        parts = text.fillna("").str.replace(",", ";").str.split(";")
+        out, bad = [], []
+        for items in parts:
+            items = [i.strip().lower() for i in items if i.strip()]
+            mapped = [lookup.get(i) for i in items]
+            bad.append(any(m is None for m in mapped))
+            out.append(";".join(dict.fromkeys(m for m in mapped if m)) or None)
+        return pd.Series(out, index=raw.index, dtype="str"), pd.Series(bad, index=raw.index) & present
+    if kind in ("int", "number"):
+        numeric = pd.Series([v if isinstance(v, (int, float)) and not isinstance(v, bool) else np.nan for v in raw],
+                            index=raw.index, dtype="float64")
+        from_text = pd.to_numeric(text.where(numeric.isna()).str.replace("\u00a0", "").str.replace(" ", "")
+                                  .str.replace(",", "."), errors="coerce").astype("float64")
+        values = numeric.fillna(from_text)
+        bad = present & values.isna()
+        if kind == "int":
+            bad |= values.notna() & (values != values.round())
+        return values.where(~bad), bad
+    if kind == "date":
+        direct = pd.Series([pd.Timestamp(v) if isinstance(v, (dt.datetime, dt.date)) else pd.NaT for v in raw],
+                           index=raw.index, dtype="datetime64[ns]")
+        rest = text.where(direct.isna())
+        iso = pd.to_datetime(rest.str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
+        polish = pd.to_datetime(rest, format="%d.%m.%Y", errors="coerce")
+        values = direct.fillna(iso).fillna(polish).astype("datetime64[ns]")
+        bad = present & values.isna()
+        return values, bad
+    raise ValueError(f"unknown column kind {kind!r}")
