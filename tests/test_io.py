@@ -1,0 +1,126 @@
+"""Reading tables forgivingly: encodings, separators, decimal comma, dates, letter case.
+
+The forgiving cases must read to exactly the same typed tables as the clean folder.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from evaltools.io import check_workbook_zip, decode_text, parse_column, sniff_separator
+from evaltools.validate import validate_folder
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> Path:
+    from evaltools.synth import write_demo_data
+    return write_demo_data(tmp_path_factory.mktemp("io") / "demo", seed=1)
+
+
+@pytest.fixture(scope="module")
+def clean(demo):
+    report = validate_folder(demo)
+    assert not report.errors, [str(p) for p in report.errors]
+    return report.project
+
+
+def _copy(demo, tmp_path):
+    dst = tmp_path / "data"
+    shutil.copytree(demo, dst)
+    return dst
+
+
+def _same(a, b):
+    for name in ("participants", "sessions", "attendance", "ties"):
+        pd.testing.assert_frame_equal(getattr(a, name).drop(columns="_row"), getattr(b, name).drop(columns="_row"))
+    for inst in a.questionnaires:
+        pd.testing.assert_frame_equal(a.questionnaires[inst].drop(columns="_row"),
+                                      b.questionnaires[inst].drop(columns="_row"))
+
+
+def _rewrite(folder, fn):
+    for path in folder.glob("*.csv"):
+        fn(path)
+
+
+def test_cp1250_semicolon_decimal_comma(demo, clean, tmp_path):
+    folder = _copy(demo, tmp_path)
+
+    def convert(path):
+        df = pd.read_csv(path, dtype=str, keep_default_na=False)
+        text = df.to_csv(index=False, sep=";")
+        if path.stem == "sessions":  # decimal comma in a number column
+            df["duration_min"] = df["duration_min"].str.replace(".", ",", regex=False)
+            text = df.to_csv(index=False, sep=";")
+        path.write_bytes(text.encode("cp1250"))
+    _rewrite(folder, convert)
+    (folder / "sessions.csv").read_bytes().decode("cp1250")
+    report = validate_folder(folder)
+    assert not report.errors, [str(p) for p in report.errors[:5]]
+    _same(clean, report.project)
+
+
+def test_bom_and_code_case_and_spaces(demo, clean, tmp_path):
+    folder = _copy(demo, tmp_path)
+
+    def convert(path):
+        df = pd.read_csv(path, dtype=str, keep_default_na=False)
+        if "wave" in df:
+            df["wave"] = df["wave"].str.capitalize() + " "  # 'Baseline ' is forgiven
+        if "activity" in df:
+            df["activity"] = "  " + df["activity"].str.upper()
+        path.write_bytes(b"\xef\xbb\xbf" + df.to_csv(index=False).encode("utf-8"))
+    _rewrite(folder, convert)
+    report = validate_folder(folder)
+    assert not report.errors, [str(p) for p in report.errors[:5]]
+    _same(clean, report.project)
+
+
+def test_polish_dates_read_as_iso(demo, clean, tmp_path):
+    folder = _copy(demo, tmp_path)
+    path = folder / "sessions.csv"
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    df["date"] = pd.to_datetime(df["date"]).dt.strftime("%d.%m.%Y")
+    df.to_csv(path, index=False)
+    report = validate_folder(folder)
+    assert not report.errors
+    _same(clean, report.project)
+
+
+def test_code_labels_in_either_language_are_read_as_codes():
+    values, bad = parse_column(pd.Series(["kobieta", "Male", "F"]), kind="code", codes="sex")
+    assert values.tolist() == ["F", "M", "F"] and not bad.any()
+    values, bad = parse_column(pd.Series(["wsparcie rodzin; legal", "self_help"]), kind="codes", codes="component")
+    # 'wsparcie rodzin' is not a label (the label is 'asystentura rodzinna'): reported, not guessed
+    assert bad.tolist() == [True, False]
+
+
+def test_numbers_typed_as_text_and_excel_numbers():
+    values, bad = parse_column(pd.Series(["12", 12.0, " 7 ", "1 200"]), kind="int")
+    assert values.tolist() == [12.0, 12.0, 7.0, 1200.0] and not bad.any()
+    values, bad = parse_column(pd.Series(["2.5"]), kind="int")
+    assert bad.tolist() == [True]
+
+
+def test_ids_typed_as_numbers_lose_the_excel_float():
+    values, _ = parse_column(pd.Series([101.0, "P2"], dtype=object), kind="id")
+    assert values.tolist() == ["101", "P2"]
+
+
+def test_encodings_and_separators():
+    assert decode_text("zażółć".encode("cp1250")) == "zażółć"
+    assert decode_text("zażółć".encode("utf-8")) == "zażółć"
+    assert sniff_separator("a;b;c") == ";" and sniff_separator("a,b") == ","
+
+
+def test_zip_bomb_is_refused_before_parsing(tmp_path):
+    import zipfile
+    bomb = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("xl/worksheets/sheet1.xml", b"0" * (50 * 2**20))  # 50 MB of zeros packs to ~50 kB
+    assert check_workbook_zip(bomb) == "zip_bomb"
+    assert check_workbook_zip(tmp_path / "missing.xlsx") == "not_a_workbook"
