@@ -48,7 +48,7 @@ class Problem:
 
     def text(self, lang: str = "en") -> str:
         from evaltools.labels import t
-        fields = {k: _short(v) for k, v in self.fields.items()}
+        fields = {k: _short(v, 60 if k == "value" else 400) for k, v in self.fields.items()}
         message = t(f"validate.{self.key}", lang, **fields)
         where = self.where(lang)
         return f"{where}: {message}" if where else message

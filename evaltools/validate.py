@@ -98,7 +98,7 @@ def validate_folder(data_dir: str | Path) -> Report:
         if frame is not None:
             typed[name] = frame
     for name, raw in readout.tables.items():
-        if name.startswith("q_") and name not in wanted:
+        if name.startswith("q_") and name not in wanted and name[2:] not in (config.get("instruments") or []):
             report.problems.append(Problem("questionnaire_unlisted", {"table": name}, file=raw.file,
                                            sheet=raw.sheet, severity="warning", table=name))
 

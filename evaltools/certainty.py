@@ -1,0 +1,881 @@
+"""How sure can we be: the methodologist's layer of the report.
+
+A programme of 20 families and 6 young people measured before and after,
+without a comparison group, cannot prove much. This module puts next to
+every result what the data can and cannot support:
+
+- sensitivity: the power of the paired t-test (noncentral t) and, in words,
+  the smallest change it could detect (``change.csv``'s ``mdes_dz``);
+- regression to the mean: whether the change is carried by those who started
+  lowest (:func:`regression_to_mean`);
+- attrition bias in one sentence (:func:`attrition_sentence`);
+- multiplicity: how many tests were made and which survive Holm
+  (:func:`multiplicity`, :func:`significance_word`);
+- the design statement (:func:`design_statement`);
+- one plain-language verdict per instrument × scale (:func:`verdicts`).
+
+Unlike the analysis modules this layer produces words; it takes the language
+as an argument and finds every word in the catalogue (:mod:`evaltools.labels`,
+file ``labels/certainty.yaml``). It reads no file and computes no statistic
+that :mod:`evaltools.change` already reports.
+
+Examples
+--------
+>>> round(power_of_paired_t(15, 0.8), 3)     # statsmodels TTestPower gives 0.821
+0.821
+>>> round(pairs_needed(0.8), 1)
+14.3
+>>> effect_size_word(0.45, "en"), effect_size_word(-0.9, "pl")
+('small', 'duża')
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, stats
+
+from evaltools.labels import code_label, fmt_number, t
+
+#: Cohen (1988) benchmarks for a standardised mean difference d: small, medium, large.
+COHEN_1988 = (0.2, 0.5, 0.8)
+
+RTM_COLUMNS = ("instrument", "scale", "n_pairs", "r_baseline_change", "p_r", "mean_diff_all",
+               "n_middle", "mean_diff_middle", "mean_diff_lowest_quartile")
+VERDICT_COLUMNS = ("instrument", "scale", "verdict")
+
+#: Chronological order of the contract's waves (CODES["wave"] is dropdown order).
+_WAVE_ORDER = ("baseline", "midline", "endline", "followup")
+_REFERENCE_METHOD = "complete_case"
+
+
+# --------------------------------------------------------------------------- power
+
+def power_of_paired_t(n: float, d_z: float, alpha: float = 0.05) -> float:
+    """Power of the two-sided paired t-test with ``n`` pairs for a true effect ``d_z``.
+
+    From the noncentral t: with df = n − 1, λ = d_z·√n and t* the two-sided
+    critical value, power = P(T > t*) + P(T < −t*) for T ~ t(df, λ).
+    ``n`` may be fractional (used by :func:`pairs_needed`); fewer than two
+    pairs give NaN.
+
+    Examples
+    --------
+    >>> round(power_of_paired_t(14, 0.810), 3)
+    0.8
+    >>> round(power_of_paired_t(20, 0.0), 3)     # no effect: power = alpha
+    0.05
+    """
+    n, d_z = float(n), float(d_z)
+    if not n > 1 or math.isnan(d_z):
+        return math.nan
+    df = n - 1
+    crit = stats.t.ppf(1 - alpha / 2, df)
+    nc = abs(d_z) * math.sqrt(n)  # the test is two-sided, so power is symmetric in d_z
+    # scipy's nct returns NaN far in a tail (e.g. cdf(-2.06, 25, 20)); such a tail is ~0.
+    upper = stats.nct.sf(crit, df, nc)
+    if math.isnan(upper):
+        upper = 1 - stats.nct.cdf(crit, df, nc)
+    if math.isnan(upper):
+        upper = 1.0 if nc > crit else 0.0
+    lower = stats.nct.cdf(-crit, df, nc)
+    return float(upper + (0.0 if math.isnan(lower) else lower))
+
+
+def pairs_needed(d_z: float, alpha: float = 0.05, power: float = 0.8) -> float:
+    """Number of pairs (fractional) at which the paired t-test reaches ``power`` for ``d_z``.
+
+    Solves :func:`power_of_paired_t` (n, |d_z|) = ``power`` for n. A t-test
+    needs at least two pairs, so the answer is never below 2.0 (an effect so
+    large that two pairs suffice gives 2.0). d_z = 0 gives ``inf``; NaN gives NaN.
+
+    Examples
+    --------
+    >>> round(pairs_needed(0.5), 2)              # statsmodels TTestPower: 33.37
+    33.37
+    >>> pairs_needed(0.0)
+    inf
+    """
+    d = abs(float(d_z))
+    if math.isnan(d):
+        return math.nan
+    if d == 0:
+        return math.inf
+
+    def gap(n: float) -> float:
+        return power_of_paired_t(n, d, alpha) - power
+
+    low, high = 2.0, 4.0
+    if gap(low) >= 0:
+        return low
+    while gap(high) < 0:
+        low, high = high, high * 2
+        if high > 1e9:
+            return math.inf
+    return float(optimize.brentq(gap, low, high, xtol=1e-10))
+
+
+def _mdes_dz(n: float, alpha: float = 0.05, power: float = 0.8) -> float:
+    """Smallest d_z detected with ``power`` by ``n`` pairs (inverse of the power function).
+
+    Change's ``mdes_dz`` column is the reference; this independent solution is
+    used where no change row exists (the design statement) or it lacks the column.
+    """
+    n = float(n)
+    if not n >= 2:
+        return math.nan
+
+    def gap(d: float) -> float:
+        return power_of_paired_t(n, d, alpha) - power
+
+    high = 1.0
+    while gap(high) < 0:
+        high *= 2
+    return float(optimize.brentq(gap, 0.0, high, xtol=1e-12))
+
+
+# --------------------------------------------------------------------------- words for numbers
+
+def effect_size_word(d: float, lang: str) -> str:
+    """The size of a standardised mean difference in words, by Cohen's (1988) benchmarks.
+
+    |d| < 0.2 negligible, < 0.5 small, < 0.8 medium, else large
+    (:data:`COHEN_1988`; Cohen, J. 1988, *Statistical power analysis for the
+    behavioral sciences*, 2nd ed., pp. 25–27). The sign is ignored. In Polish
+    the word agrees with "wielkość (efektu)" (feminine). Missing → "unknown".
+    :func:`benchmark_note` states the benchmarks and their source for a report.
+
+    Examples
+    --------
+    >>> [effect_size_word(x, "en") for x in (0.1, 0.2, 0.5, -0.8)]
+    ['negligible', 'small', 'medium', 'large']
+    >>> effect_size_word(float("nan"), "pl")
+    'nieznana'
+    """
+    size = abs(_num(d))
+    if math.isnan(size):
+        return t("certainty.size.unknown", lang)
+    small, medium, large = COHEN_1988
+    word = ("negligible" if size < small else "small" if size < medium
+            else "medium" if size < large else "large")
+    return t(f"certainty.size.{word}", lang)
+
+
+def benchmark_note(lang: str) -> str:
+    """One sentence naming the effect-size benchmarks and their source (Cohen 1988)."""
+    return t("certainty.benchmark_note", lang)
+
+
+def significance_word(p_t: float, p_holm: float, alpha: float, lang: str) -> str:
+    """What a result may be called: "significant" only when the Holm-adjusted p is below ``alpha``.
+
+    An unadjusted p below ``alpha`` whose adjusted value is not (or is
+    missing) is said to be so, and is never called significant.
+
+    Examples
+    --------
+    >>> significance_word(0.003, 0.009, 0.05, "en")
+    'statistically significant after Holm correction'
+    >>> significance_word(0.03, 0.09, 0.05, "en")
+    'p < 0.05 only before correction for multiple tests; not statistically significant after Holm correction'
+    >>> significance_word(0.2, 0.4, 0.05, "pl")
+    'zmiana nieistotna statystycznie'
+    """
+    p_t, p_holm = _num(p_t), _num(p_holm)
+    if math.isnan(p_t) and math.isnan(p_holm):
+        return t("certainty.significance.not_tested", lang)
+    if p_holm < alpha:
+        return t("certainty.significance.holm", lang)
+    if p_t < alpha:
+        key = "no_holm" if math.isnan(p_holm) else "unadjusted_only"
+        return t(f"certainty.significance.{key}", lang, alpha=_fmt_alpha(alpha, lang))
+    return t("certainty.significance.not_significant", lang)
+
+
+# --------------------------------------------------------------------------- sensitivity
+
+def sensitivity_sentence(row: Mapping, lang: str, alpha: float = 0.05, *, power: float = 0.8) -> str:
+    """The minimal detectable effect of one change row, read in words.
+
+    ``row`` is a row of ``change.csv`` (a Series or dict) with ``n_pairs``,
+    ``d_z``, ``mdes_dz``, ``p_holm`` and ``suppressed``. Three readings: the
+    observed |d_z| is at least the MDES (the study was sensitive enough); it
+    is below and not significant after Holm ("no significant change" is not
+    evidence of no change); it is below yet significant (its size may be
+    overestimated). The comparison uses the two-decimal values the sentence
+    shows, so words and numbers agree. Without an ``mdes_dz`` value it is
+    computed from ``n_pairs`` (:func:`power_of_paired_t` inverted).
+
+    Examples
+    --------
+    >>> row = {"n_pairs": 14, "d_z": 0.45, "mdes_dz": 0.8101, "p_t": 0.11, "p_holm": 0.2}
+    >>> sensitivity_sentence(row, "en")
+    'With 14 pairs, only changes of d_z ≥ 0.81 could be detected reliably (80% power at α = 0.05); the observed d_z = 0.45 is below that in size, so “no significant change” here is not evidence of no change.'
+    """
+    if _is_true(_get(row, "suppressed")):
+        return t("certainty.sensitivity.suppressed", lang)
+    n = _num(_get(row, "n_pairs"))
+    if math.isnan(n) or n < 2:
+        return t("certainty.sensitivity.too_few", lang)
+    mdes = _num(_get(row, "mdes_dz"))
+    if math.isnan(mdes):
+        mdes = _mdes_dz(n, alpha, power)
+    d = _num(_get(row, "d_z"))
+    fields = dict(n=fmt_number(int(n), lang), mdes=fmt_number(mdes, lang), alpha=_fmt_alpha(alpha, lang),
+                  power=f"{power * 100:g}", d=fmt_number(d, lang))
+    if not math.isfinite(d):
+        return t("certainty.sensitivity.no_effect_size", lang, **fields)
+    if round(abs(d), 2) >= round(mdes, 2):
+        return t("certainty.sensitivity.above", lang, **fields)
+    significant = _num(_get(row, "p_holm")) < alpha
+    key = "below_significant" if significant else "below_not_significant"
+    return t(f"certainty.sensitivity.{key}", lang, **fields)
+
+
+# --------------------------------------------------------------------------- regression to the mean
+
+def regression_to_mean(scores: pd.DataFrame, *, pre_wave: str = "baseline",
+                       post_wave: str = "endline") -> pd.DataFrame:
+    """Whether change is carried by those who started lowest, per instrument × scale.
+
+    Among complete pairs (a score at both ``pre_wave`` and ``post_wave``),
+    d = round(post − pre, 10) as in :mod:`evaltools.change`:
+
+    - ``r_baseline_change``, ``p_r``: Pearson correlation of the baseline score
+      with d (``scipy.stats.pearsonr``; empty with fewer than 3 pairs or no
+      variance). Regression to the mean makes it negative even without any
+      programme effect;
+    - ``mean_diff_all``: mean d of every pair;
+    - ``n_middle``, ``mean_diff_middle``: the middle half, people whose
+      baseline lies between the 25th and 75th percentile of the baseline
+      scores of the complete pairs, **both ends inclusive** (percentiles by
+      linear interpolation, ``numpy.quantile``'s default);
+    - ``mean_diff_lowest_quartile``: people **strictly below** the 25th
+      percentile, so that the two subsets never overlap (with many ties at
+      the percentile this subset can be empty, and the value is then empty).
+
+    One row per instrument × scale in ``scores`` (in order of appearance),
+    ``n_pairs`` 0 when no one has both waves. ``scores`` needs the columns
+    participant_id, wave, instrument, scale, score (``scores.csv``); a
+    person with two scores in one wave is an error (ValueError).
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"participant_id": ["a", "b", "c", "d"] * 2,
+    ...                   "wave": ["baseline"] * 4 + ["endline"] * 4,
+    ...                   "instrument": "x", "scale": "total",
+    ...                   "score": [1.0, 2, 3, 4, 3, 2, 3, 4]})
+    >>> r = regression_to_mean(s)
+    >>> print(r[["n_pairs", "mean_diff_all", "n_middle", "mean_diff_middle",
+    ...          "mean_diff_lowest_quartile"]].to_string(index=False))
+     n_pairs  mean_diff_all  n_middle  mean_diff_middle  mean_diff_lowest_quartile
+           4            0.5         2               0.0                        2.0
+    """
+    rows = []
+    data = scores.loc[scores["wave"].isin([pre_wave, post_wave]),
+                      ["participant_id", "wave", "instrument", "scale", "score"]]
+    for (instrument, scale), part in data.groupby(["instrument", "scale"], sort=False, dropna=False):
+        wide = part.pivot(index="participant_id", columns="wave", values="score")
+        wide = wide.reindex(columns=[pre_wave, post_wave]).astype(float).dropna()
+        pre = wide[pre_wave].to_numpy()
+        d = np.round(wide[post_wave].to_numpy() - pre, 10)
+        rows.append({"instrument": instrument, "scale": scale, "n_pairs": len(d),
+                     **_rtm_numbers(pre, d)})
+    out = pd.DataFrame(rows, columns=list(RTM_COLUMNS))
+    return out.astype({"n_pairs": "int64", "n_middle": "int64", "r_baseline_change": "float64",
+                       "p_r": "float64", "mean_diff_all": "float64", "mean_diff_middle": "float64",
+                       "mean_diff_lowest_quartile": "float64"})
+
+
+def _rtm_numbers(pre: np.ndarray, d: np.ndarray) -> dict:
+    nan = math.nan
+    if len(d) == 0:
+        return dict(r_baseline_change=nan, p_r=nan, mean_diff_all=nan, n_middle=0,
+                    mean_diff_middle=nan, mean_diff_lowest_quartile=nan)
+    r = p = nan
+    if len(d) >= 3 and np.ptp(pre) > 0 and np.ptp(d) > 0:
+        r, p = (float(v) for v in stats.pearsonr(pre, d))
+    q25, q75 = np.quantile(pre, [0.25, 0.75])
+    middle = (pre >= q25) & (pre <= q75)
+    lowest = pre < q25
+    return dict(r_baseline_change=r, p_r=p, mean_diff_all=float(d.mean()), n_middle=int(middle.sum()),
+                mean_diff_middle=float(d[middle].mean()) if middle.any() else nan,
+                mean_diff_lowest_quartile=float(d[lowest].mean()) if lowest.any() else nan)
+
+
+def regression_to_mean_sentence(row: Mapping, lang: str, *, title: str | None = None) -> str:
+    """One row of :func:`regression_to_mean` in words, with a cautious judgement.
+
+    The middle half "changed about as much as everyone" when its mean change
+    has the same sign and at least half the size of everyone's; otherwise the
+    change is said to be carried by those at the extremes and possibly to be
+    regression to the mean. :func:`regression_to_mean_note` explains the
+    correlation once per report.
+
+    Examples
+    --------
+    >>> row = {"instrument": "x", "scale": "total", "n_pairs": 20, "r_baseline_change": -0.74,
+    ...        "p_r": 0.0002, "mean_diff_all": 0.5, "n_middle": 10, "mean_diff_middle": 0.0,
+    ...        "mean_diff_lowest_quartile": 2.0}
+    >>> print(regression_to_mean_sentence(row, "en"))  # doctest: +NORMALIZE_WHITESPACE
+    x – total: correlation of baseline score with change r = -0.74 (p < 0.001, n = 20);
+    mean change of everyone +0.50, of the middle half (n = 10) 0.00, of the lowest quartile +2.00.
+    The middle half changed clearly less than everyone, so the average change is carried mainly by
+    those who started at the extremes; part of it may be regression to the mean rather than the programme.
+    """
+    title = title or f"{_get(row, 'instrument')} – {_get(row, 'scale')}"
+    n = _num(_get(row, "n_pairs"))
+    n = 0 if math.isnan(n) else int(n)
+    if n < 3:
+        return t("certainty.rtm.too_few", lang, title=title, n=fmt_number(n, lang))
+    all_, middle = _num(_get(row, "mean_diff_all")), _num(_get(row, "mean_diff_middle"))
+    head = t("certainty.rtm.header", lang, title=title, r=fmt_number(_num(_get(row, "r_baseline_change")), lang),
+             p=_fmt_p(_get(row, "p_r"), lang), n=fmt_number(n, lang), all=_fmt_signed(all_, lang),
+             n_middle=fmt_number(int(_num(_get(row, "n_middle")) or 0), lang), middle=_fmt_signed(middle, lang),
+             lowest=_fmt_signed(_num(_get(row, "mean_diff_lowest_quartile")), lang))
+    if round(all_, 10) == 0:
+        judgement = t("certainty.rtm.no_change", lang)
+    elif not math.isnan(middle) and middle / all_ >= 0.5:
+        judgement = t("certainty.rtm.middle_similar", lang)
+    else:
+        judgement = t("certainty.rtm.middle_smaller", lang)
+    return f"{head} {judgement}"
+
+
+def regression_to_mean_note(lang: str) -> str:
+    """Why a negative baseline–change correlation is a warning, and why it is not proof."""
+    return t("certainty.rtm.note", lang)
+
+
+# --------------------------------------------------------------------------- multiplicity
+
+def multiplicity(change: pd.DataFrame, *, alpha: float = 0.05) -> dict:
+    """How many tests the run made and which survive Holm.
+
+    A test is a shown row of ``change.csv`` (not suppressed) with a ``p_t``,
+    in any group and instrument. Returns a dict:
+
+    - ``alpha``, ``n_tests``, ``n_families`` (distinct group × instrument
+      among them: DESIGN §4's Holm families);
+    - ``n_p_below_alpha``: unadjusted p_t < alpha;
+    - ``n_surviving_holm``: p_holm < alpha;
+    - ``n_lost_to_holm``: p_t < alpha but not p_holm;
+    - ``surviving`` and ``lost``: lists of dicts (instrument, scale, group, p_t, p_holm), in table order.
+
+    Examples
+    --------
+    >>> ch = pd.DataFrame({"instrument": "x", "scale": ["a", "b", "c"], "group": "all",
+    ...                    "p_t": [0.01, 0.04, 0.5], "p_holm": [0.03, 0.08, 0.5], "suppressed": False})
+    >>> m = multiplicity(ch)
+    >>> m["n_tests"], m["n_p_below_alpha"], m["n_surviving_holm"], [r["scale"] for r in m["surviving"]]
+    (3, 2, 1, ['a'])
+    """
+    p_t = _numeric(change, "p_t")
+    p_holm = _numeric(change, "p_holm")
+    shown = ~_suppressed_mask(change)
+    tested = shown & p_t.notna()
+    below = tested & (p_t < alpha)
+    surviving = tested & (p_holm < alpha)
+    lost = below & ~surviving
+
+    def records(mask: pd.Series) -> list[dict]:
+        return [{"instrument": change["instrument"].iloc[i], "scale": change["scale"].iloc[i],
+                 "group": change["group"].iloc[i] if "group" in change else "all",
+                 "p_t": float(p_t.iloc[i]), "p_holm": float(p_holm.iloc[i])}
+                for i in np.flatnonzero(mask.to_numpy())]
+
+    families = set()
+    if "group" in change and len(change):
+        families = set(zip(change["group"][tested], change["instrument"][tested]))
+    elif len(change):
+        families = set(change["instrument"][tested])
+    return {"alpha": alpha, "n_tests": int(tested.sum()), "n_families": len(families),
+            "n_p_below_alpha": int(below.sum()), "n_surviving_holm": int(surviving.sum()),
+            "n_lost_to_holm": int(lost.sum()), "surviving": records(surviving), "lost": records(lost)}
+
+
+def multiplicity_sentence(summary: dict, lang: str, *, instrument_titles: Mapping | None = None,
+                          scale_titles: Mapping | None = None) -> str:
+    """:func:`multiplicity`'s dict in words: the number of tests and what survives Holm."""
+    if not summary.get("n_tests"):
+        return t("certainty.multiplicity.none", lang)
+    alpha = summary.get("alpha", 0.05)
+    text = t("certainty.multiplicity.summary", lang, n_tests=summary["n_tests"],
+             n_families=summary["n_families"], alpha=_fmt_alpha(alpha, lang),
+             n_below=summary["n_p_below_alpha"], n_holm=summary["n_surviving_holm"])
+    if summary.get("surviving"):
+        rows = "; ".join(f"{_title(r['instrument'], r['scale'], instrument_titles, scale_titles)} "
+                         f"({_group_label(r['group'], lang)})" for r in summary["surviving"])
+        text += " " + t("certainty.multiplicity.surviving", lang, rows=rows)
+    return text
+
+
+# --------------------------------------------------------------------------- attrition
+
+def attrition_sentence(attrition_df: pd.DataFrame | None, sensitivity_df: pd.DataFrame | None,
+                       lang: str, *, alpha: float = 0.05, instrument_titles: Mapping | None = None,
+                       scale_titles: Mapping | None = None) -> str:
+    """Attrition bias in one sentence: who was lost, did they differ, does it change the conclusion.
+
+    Inputs (:func:`evaltools.attrition.attrition` and ``.sensitivity``):
+
+    - ``attrition_df``: instrument, scale, n_completers, n_dropouts,
+      mean_completers, mean_dropouts, the p-value of the baseline comparison
+      (``p_welch``, or ``p_value``) and the standardised difference (``smd``,
+      or ``std_diff``); optional ``group`` (only ``all`` is read) and
+      ``suppressed`` (suppressed rows are not compared). Dropouts "differed"
+      on a scale when its p < ``alpha``; the largest |smd| is named with both
+      means, so no sign convention is assumed. When no test is below
+      ``alpha`` but |smd| ≥ 0.2 the difference is called worth noting (a
+      test on a handful of dropouts can neither confirm nor rule it out);
+    - ``sensitivity_df``: instrument, scale, method, ci_low, ci_high
+      (optional ``group``, ``suppressed`` as above). A method's conclusion on
+      a scale is the CI's verdict: rise (ci_low > 0), fall (ci_high < 0) or
+      unclear; the reference method is ``complete_case`` (else the first
+      method listed), and the conclusion "changes" on a scale when any other
+      method's verdict differs from it.
+
+    ``None``, an empty frame or missing columns are handled: the sentence
+    then says what could not be assessed.
+
+    Examples
+    --------
+    >>> att = pd.DataFrame({"instrument": ["x"], "scale": ["total"], "n_completers": [16],
+    ...     "n_dropouts": [0], "mean_completers": [3.0], "mean_dropouts": [float("nan")],
+    ...     "p_value": [float("nan")], "std_diff": [float("nan")]})
+    >>> attrition_sentence(att, None, "en")
+    'Everyone measured at baseline was also measured at endline, so attrition cannot bias the comparison.'
+    """
+    need = {"instrument", "scale", "n_completers", "n_dropouts"}
+    if attrition_df is None or not need <= set(attrition_df.columns) or attrition_df.empty:
+        return t("certainty.attrition.not_available", lang)
+    att = _group_all(attrition_df)
+    if att.empty:
+        return t("certainty.attrition.not_available", lang)
+    completers, dropouts = _numeric(att, "n_completers"), _numeric(att, "n_dropouts")
+    if dropouts.fillna(0).max() <= 0:
+        return t("certainty.attrition.none_lost", lang)
+    parts = [_lost_part(completers, dropouts, lang)]
+    parts.append(_baseline_difference_part(att, lang, alpha, instrument_titles, scale_titles))
+    parts.append(_sensitivity_part(sensitivity_df, lang, instrument_titles, scale_titles))
+    sentence = "; ".join(parts) + "."
+    return sentence[0].upper() + sentence[1:]
+
+
+def _lost_part(completers: pd.Series, dropouts: pd.Series, lang: str) -> str:
+    lost = dropouts.dropna().astype(int)
+    if lost.nunique() == 1:
+        d = int(lost.iloc[0])
+        total = int((completers.fillna(0) + dropouts.fillna(0)).max())
+        pct = round(100 * d / total) if total else 0
+        return t("certainty.attrition.lost", lang, d=d, n=total, pct=pct)
+    return t("certainty.attrition.lost_range", lang, dmin=int(lost.min()), dmax=int(lost.max()))
+
+
+def _baseline_difference_part(att: pd.DataFrame, lang: str, alpha: float, instrument_titles, scale_titles) -> str:
+    p = _numeric(att, "p_value" if "p_value" in att else "p_welch")
+    dropouts = _numeric(att, "n_dropouts")
+    hidden = _suppressed_mask(att)
+    testable = p.notna() & (dropouts > 0) & ~hidden
+    if not testable.any():
+        key = "difference_suppressed" if (hidden & (dropouts > 0)).any() else "not_tested"
+        return t(f"certainty.attrition.{key}", lang)
+    tested = att[testable.to_numpy()]
+    p = p[testable]
+    std_name = "std_diff" if "std_diff" in tested else "smd"
+    std = _numeric(tested, std_name).abs()
+    if std.notna().any():
+        biggest = tested.iloc[int(np.nanargmax(std.to_numpy()))]
+    else:
+        biggest = tested.iloc[int(np.argmin(p.to_numpy()))]
+    fields = dict(m=len(tested), sd=fmt_number(abs(_num(biggest.get(std_name))), lang),
+                  scale=_title(biggest["instrument"], biggest["scale"], instrument_titles, scale_titles),
+                  md=fmt_number(_num(biggest.get("mean_dropouts")), lang),
+                  mc=fmt_number(_num(biggest.get("mean_completers")), lang))
+    differed = tested[(p < alpha).to_numpy()]
+    if differed.empty:
+        text = t("certainty.attrition.no_difference", lang, **fields)
+        if std.max() >= COHEN_1988[0]:
+            text += t("certainty.attrition.notable_difference", lang)
+        elif _numeric(tested, "n_dropouts").max() < 10:
+            text += t("certainty.attrition.few_dropouts", lang)
+        return text
+    names = ", ".join(_title(r["instrument"], r["scale"], instrument_titles, scale_titles)
+                      for _, r in differed.iterrows())
+    return t("certainty.attrition.difference", lang, k=len(differed), names=names, **fields)
+
+
+def _sensitivity_part(sens: pd.DataFrame | None, lang: str, instrument_titles, scale_titles) -> str:
+    need = {"instrument", "scale", "method", "ci_low", "ci_high"}
+    if sens is None or not need <= set(sens.columns):
+        return t("certainty.attrition.sensitivity_missing", lang)
+    sens = _group_all(sens)
+    sens = sens[~_suppressed_mask(sens).to_numpy()]
+    if sens.empty:
+        return t("certainty.attrition.sensitivity_missing", lang)
+    methods = list(dict.fromkeys(sens["method"].astype(str)))
+    reference = _REFERENCE_METHOD if _REFERENCE_METHOD in methods else methods[0]
+    others = [m for m in methods if m != reference]
+    if not others:
+        return t("certainty.attrition.sensitivity_missing", lang)
+    lo, hi = _numeric(sens, "ci_low"), _numeric(sens, "ci_high")
+    verdict = np.where(lo > 0, 1, np.where(hi < 0, -1, 0)).astype(float)
+    verdict[(lo.isna() | hi.isna()).to_numpy()] = np.nan
+    frame = pd.DataFrame({"instrument": sens["instrument"].to_numpy(), "scale": sens["scale"].to_numpy(),
+                          "method": sens["method"].astype(str).to_numpy(), "verdict": verdict})
+    moved, compared = [], 0
+    for (instrument, scale), part in frame.groupby(["instrument", "scale"], sort=False):
+        ref = part.loc[part["method"] == reference, "verdict"]
+        alt = part.loc[part["method"] != reference, "verdict"].dropna()
+        if ref.empty or ref.isna().all() or alt.empty:
+            continue
+        compared += 1
+        if (alt != ref.iloc[0]).any():
+            moved.append(_title(instrument, scale, instrument_titles, scale_titles))
+    if compared == 0:
+        return t("certainty.attrition.sensitivity_missing", lang)
+    names = "; ".join(_method_label(m, lang) for m in others)
+    if not moved:
+        return t("certainty.attrition.sensitivity_same", lang, methods=names)
+    return t("certainty.attrition.sensitivity_moves", lang, methods=names, k=len(moved), m=compared,
+             names=", ".join(moved))
+
+
+def _group_all(df: pd.DataFrame) -> pd.DataFrame:
+    """The rows of group ``all`` when the frame has a ``group`` column, else all rows."""
+    if "group" not in df:
+        return df
+    return df[(df["group"] == "all").to_numpy()]
+
+
+def _method_label(method: str, lang: str) -> str:
+    try:
+        return t(f"certainty.method.{method}", lang)
+    except KeyError:
+        return method
+
+
+# --------------------------------------------------------------------------- design statement
+
+def design_statement(*, waves: list[str], n_per_group: Mapping[str, int], period_start, period_end,
+                     first_wave_date=None, last_wave_date=None, comparison_group: bool = False,
+                     lang: str, alpha: float = 0.05) -> str:
+    """What this design can and cannot show, generated from the data (markdown).
+
+    Parameters
+    ----------
+    waves : list of str
+        The waves present (any order; shown in time order).
+    n_per_group : mapping of str to int
+        People per ``group`` value (``"all"`` first; component codes and
+        participants.group values as in the output tables).
+    period_start, period_end : date-like
+        The programme period (project.yaml).
+    first_wave_date, last_wave_date : date-like, optional
+        When the first and the last wave were measured (e.g. the median
+        questionnaire date of each); with both, the time between them is
+        stated. A first wave more than 30 days after the programme began is
+        flagged.
+    comparison_group : bool
+        Whether the data hold a comparison group.
+    lang : {"pl", "en"}
+    alpha : float
+        Significance level for the sensitivity paragraph.
+
+    Returns three paragraphs: the facts (design name, waves, comparison group,
+    n per group, period), what the design can and cannot show with the usual
+    alternative explanations (maturation, regression to the mean,
+    seasonality and outside events, measurement reactivity), and the
+    sensitivity that the numbers of people allow (80 % power at ``alpha``).
+
+    Examples
+    --------
+    >>> text = design_statement(waves=["baseline"], n_per_group={"all": 26, "youth": 6},
+    ...                         period_start="2021-01-01", period_end="2021-12-31", lang="en")
+    >>> text.splitlines()[0]
+    '**Baseline description (one measurement, no change yet).** Waves: baseline. Comparison group: none. People: everyone 26, youth independence programme 6. Programme period: 2021-01-01 – 2021-12-31 (about 12 months).'
+    """
+    ordered = [w for w in _WAVE_ORDER if w in waves] + [w for w in waves if w not in _WAVE_ORDER]
+    start, end = _date(period_start), _date(period_end)
+    first, last = _date(first_wave_date), _date(last_wave_date)
+
+    if len(ordered) >= 2:
+        kind = "comparison" if comparison_group else "pre_post"
+        name = t(f"certainty.design.name.{kind}", lang)
+    elif ordered == ["baseline"]:
+        kind = "baseline_only"
+        name = t("certainty.design.name.baseline_only", lang)
+    else:
+        kind = "single_wave"
+        wave = code_label("wave", ordered[0], lang) if ordered else "–"
+        name = t("certainty.design.name.single_wave", lang, wave=wave)
+
+    if len(ordered) >= 2 and first is not None and last is not None:
+        span = t("certainty.design.span", lang, months=_months(first, last))
+    elif start is not None and end is not None:
+        span = t("certainty.design.period_span", lang, months=_months(start, end))
+    else:
+        span = ""
+    groups = ", ".join(f"{_group_label(g, lang)} {fmt_number(int(n), lang)}" for g, n in n_per_group.items()
+                       if not pd.isna(n))
+    comparison = t(f"certainty.design.comparison_{'present' if comparison_group else 'absent'}", lang)
+    facts = t("certainty.design.facts", lang, name=name,
+              waves=", ".join(code_label("wave", w, lang) for w in ordered) or "–",
+              comparison=comparison, groups=groups or "–",
+              start=_date_text(start), end=_date_text(end), span=span)
+    if first is not None and start is not None and (first - start).days > 30:
+        facts += " " + t("certainty.design.late_baseline", lang, days=(first - start).days)
+
+    paragraphs = [facts, t(f"certainty.design.{kind}", lang)]
+    sensitivity = _design_sensitivity(n_per_group, kind, lang, alpha)
+    if sensitivity:
+        paragraphs.append(sensitivity)
+    return "\n\n".join(paragraphs)
+
+
+def _design_sensitivity(n_per_group: Mapping[str, int], kind: str, lang: str, alpha: float) -> str:
+    if kind == "single_wave":
+        return ""
+    sizes = {g: int(n) for g, n in n_per_group.items() if n is not None and not pd.isna(n)}
+    n_all = sizes.get("all", max(sizes.values(), default=0))
+    if n_all < 2:
+        return ""
+    key = "sensitivity_planned" if kind == "baseline_only" else "sensitivity_done"
+    text = t(f"certainty.design.{key}", lang, n=fmt_number(n_all, lang), alpha=_fmt_alpha(alpha, lang),
+             mdes=fmt_number(_mdes_dz(n_all, alpha), lang))
+    others = {g: n for g, n in sizes.items() if g != "all" and n >= 2}
+    if others:
+        group = min(others, key=others.get)
+        text += t("certainty.design.sensitivity_smallest", lang, group=_group_label(group, lang),
+                  n=fmt_number(others[group], lang), mdes=fmt_number(_mdes_dz(others[group], alpha), lang))
+    return text + "."
+
+
+# --------------------------------------------------------------------------- verdicts
+
+def verdicts(change: pd.DataFrame, reliable_change: pd.DataFrame | None, *, lang: str, alpha: float = 0.05,
+             instrument_titles: Mapping | None = None, scale_titles: Mapping | None = None,
+             higher_is_better: Mapping | None = None) -> pd.DataFrame:
+    """One plain-language line per instrument × scale (group ``all``) for the index page.
+
+    Each line gives the direction, the mean change with its CI, the effect size
+    in words (g_av, which Lakens 2013 recommends for comparison with Cohen's
+    between-groups benchmarks; d_z when g_av is missing), whether it survives
+    Holm (:func:`significance_word`), the share of people reliably improved
+    (``reliable_change``: n_improved / n_pairs of group ``all``, and how many
+    reliably deteriorated) and, when the change is not significant and its
+    |d_z| is below ``mdes_dz``, that this is not evidence of no change.
+
+    The direction is "improvement"/"deterioration" when ``higher_is_better``
+    ({(instrument, scale): bool} or {instrument: bool}) says which way is
+    better, else "scores rose"/"fell". It is stated firmly only when the
+    change survives Holm; "possible …" when only the unadjusted p is below
+    ``alpha``; "no clear change" otherwise. Suppressed rows say that the group
+    is too small to report; rows with fewer than two pairs that nothing can be
+    estimated.
+
+    ``instrument_titles`` maps instrument → title, ``scale_titles`` maps
+    (instrument, scale) or scale → title (already in ``lang``); ids are shown
+    otherwise. Returns columns instrument, scale, verdict.
+
+    Examples
+    --------
+    >>> ch = pd.DataFrame({"instrument": ["x"], "scale": ["total"], "group": ["all"], "n_pairs": [3],
+    ...                    "suppressed": [True]})
+    >>> verdicts(ch, None, lang="en")["verdict"].iloc[0]
+    'x – total: not reported – only 3 people have both waves, fewer than the minimum group size for reporting (privacy protection).'
+    """
+    if "group" in change:
+        rows = change[(change["group"] == "all").to_numpy()]
+    else:
+        rows = change
+    out = []
+    for _, row in rows.iterrows():
+        title = _title(row["instrument"], row["scale"], instrument_titles, scale_titles)
+        rc = _reliable_row(reliable_change, row["instrument"], row["scale"])
+        hib = _lookup(higher_is_better, row["instrument"], row["scale"])
+        out.append({"instrument": row["instrument"], "scale": row["scale"],
+                    "verdict": _verdict_line(row, rc, title, hib, lang, alpha)})
+    return pd.DataFrame(out, columns=list(VERDICT_COLUMNS))
+
+
+def _verdict_line(row: pd.Series, rc: pd.Series | None, title: str, hib: bool | None,
+                  lang: str, alpha: float) -> str:
+    n = _num(row.get("n_pairs"))
+    n_text = fmt_number(0 if math.isnan(n) else int(n), lang)
+    if _is_true(row.get("suppressed")):
+        return t("certainty.verdict.suppressed", lang, title=title, n=n_text)
+    diff = _num(row.get("mean_diff"))
+    if math.isnan(n) or n < 2 or math.isnan(diff):
+        return t("certainty.verdict.no_pairs", lang, title=title, n=n_text)
+
+    p_t, p_holm = _num(row.get("p_t")), _num(row.get("p_holm"))
+    if p_holm < alpha:
+        strength = ""
+    elif p_t < alpha:
+        strength = "possible_"
+    else:
+        strength = None
+    if strength is None or diff == 0:
+        direction = t("certainty.verdict.unclear", lang)
+    else:
+        rose = diff > 0
+        word = ("rose" if rose else "fell") if hib is None else ("improved" if rose == hib else "worsened")
+        direction = t(f"certainty.verdict.{strength}{word}", lang)
+
+    lo, hi = _num(row.get("ci_low")), _num(row.get("ci_high"))
+    level = _num(row.get("ci_level"))
+    level = 1 - alpha if math.isnan(level) else level
+    ci_zero = t("certainty.verdict.ci_zero", lang) if lo <= 0 <= hi else ""
+
+    g_av, d_z = _num(row.get("g_av")), _num(row.get("d_z"))
+    es_name, es = ("g_av", g_av) if math.isfinite(g_av) else ("d_z", d_z)
+
+    if math.isnan(p_holm):
+        p_name, p = "p", p_t
+    else:
+        p_name, p = "p (Holm)", p_holm
+
+    rc_text = ""
+    if rc is not None:
+        n_rc = int(rc["n_pairs"])
+        k = int(rc["n_improved"])
+        rc_text = t("certainty.verdict.reliable", lang, k=k, n=n_rc, pct=round(100 * k / n_rc))
+        worse = _num(rc.get("n_deteriorated"))
+        if worse > 0:
+            rc_text += t("certainty.verdict.reliable_worse", lang, k=int(worse))
+
+    power_text = ""
+    mdes = _num(row.get("mdes_dz"))
+    if math.isnan(mdes):
+        mdes = _mdes_dz(n, alpha)
+    if not p_holm < alpha and math.isfinite(d_z) and round(abs(d_z), 2) < round(mdes, 2):
+        power_text = "; " + t("certainty.sensitivity.underpowered_short", lang, n=n_text,
+                              mdes=fmt_number(mdes, lang))
+
+    return t("certainty.verdict.line", lang, title=title, direction=direction, diff=_fmt_signed(diff, lang),
+             ci_level=f"{level * 100:g}", lo=fmt_number(lo, lang), hi=fmt_number(hi, lang), ci_zero=ci_zero,
+             size=effect_size_word(es, lang), es_name=es_name, es=fmt_number(es, lang),
+             significance=significance_word(p_t, p_holm, alpha, lang), p_name=p_name, p=_fmt_p(p, lang),
+             rc=rc_text, power=power_text)
+
+
+def _reliable_row(reliable_change: pd.DataFrame | None, instrument: str, scale: str) -> pd.Series | None:
+    if reliable_change is None or reliable_change.empty:
+        return None
+    rc = reliable_change
+    mask = (rc["instrument"] == instrument) & (rc["scale"] == scale)
+    if "group" in rc:
+        mask &= rc["group"] == "all"
+    hits = rc[mask.to_numpy()]
+    if hits.empty:
+        return None
+    row = hits.iloc[0]
+    if _is_true(row.get("suppressed")) or not _num(row.get("n_pairs")) > 0 or math.isnan(_num(row.get("n_improved"))):
+        return None
+    return row
+
+
+# --------------------------------------------------------------------------- small helpers
+
+def _get(row, key):
+    try:
+        return row.get(key)
+    except AttributeError:
+        return getattr(row, key, None)
+
+
+def _num(x) -> float:
+    """A float, NaN for anything missing (None, pd.NA, NaT, text)."""
+    if x is None or x is pd.NA:
+        return math.nan
+    try:
+        return float(x)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def _numeric(df: pd.DataFrame, column: str) -> pd.Series:
+    if column not in df:
+        return pd.Series(np.nan, index=df.index, dtype="float64")
+    return pd.to_numeric(df[column], errors="coerce").astype("float64")
+
+
+def _is_true(x) -> bool:
+    """``suppressed`` as read from memory (bool) or from a CSV ("True", "true", 1)."""
+    if x is None or x is pd.NA:
+        return False
+    if isinstance(x, str):
+        return x.strip().lower() in {"true", "1", "yes"}
+    try:
+        return bool(x) and not (isinstance(x, float) and math.isnan(x))
+    except (TypeError, ValueError):
+        return False
+
+
+def _suppressed_mask(df: pd.DataFrame) -> pd.Series:
+    if "suppressed" not in df:
+        return pd.Series(False, index=df.index)
+    return df["suppressed"].map(_is_true).astype(bool)
+
+
+def _lookup(mapping: Mapping | None, instrument: str, scale: str):
+    if not mapping:
+        return None
+    for key in ((instrument, scale), scale, instrument):
+        if key in mapping:
+            return mapping[key]
+    return None
+
+
+def _title(instrument: str, scale: str, instrument_titles: Mapping | None, scale_titles: Mapping | None) -> str:
+    inst = (instrument_titles or {}).get(instrument, instrument)
+    titles = scale_titles or {}
+    sc = titles.get((instrument, scale)) or titles.get(scale) or scale
+    return f"{inst} – {sc}"
+
+
+def _group_label(group: str, lang: str) -> str:
+    if group == "all":
+        return t("certainty.group_all", lang)
+    return code_label("component", group, lang)
+
+
+def _fmt_alpha(alpha: float, lang: str) -> str:
+    text = f"{alpha:g}"
+    return text.replace(".", ",") if lang == "pl" else text
+
+
+def _fmt_signed(x: float, lang: str) -> str:
+    x = _num(x)
+    text = fmt_number(x, lang)
+    return "+" + text if x > 0 and text != "–" else text
+
+
+def _fmt_p(p, lang: str) -> str:
+    """'= 0.012' or '< 0.001' (three decimals), '= –' when missing."""
+    p = _num(p)
+    if p < 0.001:
+        return "< " + fmt_number(0.001, lang, digits=3)
+    return "= " + fmt_number(p, lang, digits=3)
+
+
+def _date(x) -> pd.Timestamp | None:
+    if x is None:
+        return None
+    try:
+        stamp = pd.Timestamp(x)
+    except (TypeError, ValueError):
+        return None
+    return None if pd.isna(stamp) else stamp
+
+
+def _date_text(x: pd.Timestamp | None) -> str:
+    return "–" if x is None else x.strftime("%Y-%m-%d")
+
+
+def _months(a: pd.Timestamp, b: pd.Timestamp) -> int:
+    return max(0, round((b - a).days / 30.44))
