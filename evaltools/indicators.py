@@ -1,0 +1,406 @@
+"""Outputs against the logframe's targets (DESIGN.md §5) and each person's dose.
+
+A target in project.yaml counts something and compares it with a number::
+
+    - {id: families_assisted, label: {pl: Rodziny z asystą, en: Families assisted},
+       count: families, where: {activity: family_visit}, target: 15}
+
+:func:`check_targets` lists what is wrong with target definitions (the
+validator calls it), :func:`indicators` computes ``indicators.csv`` and
+:func:`dose` counts each person's sessions and hours.
+
+Vocabulary (DESIGN.md §5, implemented exactly):
+
+- ``where`` selects sessions S by ``activity`` and ``group`` (the session's
+  group) and people P by ``component`` and ``role``; keys combine with AND, a
+  list within a key with OR; no key selects all.
+- Sessions of staff activities (staff_training, supervision) have no
+  participants: they never count towards ``participants``, ``families`` or
+  ``reach`` (neither their attendance nor their headcount).
+- ``participants``: people of P who attended at least ``min_sessions``
+  (default 1) sessions of S; ``min_sessions: 0`` counts enrolment alone;
+- ``families``: distinct ``family_id`` of those people; a person with no
+  ``family_id`` is a family of one;
+- ``sessions``: |S|; ``groups``: distinct non-empty ``group`` values of S;
+- ``reach``: distinct people of P who attended a session of S, plus the sum
+  of the ``headcount`` of S (anonymous people, added, never matched).
+  ``min_sessions`` applies here too (default 1, so exactly the definition;
+  ``0`` adds every person of P, attended or not);
+- ``improved``: people of P reliably improved on the target's
+  ``instrument`` and ``scale``.
+
+Examples
+--------
+>>> participants = pd.DataFrame({"participant_id": ["P1", "P2", "P3"], "family_id": ["F1", "F1", pd.NA],
+...                              "components": ["family_support", "family_support", "legal"],
+...                              "role": ["adult", "child", "adult"]})
+>>> sessions = pd.DataFrame({"session_id": ["S1", "S2"], "activity": ["family_visit", "community_event"],
+...                          "group": [pd.NA, pd.NA], "headcount": [0.0, 40.0], "duration_min": [60.0, 120.0]})
+>>> attendance = pd.DataFrame({"session_id": ["S1", "S1", "S2"], "participant_id": ["P1", "P2", "P3"]})
+>>> targets = [{"id": "families", "label": {"pl": "Rodziny", "en": "Families"}, "count": "families",
+...             "where": {"activity": "family_visit"}, "target": 2},
+...            {"id": "reach", "label": {"pl": "Zasięg", "en": "Reach"}, "count": "reach", "target": 50}]
+>>> print(indicators(targets, participants=participants, sessions=sessions,
+...                  attendance=attendance).to_string(index=False))
+indicator_id    label  target  value  ratio status
+    families Families     2.0      1   0.50 partly
+       reach    Reach    50.0     43   0.86 partly
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from evaltools.errors import ProjectError
+from evaltools.schema import CODES, STAFF_ACTIVITIES, split_codes
+
+#: Columns of ``indicators.csv``.
+INDICATOR_COLUMNS = ("indicator_id", "label", "target", "value", "ratio", "status")
+#: What a target may count.
+COUNTS = ("participants", "families", "sessions", "groups", "reach", "improved")
+#: ``where`` keys that select sessions and people.
+SESSION_KEYS = ("activity", "group")
+PERSON_KEYS = ("component", "role")
+#: Keys a target may have.
+TARGET_KEYS = ("id", "label", "count", "where", "min_sessions", "target", "instrument", "scale")
+#: Status codes, from best to worst (labels: ``indicators.status.<code with _>``).
+STATUSES = ("met", "partly", "not met")
+
+#: Which ``where`` keys and ``min_sessions`` mean something for each count.
+_APPLIES = {
+    "participants": {"where": SESSION_KEYS + PERSON_KEYS, "min_sessions": True},
+    "families": {"where": SESSION_KEYS + PERSON_KEYS, "min_sessions": True},
+    "reach": {"where": SESSION_KEYS + PERSON_KEYS, "min_sessions": True},
+    "sessions": {"where": SESSION_KEYS, "min_sessions": False},
+    "groups": {"where": SESSION_KEYS, "min_sessions": False},
+    "improved": {"where": PERSON_KEYS, "min_sessions": False},
+}
+_CODE_KIND = {"activity": "activity", "component": "component", "role": "role"}
+#: Activities of sessions with participants, in the contract's order (the columns of :func:`dose`).
+PARTICIPANT_ACTIVITIES = tuple(a for a in CODES["activity"] if a not in STAFF_ACTIVITIES)
+DOSE_COLUMNS = ("participant_id", "sessions", "hours", *(f"sessions_{a}" for a in PARTICIPANT_ACTIVITIES))
+
+
+# --------------------------------------------------------------------------- checking
+
+def check_targets(targets) -> list[str]:
+    """What is wrong with the target definitions of project.yaml; empty when nothing.
+
+    Each message reads ``<target id>: <what is wrong>`` (a target without an
+    id is named ``#<its position>``), naming the key, the value found and
+    what is expected. Checked: the target is a mapping with only known keys;
+    ``id`` present and unique; ``label`` a text or a {pl, en} mapping;
+    ``count`` one of :data:`COUNTS`; ``where`` a mapping of known keys (that
+    mean something for that count) to a code or a list of codes; the codes
+    of activity, component and role; ``min_sessions`` a whole number ≥ 0;
+    ``target`` a number > 0; ``improved`` needs ``instrument`` and ``scale``.
+
+    Examples
+    --------
+    >>> check_targets([{"id": "a", "label": {"pl": "A", "en": "A"}, "count": "famlies", "target": 0},
+    ...                {"id": "b", "label": "B", "count": "participants", "target": 5,
+    ...                 "where": {"activty": "family_visit"}}])  # doctest: +NORMALIZE_WHITESPACE
+    ["a: count 'famlies' is not known; expected one of: participants, families, sessions, groups, reach, improved.",
+     'a: target 0 must be a number greater than 0.',
+     "b: where key 'activty' is not known; expected one of: activity, group, component, role."]
+    """
+    if targets is None:
+        return []
+    if not isinstance(targets, list):
+        return [f"targets: expected a list of targets, found {type(targets).__name__}."]
+    messages: list[str] = []
+    seen: set[str] = set()
+    for pos, target in enumerate(targets, start=1):
+        if not isinstance(target, Mapping):
+            messages.append(f"#{pos}: a target is a mapping (id, label, count, target, ...), found {target!r}.")
+            continue
+        name = str(target.get("id")) if _filled(target.get("id")) else f"#{pos}"
+        say = lambda text, name=name: messages.append(f"{name}: {text}")  # noqa: E731
+        for key in target:
+            if key not in TARGET_KEYS:
+                say(f"key {key!r} is not known; expected one of: {', '.join(TARGET_KEYS)}.")
+        if not _filled(target.get("id")):
+            say("the key id is missing.")
+        elif name in seen:
+            say(f"id {name!r} is used by another target; ids must be unique.")
+        seen.add(name)
+        label = target.get("label")
+        if not _filled(label):
+            say("the key label is missing; expected {pl: ..., en: ...}.")
+        elif isinstance(label, Mapping) and not any(_filled(label.get(lang)) for lang in ("pl", "en")):
+            say(f"label {dict(label)!r} has no pl or en text.")
+        elif not isinstance(label, (str, Mapping)):
+            say(f"label {label!r} is not a text or a {{pl, en}} mapping.")
+
+        count = target.get("count")
+        if count not in COUNTS:
+            say(f"count {count!r} is not known; expected one of: {', '.join(COUNTS)}." if _filled(count)
+                else f"the key count is missing; expected one of: {', '.join(COUNTS)}.")
+        value = target.get("target")
+        if not _number(value) or float(value) <= 0:
+            say(f"target {value!r} must be a number greater than 0." if value is not None
+                else "the key target is missing; expected a number greater than 0.")
+
+        where = target.get("where")
+        if where is not None and not isinstance(where, Mapping):
+            say(f"where {where!r} is not a mapping of activity, group, component or role to values.")
+            where = None
+        for key, values in (where or {}).items():
+            if key not in SESSION_KEYS + PERSON_KEYS:
+                say(f"where key {key!r} is not known; expected one of: {', '.join(SESSION_KEYS + PERSON_KEYS)}.")
+                continue
+            if count in _APPLIES and key not in _APPLIES[count]["where"]:
+                say(f"where key {key!r} has no effect on count {count}; "
+                    f"expected one of: {', '.join(_APPLIES[count]['where'])}.")
+            listed = _as_list(values)
+            if not listed or not all(_is_value(v) for v in listed):
+                say(f"where {key}: {values!r} is not a value or a list of values.")
+                continue
+            if key in _CODE_KIND:
+                allowed = CODES[_CODE_KIND[key]]
+                for v in _values(listed):
+                    if v not in allowed:
+                        say(f"where {key}: {v!r} is not an allowed code; expected one of: {', '.join(allowed)}.")
+
+        if "min_sessions" in target:
+            m = target["min_sessions"]
+            if not _number(m) or float(m) < 0 or float(m) != int(float(m)):
+                say(f"min_sessions {m!r} must be a whole number, 0 or more.")
+            elif count in _APPLIES and not _APPLIES[count]["min_sessions"]:
+                say(f"min_sessions has no effect on count {count}; it applies to participants, families and reach.")
+        if count == "improved":
+            for key in ("instrument", "scale"):
+                if not _filled(target.get(key)):
+                    say(f"count improved needs the key {key} (which {key} the people improved on).")
+        else:
+            for key in ("instrument", "scale"):
+                if key in target:
+                    say(f"key {key} applies only to count improved.")
+    return messages
+
+
+# --------------------------------------------------------------------------- indicators
+
+def indicators(targets: list[dict], *, participants: pd.DataFrame, sessions: pd.DataFrame,
+               attendance: pd.DataFrame, improved: pd.DataFrame | None = None,
+               lang: str = "en") -> pd.DataFrame:
+    """Each target's value, ratio and status (``indicators.csv``).
+
+    Parameters
+    ----------
+    targets : list of dict
+        The ``targets`` of project.yaml (see the module docstring).
+    participants, sessions, attendance : DataFrame
+        The typed tables of the project.
+    improved : DataFrame, optional
+        Person-level reliable change with columns participant_id,
+        instrument, scale, category — the table of
+        :func:`evaltools.reliable_change.reliable_change_people`; a person
+        counts when ``category`` is ``improved``. Without it (at
+        baseline, for instance) an ``improved`` target has an empty value,
+        ratio and status.
+    lang : {"en", "pl"}
+        Which text of each target's ``label`` goes into ``label`` (the other
+        language, then the id, when it is missing). The label is the
+        user's own text from project.yaml, not a catalogue entry.
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`INDICATOR_COLUMNS`, one row per target in the given
+        order: ``target`` (float), ``value`` (a count, Int64; empty when
+        unknown), ``ratio`` = value / target, ``status`` = ``met`` when
+        value ≥ target, ``partly`` when value ≥ 50 % of target, else
+        ``not met`` (empty when value is). Counts of activity are never
+        suppressed (DESIGN.md §4).
+
+    Raises
+    ------
+    ProjectError
+        When :func:`check_targets` finds a problem (the validator reports
+        them to the user first; this guards direct calls).
+    """
+    problems = check_targets(targets)
+    if problems:
+        raise ProjectError("invalid targets:\n" + "\n".join(f"- {p}" for p in problems))
+    people = _people(participants)
+    sess = _sessions(sessions)
+    att = attendance[["session_id", "participant_id"]].dropna().astype("str").drop_duplicates()
+    rows = []
+    for target in targets or []:
+        value = _value(target, people, sess, att, improved)
+        goal = float(target["target"])
+        ratio = value / goal if value is not None else np.nan
+        status = (None if value is None else "met" if value >= goal
+                  else "partly" if value >= 0.5 * goal else "not met")
+        rows.append({"indicator_id": str(target["id"]), "label": _label(target, lang), "target": goal,
+                     "value": value, "ratio": ratio, "status": status})
+    out = pd.DataFrame(rows, columns=list(INDICATOR_COLUMNS))
+    return out.astype({"indicator_id": "str", "label": "str", "target": "float64", "value": "Int64",
+                       "ratio": "float64", "status": "str"})
+
+
+def _value(target: dict, people: pd.DataFrame, sess: pd.DataFrame, att: pd.DataFrame,
+           improved: pd.DataFrame | None) -> int | None:
+    count = target["count"]
+    where = target.get("where") or {}
+    s = sess
+    for key in SESSION_KEYS:
+        if key in where:
+            s = s[s[key].isin(_values(where[key]))]
+    p = people
+    if "component" in where:
+        wanted = set(_values(where["component"]))
+        p = p[p["components"].map(lambda codes: bool(wanted & set(split_codes(codes))))]
+    if "role" in where:
+        p = p[p["role"].isin(_values(where["role"]))]
+
+    if count == "sessions":
+        return len(s)
+    if count == "groups":
+        return int(s["group"].dropna().loc[lambda g: g != ""].nunique())
+    if count == "improved":
+        if improved is None:
+            return None
+        imp = improved[(improved["instrument"].astype("str") == str(target["instrument"]))
+                       & (improved["scale"].astype("str") == str(target["scale"]))
+                       & (improved["category"] == "improved").fillna(False)]
+        return int(imp["participant_id"].astype("str").loc[lambda x: x.isin(p["participant_id"])].nunique())
+
+    with_people = s[~s["activity"].isin(STAFF_ACTIVITIES)]
+    min_sessions = int(target.get("min_sessions", 1))
+    if min_sessions == 0:
+        counted = p
+    else:
+        a = att[att["session_id"].isin(with_people["session_id"]) & att["participant_id"].isin(p["participant_id"])]
+        n = a.groupby("participant_id").size()
+        counted = p[p["participant_id"].isin(n.index[n >= min_sessions])]
+    if count == "participants":
+        return len(counted)
+    if count == "families":
+        return int(counted["family"].nunique())
+    if count == "reach":
+        return len(counted) + int(with_people["headcount"].fillna(0).sum())
+    raise AssertionError(count)  # pragma: no cover - check_targets refused it
+
+
+def _people(participants: pd.DataFrame) -> pd.DataFrame:
+    p = pd.DataFrame({"participant_id": participants["participant_id"].astype("str")})
+    for col in ("components", "role", "family_id"):
+        p[col] = (participants[col].astype("str") if col in participants
+                  else pd.Series(pd.NA, index=participants.index, dtype="str"))
+    p = p.dropna(subset=["participant_id"]).drop_duplicates("participant_id")
+    family = p["family_id"].where(p["family_id"].notna() & (p["family_id"].str.strip() != ""))
+    # a family of one is keyed by its person, in a space that cannot collide with a family_id
+    p["family"] = ("family:" + family).fillna("person:" + p["participant_id"])
+    return p.reset_index(drop=True)
+
+
+def _sessions(sessions: pd.DataFrame) -> pd.DataFrame:
+    s = pd.DataFrame({"session_id": sessions["session_id"].astype("str"),
+                      "activity": sessions["activity"].astype("str")})
+    s["group"] = (sessions["group"].astype("str").str.strip() if "group" in sessions
+                  else pd.Series(pd.NA, index=s.index, dtype="str"))
+    s["headcount"] = (pd.to_numeric(sessions["headcount"], errors="coerce").astype("float64")
+                      if "headcount" in sessions else 0.0)
+    return s.dropna(subset=["session_id"]).drop_duplicates("session_id").reset_index(drop=True)
+
+
+def _label(target: dict, lang: str) -> str:
+    label = target.get("label")
+    if isinstance(label, Mapping):
+        for key in (lang, "en" if lang == "pl" else "pl"):
+            if _filled(label.get(key)):
+                return str(label[key])
+        return str(target["id"])
+    return str(label) if _filled(label) else str(target["id"])
+
+
+# --------------------------------------------------------------------------- dose
+
+def dose(attendance: pd.DataFrame, sessions: pd.DataFrame, *,
+         participants: pd.DataFrame | None = None) -> pd.DataFrame:
+    """How much of the programme each person received: sessions and hours.
+
+    Sessions of staff activities (staff_training, supervision) are left out;
+    so are attendance rows whose session is not in ``sessions``.
+
+    Parameters
+    ----------
+    attendance, sessions : DataFrame
+        The typed tables.
+    participants : DataFrame, optional
+        When given, every registered person gets a row (zeros for those who
+        attended nothing) and attendance of unregistered ids is left out;
+        otherwise a row per person who attended a session.
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`DOSE_COLUMNS`: participant_id, ``sessions`` (distinct
+        sessions attended), ``hours`` (sum of ``duration_min`` / 60; a
+        session with no duration adds no hours), then
+        ``sessions_<activity>`` for each activity of
+        :data:`PARTICIPANT_ACTIVITIES`, sorted by participant_id.
+
+    Examples
+    --------
+    >>> sessions = pd.DataFrame({"session_id": ["S1", "S2", "S3"], "activity": ["family_visit",
+    ...                          "self_help_meeting", "supervision"], "duration_min": [60.0, 90.0, 120.0]})
+    >>> attendance = pd.DataFrame({"session_id": ["S1", "S2", "S3"], "participant_id": ["P1", "P1", "P2"]})
+    >>> dose(attendance, sessions)[["participant_id", "sessions", "hours", "sessions_family_visit"]]
+      participant_id  sessions  hours  sessions_family_visit
+    0             P1         2    2.5                      1
+    """
+    s = sessions[~sessions["activity"].isin(STAFF_ACTIVITIES)][["session_id", "activity", "duration_min"]]
+    a = attendance[["session_id", "participant_id"]].dropna().astype("str").drop_duplicates()
+    a = a.merge(s.astype({"session_id": "str"}), on="session_id", how="inner")
+    if participants is not None:
+        ids = participants["participant_id"].dropna().astype("str").drop_duplicates()
+        a = a[a["participant_id"].isin(ids)]
+    else:
+        ids = a["participant_id"].drop_duplicates()
+    out = pd.DataFrame({"participant_id": sorted(ids)}, dtype="str")
+    by_person = a.groupby("participant_id")
+    out["sessions"] = out["participant_id"].map(by_person.size()).fillna(0).astype("int64")
+    hours = by_person["duration_min"].sum(min_count=1) / 60 if len(a) else pd.Series(dtype="float64")
+    out["hours"] = out["participant_id"].map(hours).fillna(0.0).astype("float64")
+    per_activity = (a.groupby(["participant_id", "activity"]).size().unstack(fill_value=0)
+                    .reindex(columns=list(PARTICIPANT_ACTIVITIES), fill_value=0).add_prefix("sessions_"))
+    out = out.join(per_activity, on="participant_id")
+    counts = [f"sessions_{activity}" for activity in PARTICIPANT_ACTIVITIES]
+    out[counts] = out[counts].fillna(0).astype("int64")
+    return out[list(DOSE_COLUMNS)]
+
+
+# --------------------------------------------------------------------------- helpers
+
+def _filled(value) -> bool:
+    if value is None:
+        return False
+    if isinstance(value, float) and math.isnan(value):
+        return False
+    return not (isinstance(value, str) and not value.strip())
+
+
+def _number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _is_value(v) -> bool:
+    """A ``where`` value: a non-blank text, or a whole number (a group written as 1 in YAML)."""
+    return (isinstance(v, str) and bool(v.strip())) or (isinstance(v, int) and not isinstance(v, bool))
+
+
+def _values(values) -> list[str]:
+    return [str(v).strip() for v in _as_list(values)]
+
+
+def _as_list(values) -> list:
+    if isinstance(values, (list, tuple)):
+        return list(values)
+    return [values] if values is not None else []

@@ -1,0 +1,1 @@
+"""Figures for the notebooks and reports: functions that take result tables and return matplotlib Figures."""

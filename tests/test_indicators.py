@@ -1,0 +1,231 @@
+"""Indicators against targets (DESIGN.md §5), target checks, dose, and the indicators figure.
+
+One small fixture whose every count is worked out by hand beside the test.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+
+from evaltools.errors import ProjectError
+from evaltools.indicators import DOSE_COLUMNS, INDICATOR_COLUMNS, check_targets, dose, indicators
+
+NA = pd.NA
+
+# P01-P03: one family (F1) of three; P04: in two components, no family_id; P07 enrolled, never attended
+# (except a staff training, which has no participants).
+PARTICIPANTS = pd.DataFrame({
+    "participant_id": ["P01", "P02", "P03", "P04", "P05", "P06", "P07"],
+    "family_id": ["F1", "F1", "F1", NA, "", "F2", "F2"],
+    "components": ["family_support;legal", "family_support", "family_support", "self_help;community",
+                   "self_help", "youth", "community"],
+    "group": [NA, NA, NA, "G1", "G1", NA, NA],
+    "role": ["adult", "child", "youth", "adult", "adult", "youth", "adult"],
+}, dtype="str")
+
+SESSIONS = pd.DataFrame({
+    "session_id": ["S01", "S02", "S03", "S04", "S05", "S06", "S07", "S08", "S09", "S10"],
+    "date": pd.to_datetime(["2021-02-01", "2021-03-01", "2021-02-10", "2021-03-10", "2021-04-10",
+                            "2021-05-01", "2021-06-01", "2021-02-15", "2021-03-15", "2021-04-01"]),
+    "activity": ["family_visit", "family_visit", "self_help_meeting", "self_help_meeting", "self_help_meeting",
+                 "community_event", "neighbourhood_meeting", "staff_training", "supervision", "legal_advice"],
+    "group": [NA, NA, "G1", "G1", "G2", NA, NA, NA, NA, NA],
+    "duration_min": [60.0, 60.0, 90.0, 90.0, 90.0, 120.0, 90.0, 240.0, 120.0, np.nan],
+    "headcount": [0.0, 0.0, 0.0, 0.0, 0.0, 40.0, 25.0, 3.0, 2.0, np.nan],  # S07: a headcount only
+}).astype({"session_id": "str", "activity": "str", "group": "str"})
+
+ATTENDANCE = pd.DataFrame([
+    ("S01", "P01"), ("S01", "P02"), ("S02", "P01"), ("S02", "P03"),
+    ("S03", "P04"), ("S03", "P05"), ("S04", "P04"), ("S05", "P04"),
+    ("S06", "P04"), ("S06", "P06"), ("S08", "P07"), ("S10", "P01"), ("S10", "P01"),  # a duplicated row
+], columns=["session_id", "participant_id"], dtype="str")
+
+IMPROVED = pd.DataFrame({
+    "participant_id": ["P01", "P02", "P04", "P05", "P06", "P07"],
+    "instrument": ["empowerment"] * 5 + ["recovery"],
+    "scale": ["agency", "agency", "agency", "voice", "agency", "total"],
+    "category": ["improved", "unchanged", "improved", "improved", "improved", "improved"],
+}, dtype="str")
+
+
+def target(id_, count, goal, **kw):
+    return {"id": id_, "label": {"pl": f"PL {id_}", "en": f"EN {id_}"}, "count": count, "target": goal, **kw}
+
+
+# (target, expected value, hand calculation)
+CASES = [
+    (target("people", "participants", 6),  # exactly met
+     6, "P01-P06 attended a non-staff session; P07 only a staff training"),
+    (target("people_enrolled", "participants", 7, min_sessions=0),
+     7, "min_sessions 0: all 7 enrolled"),
+    (target("community_enrolled", "participants", 1, min_sessions=0, where={"component": "community"}),
+     2, "P04 (self_help;community) and P07: exceeded, ratio 2"),
+    (target("self_help_2", "participants", 3, min_sessions=2, where={"activity": "self_help_meeting"}),
+     1, "self-help meetings: P04 3 (S03 S04 S05), P05 1 -> only P04 has >= 2: 1/3, not met"),
+    (target("families_visited", "families", 1, where={"activity": "family_visit"}),
+     1, "P01 P02 P03 all of F1 -> one family"),
+    (target("families_all", "families", 8),
+     4, "F1 (P01-03), P04 alone, P05 alone (blank family_id), F2 (P06): 4/8 = 50 % -> partly"),
+    (target("families_2", "families", 2, min_sessions=2),
+     2, "P01 has 3 sessions (F1), P04 has 4 (own family); the rest have 1"),
+    (target("reach_all", "reach", 150),
+     71, "6 people (P01-P06) + headcounts 40 + 25; staff headcounts 3 and 2 and P07 excluded: 71/150 not met"),
+    (target("reach_meeting", "reach", 5, where={"activity": "neighbourhood_meeting"}),
+     25, "S07 has no registered attendee, only headcount 25"),
+    (target("reach_community", "reach", 60, where={"activity": ["community_event", "neighbourhood_meeting"]}),
+     67, "P04 and P06 at S06 + 40 + 25"),
+    (target("reach_staff", "reach", 1, where={"activity": "staff_training"}),
+     0, "a staff training reaches nobody: neither P07 nor its headcount 3"),
+    (target("sessions_all", "sessions", 10),
+     10, "every session, staff ones included"),
+    (target("staff_sessions", "sessions", 1, where={"activity": ["staff_training", "supervision"]}),
+     2, "S08, S09"),
+    (target("groups", "groups", 3, where={"activity": "self_help_meeting"}),
+     2, "G1, G2: 2/3 partly"),
+    (target("adults_fs_or_sh", "participants", 3,
+            where={"role": "adult", "component": ["family_support", "self_help"]}),
+     3, "adults P01 P04 P05 P07; of those in family_support or self_help: P01 P04 P05; all attended"),
+    (target("legal_visits", "participants", 1, where={"activity": "family_visit", "component": "legal"}),
+     1, "legal component: P01 only; P01 had a family visit"),
+    (target("group_g2", "participants", 1, where={"group": "G2"}),
+     1, "sessions of group G2: S05, attended by P04"),
+    (target("improved_agency", "improved", 2, instrument="empowerment", scale="agency"),
+     3, "P01 P04 P06 improved on empowerment/agency; P02 unchanged; P05 and P07 on other scales"),
+    (target("improved_adults", "improved", 2, instrument="empowerment", scale="agency", where={"role": "adult"}),
+     2, "adults among P01 P04 P06: P01 P04"),
+]
+
+
+@pytest.fixture(scope="module")
+def table():
+    targets = [c[0] for c in CASES]
+    return indicators(targets, participants=PARTICIPANTS, sessions=SESSIONS, attendance=ATTENDANCE,
+                      improved=IMPROVED).set_index("indicator_id")
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c[0]["id"] for c in CASES])
+def test_indicator_values_by_hand(table, case):
+    spec, expected, _why = case
+    assert table.loc[spec["id"], "value"] == expected
+
+
+def test_ratio_status_and_columns(table):
+    assert tuple(table.reset_index().columns) == INDICATOR_COLUMNS
+    assert list(table.index) == [c[0]["id"] for c in CASES]  # the order of project.yaml
+    # exactly met -> met, ratio 1; exceeded -> met, ratio 2; exactly 50 % -> partly; 1/3 -> not met
+    assert (table.loc["people", "ratio"], table.loc["people", "status"]) == (1.0, "met")
+    assert (table.loc["community_enrolled", "ratio"], table.loc["community_enrolled", "status"]) == (2.0, "met")
+    assert (table.loc["families_all", "ratio"], table.loc["families_all", "status"]) == (0.5, "partly")
+    assert table.loc["self_help_2", "ratio"] == pytest.approx(1 / 3)
+    assert table.loc["self_help_2", "status"] == "not met"
+    assert table.loc["reach_all", "ratio"] == pytest.approx(71 / 150)
+    assert table.loc["reach_staff", "status"] == "not met"  # 0 of 1
+    assert table.loc["people", "label"] == "EN people"
+    assert str(table["value"].dtype) == "Int64"
+
+
+def test_improved_without_results_is_empty_and_labels_follow_lang():
+    targets = [target("imp", "improved", 5, instrument="empowerment", scale="agency"),
+               {"id": "plain", "label": {"en": "Only English"}, "count": "sessions", "target": 4}]
+    out = indicators(targets, participants=PARTICIPANTS, sessions=SESSIONS, attendance=ATTENDANCE, lang="pl")
+    assert out["label"].tolist() == ["PL imp", "Only English"]  # missing pl falls back to en
+    assert pd.isna(out.loc[0, "value"]) and np.isnan(out.loc[0, "ratio"]) and pd.isna(out.loc[0, "status"])
+    assert out.loc[1, "value"] == 10 and out.loc[1, "status"] == "met"
+
+
+def test_no_targets_keeps_columns():
+    out = indicators([], participants=PARTICIPANTS, sessions=SESSIONS, attendance=ATTENDANCE)
+    assert tuple(out.columns) == INDICATOR_COLUMNS and len(out) == 0
+
+
+def test_invalid_targets_raise_with_every_message():
+    with pytest.raises(ProjectError, match="famlies.*\n.*must be a number greater than 0"):
+        indicators([target("a", "famlies", 0)], participants=PARTICIPANTS, sessions=SESSIONS,
+                   attendance=ATTENDANCE)
+
+
+# --------------------------------------------------------------------------- check_targets
+
+def test_check_targets_accepts_the_valid_fixture():
+    assert check_targets([c[0] for c in CASES]) == []
+    assert check_targets([]) == [] and check_targets(None) == []
+
+
+@pytest.mark.parametrize("spec, needle", [
+    (target("a", "famlies", 3), "a: count 'famlies' is not known"),
+    ({"id": "a", "label": "A", "target": 3}, "a: the key count is missing"),
+    (target("a", "participants", 3, where={"activty": "family_visit"}), "a: where key 'activty' is not known"),
+    (target("a", "participants", 0), "a: target 0 must be a number greater than 0"),
+    (target("a", "participants", -5), "a: target -5 must be a number greater than 0"),
+    (target("a", "participants", "15"), "a: target '15' must be a number"),
+    ({"id": "a", "label": "A", "count": "reach"}, "a: the key target is missing"),
+    (target("a", "improved", 3), "a: count improved needs the key instrument"),
+    (target("a", "improved", 3, instrument="empowerment"), "a: count improved needs the key scale"),
+    (target("a", "participants", 3, where={"activity": "family_vist"}), "'family_vist' is not an allowed code"),
+    (target("a", "participants", 3, where={"component": ["youth", "yuth"]}), "'yuth' is not an allowed code"),
+    (target("a", "participants", 3, min_sessions=-1), "min_sessions -1 must be a whole number"),
+    (target("a", "participants", 3, min_sessions=1.5), "min_sessions 1.5 must be a whole number"),
+    (target("a", "sessions", 3, min_sessions=2), "min_sessions has no effect on count sessions"),
+    (target("a", "sessions", 3, where={"role": "adult"}), "where key 'role' has no effect on count sessions"),
+    (target("a", "participants", 3, traget=4), "a: key 'traget' is not known"),
+    (target("a", "participants", 3, where=["activity"]), "is not a mapping"),
+    (target("a", "participants", 3, where={"activity": []}), "is not a value or a list of values"),
+    ({"label": "A", "count": "sessions", "target": 3}, "#1: the key id is missing"),
+    ("sessions", "#1: a target is a mapping"),
+])
+def test_check_targets_messages(spec, needle):
+    messages = check_targets([spec])
+    assert any(needle in m for m in messages), messages
+    # each message is "<id>: <detail>", as the validator splits it
+    assert all(": " in m for m in messages)
+
+
+def test_check_targets_duplicate_ids_and_numeric_group():
+    messages = check_targets([target("a", "sessions", 1), target("a", "groups", 1, where={"group": 1})])
+    assert messages == ["a: id 'a' is used by another target; ids must be unique."]
+
+
+# --------------------------------------------------------------------------- dose
+
+def test_dose_by_hand():
+    d = dose(ATTENDANCE, SESSIONS, participants=PARTICIPANTS).set_index("participant_id")
+    assert tuple(d.reset_index().columns) == DOSE_COLUMNS
+    # P01: S01 S02 (60 + 60 min) + S10 (no duration; duplicate row once) -> 3 sessions, 2.0 h
+    assert (d.loc["P01", "sessions"], d.loc["P01", "hours"]) == (3, 2.0)
+    assert (d.loc["P01", "sessions_family_visit"], d.loc["P01", "sessions_legal_advice"]) == (2, 1)
+    # P04: S03 S04 S05 (3 x 90) + S06 (120) = 390 min = 6.5 h
+    assert (d.loc["P04", "sessions"], d.loc["P04", "hours"], d.loc["P04", "sessions_self_help_meeting"]) == (4, 6.5, 3)
+    # P07 attended only a staff training: a row of zeros
+    assert (d.loc["P07", "sessions"], d.loc["P07", "hours"]) == (0, 0.0)
+    without = dose(ATTENDANCE, SESSIONS)
+    assert "P07" not in set(without["participant_id"]) and len(without) == 6
+    empty = dose(ATTENDANCE.iloc[0:0], SESSIONS)
+    assert tuple(empty.columns) == DOSE_COLUMNS and len(empty) == 0
+
+
+# --------------------------------------------------------------------------- figure
+
+def test_indicators_figure_bars_and_status_colours(table):
+    from evaltools.plots.indicators import STATUS_COLOURS, indicators_figure
+    shown = table.reset_index().iloc[[0, 3, 5]]  # met, not met, partly
+    fig = indicators_figure(shown, lang="pl")
+    assert isinstance(fig, Figure)
+    bars = fig.axes[0].patches
+    assert [round(b.get_width(), 6) for b in bars] == [100.0, round(100 / 3, 6), 50.0]
+    from matplotlib.colors import to_hex
+    assert [to_hex(b.get_facecolor()) for b in bars] == [
+        STATUS_COLOURS["met"].lower(), STATUS_COLOURS["not met"].lower(), STATUS_COLOURS["partly"].lower()]
+    assert fig.axes[0].get_title() == "Realizacja wskaźników produktu"
+    assert any(line.get_xdata()[0] == 100 for line in fig.axes[0].lines)  # the 100 % line
+
+
+def test_inputs_are_not_mutated():
+    frames = [PARTICIPANTS.copy(), SESSIONS.copy(), ATTENDANCE.copy(), IMPROVED.copy()]
+    indicators([c[0] for c in CASES], participants=frames[0], sessions=frames[1], attendance=frames[2],
+               improved=frames[3])
+    dose(frames[2], frames[1], participants=frames[0])
+    for frame, original in zip(frames, [PARTICIPANTS, SESSIONS, ATTENDANCE, IMPROVED]):
+        pd.testing.assert_frame_equal(frame, original)

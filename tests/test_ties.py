@@ -1,0 +1,373 @@
+"""Social ties: ego networks, the sociometric network, its change test, co-attendance, figures.
+
+Reference numbers are hand calculations written beside them; networkx is
+used only to cross-check what the definition leaves to us (cross-group ties,
+the co-attendance projection at scale).
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+
+from evaltools.ties import (
+    COATTENDANCE_COLUMNS, EGO_COLUMNS, EGO_MEASURES, NETWORK_COLUMNS, NETWORK_TEST_COLUMNS, SCORE_COLUMNS,
+    coattendance, ego_networks, ego_scores, network_by_wave, network_change_test,
+)
+
+NA = pd.NA
+
+
+def ties_frame(rows):
+    """rows: (ego, wave, alter, alter_participant_id, relation, support, on_estate)."""
+    cols = ["participant_id", "wave", "alter", "alter_participant_id", "relation", "support", "on_estate"]
+    df = pd.DataFrame(rows, columns=cols, dtype="str")
+    df["contact"] = pd.Series(pd.NA, index=df.index, dtype="str")
+    df["_row"] = range(2, len(df) + 2)
+    return df
+
+
+def people(ids, groups=None):
+    return pd.DataFrame({"participant_id": ids, "group": groups or [NA] * len(ids), "components": "community"},
+                        dtype="str")
+
+
+# --------------------------------------------------------------------------- ego networks
+
+EGO_TIES = ties_frame([
+    ("P1", "baseline", "A1", NA, "family", "emotional;practical", "yes"),
+    ("P1", "baseline", "A2", "P2", "neighbour", "practical", "yes"),
+    ("P1", "baseline", "A3", NA, "neighbour", NA, "no"),
+    ("P1", "baseline", "A4", NA, NA, "informational", NA),
+    ("P1", "endline", "A1", NA, "family", "emotional", "yes"),
+    ("P2", "endline", "A1", NA, "friend", "emotional;informational;practical", "no"),
+    ("P2", "endline", "A2", NA, "professional", "informational", NA),
+    ("P2", "endline", "A3", NA, "other", NA, NA),
+    ("P9", "baseline", "A1", NA, "friend", NA, "yes"),  # P9 is not a registered participant
+])
+
+
+def test_ego_networks_hand_counts():
+    ego = ego_networks(EGO_TIES, participants=people(["P1", "P2", "P3"]))
+    assert tuple(ego.columns) == EGO_COLUMNS
+    assert list(zip(ego["participant_id"], ego["wave"])) == [("P1", "baseline"), ("P1", "endline"),
+                                                             ("P2", "endline")]  # P9 dropped, time order
+    p1b = ego.iloc[0]
+    # P1 at baseline names 4 alters: family 1, neighbour 2, relation of A4 unknown (in size only)
+    assert (p1b["size"], p1b["relation_family"], p1b["relation_neighbour"], p1b["relation_friend"]) == (4, 1, 2, 0)
+    # support: emotional A1; practical A1, A2; informational A4
+    assert (p1b["support_emotional"], p1b["support_practical"], p1b["support_informational"]) == (1, 2, 1)
+    # on estate: A1, A2 yes, A3 no, A4 unknown -> 2/3
+    assert p1b["on_estate_share"] == pytest.approx(2 / 3)
+    # distinct relation types among alters: family, neighbour -> 2
+    assert p1b["diversity"] == 2
+    p2e = ego.iloc[2]
+    # P2 endline: friend, professional, other -> 3 kinds; on_estate known only for A1 (no) -> 0/1
+    assert (p2e["size"], p2e["diversity"], p2e["support_informational"], p2e["on_estate_share"]) == (3, 3, 2, 0.0)
+
+
+def test_ego_networks_respondents_with_no_ties_get_size_zero():
+    resp = pd.DataFrame({"participant_id": ["P1", "P3", "P3"], "wave": ["endline", "baseline", "endline"]})
+    ego = ego_networks(EGO_TIES, participants=people(["P1", "P2", "P3"]), respondents=resp)
+    p3 = ego[ego["participant_id"] == "P3"]
+    assert p3["wave"].tolist() == ["baseline", "endline"]
+    assert p3["size"].tolist() == [0, 0] and p3["diversity"].tolist() == [0, 0]
+    assert p3["on_estate_share"].isna().all()  # nobody named: share undefined
+    assert len(ego) == 5  # 3 rows with ties + 2 of P3
+
+
+def test_ego_networks_duplicate_alter_counted_once_and_empty_input():
+    dup = pd.concat([EGO_TIES.iloc[[0]], EGO_TIES.iloc[[0]]], ignore_index=True)
+    assert ego_networks(dup)["size"].tolist() == [1]
+    empty = ego_networks(EGO_TIES.iloc[0:0])
+    assert tuple(empty.columns) == EGO_COLUMNS and len(empty) == 0
+    assert tuple(ego_scores(empty).columns) == SCORE_COLUMNS
+
+
+def test_ego_scores_long_shape_for_paired_change():
+    ego = ego_networks(EGO_TIES, participants=people(["P1", "P2"]))
+    scores = ego_scores(ego)
+    assert tuple(scores.columns) == SCORE_COLUMNS
+    assert len(scores) == len(ego) * len(EGO_MEASURES)  # 3 person-waves x 13 measures
+    assert set(scores["instrument"]) == {"ego_network"}
+    assert scores["scale"].iloc[: len(EGO_MEASURES)].tolist() == list(EGO_MEASURES)
+    p1 = scores[(scores["participant_id"] == "P1") & (scores["scale"] == "size")]
+    assert p1["wave"].tolist() == ["baseline", "endline"] and p1["score"].tolist() == [4.0, 1.0]
+    assert p1["n_items"].tolist() == [4, 1]  # n_items = alters named
+
+
+# --------------------------------------------------------------------------- sociometric network
+
+IDS = ["A", "B", "C", "D", "E", "F"]
+GROUPS = ["G1", "G1", "G1", "G2", "", "G2"]  # E has an empty group
+NET_TIES = ties_frame([
+    ("A", "baseline", "1", "B", "friend", NA, NA),
+    ("B", "baseline", "1", "C", "friend", NA, NA),
+    ("C", "baseline", "1", "A", "friend", NA, NA),
+    ("D", "baseline", "1", "A", "neighbour", NA, NA),
+    ("B", "baseline", "2", "A", "friend", NA, NA),   # B-A again: still one edge
+    ("A", "baseline", "2", "A", "other", NA, NA),    # self-tie: ignored
+    ("E", "baseline", "1", "X99", "friend", NA, NA),  # unknown participant: ignored
+    ("F", "baseline", "1", NA, "family", NA, NA),     # alter outside the programme: no edge
+    ("A", "endline", "1", "B", "friend", NA, NA),
+    ("C", "endline", "1", "D", "friend", NA, NA),
+    ("E", "endline", "1", "F", "neighbour", NA, NA),
+    ("F", "endline", "1", "D", "neighbour", NA, NA),
+])
+
+
+def test_network_by_wave_hand_calculation():
+    net = network_by_wave(NET_TIES, people(IDS, GROUPS)).set_index("wave")
+    assert tuple(net.reset_index().columns) == NETWORK_COLUMNS
+    b = net.loc["baseline"]
+    # baseline edges AB, BC, CA, AD: 4 among n = 6
+    assert (b.n_nodes, b.n_edges) == (6, 4)
+    assert b.density == pytest.approx(8 / 30)  # 2m / (n(n-1)) = 8/30
+    assert b.mean_degree == pytest.approx(8 / 6)  # 2m / n
+    assert b.components == 3  # {A,B,C,D}, {E}, {F}
+    assert b.largest_component_share == pytest.approx(4 / 6)
+    assert b.isolates == 2  # E, F
+    # one triangle ABC; connected triples = sum C(deg, 2) = C(3,2)+C(2,2)+C(2,2)+0 = 5 -> 3*1/5
+    assert b.transitivity == pytest.approx(0.6)
+    assert b.cross_group_ties == 1  # only A(G1)-D(G2)
+    e = net.loc["endline"]
+    # endline edges AB, CD, EF, DF
+    assert (e.n_edges, e.components, e.isolates) == (4, 2, 0)  # {A,B}, {C,D,E,F}
+    assert e.largest_component_share == pytest.approx(4 / 6)
+    assert e.transitivity == 0.0  # no triangle
+    assert e.cross_group_ties == 1  # C(G1)-D(G2); E-F does not count (E has no group); D-F same group
+
+
+def test_cross_group_ties_agree_with_networkx_attribute_count():
+    rng = np.random.default_rng(3)
+    ids = [f"P{i:02d}" for i in range(30)]
+    groups = [rng.choice(["G1", "G2", "G3", ""]) for _ in ids]
+    pairs = [(ids[a], ids[b]) for a, b in rng.integers(0, 30, size=(60, 2))]
+    ties = ties_frame([(a, "baseline", f"x{k}", b, "friend", NA, NA) for k, (a, b) in enumerate(pairs)])
+    net = network_by_wave(ties, people(ids, groups)).iloc[0]
+    g = nx.Graph()
+    g.add_nodes_from((pid, {"group": grp}) for pid, grp in zip(ids, groups))
+    g.add_edges_from((a, b) for a, b in pairs if a != b)
+    expected = sum(1 for a, b in g.edges if g.nodes[a]["group"] and g.nodes[b]["group"]
+                   and g.nodes[a]["group"] != g.nodes[b]["group"])
+    assert net.cross_group_ties == expected
+    assert net.n_edges == g.number_of_edges()
+
+
+def test_network_wave_without_links_is_all_isolates_and_empty_ties_keep_columns():
+    net = network_by_wave(NET_TIES, people(IDS), waves=["midline"]).iloc[0]
+    assert (net.n_edges, net.components, net.isolates, net.density) == (0, 6, 6, 0.0)
+    empty = network_by_wave(NET_TIES.iloc[0:0], people(IDS))
+    assert tuple(empty.columns) == NETWORK_COLUMNS and len(empty) == 0
+    one = network_by_wave(NET_TIES, people(["A"]), waves=["baseline"]).iloc[0]
+    assert one.n_nodes == 1 and np.isnan(one.density)  # density undefined for one person
+
+
+# --------------------------------------------------------------------------- change test
+
+def test_network_change_test_exact_hand_enumeration():
+    # A names a non-participant at baseline (so the wave is present); at endline A-B and C-D.
+    ties = ties_frame([("A", "baseline", "1", NA, "family", NA, NA),
+                       ("A", "endline", "1", "B", "friend", NA, NA),
+                       ("C", "endline", "1", "D", "friend", NA, NA)])
+    res = network_change_test(ties, people(["A", "B", "C", "D"])).set_index("measure")
+    assert tuple(res.reset_index().columns) == NETWORK_TEST_COLUMNS
+    # 2 respondents decide edges (A, C): 4 relabellings. density diff: none 2/6, flip A 0, flip C 0,
+    # both -2/6; |diff| >= 1/3 in 2 of 4 -> p = 0.5. Isolates: 4 -> 0 (diff -4); same pattern -> 0.5
+    assert res.loc["density", "diff"] == pytest.approx(2 / 6)
+    assert res.loc["isolates", "baseline"] == 4 and res.loc["isolates", "endline"] == 0
+    assert res["p_value"].tolist() == [0.5, 0.5]
+    assert set(res["method"]) == {"exact_permutation"}
+
+
+def twelve_new_ties():
+    # 12 respondents each name one new partner at endline only (24 people, 12 disjoint edges)
+    ids = [f"P{i:02d}" for i in range(24)]
+    rows = [(ids[0], "baseline", "x", NA, "family", NA, NA)]
+    rows += [(ids[2 * i], "endline", "1", ids[2 * i + 1], "friend", NA, NA) for i in range(12)]
+    return ties_frame(rows), people(ids)
+
+
+def test_network_change_test_exact_and_monte_carlo_agree():
+    ties, parts = twelve_new_ties()
+    # exact: |diff| is maximal only when nobody or everybody is flipped -> 2 / 2**12
+    exact = network_change_test(ties, parts, n_perm=5000)
+    assert set(exact["method"]) == {"exact_permutation"}
+    assert exact["p_value"].tolist() == pytest.approx([2 / 4096] * 2)
+    mc = network_change_test(ties, parts, n_perm=2000, seed=1)
+    assert set(mc["method"]) == {"permutation"}
+    # (1 + hits)/(1 + 2000) with ~1 expected hit: small, never 0
+    assert (mc["p_value"] > 0).all() and (mc["p_value"] < 0.01).all()
+    again = network_change_test(ties, parts, n_perm=2000, seed=1)
+    pd.testing.assert_frame_equal(mc, again)  # seeded
+
+
+def test_network_change_test_monte_carlo_matches_exact_on_a_mixed_case():
+    rng = np.random.default_rng(7)
+    ids = [f"P{i:02d}" for i in range(16)]
+    # 12 respondents (P00-P11), each naming one or two people, more often at endline: 2^12 = 4096 swaps
+    rows = [(ids[e], w, f"{w}{k}", ids[rng.integers(16)], "friend", NA, NA)
+            for e in range(12) for k in range(2) for w in ("baseline", "endline")
+            if k == 0 or rng.random() < (0.3 if w == "baseline" else 0.6)]
+    ties = ties_frame(rows)
+    exact = network_change_test(ties, people(ids), n_perm=5000)
+    assert set(exact["method"]) == {"exact_permutation"}
+    mc = network_change_test(ties, people(ids), n_perm=4000, seed=0)
+    assert set(mc["method"]) == {"permutation"}
+    # Monte Carlo SE of a p-value near 0.5 with 4000 draws is <= 0.008; allow 4 SE
+    assert mc["p_value"].to_numpy() == pytest.approx(exact["p_value"].to_numpy(), abs=0.035)
+    net = network_by_wave(ties, people(ids)).set_index("wave")
+    ex = exact.set_index("measure")
+    for m in ("density", "isolates"):  # observed values are those of network_by_wave
+        assert ex.loc[m, "baseline"] == pytest.approx(net.loc["baseline", m])
+        assert ex.loc[m, "endline"] == pytest.approx(net.loc["endline", m])
+
+
+def test_network_change_test_brute_force_p_value():
+    # An independent brute force: for each of the 2^k swaps rebuild ties and call network_by_wave.
+    rng = np.random.default_rng(11)
+    ids = list("ABCDEFG")
+    rows = [(ids[rng.integers(5)], w, f"{w}{k}", ids[rng.integers(7)], "friend", NA, NA)
+            for k in range(6) for w in ("baseline", "endline")]
+    ties = ties_frame(rows)
+    res = network_change_test(ties, people(ids), n_perm=10_000).set_index("measure")
+    egos = sorted(set(ties["participant_id"]))
+    obs = None
+    diffs = []
+    for flip in itertools.product([False, True], repeat=len(egos)):
+        swap = dict(zip(egos, flip))
+        w = ties["wave"].where(~ties["participant_id"].map(swap),
+                               ties["wave"].map({"baseline": "endline", "endline": "baseline"}))
+        net = network_by_wave(ties.assign(wave=w), people(ids), waves=["baseline", "endline"]).set_index("wave")
+        d = net.loc["endline", ["density", "isolates"]] - net.loc["baseline", ["density", "isolates"]]
+        diffs.append(d.to_numpy(float))
+        if not any(flip):
+            obs = d.to_numpy(float)
+    diffs = np.array(diffs)
+    p = (np.abs(diffs) >= np.abs(obs) - 1e-12).mean(axis=0)
+    assert res["p_value"].to_numpy() == pytest.approx(p)
+
+
+def test_network_change_test_missing_wave_is_not_tested():
+    ties = NET_TIES[NET_TIES["wave"] == "baseline"]
+    res = network_change_test(ties, people(IDS))
+    assert tuple(res.columns) == NETWORK_TEST_COLUMNS
+    assert res["method"].tolist() == ["not_tested", "not_tested"]
+    assert res["baseline"].tolist() == pytest.approx([8 / 30, 2])  # hand values of the baseline above
+    assert res["endline"].isna().all() and res["p_value"].isna().all()
+
+
+# --------------------------------------------------------------------------- co-attendance
+
+def sessions_frame(rows):
+    """rows: (session_id, date, activity)."""
+    df = pd.DataFrame(rows, columns=["session_id", "date", "activity"])
+    df["date"] = pd.to_datetime(df["date"])
+    df["group"] = pd.Series(pd.NA, index=df.index, dtype="str")
+    df["duration_min"] = 60.0
+    df["headcount"] = 0.0
+    return df
+
+
+def test_coattendance_hand_calculation():
+    sessions = sessions_frame([
+        ("S1", "2021-01-10", "self_help_meeting"), ("S2", "2021-02-10", "self_help_meeting"),
+        ("S3", "2021-03-10", "family_visit"), ("S4", "2021-03-11", "staff_training"),
+        ("S5", "2021-04-10", "community_event"), ("S6", "2021-05-10", "community_event"),
+        ("S7", "2021-06-10", "legal_advice"), ("S8", "2021-07-10", "supervision"),
+    ])
+    attendance = pd.DataFrame([("S1", "A"), ("S1", "B"), ("S1", "C"), ("S2", "C"), ("S2", "D"), ("S3", "E"),
+                               ("S4", "A"), ("S4", "F"), ("S5", "A"), ("S5", "B"), ("S6", "A"), ("S6", "B"),
+                               ("S6", "B"), ("S7", "G"), ("S8", "H"), ("S99", "Z")],
+                              columns=["session_id", "participant_id"])
+    co = coattendance(attendance, sessions)
+    assert tuple(co.columns) == COATTENDANCE_COLUMNS
+    assert co["period"].tolist() == ["2021Q1", "2021Q2"]  # Q3 has only supervision
+    q1, q2 = co.iloc[0], co.iloc[1]
+    # Q1: nodes A-E (F only at staff training); edges AB AC BC CD; density 2*4/(5*4) = 0.4
+    assert (q1.n_nodes, q1.n_edges, q1.density) == (5, 4, 0.4)
+    assert (q1.components, q1.largest_component_share, q1.isolates) == (2, 0.8, 1)  # {A,B,C,D}, {E}
+    # Q2: A, B (together twice: one edge) and G alone; density 2/(3*2)
+    assert (q2.n_nodes, q2.n_edges, q2.components, q2.isolates) == (3, 1, 2, 1)
+    assert q2.density == pytest.approx(1 / 3) and q2.largest_component_share == pytest.approx(2 / 3)
+
+
+def test_coattendance_at_scale_counts_every_pair():
+    # 10,000 people; one community event of 100 (4,950 pairs), 500 self-help meetings of 20 disjoint people
+    n = 10_000
+    ids = np.array([f"P{i:05d}" for i in range(n)])
+    rows, att = [("E", "2021-05-01", "community_event")], [("E", pid) for pid in ids[:100]]
+    for g in range(500):
+        rows.append((f"S{g}", "2021-05-02", "self_help_meeting"))
+        att += [(f"S{g}", pid) for pid in ids[g * 20:(g + 1) * 20]]
+    co = coattendance(pd.DataFrame(att, columns=["session_id", "participant_id"]), sessions_frame(rows)).iloc[0]
+    # pairs: 4950 at the event + 500 * C(20,2) = 95,000 in groups, minus pairs counted twice: the event's
+    # 100 people are groups 0-4 whose within-group pairs 5 * 190 = 950 are already in the 4950
+    assert co.n_edges == 4950 + 500 * 190 - 950
+    assert co.n_nodes == n and co.isolates == 0
+    # components: groups 0-4 joined by the event -> 1, plus 495 other groups
+    assert co.components == 496 and co.largest_component_share == pytest.approx(100 / n)
+
+
+def test_coattendance_empty_keeps_columns():
+    co = coattendance(pd.DataFrame(columns=["session_id", "participant_id"], dtype="str"),
+                      sessions_frame([("S1", "2021-01-10", "supervision")]))
+    assert tuple(co.columns) == COATTENDANCE_COLUMNS and len(co) == 0
+
+
+# --------------------------------------------------------------------------- figures
+
+def test_network_figure_hides_ids_by_default_and_shows_them_on_request():
+    fig = network_figure_for(show_ids=False)
+    texts = {t.get_text() for ax in fig.axes for t in ax.texts}
+    assert not texts & set(IDS)
+    fig = network_figure_for(show_ids=True)
+    texts = {t.get_text() for ax in fig.axes for t in ax.texts}
+    assert set(IDS) <= texts
+    assert len(fig.axes) == 2
+    # panel title counts isolates: baseline E and F
+    assert "2 isolated people" in fig.axes[0].get_title()
+
+
+def network_figure_for(**kw):
+    from evaltools.plots.ties import network_figure
+    return network_figure(NET_TIES, people(IDS, GROUPS), **kw)
+
+
+def test_network_figure_large_graph_draws_degree_distribution_in_polish():
+    from evaltools.plots.ties import network_figure
+    ids = [f"P{i:04d}" for i in range(600)]
+    ties = ties_frame([(ids[i], w, "1", ids[i + 1], "friend", NA, NA) for i in range(0, 50)
+                       for w in ("baseline", "endline")])
+    fig = network_figure(ties, people(ids), lang="pl", max_nodes=500)
+    assert isinstance(fig, Figure) and len(fig.axes) == 1
+    assert fig.axes[0].get_xlabel() == "Liczba powiązań osoby z innymi uczestnikami"
+    assert any("600" in t.get_text() for t in fig.texts)  # the note says why
+
+
+def test_ego_slope_figure_individual_aggregated_and_suppressed():
+    from evaltools.plots.ties import ego_slope_figure
+    rng = np.random.default_rng(0)
+    ego = pd.DataFrame({"participant_id": np.repeat([f"P{i}" for i in range(200)], 2),
+                        "wave": ["baseline", "endline"] * 200, "size": rng.integers(0, 8, 400)})
+    small = ego_slope_figure(ego[ego["participant_id"].isin([f"P{i}" for i in range(10)])])
+    assert len(small.axes[0].lines) == 11  # 10 people + the mean
+    big = ego_slope_figure(ego, max_people=60)
+    assert len(big.axes[0].lines) < 10  # one error-bar line, no line per person
+    few = ego_slope_figure(ego[ego["participant_id"].isin(["P1", "P2"])], min_cell=5)
+    assert len(few.axes[0].lines) == 0
+
+
+def test_inputs_are_not_mutated():
+    ties, parts = NET_TIES.copy(), people(IDS, GROUPS)
+    before_ties, before_parts = ties.copy(), parts.copy()
+    ego_networks(ties, participants=parts, respondents=ties[["participant_id", "wave"]])
+    network_by_wave(ties, parts)
+    network_change_test(ties, parts, n_perm=50)
+    pd.testing.assert_frame_equal(ties, before_ties)
+    pd.testing.assert_frame_equal(parts, before_parts)
