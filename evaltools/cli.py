@@ -46,7 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--participants", type=int, default=None, help="scale up to N participants (benchmarks)")
     s.add_argument("--format", choices=("csv", "xlsx"), default="csv")
-    s.add_argument("--lang", choices=("pl", "en"), default="pl", help="language of the xlsx templates")
+    s.add_argument("--lang", choices=("pl", "en"), default="pl", help="language of the project and its templates")
+    s.add_argument("--until", choices=("baseline", "endline"), default=None,
+                   help="only what staff will have typed by that run (default: the whole year)")
 
     s = sub.add_parser("validate", help="check a data folder against the contract")
     s.add_argument("data", type=Path)
@@ -92,7 +94,7 @@ def _dispatch(args) -> int:
         if args.participants is not None and args.participants < 1:
             raise UsageError("--participants must be at least 1")
         path = write_demo_data(args.out, seed=args.seed, participants=args.participants, fmt=args.format,
-                               lang=args.lang)
+                               lang=args.lang, until=args.until)
         print(path)
         return EXIT_OK
     if args.command == "validate":

@@ -143,8 +143,44 @@ def demo_tables(*, seed: int = 0, participants: int | None = None) -> tuple[dict
     return _config(plan), tables
 
 
+def until_baseline(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """What staff will have typed by the baseline run: the year cut after the last baseline answer.
+
+    Questionnaires and ties keep their baseline rows; sessions, attendance and
+    participants keep what happened up to that day (later exits are not known yet).
+
+    >>> _, tables = demo_tables(seed=1)
+    >>> spring = until_baseline(tables)
+    >>> sorted(set(spring["q_empowerment"]["wave"]))
+    ['baseline']
+    """
+    q_names = [n for n in tables if n.startswith("q_")]
+    base_dates = pd.concat([tables[n].loc[tables[n]["wave"] == "baseline", "date"] for n in q_names])
+    cut = pd.to_datetime(base_dates).max()
+    out = {n: tables[n][tables[n]["wave"] == "baseline"].reset_index(drop=True) for n in q_names}
+    if "ties" in tables:
+        out["ties"] = tables["ties"][tables["ties"]["wave"] == "baseline"].reset_index(drop=True)
+    sessions = tables["sessions"][pd.to_datetime(tables["sessions"]["date"]) <= cut].reset_index(drop=True)
+    out["sessions"] = sessions
+    att = tables["attendance"]
+    out["attendance"] = att[att["session_id"].isin(sessions["session_id"])].reset_index(drop=True)
+    people = tables["participants"].copy()
+    people = people[pd.to_datetime(people["enrolled_on"]).fillna(cut) <= cut].reset_index(drop=True)
+    later = pd.to_datetime(people["exited_on"]) > cut
+    people.loc[later, ["exited_on", "exit_reason"]] = None
+    out["participants"] = people
+    keep = set(people["participant_id"])
+    for name in q_names + ["ties", "attendance"]:
+        if name in out:
+            out[name] = out[name][out[name]["participant_id"].isin(keep)].reset_index(drop=True)
+    if "ties" in out:
+        alter = out["ties"]["alter_participant_id"]
+        out["ties"] = out["ties"][alter.isna() | alter.isin(keep)].reset_index(drop=True)
+    return {n: out[n] for n in tables}
+
+
 def write_demo_data(out: str | Path, *, seed: int = 0, participants: int | None = None, fmt: str = "csv",
-                    lang: str = "pl") -> Path:
+                    lang: str = "pl", until: str | None = None) -> Path:
     """Write the demo data folder (``evaltools demo-data``) and return its path.
 
     Parameters
@@ -161,6 +197,9 @@ def write_demo_data(out: str | Path, *, seed: int = 0, participants: int | None 
         ``<out>/<out name>.xlsx``, beside ``project.yaml``.
     lang
         ``pl`` or ``en``: the project's language and the template's.
+    until
+        ``"baseline"``: only what staff will have typed by the baseline run
+        (:func:`until_baseline`); ``None``: the whole year.
 
     Raises
     ------
@@ -177,7 +216,11 @@ def write_demo_data(out: str | Path, *, seed: int = 0, participants: int | None 
         raise UsageError(f"{out}: is a file; the demo data needs a new or empty folder")
     if out.is_dir() and any(out.iterdir()):
         raise UsageError(f"{out}: the folder exists and is not empty; the demo data needs a new or empty folder")
+    if until not in (None, "baseline", "endline"):
+        raise UsageError(f"--until {until!r} is not known; expected baseline or endline")
     config, tables = demo_tables(seed=seed, participants=participants)
+    if until == "baseline":
+        tables = until_baseline(tables)
     config["language"] = lang
     out.mkdir(parents=True, exist_ok=True)
     if fmt == "csv":
