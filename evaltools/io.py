@@ -258,13 +258,44 @@ def _read_csv(path: Path, name: str, problems: list[Problem]) -> RawTable | None
     text = decode_text(data)
     first_line = text.split("\n", 1)[0]
     sep = sniff_separator(first_line)
+    fast = _read_csv_fast(text, sep)
+    if fast is not None:
+        frame = fast
+    else:
+        frame = _read_csv_rows(text, sep, path.name, name, problems)
+        if frame is None:
+            return None
+    return RawTable(name, frame, path.name, None)
+
+
+def _read_csv_fast(text: str, sep: str) -> pd.DataFrame | None:
+    """pandas' C reader, when every line is one record (row number = line number); else None."""
+    try:
+        frame = pd.read_csv(_io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, na_filter=False,
+                            skip_blank_lines=False, engine="c")
+    except (pd.errors.ParserError, ValueError, csv.Error):
+        return None
+    if any("\n" in str(c) for c in frame.columns) or frame.columns.duplicated().any():
+        return None
+    body_lines = text.count("\n") + (0 if text.endswith("\n") else 1) - 1
+    if len(frame) > body_lines:  # quoted line breaks: line numbers would drift
+        return None
+    frame.columns = [str(c).strip().lstrip("\ufeff") for c in frame.columns]
+    if any(c.startswith("Unnamed: ") for c in frame.columns):
+        return None
+    frame["_row"] = np.arange(2, len(frame) + 2, dtype="int64")
+    blank = (frame.drop(columns="_row").apply(lambda col: col.str.strip()) == "").all(axis=1)
+    return frame[~blank].reset_index(drop=True).astype({c: object for c in frame.columns if c != "_row"})
+
+
+def _read_csv_rows(text: str, sep: str, file: str, name: str, problems: list[Problem]) -> pd.DataFrame | None:
+    """The careful reader: one record at a time, naming rows with too many cells."""
     reader = csv.reader(_io.StringIO(text, newline=""), delimiter=sep)
     try:
-        header = [h.strip() for h in next(reader, [])]
+        header = [h.strip().lstrip("\ufeff") for h in next(reader, [])]
     except csv.Error as e:
-        problems.append(Problem("csv_broken", {"detail": str(e)}, file=path.name, row=1, table=name))
+        problems.append(Problem("csv_broken", {"detail": str(e)}, file=file, row=1, table=name))
         return None
-    header = [h.lstrip("\ufeff") for h in header]
     width = len(header)
     records, numbers = [], []
     try:
@@ -274,19 +305,18 @@ def _read_csv(path: Path, name: str, problems: list[Problem]) -> RawTable | None
                 continue
             if len(values) > width and any(v.strip() for v in values[width:]):
                 problems.append(Problem("too_many_cells", {"n": len(values), "width": width},
-                                        file=path.name, row=line, table=name))
+                                        file=file, row=line, table=name))
                 if len(problems) > 1000:
                     break
                 continue
-            values = (values + [""] * width)[:width]
-            records.append(values)
+            records.append((values + [""] * width)[:width])
             numbers.append(line)
     except csv.Error as e:
-        problems.append(Problem("csv_broken", {"detail": str(e)}, file=path.name, row=reader.line_num, table=name))
+        problems.append(Problem("csv_broken", {"detail": str(e)}, file=file, row=reader.line_num, table=name))
         return None
     frame = pd.DataFrame(records, columns=header, dtype=object)
     frame["_row"] = np.asarray(numbers, dtype="int64") if numbers else np.array([], dtype="int64")
-    return RawTable(name, frame, path.name, None)
+    return frame
 
 
 # --------------------------------------------------------------------------- parsing cells
@@ -319,6 +349,9 @@ def _as_text(value) -> object:
 
 def text_series(raw: pd.Series) -> pd.Series:
     """Raw cells -> trimmed text (``str`` dtype, missing as NA)."""
+    if pd.api.types.infer_dtype(raw, skipna=True) in ("string", "empty"):  # CSV: vectorised
+        text = raw.astype("str").str.strip()
+        return text.mask(text == "")
     return pd.Series([_as_text(v) for v in raw], index=raw.index, dtype="str")
 
 
