@@ -7,6 +7,7 @@ notebook failed.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -81,6 +82,15 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("evaltools: interrupted", file=sys.stderr)
         return 130
+    except OSError as e:  # a file that cannot be read or written: say which, no traceback
+        print(f"evaltools: {e.filename or ''}: {e.strerror or e}", file=sys.stderr)
+        return EXIT_INVALID
+    except Exception as e:  # a bug of ours: one line for the user, the traceback on request
+        if os.environ.get("EVALTOOLS_DEBUG"):
+            raise
+        print(f"evaltools: unexpected error ({type(e).__name__}: {e}). This is a bug in evaltools; "
+              f"run again with EVALTOOLS_DEBUG=1 for details.", file=sys.stderr)
+        return EXIT_NOTEBOOK if args.command == "run" else EXIT_INVALID
 
 
 def _dispatch(args) -> int:
