@@ -1,0 +1,587 @@
+"""Paired change from baseline to endline (DESIGN.md §4 paired change, §7 change.csv).
+
+Complete pairs only: a person counts for an instrument × scale when both the
+baseline and the endline score exist. With d = round(endline − baseline, 10)
+(so that differences of item means that are equal stay tied):
+
+- ``mean_diff`` with a t-based CI (``ci_level`` = 1 − ``alpha``);
+- paired t as ``scipy.stats.ttest_rel(post, pre)`` (computed in one pass for
+  all cells; equal to SciPy's to rounding; when every d is the same, t is
+  ±inf with p 0, or NaN when every d is 0, as SciPy gives);
+- Wilcoxon signed-rank ``scipy.stats.wilcoxon(d)`` with SciPy's defaults
+  (reproduced for all cells at once by :func:`wilcoxon_cells`);
+- d_z = mean_diff / sd(d) (NaN when sd(d) is 0);
+- g_av = mean_diff / ((sd_pre + sd_post)/2) × (1 − 3/(8n − 9)) (Lakens 2013),
+  with a CI from the noncentral t: λ_L, λ_U solve
+  ``nct.sf(t, n − 1, λ) = alpha/2`` and ``1 − alpha/2``; CI = g_av·λ/t
+  (empty when t = 0 or not finite, or n < 3);
+- p_holm: Holm's adjustment of p_t within one family = the shown
+  (not suppressed) rows of one group and one instrument;
+- mdes_dz: the smallest d_z that a two-sided paired t-test at ``alpha`` on
+  n_pairs people detects with 80 % power (``statsmodels``'
+  ``TTestPower().solve_power``; solved here for all cells at once).
+
+Rows: every instrument × scale (those of ``instruments`` in their order, then
+any other instrument in ``scores`` such as ``ego_network``) × every group:
+``all`` always, then the groups of ``membership``. A group with no pair
+keeps a row with ``n_pairs`` 0, suppressed. Small cells are suppressed with
+:func:`evaltools.privacy.suppress_small_cells`; a suppressed row keeps only
+``instrument, scale, group, n_pairs, suppressed``.
+
+Examples
+--------
+>>> movie1 = [9, 7, 8, 9, 8, 9, 9, 10, 9, 9]   # Lakens (2013), table 1
+>>> movie2 = [9, 6, 7, 8, 7, 9, 8, 8, 8, 7]
+>>> scores = pd.DataFrame({"participant_id": [f"P{i}" for i in range(10)] * 2,
+...                        "wave": ["baseline"] * 10 + ["endline"] * 10,
+...                        "instrument": "movie", "scale": "rating", "score": movie2 + movie1})
+>>> members = pd.DataFrame({"participant_id": [], "group": []})
+>>> row = paired_change(scores, membership=members).iloc[0]
+>>> [round(float(row[c]), 2) for c in ("t", "d_z", "g_av")]
+[4.74, 1.5, 1.08]
+"""
+
+from __future__ import annotations
+
+import functools
+import warnings
+from collections.abc import Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from scipy.optimize import elementwise
+
+from evaltools.privacy import suppress_small_cells
+from evaltools.schema import CODES, split_codes
+
+CHANGE_COLUMNS = [
+    "instrument", "scale", "group", "n_pairs", "mean_pre", "sd_pre", "mean_post", "sd_post", "mean_diff",
+    "ci_low", "ci_high", "ci_level", "t", "df", "p_t", "w_stat", "p_wilcoxon", "d_z", "g_av", "g_av_ci_low",
+    "g_av_ci_high", "p_holm", "suppressed", "mdes_dz",
+]
+MEMBERSHIP_COLUMNS = ["participant_id", "group"]
+PAIR_COLUMNS = ["instrument", "scale", "participant_id", "pre", "post", "diff"]
+DOSE_COLUMNS = ["participant_id", "sessions"]
+DOSE_RESPONSE_COLUMNS = ["instrument", "scale", "n", "r", "p", "slope", "slope_ci_low", "slope_ci_high",
+                         "intercept", "ci_level", "suppressed"]
+DOSE_POINT_COLUMNS = ["instrument", "scale", "sessions", "diff"]
+KEY = ["instrument", "scale"]
+#: Power for which ``mdes_dz`` is given.
+MDES_POWER = 0.8
+
+
+# --------------------------------------------------------------------------- groups and pairs
+
+def group_membership(participants: pd.DataFrame) -> pd.DataFrame:
+    """Who belongs to which output ``group``: ``all``, each component, each ``participants.group`` value.
+
+    A person appears once under ``all``, once under each of their components
+    and once under their ``group`` (when they have one, as written). Groups
+    come in that order (components in the contract's order, group values
+    sorted), people in the order of ``participants``. A ``group`` value
+    spelled like ``all`` or a component code is merged with it (name
+    groups distinctly, e.g. ``G1``).
+
+    Examples
+    --------
+    >>> p = pd.DataFrame({"participant_id": ["P1", "P2"], "components": ["self_help;legal", "youth"],
+    ...                   "group": ["G2", None]})
+    >>> group_membership(p).groupby("group", sort=False).size().to_dict()
+    {'all': 2, 'youth': 1, 'self_help': 1, 'legal': 1, 'G2': 1}
+    """
+    pid = participants["participant_id"].astype("str").reset_index(drop=True)
+    frames = [pd.DataFrame({"participant_id": pid, "group": "all", "_o": 0})]
+    comps = participants.get("components", pd.Series([None] * len(pid))).reset_index(drop=True)
+    comp = pd.DataFrame({"participant_id": pid, "group": comps.map(split_codes)}).explode("group").dropna()
+    rank = {c: i + 1 for i, c in enumerate(CODES["component"])}
+    comp["_o"] = comp["group"].map(rank).fillna(len(rank) + 1)
+    frames.append(comp)
+    grp = participants.get("group", pd.Series([None] * len(pid))).reset_index(drop=True)
+    grp = pd.DataFrame({"participant_id": pid, "group": grp.astype("str")}).dropna()
+    grp = grp[grp["group"].str.strip() != ""]
+    grp["_o"] = len(rank) + 2
+    frames.append(grp)
+    out = pd.concat([f for f in frames if len(f)], ignore_index=True)
+    out["_i"] = np.arange(len(out))
+    out = out.sort_values(["_o", "group", "_i"], kind="stable") if len(out) else out
+    out = out.drop_duplicates(MEMBERSHIP_COLUMNS)
+    return out[MEMBERSHIP_COLUMNS].reset_index(drop=True).astype({"participant_id": "str", "group": "str"})
+
+
+def paired_scores(scores: pd.DataFrame, *, pre_wave: str = "baseline", post_wave: str = "endline") -> pd.DataFrame:
+    """Complete pairs: ``instrument, scale, participant_id, pre, post, diff`` with diff = round(post − pre, 10).
+
+    A person × scale without a score at either wave is left out; a repeated
+    person × wave × scale counts once (its first row).
+
+    >>> s = pd.DataFrame({"participant_id": ["A", "A", "B"], "wave": ["baseline", "endline", "baseline"],
+    ...                   "instrument": "x", "scale": "s", "score": [2.0, 3.5, 4.0]})
+    >>> paired_scores(s)[["participant_id", "pre", "post", "diff"]]
+      participant_id  pre  post  diff
+    0              A  2.0   3.5   1.5
+    """
+    cols = ["instrument", "scale", "participant_id", "score"]
+    valid = scores["score"].notna()
+    pre = scores.loc[valid & (scores["wave"] == pre_wave), cols].drop_duplicates(cols[:3])
+    post = scores.loc[valid & (scores["wave"] == post_wave), cols].drop_duplicates(cols[:3])
+    out = pre.merge(post, on=cols[:3], how="inner", suffixes=("_pre", "_post"), sort=False)
+    out = out.rename(columns={"score_pre": "pre", "score_post": "post"})
+    out["pre"] = out["pre"].astype("float64")
+    out["post"] = out["post"].astype("float64")
+    out["diff"] = (out["post"] - out["pre"]).round(10)
+    return out[PAIR_COLUMNS].reset_index(drop=True)
+
+
+def _scale_keys(scores: pd.DataFrame, instruments: Mapping | None) -> pd.DataFrame:
+    keys = []
+    for inst_id, inst in (instruments or {}).items():
+        keys.extend((inst_id, s.id) for s in inst.scales)
+    seen = set(keys)
+    for k in scores[KEY].drop_duplicates().itertuples(index=False, name=None):
+        if k not in seen:
+            keys.append(k)
+            seen.add(k)
+    return pd.DataFrame(keys, columns=KEY, dtype="str")
+
+
+def _group_order(membership: pd.DataFrame) -> list[str]:
+    groups = [g for g in pd.unique(membership["group"].dropna()) if g != "all"]
+    return ["all", *groups]
+
+
+def _partition(membership: pd.DataFrame, partition_groups: Iterable | None) -> frozenset:
+    if partition_groups is not None:
+        return frozenset(partition_groups)
+    return frozenset(g for g in membership["group"].dropna().unique() if g != "all" and g not in CODES["component"])
+
+
+def _pairs_by_group(pairs: pd.DataFrame, membership: pd.DataFrame) -> pd.DataFrame:
+    """Pairs × groups: every pair under ``all`` and under each group of its person."""
+    members = membership.loc[membership["group"] != "all", MEMBERSHIP_COLUMNS].drop_duplicates()
+    by_group = pairs.merge(members, on="participant_id", how="inner", sort=False)
+    return pd.concat([pairs.assign(group="all"), by_group], ignore_index=True)
+
+
+def _grid(keys: pd.DataFrame, groups: list[str]) -> pd.DataFrame:
+    grid = keys.merge(pd.DataFrame({"group": pd.Series(groups, dtype="str")}), how="cross")
+    return grid
+
+
+def suppress(out: pd.DataFrame, *, n_col: str, min_cell: int, partition: frozenset,
+             keys: tuple[str, ...] = ("instrument", "scale", "group"),
+             family: tuple[str, ...] = ("instrument", "scale")) -> pd.DataFrame:
+    """:func:`~evaltools.privacy.suppress_small_cells`, and a row with n 0 is always suppressed.
+
+    The ``suppressed`` column keeps its place when ``out`` already has one.
+    """
+    out = suppress_small_cells(out, n_col=n_col, min_cell=min_cell, keys=keys, family=family,
+                               partition_groups=partition)
+    empty = (pd.to_numeric(out[n_col], errors="coerce").fillna(0) == 0).to_numpy() & ~out["suppressed"].to_numpy()
+    if empty.any():
+        blank = [c for c in out.columns if c not in set(keys) | {n_col, "suppressed"}]
+        for col in blank:
+            if pd.api.types.is_bool_dtype(out[col]) or not pd.api.types.is_numeric_dtype(out[col]):
+                out[col] = out[col].astype(object)
+            else:
+                out[col] = out[col].astype("float64")
+            out.loc[empty, col] = np.nan
+        out.loc[empty, "suppressed"] = True
+    return out
+
+
+# --------------------------------------------------------------------------- statistics
+
+def _solve_nct_lambda(t: np.ndarray, df: np.ndarray, q: float) -> np.ndarray:
+    """λ with ``nct.sf(t, df, λ) = q``, for arrays of t and df (all finite, df ≥ 1)."""
+    if t.size == 0:
+        return np.empty(0)
+
+    def f(lam, t, df):
+        return stats.nct.sf(t, df, lam) - q
+
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        bracket = elementwise.bracket_root(f, t - 1.0, t + 1.0, args=(t, df))
+        res = elementwise.find_root(f, bracket.bracket, args=(t, df),
+                                    tolerances={"xatol": 1e-12, "xrtol": 1e-12})
+    return np.where(bracket.success & res.success, res.x, np.nan)
+
+
+def noncentral_t_ci(t: np.ndarray, df: np.ndarray, *, alpha: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
+    """λ_L, λ_U solving ``nct.sf(t, df, λ) = alpha/2`` and ``1 − alpha/2`` (NaN where t = 0 or not finite).
+
+    >>> lo, hi = noncentral_t_ci(np.array([4.743416]), np.array([9.0]))
+    >>> bool(abs(stats.nct.sf(4.743416, 9, lo[0]) - 0.025) < 1e-9)
+    True
+    """
+    t = np.asarray(t, dtype="float64")
+    df = np.asarray(df, dtype="float64")
+    ok = np.isfinite(t) & (t != 0) & np.isfinite(df) & (df >= 1)
+    lo = np.full(t.shape, np.nan)
+    hi = np.full(t.shape, np.nan)
+    lo[ok] = _solve_nct_lambda(t[ok], df[ok], alpha / 2)
+    hi[ok] = _solve_nct_lambda(t[ok], df[ok], 1 - alpha / 2)
+    return lo, hi
+
+
+def mdes_dz(n_pairs, *, alpha: float = 0.05, power: float = MDES_POWER) -> np.ndarray:
+    """Smallest d_z that a two-sided paired t-test on ``n_pairs`` detects with ``power``.
+
+    Equal to ``statsmodels.stats.power.TTestPower().solve_power(nobs=n, alpha=alpha,
+    power=power)``: power(d) = nct.sf(c, n − 1, d√n) + nct.cdf(−c, n − 1, d√n) with
+    c = t(1 − alpha/2; n − 1). NaN for n < 2.
+
+    >>> np.round(mdes_dz([14, 1]), 3)
+    array([0.81,  nan])
+    """
+    n = np.atleast_1d(np.asarray(n_pairs, dtype="float64"))
+    out = np.full(n.shape, np.nan)
+    ok = np.isfinite(n) & (n >= 2)
+    if not ok.any():
+        return out
+    uniq, inverse = np.unique(n[ok], return_inverse=True)
+    df = uniq - 1
+    crit = stats.t.isf(alpha / 2, df)
+
+    def excess(d):
+        nc = d * np.sqrt(uniq)
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            upper = stats.nct.sf(crit, df, nc)
+            # the far lower tail (below 1e-14) can come back NaN from SciPy at df = 1: it is 0 for the sum
+            lower = np.nan_to_num(stats.nct.cdf(-crit, df, nc), nan=0.0)
+        return upper + lower - power
+
+    lo = np.zeros(uniq.shape)
+    hi = np.ones(uniq.shape)
+    for _ in range(30):  # widen until the root is bracketed (d at most 2**30)
+        below = excess(hi) < 0
+        if not below.any():
+            break
+        lo = np.where(below, hi, lo)
+        hi = np.where(below, 2 * hi, hi)
+    for _ in range(64):  # bisection: the bracket shrinks to hi · 2**-64
+        mid = (lo + hi) / 2
+        below = excess(mid) < 0
+        lo = np.where(below, mid, lo)
+        hi = np.where(below, hi, mid)
+    sol = (lo + hi) / 2
+    out[ok] = sol[inverse]
+    return out
+
+
+@functools.cache
+def _signed_rank_null(doubled_ranks: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Null distribution of 2·R⁺ when each rank counts with probability ½: (cdf, sf) indexed by 2·R⁺."""
+    pmf = np.ones(1)
+    for r in doubled_ranks:
+        nxt = np.zeros(len(pmf) + r)
+        nxt[: len(pmf)] += pmf * 0.5
+        nxt[r:] += pmf * 0.5
+        pmf = nxt
+    return np.cumsum(pmf), np.cumsum(pmf[::-1])[::-1]
+
+
+def wilcoxon_cells(diff: np.ndarray, cell: np.ndarray, n_cells: int) -> tuple[np.ndarray, np.ndarray]:
+    """``scipy.stats.wilcoxon(d)`` with its defaults for many samples at once.
+
+    ``cell`` (ints in 0..n_cells−1) says which sample each value of ``diff``
+    belongs to. SciPy's default ``method='auto'`` is reproduced exactly:
+    zeros are dropped (``zero_method='wilcox'``) and ranks of ties averaged;
+    with more than 50 values, or ties or zeros among more than 13, the normal
+    approximation with tie correction and no continuity correction; else the
+    exact null distribution of R⁺ (with ties or zeros, SciPy's exhaustive
+    permutation test, which is the same distribution). The statistic is
+    min(R⁺, R⁻); an empty sample, or a single zero (where SciPy raises),
+    gives NaN. Looping over SciPy takes up to a
+    quarter of a second per small sample with ties, as its permutation test
+    enumerates every sign.
+
+    >>> d = np.array([1.0, 2.0, -0.5, 0.0, 2.0, 3.0, 1.5, -1.0])
+    >>> w, p = wilcoxon_cells(d, np.zeros(8, dtype=int), 1)
+    >>> ref = stats.wilcoxon(d)
+    >>> bool(w[0] == ref.statistic and abs(p[0] - ref.pvalue) < 1e-15)
+    True
+    """
+    diff = np.asarray(diff, dtype="float64")
+    cell = np.asarray(cell, dtype="int64")
+    n_total = np.bincount(cell, minlength=n_cells)
+    nonzero = diff != 0
+    n_zero = n_total - np.bincount(cell[nonzero], minlength=n_cells)
+    count = n_total - n_zero
+    frame = pd.DataFrame({"cell": cell[nonzero], "absd": np.abs(diff[nonzero]), "pos": diff[nonzero] > 0})
+    frame["rank"] = frame.groupby("cell")["absd"].rank(method="average")
+    r_plus = np.bincount(frame["cell"], weights=frame["rank"] * frame["pos"], minlength=n_cells)
+    r_minus = np.bincount(frame["cell"], weights=frame["rank"] * ~frame["pos"], minlength=n_cells)
+    ties = frame.groupby(["cell", "absd"], sort=False).size()
+    tie_cells = ties.index.get_level_values("cell").to_numpy()
+    t = ties.to_numpy(dtype="float64")
+    tie_correct = np.bincount(tie_cells, weights=t**3 - t, minlength=n_cells)
+    has_ties = np.bincount(tie_cells, weights=(t > 1), minlength=n_cells) > 0
+
+    # SciPy cannot run its permutation test on one value (a single zero): NaN, as for no value
+    defined = (n_total > 1) | ((n_total == 1) & (n_zero == 0))
+    stat = np.where(defined, np.minimum(r_plus, r_minus), np.nan)
+    asymptotic = (n_total > 50) | ((has_ties | (n_zero > 0)) & (n_total > 13))
+    with np.errstate(all="ignore"):
+        mn = count * (count + 1.0) * 0.25
+        se = np.sqrt((count * (count + 1.0) * (2.0 * count + 1.0) - tie_correct / 2) / 24)
+        z = (r_plus - mn) / se
+        p = np.where(asymptotic & defined, 2 * stats.norm.sf(np.abs(z)), np.nan)
+    exact = np.flatnonzero(~asymptotic & defined)
+    if len(exact):
+        sub = frame[frame["cell"].isin(exact)]
+        doubled = dict(iter(sub.groupby("cell")["rank"]))
+        for c in exact:
+            ranks = doubled.get(c)
+            key = tuple(sorted(int(round(2 * r)) for r in ranks)) if ranks is not None else ()
+            cdf, sf = _signed_rank_null(key)
+            obs = int(round(2 * r_plus[c]))
+            p[c] = min(1.0, 2 * min(cdf[obs], sf[obs]))
+    return stat, p
+
+
+def holm(p: pd.Series, families: pd.DataFrame) -> pd.Series:
+    """Holm's step-down adjustment of ``p`` within each family (rows with the same ``families`` values).
+
+    NaN p-values stay NaN and do not count in their family.
+
+    >>> p = pd.Series([0.01, 0.04, 0.03, 0.5])
+    >>> holm(p, pd.DataFrame({"f": ["a", "a", "a", "b"]})).round(4).tolist()
+    [0.03, 0.06, 0.06, 0.5]
+    """
+    out = pd.Series(np.nan, index=p.index, dtype="float64")
+    ok = p.notna()
+    if not ok.any():
+        return out
+    fam_cols = list(families.columns)
+    work = families.loc[ok].copy()
+    work["_p"] = p[ok].astype("float64")
+    work = work.sort_values([*fam_cols, "_p"], kind="stable")
+    g = work.groupby(fam_cols, sort=False, dropna=False)
+    m = g["_p"].transform("size")
+    rank = g.cumcount()
+    work["_adj"] = ((m - rank) * work["_p"]).clip(upper=1.0)
+    work["_adj"] = work.groupby(fam_cols, sort=False, dropna=False)["_adj"].cummax()
+    out[work.index] = work["_adj"]
+    return out
+
+
+def _empty_change() -> pd.DataFrame:
+    out = pd.DataFrame({c: pd.Series([], dtype="float64") for c in CHANGE_COLUMNS})
+    return out.astype({"instrument": "str", "scale": "str", "group": "str", "n_pairs": "int64", "suppressed": "bool"})
+
+
+def paired_change(
+    scores: pd.DataFrame,
+    *,
+    membership: pd.DataFrame,
+    min_cell: int = 5,
+    alpha: float = 0.05,
+    instruments: Mapping | None = None,
+    partition_groups: Iterable | None = None,
+    pre_wave: str = "baseline",
+    post_wave: str = "endline",
+) -> pd.DataFrame:
+    """Paired change per instrument × scale × group: the ``change.csv`` table.
+
+    Parameters
+    ----------
+    scores : DataFrame
+        Long scores: ``participant_id, wave, instrument, scale, score`` (the
+        :func:`evaltools.scoring.score_all` table, ego-network measures as
+        instrument ``ego_network``, ...).
+    membership : DataFrame
+        ``participant_id, group`` (:func:`group_membership`); ``all`` always
+        means every person with a pair, whatever ``membership`` holds.
+    min_cell : int
+        Rows with fewer pairs are suppressed.
+    alpha : float
+        1 − ``ci_level``; also the level at which ``mdes_dz`` is computed.
+    instruments : mapping of id to Instrument, optional
+        Scales of these instruments get rows even when nobody answered them,
+        and give the row order.
+    partition_groups : iterable, optional
+        The ``participants.group`` values (they partition the people); by
+        default every group of ``membership`` that is neither ``all`` nor a
+        component code.
+    pre_wave, post_wave : str
+        The two waves compared.
+
+    Returns
+    -------
+    DataFrame
+        The columns of ``change.csv`` (DESIGN.md §7), in order.
+    """
+    keys = _scale_keys(scores, instruments)
+    if len(keys) == 0:
+        return _empty_change()
+    membership = membership[MEMBERSHIP_COLUMNS].astype({"participant_id": "str", "group": "str"})
+    groups = _group_order(membership)
+    partition = _partition(membership, partition_groups)
+
+    pairs = paired_scores(scores, pre_wave=pre_wave, post_wave=post_wave)
+    long = _pairs_by_group(pairs, membership)
+    g = long.groupby([*KEY, "group"], sort=False)
+    stats_ = g.agg(n_pairs=("diff", "size"), mean_pre=("pre", "mean"), sd_pre=("pre", "std"),
+                   mean_post=("post", "mean"), sd_post=("post", "std"), mean_diff=("diff", "mean"),
+                   _sd_d=("diff", "std"), _min_d=("diff", "min"), _max_d=("diff", "max")).reset_index()
+    out = _grid(keys, groups).merge(stats_, on=[*KEY, "group"], how="left", sort=False)
+    out["n_pairs"] = out["n_pairs"].fillna(0).astype("int64")
+
+    n = out["n_pairs"].to_numpy(dtype="float64")
+    mean_d = out["mean_diff"].to_numpy(dtype="float64")
+    sd_d = out["_sd_d"].to_numpy(dtype="float64")
+    sd_d = np.where(out["_min_d"].to_numpy(dtype="float64") == out["_max_d"].to_numpy(dtype="float64"), 0.0, sd_d)
+    sd_d = np.where(n >= 2, sd_d, np.nan)
+    df = np.where(n >= 2, n - 1, np.nan)
+    with np.errstate(all="ignore"):
+        se = sd_d / np.sqrt(n)
+        half = stats.t.isf(alpha / 2, df) * se
+        t = np.where(sd_d > 0, mean_d / se, np.where(mean_d != 0, np.sign(mean_d) * np.inf, np.nan))
+        t = np.where(np.isnan(sd_d), np.nan, t)
+        p_t = np.where(np.isnan(t), np.nan, 2 * stats.t.sf(np.abs(t), df))
+        d_z = np.where(sd_d > 0, mean_d / sd_d, np.nan)
+        sd_av = (out["sd_pre"].to_numpy(dtype="float64") + out["sd_post"].to_numpy(dtype="float64")) / 2
+        g_av = np.where(sd_av > 0, mean_d / sd_av * (1 - 3 / (8 * n - 9)), np.nan)
+    out["ci_low"] = mean_d - half
+    out["ci_high"] = mean_d + half
+    out["ci_level"] = 1.0 - alpha
+    out["t"] = t
+    out["df"] = df
+    out["p_t"] = p_t
+
+    cell = pd.MultiIndex.from_frame(out[[*KEY, "group"]]).get_indexer(pd.MultiIndex.from_frame(long[[*KEY, "group"]]))
+    w_stat, p_w = wilcoxon_cells(long["diff"].to_numpy(dtype="float64"), cell, len(out))
+    out["w_stat"] = w_stat
+    out["p_wilcoxon"] = p_w
+    out["d_z"] = d_z
+    out["g_av"] = g_av
+    ok = (n >= 3) & np.isfinite(g_av)
+    lam_lo, lam_hi = noncentral_t_ci(np.where(ok, t, np.nan), df, alpha=alpha)
+    with np.errstate(all="ignore"):
+        out["g_av_ci_low"] = g_av * lam_lo / t
+        out["g_av_ci_high"] = g_av * lam_hi / t
+    out["p_holm"] = np.nan
+    out["suppressed"] = False
+    out["mdes_dz"] = mdes_dz(n, alpha=alpha)
+    out = out[CHANGE_COLUMNS]
+
+    out = suppress(out, n_col="n_pairs", min_cell=min_cell, partition=partition)
+    shown = ~out["suppressed"]
+    out["p_holm"] = holm(out.loc[shown, "p_t"], out.loc[shown, ["group", "instrument"]]).reindex(out.index)
+    float_cols = [c for c in CHANGE_COLUMNS if c not in ("instrument", "scale", "group", "n_pairs", "suppressed")]
+    return out.astype({**{c: "float64" for c in float_cols}, "suppressed": "bool"}).reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- dose–response
+
+def dose_from_attendance(
+    attendance: pd.DataFrame,
+    *,
+    sessions: pd.DataFrame | None = None,
+    participants: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Sessions attended per person: ``participant_id, sessions``.
+
+    Distinct sessions. With ``sessions`` given this is the ``sessions``
+    column of :func:`evaltools.indicators.dose` (staff sessions and sessions
+    not in ``sessions`` do not count); with ``participants`` given, every
+    registered person gets a row (0 when they attended nothing) and only
+    they do.
+
+    >>> att = pd.DataFrame({"session_id": ["S1", "S2", "S2"], "participant_id": ["A", "A", "B"]})
+    >>> dose_from_attendance(att, participants=pd.DataFrame({"participant_id": ["A", "B", "C"]}))
+      participant_id  sessions
+    0              A         2
+    1              B         1
+    2              C         0
+    """
+    if sessions is not None:
+        from evaltools.indicators import dose
+        return dose(attendance, sessions, participants=participants)[DOSE_COLUMNS].reset_index(drop=True)
+    att = attendance[["session_id", "participant_id"]].dropna().astype("str").drop_duplicates()
+    counts = att.groupby("participant_id", sort=True).size()
+    if participants is not None:
+        people = participants["participant_id"].dropna().astype("str").drop_duplicates()
+        counts = counts.reindex(people, fill_value=0)
+    out = counts.rename("sessions").rename_axis("participant_id").reset_index()
+    return out.astype({"participant_id": "str", "sessions": "int64"})[DOSE_COLUMNS]
+
+
+def dose_points(scores: pd.DataFrame, dose: pd.DataFrame, *, pre_wave: str = "baseline",
+                post_wave: str = "endline") -> pd.DataFrame:
+    """Change and sessions attended per pair, without ids: ``instrument, scale, sessions, diff``.
+
+    A person with a pair but no row in ``dose`` attended 0 sessions.
+    """
+    pairs = paired_scores(scores, pre_wave=pre_wave, post_wave=post_wave)
+    d = dose[DOSE_COLUMNS].astype({"participant_id": "str"}).drop_duplicates("participant_id")
+    out = pairs.merge(d, on="participant_id", how="left", sort=False)
+    out["sessions"] = out["sessions"].fillna(0).astype("float64")
+    return out[DOSE_POINT_COLUMNS].reset_index(drop=True)
+
+
+def dose_response(
+    scores: pd.DataFrame,
+    dose: pd.DataFrame,
+    *,
+    min_cell: int = 5,
+    alpha: float = 0.05,
+    pre_wave: str = "baseline",
+    post_wave: str = "endline",
+) -> pd.DataFrame:
+    """Does change grow with sessions attended? Per instrument × scale over complete pairs.
+
+    ``r`` is Pearson's correlation of d (endline − baseline) with sessions
+    attended, ``p`` its two-sided p-value, ``slope`` the least-squares change
+    per session with a t-based CI (df = n − 2) and ``intercept`` the fitted
+    change at 0 sessions. NaN when n < 3 or nobody's
+    dose or change varies; suppressed (stats emptied) when n < ``min_cell``.
+
+    Returns
+    -------
+    DataFrame
+        ``instrument, scale, n, r, p, slope, slope_ci_low, slope_ci_high, intercept, ci_level, suppressed``.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"participant_id": list("ABCDEF") * 2, "wave": ["baseline"] * 6 + ["endline"] * 6,
+    ...                   "instrument": "x", "scale": "s", "score": [2.0] * 6 + [2, 3, 3, 4, 5, 5]})
+    >>> dose = pd.DataFrame({"participant_id": list("ABCDEF"), "sessions": [0, 2, 3, 5, 8, 9]})
+    >>> row = dose_response(s, dose).iloc[0]
+    >>> int(row["n"]), round(float(row["slope"]), 3)
+    (6, 0.341)
+    """
+    pts = dose_points(scores, dose, pre_wave=pre_wave, post_wave=post_wave)
+    keys = scores[KEY].drop_duplicates().astype("str")
+    pts = pts.assign(_xy=pts["sessions"] * pts["diff"], _xx=pts["sessions"] ** 2, _yy=pts["diff"] ** 2)
+    agg = pts.groupby(KEY, sort=False).agg(n=("diff", "size"), _sx=("sessions", "sum"), _sy=("diff", "sum"),
+                                           _sxy=("_xy", "sum"), _sxx=("_xx", "sum"), _syy=("_yy", "sum"))
+    out = keys.merge(agg.reset_index(), on=KEY, how="left", sort=False)
+    n = out["n"].fillna(0).to_numpy(dtype="float64")
+    with np.errstate(all="ignore"):
+        sxx = out["_sxx"].to_numpy() - out["_sx"].to_numpy() ** 2 / n
+        syy = out["_syy"].to_numpy() - out["_sy"].to_numpy() ** 2 / n
+        sxy = out["_sxy"].to_numpy() - out["_sx"].to_numpy() * out["_sy"].to_numpy() / n
+        # a dose or a change that does not vary (up to rounding) leaves r and the slope undefined
+        varies_x = sxx > 1e-12 * np.maximum(out["_sxx"].to_numpy(), 1)
+        varies_y = syy > 1e-12 * np.maximum(out["_syy"].to_numpy(), 1)
+        ok = (n >= 3) & varies_x & varies_y
+        r = np.where(ok, np.clip(sxy / np.sqrt(sxx * syy), -1, 1), np.nan)
+        df = n - 2
+        t = r * np.sqrt(df / (1 - r**2))
+        p = np.where(ok, 2 * stats.t.sf(np.abs(t), df), np.nan)
+        slope = np.where(ok, sxy / sxx, np.nan)
+        se = np.sqrt(np.maximum(syy - slope * sxy, 0) / df / sxx)
+        half = stats.t.isf(alpha / 2, df) * se
+    result = pd.DataFrame({
+        "instrument": out["instrument"], "scale": out["scale"], "n": n.astype("int64"), "r": r, "p": p,
+        "slope": slope, "slope_ci_low": slope - half, "slope_ci_high": slope + half,
+        "intercept": np.where(ok, (out["_sy"].to_numpy() - slope * out["_sx"].to_numpy()) / n, np.nan),
+        "ci_level": 1.0 - alpha,
+        "suppressed": False,
+    })
+    result = suppress_small_cells(result, n_col="n", min_cell=min_cell, keys=("instrument", "scale"))
+    return result.astype({"instrument": "str", "scale": "str", "ci_level": "float64"})[DOSE_RESPONSE_COLUMNS]

@@ -1,0 +1,305 @@
+"""Figures of change in outcomes: forest plot, reliable-change bars, dose–response panels.
+
+Each function takes a result table (and, for dose–response, the
+id-free points of :func:`evaltools.change.dose_points`) and returns a
+:class:`matplotlib.figure.Figure` (no pyplot state). Every word comes from
+the label catalogue (``outcomes.*``; scale titles from the instruments).
+Suppressed rows are never drawn: the figure says how many were left out.
+Nothing per person is drawn except a seeded random sample of anonymous
+dots in the dose–response panels, so the figures read the same at 10 000
+participants as at 100.
+
+Examples
+--------
+>>> change = pd.DataFrame({"instrument": "x", "scale": ["a", "b", "c"], "group": "all",
+...                        "n_pairs": [40, 40, 3], "mean_diff": [0.4, -0.1, None], "ci_low": [0.2, -0.3, None],
+...                        "ci_high": [0.6, 0.1, None], "ci_level": 0.95, "g_av": [0.5, -0.1, None],
+...                        "g_av_ci_low": [0.2, -0.4, None], "g_av_ci_high": [0.8, 0.2, None],
+...                        "p_holm": [0.001, 0.4, None], "suppressed": [False, False, True]})
+>>> fig = change_forest(change)
+>>> len(fig.axes[0].get_yticks())     # the suppressed scale is left out
+2
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from evaltools.labels import code_label, fmt_number, has, t
+
+#: Okabe–Ito colours (safe for colour-blind readers).
+BLUE, GREEN, VERMILLION, GREY = "#0072B2", "#009E73", "#D55E00", "#BBBBBB"
+CATEGORY_COLOURS = {"improved": GREEN, "unchanged": GREY, "deteriorated": VERMILLION}
+
+
+def _group_label(group: str, lang: str) -> str:
+    if group == "all":
+        return t("outcomes.group_all", lang)
+    return code_label("component", group, lang)
+
+
+def _instrument_label(instrument: str, instruments: Mapping | None, lang: str) -> str:
+    if instruments and instrument in instruments:
+        return instruments[instrument].title_in(lang)
+    if instrument == "ego_network" and has("ties.instrument"):
+        return t("ties.instrument", lang)
+    return str(instrument)
+
+
+def _scale_label(instrument: str, scale: str, instruments: Mapping | None, lang: str) -> str:
+    if instruments and instrument in instruments:
+        sc = next((s for s in instruments[instrument].scales if s.id == scale), None)
+        if sc is not None and sc.title:
+            return str(sc.title.get(lang) or sc.title.get("en") or scale)
+    if instrument == "ego_network" and has(f"ties.measure.{scale}"):
+        return t(f"ties.measure.{scale}", lang)
+    return str(scale)
+
+
+def _suppressed(table: pd.DataFrame) -> pd.Series:
+    if "suppressed" not in table.columns:
+        return pd.Series(False, index=table.index)
+    return table["suppressed"].astype("boolean").fillna(False).astype(bool)
+
+
+def _ci_percent(table: pd.DataFrame) -> str:
+    level = pd.to_numeric(table.get("ci_level", pd.Series(dtype=float)), errors="coerce").dropna()
+    return f"{100 * (level.iloc[0] if len(level) else 0.95):g}"
+
+
+def _empty(fig: Figure, lang: str, title: str) -> Figure:
+    ax = fig.add_subplot()
+    ax.set_axis_off()
+    ax.set_title(title)
+    ax.text(0.5, 0.5, t("outcomes.plot.nothing", lang), ha="center", va="center")
+    return fig
+
+
+def _footnote(fig: Figure, lines: Sequence[str]) -> None:
+    """Small text under the plot, with room made for it in the constrained layout."""
+    text = " ".join(line for line in lines if line)
+    if not text:
+        return
+    width = int(fig.get_figwidth() * 15)  # characters of 8-pt text per line
+    wrapped = textwrap.fill(text, width)
+    n_lines = wrapped.count("\n") + 1
+    bottom = min(0.3, (0.1 + 0.15 * n_lines) / fig.get_figheight())
+    fig.text(0.01, 0.01, wrapped, ha="left", va="bottom", fontsize=8)
+    fig.get_layout_engine().set(rect=(0, bottom, 1, 1 - bottom))
+
+
+def change_forest(change: pd.DataFrame, *, lang: str = "en", group: str = "all", measure: str = "g_av",
+                  instruments: Mapping | None = None) -> Figure:
+    """Forest plot: change with its CI on every scale of one group, one panel per instrument.
+
+    Parameters
+    ----------
+    change : DataFrame
+        The :func:`evaltools.change.paired_change` table.
+    group : str
+        Which group's rows to draw (``all`` by default).
+    measure : {"g_av", "mean_diff"}
+        ``g_av`` (unit-free, one shared axis) or ``mean_diff`` in the scale's
+        units (each instrument its own axis).
+    instruments : mapping of id to Instrument, optional
+        For the titles of instruments and scales.
+
+    A filled marker means p_holm < 1 − ``ci_level``. Suppressed rows and
+    rows without an estimate are left out and counted below the plot.
+    """
+    if measure not in ("g_av", "mean_diff"):
+        raise ValueError(f"measure must be g_av or mean_diff, not {measure!r}")
+    lo_col, hi_col = ("g_av_ci_low", "g_av_ci_high") if measure == "g_av" else ("ci_low", "ci_high")
+    rows = change[change["group"] == group]
+    hidden = _suppressed(rows)
+    value = pd.to_numeric(rows[measure], errors="coerce")
+    shown = rows[~hidden & value.notna()]
+    title = t("outcomes.plot.forest_title", lang, group=_group_label(group, lang))
+    ci = _ci_percent(rows)
+    insts = list(dict.fromkeys(shown["instrument"]))
+    heights = [max(len(shown[shown["instrument"] == i]), 1) + 1.2 for i in insts]
+    fig = Figure(figsize=(9, 1.6 + 0.38 * sum(heights)), layout="constrained")
+    if not insts:
+        return _empty(fig, lang, title)
+    axes = fig.subplots(len(insts), 1, squeeze=False, sharex=(measure == "g_av"),
+                        gridspec_kw={"height_ratios": heights})[:, 0]
+    alpha = 1 - float(pd.to_numeric(rows["ci_level"], errors="coerce").dropna().iloc[0]) \
+        if rows["ci_level"].notna().any() else 0.05
+    for ax, inst in zip(axes, insts):
+        part = shown[shown["instrument"] == inst]
+        y = np.arange(len(part))[::-1]
+        est = part[measure].to_numpy(float)
+        lo, hi = part[lo_col].to_numpy(float), part[hi_col].to_numpy(float)
+        err = np.vstack([est - np.where(np.isfinite(lo), lo, est), np.where(np.isfinite(hi), hi, est) - est])
+        ax.errorbar(est, y, xerr=err, fmt="none", ecolor=BLUE, elinewidth=1.6, capsize=3)
+        significant = pd.to_numeric(part["p_holm"], errors="coerce").to_numpy(float) < alpha
+        ax.scatter(est[significant], y[significant], s=42, color=BLUE, zorder=3)
+        ax.scatter(est[~significant], y[~significant], s=42, facecolor="white", edgecolor=BLUE, zorder=3)
+        ax.axvline(0, color="black", linewidth=1, linestyle="--")
+        ax.set_yticks(y, [_scale_label(inst, s, instruments, lang) for s in part["scale"]])
+        ax.set_ylim(-0.7, len(part) - 0.3)
+        ax.set_title(_instrument_label(inst, instruments, lang), loc="left", fontsize=10)
+        for yi, n in zip(y, part["n_pairs"]):
+            ax.text(1.01, yi, t("outcomes.plot.n", lang, n=fmt_number(int(n), lang)), va="center", ha="left",
+                    fontsize=8, transform=ax.get_yaxis_transform())
+        if measure == "mean_diff" or ax is axes[-1]:
+            ax.set_xlabel(t(f"outcomes.plot.{measure}_axis", lang, ci=ci))
+    fig.suptitle(title)
+    n_hidden = int(hidden.sum())
+    n_none = int((~hidden & value.isna()).sum())
+    _footnote(fig, [t("outcomes.plot.significant", lang),
+                    t("outcomes.plot.hidden_rows", lang, n=n_hidden) if n_hidden else "",
+                    t("outcomes.plot.no_estimate", lang, n=n_none) if n_none else ""])
+    return fig
+
+
+def reliable_change_bars(reliable: pd.DataFrame, *, lang: str = "en", group: str = "all",
+                         instruments: Mapping | None = None) -> Figure:
+    """Stacked bars: the share of people reliably improved, unchanged and deteriorated on each scale.
+
+    Parameters
+    ----------
+    reliable : DataFrame
+        The :func:`evaltools.reliable_change.reliable_change` table.
+
+    Examples
+    --------
+    >>> rc = pd.DataFrame({"instrument": "x", "scale": ["a", "b"], "group": "all", "n_pairs": [20, 2],
+    ...                    "n_improved": [8, None], "n_unchanged": [10, None], "n_deteriorated": [2, None],
+    ...                    "suppressed": [False, True]})
+    >>> fig = reliable_change_bars(rc)
+    >>> [round(p.get_width()) for p in fig.axes[0].patches]      # deteriorated, unchanged, improved (%)
+    [10, 50, 40]
+    """
+    rows = reliable[reliable["group"] == group]
+    hidden = _suppressed(rows)
+    counts = rows[["n_improved", "n_unchanged", "n_deteriorated"]].apply(pd.to_numeric, errors="coerce")
+    shown = rows[~hidden & counts.notna().all(axis=1) & (pd.to_numeric(rows["n_pairs"], errors="coerce") > 0)]
+    title = t("outcomes.plot.rc_title", lang, group=_group_label(group, lang))
+    fig = Figure(figsize=(9, 1.8 + 0.45 * max(len(shown), 1)), layout="constrained")
+    if shown.empty:
+        return _empty(fig, lang, title)
+    ax = fig.add_subplot()
+    y = np.arange(len(shown))[::-1]
+    n = shown["n_pairs"].to_numpy(float)
+    left = np.zeros(len(shown))
+    for cat in ("deteriorated", "unchanged", "improved"):
+        share = 100 * pd.to_numeric(shown[f"n_{cat}"]).to_numpy(float) / n
+        ax.barh(y, share, left=left, color=CATEGORY_COLOURS[cat], height=0.6,
+                label=t(f"outcomes.category.{cat}", lang))
+        for yi, x0, w in zip(y, left, share):
+            if w >= 8:
+                ax.text(x0 + w / 2, yi, f"{w:.0f}%", ha="center", va="center", fontsize=8,
+                        color="black" if cat == "unchanged" else "white")
+        left = left + share
+    labels = [f"{_instrument_label(i, instruments, lang)}: {_scale_label(i, s, instruments, lang)}"
+              for i, s in zip(shown["instrument"], shown["scale"])]
+    ax.set_yticks(y, labels)
+    ax.set_xlim(0, 100)
+    ax.set_xlabel(t("outcomes.plot.rc_axis", lang))
+    for yi, k in zip(y, n):
+        ax.text(1.01, yi, t("outcomes.plot.n", lang, n=fmt_number(int(k), lang)), va="center", ha="left",
+                fontsize=8, transform=ax.get_yaxis_transform())
+    ax.set_title(title)
+    fig.legend(loc="outside lower center", ncols=3, frameon=False, fontsize=8)
+    n_hidden = int(hidden.sum())
+    n_none = int((~hidden & counts.isna().any(axis=1)).sum())
+    _footnote(fig, [t("outcomes.plot.hidden_rows", lang, n=n_hidden) if n_hidden else "",
+                    t("outcomes.plot.no_sdiff", lang, n=n_none) if n_none else ""])
+    return fig
+
+
+def _binned(x: np.ndarray, y: np.ndarray, *, min_cell: int, alpha: float, max_bins: int = 6) -> pd.DataFrame:
+    """Mean change with a t CI in attendance bins of at least ``min_cell`` people (quantile bins)."""
+    from scipy import stats
+
+    n = len(x)
+    k = int(max(1, min(max_bins, n // max(min_cell, 2))))
+    edges = np.unique(np.quantile(x, np.linspace(0, 1, k + 1)))
+    codes = np.clip(np.searchsorted(edges, x, side="right") - 1, 0, max(len(edges) - 2, 0))
+    frame = pd.DataFrame({"bin": codes, "x": x, "y": y})
+    agg = frame.groupby("bin").agg(n=("y", "size"), x=("x", "mean"), mean=("y", "mean"), sd=("y", "std"))
+    agg = agg[agg["n"] >= max(min_cell, 2)]
+    half = stats.t.isf(alpha / 2, agg["n"] - 1) * agg["sd"] / np.sqrt(agg["n"])
+    return agg.assign(lo=agg["mean"] - half, hi=agg["mean"] + half)
+
+
+def dose_response_panels(points: pd.DataFrame, table: pd.DataFrame, *, lang: str = "en",
+                         instruments: Mapping | None = None, sample: int = 300, seed: int = 0,
+                         min_cell: int = 5, columns: int = 3) -> Figure:
+    """Change against sessions attended, one small panel per scale.
+
+    Each panel shows the fitted line of :func:`evaltools.change.dose_response`,
+    the mean change in up to six attendance bins of at least ``min_cell``
+    people with their CIs, and a seeded random sample of at most ``sample``
+    anonymous dots (slightly jittered). Scales whose row in ``table`` is
+    suppressed or has no slope are left out and counted below.
+
+    Parameters
+    ----------
+    points : DataFrame
+        ``instrument, scale, sessions, diff`` (:func:`evaltools.change.dose_points`).
+    table : DataFrame
+        The :func:`evaltools.change.dose_response` table.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.integers(0, 30, 500).astype(float)
+    >>> pts = pd.DataFrame({"instrument": "x", "scale": "a", "sessions": x, "diff": 0.02 * x + rng.normal(0, .5, 500)})
+    >>> table = pd.DataFrame({"instrument": ["x"], "scale": ["a"], "n": [500], "r": [0.3], "slope": [0.02],
+    ...                       "intercept": [0.0], "ci_level": [0.95], "suppressed": [False]})
+    >>> fig = dose_response_panels(pts, table, sample=100)
+    >>> len(fig.axes[0].collections[0].get_offsets())      # the sampled dots
+    100
+    """
+    hidden = _suppressed(table)
+    slope = pd.to_numeric(table["slope"], errors="coerce")
+    shown = table[~hidden & slope.notna()]
+    title = t("outcomes.plot.dose_title", lang)
+    n_panels = len(shown)
+    cols = max(1, min(columns, n_panels))
+    rows_ = max(1, int(np.ceil(n_panels / cols)))
+    fig = Figure(figsize=(3.4 * cols + 0.6, 2.9 * rows_ + 1.0), layout="constrained")
+    if n_panels == 0:
+        return _empty(fig, lang, title)
+    axes = fig.subplots(rows_, cols, squeeze=False).ravel()
+    rng = np.random.default_rng(seed)
+    level = pd.to_numeric(shown["ci_level"], errors="coerce").fillna(0.95).to_numpy()
+    for ax, (_, row), lev in zip(axes, shown.iterrows(), level):
+        part = points[(points["instrument"] == row["instrument"]) & (points["scale"] == row["scale"])]
+        x, y = part["sessions"].to_numpy(float), part["diff"].to_numpy(float)
+        if len(x) > sample:
+            pick = rng.choice(len(x), size=sample, replace=False)
+            xs, ys = x[pick], y[pick]
+        else:
+            xs, ys = x, y
+        ax.scatter(xs + rng.uniform(-0.25, 0.25, len(xs)), ys, s=8, color=GREY, alpha=0.6, linewidths=0)
+        if len(x) >= min_cell:
+            bins = _binned(x, y, min_cell=min_cell, alpha=1 - lev)
+            ax.errorbar(bins["x"], bins["mean"], yerr=[bins["mean"] - bins["lo"], bins["hi"] - bins["mean"]],
+                        fmt="o", color=BLUE, markersize=5, capsize=2)
+        if len(x):
+            grid = np.linspace(x.min(), x.max(), 2)
+            ax.plot(grid, float(row["intercept"]) + float(row["slope"]) * grid, color=VERMILLION, linewidth=1.5)
+        ax.axhline(0, color="black", linewidth=0.8, linestyle="--")
+        ax.set_title(f"{_scale_label(row['instrument'], row['scale'], instruments, lang)}\n"
+                     + t("outcomes.plot.dose_panel", lang, r=fmt_number(float(row["r"]), lang),
+                         n=fmt_number(int(row["n"]), lang)), fontsize=9)
+        ax.tick_params(labelsize=8)
+    for ax in axes[n_panels:]:
+        ax.set_axis_off()
+    fig.supxlabel(t("outcomes.plot.sessions_axis", lang), fontsize=9)
+    fig.supylabel(t("outcomes.plot.change_axis", lang), fontsize=9)
+    fig.suptitle(title)
+    n_hidden = int(hidden.sum())
+    ci = f"{100 * float(level[0]):g}"
+    _footnote(fig, [t("outcomes.plot.sample", lang) + ";", t("outcomes.plot.binned", lang, ci=ci) + ";",
+                    t("outcomes.plot.fit", lang) + ".",
+                    t("outcomes.plot.hidden_rows", lang, n=n_hidden) if n_hidden else ""])
+    return fig

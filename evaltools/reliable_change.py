@@ -1,0 +1,235 @@
+"""Reliable and clinically significant change (Jacobson & Truax 1991; DESIGN.md §4).
+
+For each instrument × scale, one standard error of the difference:
+
+    S_diff = √2 · SD₁ · √(1 − r)
+
+- SD₁ is the dysfunctional norm's SD when the scale has norms with a
+  dysfunctional group, else the SD (n − 1) of every baseline score on the
+  scale: all participants with one, dropouts included, all groups;
+- r is the scale's ``reliability`` when the instrument gives one, else its
+  baseline Cronbach's alpha (:func:`evaltools.reliability.reliability`, or a
+  table passed as ``reliability_table``).
+
+Per complete pair, RC = (endline − baseline) / S_diff; the person improved
+when RC > 1.96 and deteriorated when RC < −1.96 (signs swapped when
+``higher_is_better`` is false), else is unchanged. With a clinical cutoff c
+(``norms``: c = (s_f·M_d + s_d·M_f)/(s_f + s_d), or the given ``cutoff``),
+a person recovered when improved, with baseline on the dysfunctional side of
+c and endline strictly on the functional side. Without norms or cutoff,
+``recovered`` and ``n_recovered`` are empty. Where S_diff cannot be computed
+(no reliability, SD₁ of 0 or undefined), RC and the categories are empty.
+
+Only instruments given in ``instruments`` are assessed (the RCI needs a
+scale's reliability; ego-network measures have none).
+
+Examples
+--------
+>>> from evaltools.instruments import LIBRARY, load_instrument
+>>> inst = load_instrument(LIBRARY / "empowerment.yaml")    # norms: f 3.9 (0.6), d 2.6 (0.7)
+>>> round(s_diff(0.7, 0.80), 6)          # √2 · 0.7 · √0.2
+0.442719
+>>> s = pd.DataFrame({"participant_id": ["A", "A", "B", "B"], "wave": ["baseline", "endline"] * 2,
+...                   "instrument": "empowerment", "scale": "agency", "score": [2.5, 3.8, 3.0, 2.0]})
+>>> people = reliable_change_people(s, instruments={"empowerment": inst})
+>>> people[["participant_id", "category", "recovered"]]
+  participant_id      category  recovered
+0              A      improved       True
+1              B  deteriorated      False
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from evaltools.change import (
+    KEY,
+    MEMBERSHIP_COLUMNS,
+    _group_order,
+    _pairs_by_group,
+    _partition,
+    paired_scores,
+    suppress,
+)
+from evaltools.instruments import Instrument
+
+RC_COLUMNS = ["instrument", "scale", "group", "n_pairs", "reliability", "sd_baseline", "s_diff", "n_improved",
+              "n_unchanged", "n_deteriorated", "n_recovered", "suppressed"]
+PEOPLE_COLUMNS = ["participant_id", "instrument", "scale", "pre", "post", "diff", "rc", "category", "recovered"]
+SCALE_PARAMETER_COLUMNS = ["instrument", "scale", "reliability", "sd_baseline", "s_diff", "cutoff",
+                           "higher_is_better"]
+#: |RC| beyond which a change is reliable (two-sided 5 %, Jacobson & Truax 1991).
+RC_CRITICAL = 1.96
+CATEGORIES = ("improved", "unchanged", "deteriorated")
+
+
+def s_diff(sd1: float, r: float) -> float:
+    """Standard error of the difference: √2 · SD₁ · √(1 − r) (NaN where undefined)."""
+    if sd1 is None or r is None or not np.isfinite(sd1) or not np.isfinite(r) or r >= 1:
+        return float("nan")
+    return math.sqrt(2) * sd1 * math.sqrt(1 - r)
+
+
+def scale_parameters(
+    scores: pd.DataFrame,
+    *,
+    instruments: Mapping[str, Instrument],
+    reliability_table: pd.DataFrame | None = None,
+    questionnaires: Mapping[str, pd.DataFrame] | None = None,
+    pre_wave: str = "baseline",
+) -> pd.DataFrame:
+    """One row per instrument × scale: the r, SD₁, S_diff and cutoff the RCI uses.
+
+    ``reliability_table`` (the :func:`~evaltools.reliability.reliability`
+    table) gives the baseline alpha of scales without a published
+    reliability; without it, it is computed from ``questionnaires`` when
+    given, else r is empty for such scales.
+
+    Returns
+    -------
+    DataFrame
+        ``instrument, scale, reliability, sd_baseline, s_diff, cutoff, higher_is_better``.
+    """
+    if reliability_table is None and questionnaires is not None:
+        from evaltools.reliability import reliability
+        reliability_table = reliability(questionnaires, instruments, min_cell=0)
+    alphas = {}
+    if reliability_table is not None and len(reliability_table):
+        base = reliability_table[reliability_table["wave"] == pre_wave]
+        alphas = {(i, s): a for i, s, a in base[["instrument", "scale", "alpha"]].itertuples(index=False, name=None)}
+    baseline = scores[(scores["wave"] == pre_wave) & scores["score"].notna()]
+    sds = baseline.groupby(KEY, sort=False)["score"].std().to_dict()
+    rows = []
+    for inst_id, inst in instruments.items():
+        for scale in inst.scales:
+            r = scale.reliability if scale.reliability is not None else alphas.get((inst_id, scale.id), np.nan)
+            norms = scale.norms
+            if norms is not None and norms.dysfunctional_sd is not None:
+                sd1 = norms.dysfunctional_sd
+            else:
+                sd1 = sds.get((inst_id, scale.id), np.nan)
+            r = float(r) if r is not None else np.nan
+            sd1 = float(sd1)
+            sd = s_diff(sd1, r)
+            cutoff = norms.clinical_cutoff() if norms is not None else None
+            rows.append((inst_id, scale.id, r, sd1, sd if sd > 0 else np.nan,
+                         np.nan if cutoff is None else float(cutoff), scale.higher_is_better))
+    out = pd.DataFrame(rows, columns=SCALE_PARAMETER_COLUMNS)
+    return out.astype({"instrument": "str", "scale": "str", "reliability": "float64", "sd_baseline": "float64",
+                       "s_diff": "float64", "cutoff": "float64", "higher_is_better": "bool"})
+
+
+def reliable_change_people(
+    scores: pd.DataFrame,
+    *,
+    instruments: Mapping[str, Instrument],
+    reliability_table: pd.DataFrame | None = None,
+    questionnaires: Mapping[str, pd.DataFrame] | None = None,
+    pre_wave: str = "baseline",
+    post_wave: str = "endline",
+) -> pd.DataFrame:
+    """Reliable change per person (never rendered; it feeds counts and the ``improved`` targets).
+
+    Returns
+    -------
+    DataFrame
+        ``participant_id, instrument, scale, pre, post, diff, rc, category,
+        recovered``: one row per complete pair of the instruments given.
+        ``category`` is improved / unchanged / deteriorated (NA where S_diff is
+        undefined); ``recovered`` is boolean, NA without a cutoff.
+    """
+    params = scale_parameters(scores, instruments=instruments, reliability_table=reliability_table,
+                              questionnaires=questionnaires, pre_wave=pre_wave)
+    pairs = paired_scores(scores, pre_wave=pre_wave, post_wave=post_wave)
+    out = pairs.merge(params, on=KEY, how="inner", sort=False)
+    sign = np.where(out["higher_is_better"].to_numpy(dtype=bool), 1.0, -1.0)
+    with np.errstate(all="ignore"):
+        rc = out["diff"].to_numpy(dtype="float64") / out["s_diff"].to_numpy(dtype="float64")
+    oriented = rc * sign
+    category = np.where(oriented > RC_CRITICAL, "improved",
+                        np.where(oriented < -RC_CRITICAL, "deteriorated", "unchanged")).astype(object)
+    category[np.isnan(rc)] = None
+    c = out["cutoff"].to_numpy(dtype="float64")
+    pre_oriented = (out["pre"].to_numpy() - c) * sign
+    post_oriented = (out["post"].to_numpy() - c) * sign
+    recovered = pd.array((category == "improved") & (pre_oriented < 0) & (post_oriented > 0), dtype="boolean")
+    recovered[np.isnan(c) | np.isnan(rc)] = pd.NA
+    result = pd.DataFrame({
+        "participant_id": out["participant_id"], "instrument": out["instrument"], "scale": out["scale"],
+        "pre": out["pre"], "post": out["post"], "diff": out["diff"], "rc": rc,
+        "category": pd.array(category, dtype="str"), "recovered": recovered,
+    })
+    return result.astype({"participant_id": "str", "instrument": "str", "scale": "str"})[PEOPLE_COLUMNS]
+
+
+def reliable_change(
+    scores: pd.DataFrame,
+    *,
+    instruments: Mapping[str, Instrument],
+    membership: pd.DataFrame,
+    min_cell: int = 5,
+    partition_groups: Iterable | None = None,
+    reliability_table: pd.DataFrame | None = None,
+    questionnaires: Mapping[str, pd.DataFrame] | None = None,
+    pre_wave: str = "baseline",
+    post_wave: str = "endline",
+) -> pd.DataFrame:
+    """Counts of reliable change per instrument × scale × group: the ``reliable_change.csv`` table.
+
+    Groups and suppression as in :func:`evaltools.change.paired_change`:
+    ``all`` always (every person with a pair), then the groups of
+    ``membership``; rows with fewer than ``min_cell`` pairs keep only their
+    keys, ``n_pairs`` and ``suppressed``. ``reliability``, ``sd_baseline``
+    and ``s_diff`` are the scale's (the same in every group row).
+
+    Returns
+    -------
+    DataFrame
+        ``instrument, scale, group, n_pairs, reliability, sd_baseline, s_diff,
+        n_improved, n_unchanged, n_deteriorated, n_recovered, suppressed``.
+
+    Examples
+    --------
+    >>> from evaltools.instruments import LIBRARY, load_instrument
+    >>> inst = load_instrument(LIBRARY / "empowerment.yaml")
+    >>> table = reliable_change(pd.DataFrame(columns=["participant_id", "wave", "instrument", "scale", "score"]),
+    ...                         instruments={"empowerment": inst},
+    ...                         membership=pd.DataFrame(columns=["participant_id", "group"]))
+    >>> table[["scale", "group", "n_pairs", "suppressed"]]
+        scale group  n_pairs  suppressed
+    0  agency   all        0        True
+    1   voice   all        0        True
+    """
+    membership = membership[MEMBERSHIP_COLUMNS].astype({"participant_id": "str", "group": "str"})
+    params = scale_parameters(scores, instruments=instruments, reliability_table=reliability_table,
+                              questionnaires=questionnaires, pre_wave=pre_wave)
+    people = reliable_change_people(scores, instruments=instruments, reliability_table=reliability_table,
+                                    questionnaires=questionnaires, pre_wave=pre_wave, post_wave=post_wave)
+    groups = _group_order(membership)
+    partition = _partition(membership, partition_groups)
+    long = _pairs_by_group(people, membership)
+    cat = long["category"]
+    long = long.assign(_imp=(cat == "improved").fillna(False), _unc=(cat == "unchanged").fillna(False),
+                       _det=(cat == "deteriorated").fillna(False), _rec=long["recovered"].fillna(False).astype(bool))
+    counts = long.groupby([*KEY, "group"], sort=False).agg(
+        n_pairs=("diff", "size"), n_improved=("_imp", "sum"), n_unchanged=("_unc", "sum"),
+        n_deteriorated=("_det", "sum"), n_recovered=("_rec", "sum")).reset_index()
+    grid = params[[*KEY, "reliability", "sd_baseline", "s_diff", "cutoff"]].merge(
+        pd.DataFrame({"group": pd.Series(groups, dtype="str")}), how="cross")
+    out = grid.merge(counts, on=[*KEY, "group"], how="left", sort=False)
+    out["n_pairs"] = out["n_pairs"].fillna(0).astype("int64")
+    count_cols = ["n_improved", "n_unchanged", "n_deteriorated", "n_recovered"]
+    for col in count_cols:
+        out[col] = out[col].fillna(0).astype("float64")
+    no_sdiff = out["s_diff"].isna()
+    out.loc[no_sdiff, count_cols] = np.nan
+    out.loc[out["cutoff"].isna(), "n_recovered"] = np.nan
+    out["suppressed"] = False
+    out = out[RC_COLUMNS]
+    out = suppress(out, n_col="n_pairs", min_cell=min_cell, partition=partition)
+    floats = ["reliability", "sd_baseline", "s_diff", *count_cols]
+    return out.astype({**{c: "float64" for c in floats}, "suppressed": "bool"}).reset_index(drop=True)

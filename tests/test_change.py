@@ -1,0 +1,282 @@
+"""Paired change (DESIGN.md §4, §7 change.csv), groups, small cells, dose–response.
+
+References: Lakens (2013) table 1 (tests/results/outcome_references.py),
+scipy.stats.ttest_rel / wilcoxon / nct / linregress, statsmodels'
+TTestPower and multipletests, and hand counts beside the tests.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import optimize, stats
+
+from evaltools.change import (
+    CHANGE_COLUMNS,
+    DOSE_RESPONSE_COLUMNS,
+    dose_from_attendance,
+    dose_points,
+    dose_response,
+    group_membership,
+    holm,
+    mdes_dz,
+    paired_change,
+    paired_scores,
+    wilcoxon_cells,
+)
+from evaltools.instruments import LIBRARY, load_instrument
+
+MOVIE_1 = [9, 7, 8, 9, 8, 9, 9, 10, 9, 9]   # Lakens (2013), table 1 (the later rating: endline)
+MOVIE_2 = [9, 6, 7, 8, 7, 9, 8, 8, 8, 7]   # (baseline)
+NO_GROUPS = pd.DataFrame({"participant_id": pd.Series([], dtype="str"), "group": pd.Series([], dtype="str")})
+KEEP = ["instrument", "scale", "group", "n_pairs", "suppressed"]
+
+
+def long_scores(pre, post, *, instrument="x", scale="s", ids=None):
+    ids = ids or [f"P{i:03d}" for i in range(len(pre))]
+    return pd.DataFrame({"participant_id": list(ids) * 2, "wave": ["baseline"] * len(ids) + ["endline"] * len(ids),
+                         "instrument": instrument, "scale": scale, "score": list(pre) + list(post)})
+
+
+def test_lakens_movie_example():
+    row = paired_change(long_scores(MOVIE_2, MOVIE_1), membership=NO_GROUPS).iloc[0]
+    assert row["n_pairs"] == 10 and row["df"] == 9
+    assert round(row["t"], 2) == 4.74                      # Lakens (2013): t(9) = 4.74
+    assert round(row["d_z"], 2) == 1.50                    # d_z = 1.50
+    j = 1 - 3 / (8 * 10 - 9)
+    assert round(row["g_av"] / j, 2) == 1.13               # d_av = 1.13
+    assert round(row["g_av"], 2) == 1.08                   # g_av = 1.08
+    assert (round(row["mean_pre"], 1), round(row["sd_pre"], 2)) == (7.7, 0.95)     # table 1
+    assert (round(row["mean_post"], 1), round(row["sd_post"], 2)) == (8.7, 0.82)
+    ref = stats.ttest_rel(MOVIE_1, MOVIE_2)
+    assert row["p_t"] == pytest.approx(ref.pvalue, rel=1e-12)
+    ci = ref.confidence_interval(0.95)
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx((ci.low, ci.high), rel=1e-12)
+    assert row["ci_level"] == 0.95 and not row["suppressed"]
+
+
+def test_columns_exact_and_empty_input():
+    out = paired_change(long_scores(MOVIE_2, MOVIE_1), membership=NO_GROUPS)
+    assert out.columns.tolist() == CHANGE_COLUMNS and CHANGE_COLUMNS[-2:] == ["suppressed", "mdes_dz"]
+    empty = paired_change(long_scores([], []), membership=NO_GROUPS)
+    assert empty.columns.tolist() == CHANGE_COLUMNS and len(empty) == 0
+
+
+def test_matches_scipy_on_random_data():
+    rng = np.random.default_rng(7)
+    pre = np.round(rng.normal(3, 0.8, 40), 2)
+    post = np.round(pre + rng.normal(0.3, 0.6, 40), 2)
+    row = paired_change(long_scores(pre, post), membership=NO_GROUPS, alpha=0.1).iloc[0]
+    ref = stats.ttest_rel(post, pre)
+    assert row["t"] == pytest.approx(ref.statistic, rel=1e-9) and row["p_t"] == pytest.approx(ref.pvalue, rel=1e-9)
+    ci = ref.confidence_interval(0.90)
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx((ci.low, ci.high), rel=1e-9)
+    assert row["ci_level"] == pytest.approx(0.90)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        w = stats.wilcoxon(np.round(post - pre, 10))
+    assert row["w_stat"] == w.statistic and row["p_wilcoxon"] == pytest.approx(w.pvalue, rel=1e-12)
+
+
+def test_g_av_ci_from_noncentral_t_by_brentq():
+    rng = np.random.default_rng(8)
+    pre = rng.normal(3, 1, 25)
+    post = pre + rng.normal(0.4, 0.7, 25)
+    row = paired_change(long_scores(pre, post), membership=NO_GROUPS).iloc[0]
+    t, df = row["t"], row["df"]
+    lam_lo = optimize.brentq(lambda lam: stats.nct.sf(t, df, lam) - 0.025, t - 20, t + 20, xtol=1e-14)
+    lam_hi = optimize.brentq(lambda lam: stats.nct.sf(t, df, lam) - 0.975, t - 20, t + 20, xtol=1e-14)
+    assert row["g_av_ci_low"] == pytest.approx(row["g_av"] * lam_lo / t, rel=1e-8)
+    assert row["g_av_ci_high"] == pytest.approx(row["g_av"] * lam_hi / t, rel=1e-8)
+    assert row["g_av_ci_low"] < row["g_av"] < row["g_av_ci_high"]
+
+
+def test_mdes_dz_reference_and_statsmodels():
+    from statsmodels.stats.power import TTestPower
+
+    assert round(float(mdes_dz(14)[0]), 3) == 0.810       # TTestPower().solve_power(nobs=14, alpha=.05, power=.8)
+    n = np.array([2, 3, 5, 14, 30, 100, 1000])
+    expected = [TTestPower().solve_power(nobs=k, alpha=0.05, power=0.8) for k in n]
+    np.testing.assert_allclose(mdes_dz(n), expected, rtol=1e-4)     # statsmodels' own root is good to ~1e-5
+    crit = stats.t.isf(0.025, n - 1)
+    nc = mdes_dz(n) * np.sqrt(n)
+    np.testing.assert_allclose(stats.nct.sf(crit, n - 1, nc) + np.nan_to_num(stats.nct.cdf(-crit, n - 1, nc)), 0.8,
+                               atol=1e-9)                          # exactly 80 % power by scipy's noncentral t
+    d = mdes_dz(14)[0]                                    # cross-check: power at d from scipy's noncentral t
+    crit = stats.t.isf(0.025, 13)
+    power = stats.nct.sf(crit, 13, d * math.sqrt(14)) + stats.nct.cdf(-crit, 13, d * math.sqrt(14))
+    assert power == pytest.approx(0.8, abs=1e-9)
+    assert np.isnan(mdes_dz([0, 1])).all()
+    row = paired_change(long_scores(MOVIE_2, MOVIE_1), membership=NO_GROUPS).iloc[0]
+    assert row["mdes_dz"] == pytest.approx(TTestPower().solve_power(nobs=10, alpha=0.05, power=0.8), rel=1e-4)
+
+
+def test_wilcoxon_cells_equal_scipy_defaults():
+    # sizes on both sides of SciPy's switches: exact (n ≤ 50, no ties/zeros), permutation (n ≤ 13), normal
+    rng = np.random.default_rng(5)
+    samples = []
+    for n in (0, 1, 2, 5, 8, 13, 14, 30, 50, 51, 60):
+        samples += [rng.normal(size=n), rng.integers(-3, 4, size=n).astype(float),
+                    np.round(rng.normal(0.3, 1, size=n) * 2) / 2, np.zeros(n), np.full(n, 1.0)]
+    cell = np.concatenate([np.full(len(d), i) for i, d in enumerate(samples)]).astype(int)
+    w, p = wilcoxon_cells(np.concatenate(samples), cell, len(samples))
+    for i, d in enumerate(samples):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                ref = stats.wilcoxon(d) if len(d) else None
+        except ValueError:                                 # SciPy cannot test a single zero
+            ref = None
+        if ref is None:
+            assert np.isnan(w[i]) and np.isnan(p[i])
+        else:
+            assert w[i] == ref.statistic
+            np.testing.assert_allclose(p[i], ref.pvalue, rtol=1e-10, equal_nan=True)
+
+
+def test_edge_cases_n_0_1_2_constant_and_zero_change():
+    frames = [long_scores([1.0], [2.0], scale="n1"), long_scores([1.0, 2.0], [2.0, 2.5], scale="n2"),
+              long_scores([1, 2, 3, 4, 5.0], [2, 3, 4, 5, 6.0], scale="constant"),
+              long_scores([1, 2, 3, 4, 5.0], [1, 2, 3, 4, 5.0], scale="zero"),
+              long_scores([1.0], [np.nan], scale="n0")]
+    out = paired_change(pd.concat(frames), membership=NO_GROUPS, min_cell=0).set_index("scale")
+    assert out.loc["n0", "n_pairs"] == 0 and out.loc["n0", "suppressed"]       # no pair: always suppressed
+    n1 = out.loc["n1"]
+    assert n1["n_pairs"] == 1 and n1["mean_diff"] == 1 and n1[["t", "p_t", "d_z", "g_av", "mdes_dz"]].isna().all()
+    n2 = out.loc["n2"]
+    assert n2["df"] == 1 and np.isfinite(n2["t"]) and n2[["g_av_ci_low", "g_av_ci_high"]].isna().all()  # n < 3
+    const = out.loc["constant"]                            # every d = 1: SciPy's t is inf, p 0
+    assert const["t"] == np.inf and const["p_t"] == 0 and math.isnan(const["d_z"])
+    assert const["ci_low"] == const["ci_high"] == 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert stats.ttest_rel([2, 3, 4, 5, 6.0], [1, 2, 3, 4, 5.0]).statistic == np.inf
+        ref_zero = stats.wilcoxon(np.zeros(5))
+    zero = out.loc["zero"]
+    assert math.isnan(zero["t"]) and math.isnan(zero["p_t"]) and math.isnan(zero["d_z"])
+    assert zero["w_stat"] == ref_zero.statistic and zero["p_wilcoxon"] == ref_zero.pvalue
+
+
+def test_equal_differences_of_item_means_stay_tied():
+    pre = [1 / 3 + 3, 2 / 3 + 2, 4 / 3 + 1]               # 3.333…, 2.666…, 2.333…
+    post = [p + 1 / 3 for p in pre]                       # each d is 1/3 up to float noise
+    pairs = paired_scores(long_scores(pre, post))
+    assert pairs["diff"].nunique() == 1
+
+
+def test_groups_all_always_empty_groups_and_suppression():
+    participants = pd.DataFrame({
+        "participant_id": [f"P{i:03d}" for i in range(14)],
+        "components": ["self_help"] * 8 + ["youth;legal"] * 6,
+        "group": ["G1"] * 7 + ["G2"] * 4 + ["G3"] * 3})
+    members = group_membership(participants)
+    rng = np.random.default_rng(1)
+    pre = rng.normal(3, 1, 14)
+    scores = long_scores(pre, pre + rng.normal(0.5, 0.5, 14))
+    out = paired_change(scores, membership=members, min_cell=5, instruments=None)
+    assert out["group"].tolist() == ["all", "youth", "self_help", "legal", "G1", "G2", "G3"]
+    by = out.set_index("group")
+    assert by.loc["all", "n_pairs"] == 14 and not by.loc["all", "suppressed"]
+    # G3 (3) and G2 (4) are below 5; with two hidden no subtraction rule is needed
+    assert by.loc["G2", "suppressed"] and by.loc["G3", "suppressed"] and not by.loc["G1", "suppressed"]
+    hidden = out[out["suppressed"]]
+    assert hidden.drop(columns=KEEP).isna().all().all()
+    shown = out[~out["suppressed"]]
+    assert shown.drop(columns=KEEP).notna().all().all()
+    # an instrument nobody answered still gets its rows, `all` included, suppressed with n 0
+    emp = load_instrument(LIBRARY / "empowerment.yaml")
+    out2 = paired_change(scores, membership=members, instruments={"empowerment": emp})
+    rows = out2[out2["instrument"] == "empowerment"]
+    assert rows["scale"].unique().tolist() == ["agency", "voice"] and (rows["n_pairs"] == 0).all()
+    assert rows["suppressed"].all() and "all" in set(rows["group"])
+
+
+def test_complementary_suppression_within_a_partition():
+    participants = pd.DataFrame({"participant_id": [f"P{i:03d}" for i in range(24)], "components": "community",
+                                 "group": ["A"] * 3 + ["B"] * 9 + ["C"] * 12})
+    rng = np.random.default_rng(2)
+    pre = rng.normal(3, 1, 24)
+    out = paired_change(long_scores(pre, pre + rng.normal(0.5, 0.5, 24)), membership=group_membership(participants),
+                        partition_groups={"A", "B", "C"}).set_index("group")
+    assert out.loc["A", "suppressed"] and out.loc["B", "suppressed"]        # B is hidden so A cannot be recovered
+    assert not out.loc["C", "suppressed"] and not out.loc["community", "suppressed"]
+
+
+def test_holm_within_group_and_instrument_over_shown_rows():
+    from statsmodels.stats.multitest import multipletests
+
+    rng = np.random.default_rng(4)
+    frames = []
+    for inst in ("a", "b"):
+        for k, shift in enumerate([0.05, 0.2, 0.5]):
+            pre = rng.normal(3, 1, 20)
+            frames.append(long_scores(pre, pre + rng.normal(shift, 0.6, 20), instrument=inst, scale=f"s{k}"))
+    frames.append(long_scores([1, 2, 3.0], [2, 2, 4.0], instrument="a", scale="tiny"))   # 3 pairs: suppressed
+    out = paired_change(pd.concat(frames), membership=NO_GROUPS)
+    for inst in ("a", "b"):
+        fam = out[(out["instrument"] == inst) & ~out["suppressed"]]
+        assert len(fam) == 3
+        np.testing.assert_allclose(fam["p_holm"], multipletests(fam["p_t"], method="holm")[1], rtol=1e-12)
+    assert math.isnan(out.loc[out["scale"] == "tiny", "p_holm"].iloc[0])
+    p = pd.Series([0.01, np.nan, 0.02])
+    assert holm(p, pd.DataFrame({"f": ["x", "x", "x"]})).tolist()[::2] == [0.02, 0.02]   # NaN does not count
+
+
+def test_ego_network_without_instrument_object():
+    rng = np.random.default_rng(6)
+    pre = rng.integers(2, 8, 12).astype(float)
+    scores = pd.concat([long_scores(pre, pre + rng.integers(0, 3, 12), instrument="ego_network", scale="size"),
+                        long_scores(pre, pre + 1, instrument="empowerment", scale="agency")])
+    emp = load_instrument(LIBRARY / "empowerment.yaml")
+    out = paired_change(scores, membership=NO_GROUPS, instruments={"empowerment": emp})
+    assert list(zip(out["instrument"], out["scale"])) == [("empowerment", "agency"), ("empowerment", "voice"),
+                                                          ("ego_network", "size")]
+    assert out.loc[2, "n_pairs"] == 12 and np.isfinite(out.loc[2, "t"])
+
+
+def test_group_membership():
+    p = pd.DataFrame({"participant_id": ["P1", "P2", "P3"], "components": ["legal;family_support", "youth", None],
+                      "group": ["G2", None, "G1"]})
+    m = group_membership(p)
+    assert m.columns.tolist() == ["participant_id", "group"]
+    assert m.values.tolist() == [["P1", "all"], ["P2", "all"], ["P3", "all"], ["P1", "family_support"],
+                                 ["P2", "youth"], ["P1", "legal"], ["P3", "G1"], ["P1", "G2"]]
+
+
+def test_dose_response_matches_linregress():
+    rng = np.random.default_rng(9)
+    ids = [f"P{i:03d}" for i in range(30)]
+    sessions = rng.integers(0, 40, 30)
+    pre = rng.normal(3, 1, 30)
+    post = pre + 0.02 * sessions + rng.normal(0, 0.4, 30)
+    scores = long_scores(pre, post, ids=ids)
+    dose = pd.DataFrame({"participant_id": ids[:-1], "sessions": sessions[:-1]})   # the last one attended nothing
+    sessions[-1] = 0
+    table = dose_response(scores, dose, alpha=0.05)
+    assert table.columns.tolist() == DOSE_RESPONSE_COLUMNS
+    row = table.iloc[0]
+    ref = stats.linregress(sessions, np.round(post - pre, 10))
+    assert row["n"] == 30
+    assert (row["r"], row["p"], row["slope"], row["intercept"]) == pytest.approx(
+        (ref.rvalue, ref.pvalue, ref.slope, ref.intercept), rel=1e-8)
+    half = stats.t.isf(0.025, 28) * ref.stderr
+    assert (row["slope_ci_low"], row["slope_ci_high"]) == pytest.approx((ref.slope - half, ref.slope + half), rel=1e-8)
+    pts = dose_points(scores, dose)
+    assert pts.columns.tolist() == ["instrument", "scale", "sessions", "diff"] and len(pts) == 30
+    small = dose_response(long_scores(pre[:4], post[:4], ids=ids[:4]), dose, min_cell=5).iloc[0]
+    assert small["suppressed"] and small[["r", "p", "slope"]].isna().all()
+
+
+def test_dose_from_attendance():
+    att = pd.DataFrame({"session_id": ["S1", "S2", "S2", "S3", "S3"], "participant_id": ["A", "A", "B", "A", "X"]})
+    sessions = pd.DataFrame({"session_id": ["S1", "S2", "S3"], "activity": ["family_visit", "self_help_meeting",
+                                                                          "staff_training"],
+                             "duration_min": [60.0, 60.0, 60.0]})
+    people = pd.DataFrame({"participant_id": ["A", "B", "C"]})
+    out = dose_from_attendance(att, sessions=sessions, participants=people)
+    assert out.values.tolist() == [["A", 2], ["B", 1], ["C", 0]]       # staff training and unregistered X left out
+    assert dose_from_attendance(att).set_index("participant_id")["sessions"].to_dict() == {"A": 3, "B": 1, "X": 1}

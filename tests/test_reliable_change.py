@@ -1,0 +1,143 @@
+"""Reliable change and clinical significance (Jacobson & Truax 1991; DESIGN.md §4, §7 reliable_change.csv).
+
+Every S_diff, RC and cutoff below is worked out by hand in the comment beside it.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from evaltools.instruments import LIBRARY, load_instrument, parse_instrument
+from evaltools.reliability import reliability
+from evaltools.reliable_change import (
+    PEOPLE_COLUMNS,
+    RC_COLUMNS,
+    reliable_change,
+    reliable_change_people,
+    scale_parameters,
+)
+
+EMP = load_instrument(LIBRARY / "empowerment.yaml")
+# empowerment: reliability 0.80 (agency inherits it; voice has 0.78); norms f 3.9 (0.6), d 2.6 (0.7) → c = 3.3
+NO_GROUPS = pd.DataFrame({"participant_id": pd.Series([], dtype="str"), "group": pd.Series([], dtype="str")})
+
+
+def long_scores(pre, post, *, instrument="empowerment", scale="agency", ids=None):
+    ids = ids or [f"P{i:03d}" for i in range(len(pre))]
+    return pd.DataFrame({"participant_id": list(ids) * 2, "wave": ["baseline"] * len(ids) + ["endline"] * len(ids),
+                         "instrument": instrument, "scale": scale, "score": list(pre) + list(post)})
+
+
+def custom(*, hib=True, norms=None, reliability_=None, items=3):
+    ids = [f"c{j}" for j in range(items)]
+    scale = {"id": "s", "items": ids, "higher_is_better": hib}
+    if norms is not None:
+        scale["norms"] = norms
+    if reliability_ is not None:
+        scale["reliability"] = reliability_
+    return parse_instrument({"id": "cus", "title": "C", "response": {"min": 1, "max": 5},
+                             "items": [{"id": i} for i in ids], "subscales": [scale]})
+
+
+def test_hand_worked_rci_with_norms():
+    # S_diff = √2 · 0.7 · √(1 − 0.80) = 0.442719; c = (0.6·2.6 + 0.7·3.9)/1.3 = 3.3
+    pre = [2.5, 3.0, 2.0, 3.5, 3.0]
+    post = [3.8, 2.0, 2.8, 3.7, 3.4]
+    people = reliable_change_people(long_scores(pre, post), instruments={"empowerment": EMP})
+    assert people.columns.tolist() == PEOPLE_COLUMNS
+    s_diff = math.sqrt(2) * 0.7 * math.sqrt(0.2)
+    np.testing.assert_allclose(people["rc"], np.round(np.subtract(post, pre), 10) / s_diff)
+    # RC: 1.3/0.4427 = 2.94 improved; −2.26 deteriorated; 0.8/0.4427 = 1.81 unchanged; 0.45; 0.90
+    assert people["category"].tolist() == ["improved", "deteriorated", "unchanged", "unchanged", "unchanged"]
+    # recovered: improved, from below 3.3 to above it — only the first person
+    assert people["recovered"].tolist() == [True, False, False, False, False]
+    table = reliable_change(long_scores(pre, post), instruments={"empowerment": EMP}, membership=NO_GROUPS,
+                            min_cell=5)
+    assert table.columns.tolist() == RC_COLUMNS
+    row = table.set_index("scale").loc["agency"]
+    assert row["reliability"] == 0.80 and row["sd_baseline"] == 0.7 and row["s_diff"] == pytest.approx(s_diff)
+    assert (row["n_pairs"], row["n_improved"], row["n_unchanged"], row["n_deteriorated"], row["n_recovered"]) \
+        == (5, 1, 3, 1, 1)
+    voice = table.set_index("scale").loc["voice"]            # nobody answered: a suppressed row, n 0
+    assert voice["n_pairs"] == 0 and voice["suppressed"]
+
+
+def test_lower_is_better_swaps_the_signs():
+    inst = custom(hib=False, norms={"cutoff": 3.0}, reliability_=0.75)
+    # SD₁ = SD of every baseline score (no dysfunctional norm): sd(2, 3, 4, 5) = 1.290994; r = 0.75
+    # S_diff = √2 · 1.290994 · 0.5 = 0.912871
+    # d = −1.5 → RC = −1.64 (unchanged); d = −2 → RC = −2.19 (improved, lower being better)
+    pre, post = [4.0, 5.0, 3.0, 2.0], [2.5, 3.0, 3.0, 4.0]
+    people = reliable_change_people(long_scores(pre, post, instrument="cus", scale="s"), instruments={"cus": inst})
+    assert people["rc"].tolist() == pytest.approx([-1.5 / 0.912871, -2 / 0.912871, 0, 2 / 0.912871], rel=1e-6)
+    assert people["category"].tolist() == ["unchanged", "improved", "unchanged", "deteriorated"]
+    # recovered (lower is better): improved, from above 3.0 to below it — the second person (5 → 3.0) ends on c
+    assert people["recovered"].tolist() == [False, False, False, False]
+
+
+def test_sd_baseline_includes_dropouts_and_r_from_baseline_alpha():
+    inst = custom()                                            # no norms, no published reliability
+    rng = np.random.default_rng(3)
+    trait = rng.normal(3, 0.8, 30)
+    items = np.clip(np.round(trait[:, None] + rng.normal(0, 0.6, (30, 3))), 1, 5)
+    ids = [f"P{i:03d}" for i in range(30)]
+    q = pd.DataFrame({"participant_id": ids, "wave": "baseline", **{f"c{j}": items[:, j] for j in range(3)}})
+    pre = items.mean(axis=1)
+    scores = pd.concat([long_scores(pre[:20], pre[:20] + 0.5, instrument="cus", scale="s", ids=ids[:20]),
+                        pd.DataFrame({"participant_id": ids[20:], "wave": "baseline", "instrument": "cus",
+                                      "scale": "s", "score": pre[20:]})])    # 10 dropouts: baseline only
+    alpha = reliability({"cus": q}, {"cus": inst}, min_cell=0).iloc[0]["alpha"]
+    params = scale_parameters(scores, instruments={"cus": inst}, questionnaires={"cus": q}).iloc[0]
+    assert params["sd_baseline"] == pytest.approx(np.std(pre, ddof=1))            # all 30, dropouts included
+    assert params["reliability"] == pytest.approx(alpha)
+    assert params["s_diff"] == pytest.approx(math.sqrt(2) * np.std(pre, ddof=1) * math.sqrt(1 - alpha))
+    table = pd.DataFrame({"instrument": ["cus"], "scale": ["s"], "wave": ["baseline"], "alpha": [0.64]})
+    passed = scale_parameters(scores, instruments={"cus": inst}, reliability_table=table).iloc[0]
+    assert passed["reliability"] == 0.64                                      # the table passed in is used
+    out = reliable_change(scores, instruments={"cus": inst}, membership=NO_GROUPS, reliability_table=table).iloc[0]
+    assert out["n_pairs"] == 20 and math.isnan(out["n_recovered"])            # no norms, no cutoff: empty
+    assert out["n_improved"] + out["n_unchanged"] + out["n_deteriorated"] == 20
+
+
+def test_without_reliability_categories_are_empty():
+    inst = custom()
+    scores = long_scores([1, 2, 3, 4, 5.0], [2, 3, 4, 5, 5.0], instrument="cus", scale="s")
+    people = reliable_change_people(scores, instruments={"cus": inst})
+    assert people["rc"].isna().all() and people["category"].isna().all()
+    row = reliable_change(scores, instruments={"cus": inst}, membership=NO_GROUPS).iloc[0]
+    assert row["n_pairs"] == 5 and not row["suppressed"]
+    assert row[["reliability", "s_diff", "n_improved", "n_unchanged", "n_deteriorated"]].isna().all()
+
+
+def test_groups_same_s_diff_suppression_and_ego_network_ignored():
+    participants = pd.DataFrame({"participant_id": [f"P{i:03d}" for i in range(12)],
+                                 "group": ["A"] * 9 + ["B"] * 3})
+    members = pd.concat([pd.DataFrame({"participant_id": participants["participant_id"], "group": "all"}),
+                         participants[["participant_id", "group"]]])
+    rng = np.random.default_rng(5)
+    pre = rng.normal(3, 0.6, 12)
+    scores = pd.concat([long_scores(pre, pre + rng.normal(0.4, 0.5, 12)),
+                        long_scores(pre, pre, instrument="ego_network", scale="size")])
+    shown = reliable_change(scores, instruments={"empowerment": EMP}, membership=members, min_cell=3)
+    shown = shown[shown["scale"] == "agency"].set_index("group")
+    assert shown.index.tolist() == ["all", "A", "B"] and not shown["suppressed"].any()
+    assert shown.loc["A", "s_diff"] == shown.loc["B", "s_diff"] == shown.loc["all", "s_diff"]
+    assert shown.loc["A", "n_pairs"] + shown.loc["B", "n_pairs"] == shown.loc["all", "n_pairs"] == 12
+    out = reliable_change(scores, instruments={"empowerment": EMP}, membership=members, min_cell=5)
+    agency = out[out["scale"] == "agency"].set_index("group")
+    assert agency.loc["B", "suppressed"] and agency.loc["A", "suppressed"]    # B < 5, then A (complement)
+    keep = ["instrument", "scale", "group", "n_pairs", "suppressed"]
+    assert agency.reset_index().loc[1:, :].drop(columns=keep).isna().all().all()
+    assert "ego_network" not in set(out["instrument"])
+
+
+def test_empty_scores():
+    empty = pd.DataFrame(columns=["participant_id", "wave", "instrument", "scale", "score"])
+    out = reliable_change(empty, instruments={"empowerment": EMP}, membership=NO_GROUPS)
+    assert out.columns.tolist() == RC_COLUMNS and out["suppressed"].all() and (out["n_pairs"] == 0).all()
+    people = reliable_change_people(empty, instruments={"empowerment": EMP})
+    assert people.columns.tolist() == PEOPLE_COLUMNS and people.empty
