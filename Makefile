@@ -2,7 +2,8 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-UV     := $(BIN)/uv
+UVENV  := .uv
+UV     := $(UVENV)/bin/uv
 STAMP  := $(VENV)/.synced
 DEMO   := data/demo
 RUNS   := runs
@@ -11,12 +12,13 @@ RUNS   := runs
 
 install: $(STAMP)
 
+# uv lives in its own small venv so that syncing the project's .venv never removes it.
 $(UV):
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
+	$(PYTHON) -m venv $(UVENV)
+	$(UVENV)/bin/python -m pip install --quiet --disable-pip-version-check uv
 
 $(STAMP): pyproject.toml uv.lock | $(UV)
-	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --locked --quiet
+	UV_PROJECT_ENVIRONMENT=$(VENV) UV_PYTHON=$(PYTHON) $(UV) sync --locked --quiet --reinstall-package evaltools
 	$(BIN)/python -m ipykernel install --sys-prefix --name evaltools --display-name "evaltools (Python 3)" >/dev/null
 	touch $(STAMP)
 
@@ -47,4 +49,4 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=.
 
 clean:
-	rm -rf $(VENV) .pytest_cache .bench build *.egg-info
+	rm -rf $(VENV) $(UVENV) .pytest_cache .bench build *.egg-info

@@ -1,0 +1,242 @@
+"""Who took part, and where they started: the baseline profile's tables and figures.
+
+:func:`participant_profile` counts people by component, role, sex and age
+band, hiding counts below ``min_cell``; :func:`describe` gives n, mean, SD
+and quartiles of any measure by wave (baseline scores, ego-network size,
+sessions attended); :func:`profile_figure` and :func:`distribution_figure`
+draw them. Figures return a :class:`matplotlib.figure.Figure` (no pyplot
+state), every word from the label catalogue, never a participant id.
+
+Examples
+--------
+>>> people = pd.DataFrame({"participant_id": [f"P{i}" for i in range(12)],
+...                        "components": ["youth"] * 6 + ["self_help;community"] * 6,
+...                        "role": ["youth"] * 6 + ["adult"] * 6, "sex": ["F", "M"] * 6,
+...                        "birth_year": [2005.0] * 6 + [1970.0] * 5 + [float("nan")]})
+>>> prof = participant_profile(people, min_cell=5, at=pd.Timestamp("2021-01-01"))
+>>> age = prof[prof["dimension"] == "age_band"]
+>>> age["category"].tolist(), age["n"].tolist(), age["suppressed"].tolist()   # 50–64 (5) hidden beside unknown (1)
+(['13–20', '50–64', 'unknown'], [6.0, nan, nan], [False, True, True])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from evaltools.labels import code_label, fmt_number, has, t
+from evaltools.schema import CODES, split_codes
+
+PROFILE_COLUMNS = ["dimension", "category", "n", "share", "suppressed"]
+DESCRIBE_QUANTITIES = ["n", "mean", "sd", "min", "q1", "median", "q3", "max"]
+#: Age bands at the start of the programme; the youth programme is for 13–20.
+AGE_BANDS = ((0, 12, "0–12"), (13, 20, "13–20"), (21, 34, "21–34"), (35, 49, "35–49"), (50, 64, "50–64"),
+             (65, 200, "65+"))
+DIMENSIONS = ("component", "role", "sex", "age_band")
+#: Okabe–Ito blue: safe for colour-blind readers.
+BAR_COLOUR = "#0072B2"
+
+
+def age_band(birth_year: pd.Series, *, at: pd.Timestamp) -> pd.Series:
+    """The age band (``0–12`` … ``65+``, ``unknown``) of each birth year at date ``at``.
+
+    >>> age_band(pd.Series([2008.0, 1950.0, None]), at=pd.Timestamp("2021-03-01")).tolist()
+    ['13–20', '65+', 'unknown']
+    """
+    age = pd.Timestamp(at).year - pd.to_numeric(birth_year, errors="coerce")
+    out = pd.Series("unknown", index=birth_year.index, dtype=object)
+    for lo, hi, label in AGE_BANDS:
+        out[(age >= lo) & (age <= hi)] = label
+    return out
+
+
+def participant_profile(participants: pd.DataFrame, *, min_cell: int = 5,
+                        at: pd.Timestamp | None = None) -> pd.DataFrame:
+    """People by component, role, sex and age band, counts below ``min_cell`` hidden.
+
+    Parameters
+    ----------
+    participants : DataFrame
+        The typed participants table (``components`` ``;``-joined).
+    min_cell : int
+        A category with fewer people is suppressed: ``n`` and ``share`` empty,
+        ``suppressed`` true. Role, sex and age band partition the people, so
+        where exactly one category of them is suppressed the next smallest is
+        suppressed too (it could otherwise be recovered from the total).
+        Components overlap (a person may be in several) and are not completed.
+    at : Timestamp, optional
+        The date ages are computed at (the programme's start); default today.
+
+    Returns
+    -------
+    DataFrame
+        ``dimension, category, n, share, suppressed``: categories in the
+        contract's order, a category only when somebody is in it (plus
+        ``unknown`` when some value is missing); ``share`` = n / people.
+    """
+    at = pd.Timestamp.today() if at is None else pd.Timestamp(at)
+    total = len(participants)
+    rows = []
+    comps = (participants["components"].map(split_codes) if "components" in participants
+             else pd.Series(dtype=object))
+    for code in CODES["component"]:
+        n = int(sum(code in (c or ()) for c in comps))
+        if n:
+            rows.append(("component", code, n))
+    for dim in ("role", "sex"):
+        values = participants[dim].astype("string") if dim in participants else pd.Series(dtype="string")
+        for code in CODES[dim]:
+            n = int((values == code).sum())
+            if n:
+                rows.append((dim, code, n))
+        missing = int(values.isna().sum())
+        if missing:
+            rows.append((dim, "unknown", missing))
+    bands = age_band(participants["birth_year"], at=at) if "birth_year" in participants else pd.Series(dtype=object)
+    for label in [b[2] for b in AGE_BANDS] + ["unknown"]:
+        n = int((bands == label).sum())
+        if n:
+            rows.append(("age_band", label, n))
+    out = pd.DataFrame(rows, columns=["dimension", "category", "n"])
+    out["n"] = out["n"].astype("float64")
+    out["share"] = out["n"] / total if total else np.nan
+    small = (out["n"] < min_cell).to_numpy(copy=True)
+    for dim in ("role", "sex", "age_band"):
+        idx = np.flatnonzero((out["dimension"] == dim).to_numpy())
+        if small[idx].sum() == 1 and len(idx) > 1:
+            rest = idx[~small[idx]]
+            small[rest[np.argsort(out["n"].to_numpy()[rest], kind="stable")[0]]] = True
+    out.loc[small, ["n", "share"]] = np.nan
+    out["suppressed"] = small
+    return out[PROFILE_COLUMNS].reset_index(drop=True)
+
+
+def describe(df: pd.DataFrame, *, by: Sequence[str], measures: Sequence[str], min_cell: int = 5) -> pd.DataFrame:
+    """n, mean, SD (n − 1) and quartiles of each measure by ``by``, long: one row per group × measure.
+
+    A row with fewer than ``min_cell`` values keeps its keys and ``n`` and is
+    otherwise empty (``suppressed`` true).
+
+    >>> df = pd.DataFrame({"wave": ["baseline"] * 6 + ["endline"] * 2, "size": [1, 2, 3, 4, 5, 6, 7, 8]})
+    >>> describe(df, by=["wave"], measures=["size"], min_cell=5)[["wave", "n", "mean", "suppressed"]]
+           wave  n  mean  suppressed
+    0  baseline  6   3.5       False
+    1   endline  2   NaN        True
+    """
+    by = list(by)
+    columns = [*by, "measure", *DESCRIBE_QUANTITIES, "suppressed"]
+    frames = []
+    for m in measures:
+        if m not in df.columns:
+            continue
+        x = df[[*by, m]].rename(columns={m: "value"})
+        x["value"] = pd.to_numeric(x["value"], errors="coerce")
+        x = x.dropna(subset=["value"])
+        g = x.groupby(by, sort=False, dropna=False)["value"] if by else x.assign(_k=0).groupby("_k")["value"]
+        stats = g.agg(n="size", mean="mean", sd="std", min="min", q1=lambda v: v.quantile(0.25),
+                      median="median", q3=lambda v: v.quantile(0.75), max="max").reset_index()
+        if not by:
+            stats = stats.drop(columns="_k")
+        stats.insert(len(by), "measure", m)
+        frames.append(stats)
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    out = pd.concat(frames, ignore_index=True)
+    out["n"] = out["n"].astype("int64")
+    small = out["n"] < min_cell
+    for q in DESCRIBE_QUANTITIES[1:]:
+        out[q] = out[q].astype("float64").mask(small)
+    out["suppressed"] = small.to_numpy(dtype=bool)
+    return out[columns]
+
+
+def category_label(dimension: str, category: str, lang: str) -> str:
+    """The label of a profile category (a component, role or sex code, an age band, or unknown).
+
+    >>> category_label("role", "youth", "pl"), category_label("age_band", "unknown", "en")
+    ('młodzież', 'unknown')
+    """
+    if category == "unknown" and dimension != "sex":
+        return t("report.profile.unknown", lang)
+    if dimension in ("component", "role", "sex"):
+        return code_label(dimension, category, lang)
+    return category
+
+
+def profile_figure(profile: pd.DataFrame, *, lang: str = "en", min_cell: int = 5) -> Figure | None:
+    """Bars of :func:`participant_profile`: one panel per dimension; hidden counts are named, not drawn."""
+    dims = [d for d in DIMENSIONS if (profile["dimension"] == d).any()]
+    if not dims:
+        return None
+    fig = Figure(figsize=(10, 2.2 + 0.9 * max(1, max((profile["dimension"] == d).sum() for d in dims)) / 1.5))
+    axes = fig.subplots(1, len(dims), squeeze=False)[0]
+    for ax, dim in zip(axes, dims):
+        part = profile[profile["dimension"] == dim]
+        labels = [category_label(dim, c, lang) for c in part["category"]]
+        y = np.arange(len(part))[::-1]
+        values = part["n"].fillna(0).to_numpy(dtype=float)
+        ax.barh(y, values, color=BAR_COLOUR)
+        for yi, v, hidden in zip(y, values, part["suppressed"]):
+            text = t("report.profile.hidden_bar", lang, min_cell=min_cell) if hidden else fmt_number(int(v), lang)
+            ax.text(v, yi, " " + text, va="center", fontsize=8, color="#555" if hidden else "#222")
+        ax.set_yticks(y, labels, fontsize=8)
+        ax.set_title(t(f"report.dimension.{dim}", lang), fontsize=10)
+        ax.set_xlim(0, max(values.max() if len(values) else 1, 1) * 1.35)
+        ax.spines[["top", "right"]].set_visible(False)
+        ax.tick_params(axis="x", labelsize=8)
+    fig.suptitle(t("report.profile.figure_title", lang), fontsize=11)
+    fig.tight_layout()
+    return fig
+
+
+def distribution_figure(scores: pd.DataFrame, *, instruments=None, wave: str = "baseline", lang: str = "en",
+                        min_cell: int = 5, value: str = "score") -> Figure | None:
+    """Box plots of scores at one wave, one box per instrument × scale with at least ``min_cell`` people.
+
+    Only quartiles and whiskers are drawn (no single points), so no person
+    can be picked out; scales with fewer people are left out and named in
+    a note.
+    """
+    part = scores[scores["wave"] == wave].dropna(subset=[value])
+    if part.empty:
+        return None
+    groups, labels, hidden = [], [], []
+    for (inst, scale), g in part.groupby(["instrument", "scale"], sort=False):
+        title = _scale_title(inst, scale, instruments, lang)
+        if len(g) < min_cell:
+            hidden.append(title)
+            continue
+        groups.append(g[value].to_numpy(dtype=float))
+        labels.append(title)
+    if not groups:
+        return None
+    fig = Figure(figsize=(9, 0.45 * len(groups) + 1.6))
+    ax = fig.subplots()
+    ax.boxplot(groups[::-1], orientation="horizontal", showfliers=False, widths=0.6,
+               patch_artist=True, boxprops={"facecolor": "#cfe3f3", "edgecolor": BAR_COLOUR},
+               medianprops={"color": "#D55E00"})
+    ax.set_yticks(np.arange(1, len(labels) + 1), labels[::-1], fontsize=8)
+    ax.set_xlabel(t("report.profile.score_axis", lang), fontsize=9)
+    ax.set_title(t("report.profile.distribution_title", lang, wave=code_label("wave", wave, lang)), fontsize=11)
+    ax.spines[["top", "right"]].set_visible(False)
+    if hidden:
+        fig.text(0.01, 0.005, t("report.profile.hidden_scales", lang, min_cell=min_cell, scales=", ".join(hidden)),
+                 fontsize=7, color="#555")
+    fig.tight_layout()
+    return fig
+
+
+def _scale_title(inst: str, scale: str, instruments, lang: str) -> str:
+    if instruments and inst in instruments:
+        instrument = instruments[inst]
+        sc = next((s for s in instrument.scales if s.id == scale), None)
+        title = instrument.title_in(lang)
+        if sc is not None and len(instrument.scales) > 1:
+            sub = (sc.title or {}).get(lang) or scale
+            return f"{title}: {sub}"
+        return title
+    key = f"report.col.{scale}"
+    return f"{inst}: {t(key, lang) if has(key) else scale}"

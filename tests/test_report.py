@@ -1,0 +1,330 @@
+"""evaltools.report: the run folder, papermill, the offline HTML, the manifest and the runs index.
+
+The end-to-end tests share one baseline and one endline run of a small demo
+data set with a planted participant id and free-text exit reason
+(tests/conftest.py, fixture ``runs``); the rest are unit tests of the
+helpers the notebooks call.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import json
+import re
+import shutil
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+
+from evaltools import report
+from evaltools.errors import DataInvalid, UsageError
+
+#: DESIGN.md §7, copied here on purpose: the test fails when the code drifts from the contract.
+CONTRACT = {
+    "scores.csv": "participant_id, wave, instrument, scale, score, n_items",
+    "reliability.csv": "instrument, scale, wave, n, k_items, alpha, alpha_ci_low, alpha_ci_high, omega",
+    "change.csv": "instrument, scale, group, n_pairs, mean_pre, sd_pre, mean_post, sd_post, mean_diff, ci_low, "
+                  "ci_high, ci_level, t, df, p_t, w_stat, p_wilcoxon, d_z, g_av, g_av_ci_low, g_av_ci_high, "
+                  "p_holm, suppressed, mdes_dz",
+    "reliable_change.csv": "instrument, scale, group, n_pairs, reliability, sd_baseline, s_diff, n_improved, "
+                           "n_unchanged, n_deteriorated, n_recovered, suppressed",
+    "ego_networks.csv": "participant_id, wave, size",
+    "network.csv": "wave, n_nodes, n_edges, density, mean_degree, components, largest_component_share, isolates, "
+                   "transitivity, cross_group_ties",
+    "coattendance.csv": "period, n_nodes, n_edges, density, components, largest_component_share, isolates",
+    "indicators.csv": "indicator_id, label, target, value, ratio, status",
+    "data_quality.csv": "table, check, n_rows_affected, severity",
+}
+BASELINE_TABLES = {"scores.csv", "reliability.csv", "ego_networks.csv", "network.csv", "coattendance.csv",
+                   "indicators.csv", "data_quality.csv"}
+NETWORK_LOAD = re.compile(r"""<(script|img|link|iframe|source)\b[^>]*?\b(src|href)\s*=\s*["'](https?:)?//""", re.I)
+
+
+def header(path: Path) -> list[str]:
+    with open(path, newline="", encoding="utf-8") as fh:
+        return next(csv.reader(fh))
+
+
+def html_pages(folder: Path) -> list[Path]:
+    return sorted(folder.rglob("*.html"))
+
+
+# =========================================================================== end to end (shared runs)
+
+@pytest.mark.slow
+def test_run_folder_holds_every_file(runs):
+    run_dir = runs.endline.run_dir
+    assert runs.endline.ok, runs.endline.failures
+    assert re.fullmatch(r"\d{8}-\d{6}_endline", run_dir.name)
+    assert runs.endline.index_path == run_dir / "index.html"
+    for name in ("index.html", "manifest.json", "summary.json"):
+        assert (run_dir / name).is_file(), name
+    stems = list(report.PHASE_NOTEBOOKS["endline"])
+    assert sorted(p.stem for p in (run_dir / "notebooks").glob("*.ipynb")) == sorted(stems)
+    assert sorted(p.stem for p in (run_dir / "html").glob("*.html")) == sorted(stems)
+    figures = list((run_dir / "figures").glob("*.png"))
+    assert figures and all(f.stat().st_size > 1000 for f in figures)
+
+
+@pytest.mark.slow
+def test_tables_have_the_contract_columns(runs):
+    tables = runs.endline.run_dir / "tables"
+    for name, spec in CONTRACT.items():
+        want = [c.strip() for c in spec.split(",")]
+        got = header(tables / name)
+        if name == "ego_networks.csv":  # one column per relation and support type follows size
+            assert got[:3] == want and got[-2:] == ["on_estate_share", "diversity"], got
+        else:  # the contract grows by adding columns at the end
+            assert got[:len(want)] == want, (name, got)
+    # baseline: the tables that need no endline
+    base = runs.baseline.run_dir / "tables"
+    assert BASELINE_TABLES <= {p.name for p in base.glob("*.csv")}
+    assert not (base / "change.csv").exists()
+
+
+@pytest.mark.slow
+def test_tables_are_unrounded_point_decimal_utf8(runs):
+    change = pd.read_csv(runs.endline.run_dir / "tables" / "change.csv", encoding="utf-8")
+    assert (change["group"] == "all").any()
+    text = (runs.endline.run_dir / "tables" / "change.csv").read_text(encoding="utf-8")
+    assert re.search(r"\d\.\d{6,}", text), "numbers are written unrounded with a decimal point"
+    shown = change[~change["suppressed"]]
+    assert shown["mean_diff"].notna().all()
+    hidden = change[change["suppressed"]]
+    assert hidden["mean_diff"].isna().all()
+
+
+@pytest.mark.slow
+def test_manifest_records_inputs_parameters_and_statuses(runs):
+    m = json.loads((runs.endline.run_dir / "manifest.json").read_text(encoding="utf-8"))
+    files = sorted(p for p in runs.data.rglob("*") if p.is_file())
+    recorded = {f["file"]: f["sha256"] for f in m["inputs"]}
+    assert set(recorded) == {p.relative_to(runs.data).as_posix() for p in files}
+    for p in files:
+        assert recorded[p.relative_to(runs.data).as_posix()] == hashlib.sha256(p.read_bytes()).hexdigest()
+    assert m["phase"] == "endline" and m["status"] == "ok"
+    assert m["parameters"]["min_cell"] == 5 and m["parameters"]["alpha"] == 0.05 and m["parameters"]["seed"] == 0
+    assert m["parameters"]["lang"] == "pl"  # the demo project's language
+    assert m["toolkit"]["name"] == "evaltools" and m["toolkit"]["version"]
+    assert m["packages"]["pandas"] == pd.__version__
+    assert dt.datetime.fromisoformat(m["started"]) <= dt.datetime.fromisoformat(m["finished"])
+    assert [s["notebook"] for s in m["notebooks"]] == list(report.PHASE_NOTEBOOKS["endline"])
+    assert all(s["status"] == "ok" and s["error"] is None for s in m["notebooks"])
+    assert m["fingerprint"] == report.fingerprint(m["inputs"])
+    # the same data was run at baseline just before: nothing changed since
+    since = m["since_baseline"]
+    assert since["baseline_run"] == runs.baseline.run_dir.name
+    assert since["added"] == since["removed"] == since["changed"] == [] and since["rows"] == {}
+
+
+@pytest.mark.slow
+def test_executed_notebooks_carry_papermill_parameters(runs):
+    nb = nbformat.read(runs.endline.run_dir / "notebooks" / "20_outcomes_change.ipynb", as_version=4)
+    params = nb.metadata["papermill"]["parameters"]
+    assert params["phase"] == "endline" and Path(params["data_dir"]) == runs.data.resolve()
+    assert Path(params["out_dir"]) == runs.endline.run_dir.resolve()
+
+
+@pytest.mark.slow
+def test_no_page_shows_an_id_or_free_text(runs, planted_values):
+    # the planted id really went through the analysis (else the test below could not fail) ...
+    scores = (runs.endline.run_dir / "tables" / "scores.csv").read_text(encoding="utf-8")
+    assert planted_values.id in scores
+    # ... and reached no rendered page, nor any text output of an executed notebook
+    for page in html_pages(runs.out):
+        text = page.read_text(encoding="utf-8")
+        assert planted_values.id not in text, page
+        assert planted_values.note not in text, page
+    for nb in (runs.endline.run_dir / "notebooks").glob("*.ipynb"):
+        outputs = json.dumps([c.get("outputs", []) for c in nbformat.read(nb, as_version=4).cells])
+        assert planted_values.id not in outputs and planted_values.note not in outputs, nb
+
+
+@pytest.mark.slow
+def test_pages_load_nothing_from_the_network(runs):
+    pages = html_pages(runs.out)
+    assert len(pages) >= 1 + 6 + 5 + 1
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        assert not NETWORK_LOAD.search(text), page
+        assert "cdnjs" not in text and "unpkg" not in text and "jsdelivr" not in text, page
+
+
+@pytest.mark.slow
+def test_notebook_pages_hide_code_and_embed_images(runs):
+    page = (runs.endline.run_dir / "html" / "10_baseline_profile.html").read_text(encoding="utf-8")
+    assert "load_project(" not in page and "import " not in page  # code cells are not rendered
+    assert 'src="data:image/png;base64,' in page
+    assert "../index.html" in page  # the way back to the summary
+
+
+@pytest.mark.slow
+def test_index_pages(runs):
+    end = runs.endline.index_path.read_text(encoding="utf-8")
+    assert "Razem zmieniamy jutro" in end and 'lang="pl"' in end.replace("'", '"')
+    for stem in report.PHASE_NOTEBOOKS["endline"]:
+        assert f"html/{stem}.html" in end
+    assert "Od analizy początkowej" in end or "Dane wejściowe są takie same" in end  # since the baseline run
+    assert "Na ile możemy być pewni?" in end  # verdicts and design statement
+    base = runs.baseline.index_path.read_text(encoding="utf-8")
+    assert "Zmianę zmierzymy po pomiarze końcowym" in base
+    listing = (runs.out / "index.html").read_text(encoding="utf-8")
+    for r in (runs.baseline, runs.endline):
+        assert f"{r.run_dir.name}/index.html" in listing
+    fingerprint = json.loads((runs.endline.run_dir / "manifest.json").read_text(encoding="utf-8"))["fingerprint"]
+    assert fingerprint[:12] in listing
+
+
+@pytest.mark.slow
+def test_index_in_english(runs):
+    m = json.loads((runs.endline.run_dir / "manifest.json").read_text(encoding="utf-8"))
+    summary = json.loads((runs.endline.run_dir / "summary.json").read_text(encoding="utf-8"))
+    page = report.render_run_index(m, summary, lang="en")
+    assert "Headline results" in page and "How sure can we be?" in page and "Report pages" in page
+
+
+# =========================================================================== runs that fail or are refused
+
+def failing_notebook(folder: Path) -> Path:
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell("\n".join(f"{k} = None" for k in (
+        "data_dir", "phase", "lang", "min_cell", "alpha", "seed", "out_dir")))
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, nbformat.v4.new_code_cell("x = 1"),
+                nbformat.v4.new_code_cell("raise RuntimeError('deliberate failure for the test')")]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = folder / "99_fails.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.mark.slow
+def test_failing_notebook_is_recorded_and_the_others_still_run(demo_data, tmp_path, monkeypatch):
+    broken = failing_notebook(tmp_path)
+    monkeypatch.setattr(report, "phase_notebooks",
+                        lambda phase: [broken, report.NOTEBOOK_DIR / "00_data_quality.ipynb"])
+    frozen = dt.datetime(2021, 12, 15, 10, 15, tzinfo=dt.timezone.utc)
+    monkeypatch.setattr(report, "_now", lambda: frozen)
+    from evaltools.cli import main
+
+    out = tmp_path / "runs"
+    assert main(["run", "baseline", "--data", str(demo_data), "--out", str(out), "--quiet"]) == 3
+    result = report.run("baseline", data_dir=demo_data, out=out, progress=False)
+    # the same second twice: two folders, the first untouched
+    assert sorted(p.name for p in out.iterdir() if p.is_dir()) == ["20211215-101500_baseline",
+                                                                  "20211215-101500_baseline_2"]
+    assert result.run_dir.name == "20211215-101500_baseline_2" and not result.ok
+    m = json.loads((result.run_dir / "manifest.json").read_text(encoding="utf-8"))
+    status = {s["notebook"]: s for s in m["notebooks"]}
+    assert status["99_fails"]["status"] == "failed" and m["status"] == "failed"
+    assert status["99_fails"]["error"]["type"] == "RuntimeError"
+    # "In [4]" of the executed notebook: parameters, papermill's injected parameters, x = 1, raise
+    assert status["99_fails"]["error"]["cell"] == 4
+    assert "deliberate failure" in status["99_fails"]["error"]["message"]
+    assert status["00_data_quality"]["status"] == "ok"  # ran after the failure
+    assert (result.run_dir / "tables" / "data_quality.csv").is_file()
+    assert (result.run_dir / "html" / "99_fails.html").is_file()
+    assert [f["notebook"] for f in result.failures] == ["99_fails"]
+    assert "99_fails" in result.index_path.read_text(encoding="utf-8")
+    assert "20211215-101500_baseline_2/index.html" in (out / "index.html").read_text(encoding="utf-8")
+
+
+def test_invalid_data_writes_nothing(demo_data, tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(demo_data, data)
+    (data / "sessions.csv").unlink()
+    before = {p: p.read_bytes() for p in data.rglob("*") if p.is_file()}
+    out = tmp_path / "runs"
+    with pytest.raises(DataInvalid) as e:
+        report.run("endline", data_dir=data, out=out, progress=False)
+    assert any(p.key == "table_missing" for p in e.value.problems)
+    assert not out.exists()
+    assert before == {p: p.read_bytes() for p in data.rglob("*") if p.is_file()}
+
+
+def test_parameters_are_typed_and_checked():
+    assert report.parse_params({"min_cell": "3", "alpha": "0,1", "seed": "7", "lang": "en"}) == {
+        "min_cell": 3, "alpha": 0.1, "seed": 7, "lang": "en"}
+    for bad in ({"min_cel": "3"}, {"alpha": "2"}, {"min_cell": "x"}, {"min_cell": "0"}, {"lang": "de"}):
+        with pytest.raises(UsageError):
+            report.parse_params(bad)
+
+
+# =========================================================================== helpers the notebooks call
+
+def test_save_table_neutralises_text_and_keeps_precision(tmp_path):
+    df = pd.DataFrame({"label": ["=HYPERLINK(\"x\")", "plain"], "value": [1 / 3, -2.5], "flag": [True, False]})
+    path = report.save_table(df, "demo_table", tmp_path)
+    assert path == tmp_path / "tables" / "demo_table.csv"
+    back = pd.read_csv(path, encoding="utf-8")
+    assert back["label"].tolist() == ["'=HYPERLINK(\"x\")", "plain"]
+    assert back["value"].tolist() == [1 / 3, -2.5]  # unrounded
+    with pytest.raises(ValueError):
+        report.save_table(df, "Bad Name", tmp_path)
+
+
+def test_display_frame_drops_ids_and_free_text_and_formats_numbers():
+    df = pd.DataFrame({"participant_id": ["P1", "P2"], "exit_reason": ["moved", "x"], "group": ["all", "G1"],
+                       "n_pairs": [12, 3], "mean_diff": [0.4567, float("nan")], "p_holm": [0.0004, float("nan")],
+                       "suppressed": [False, True]})
+    pl = report.display_frame(df, lang="pl")
+    assert list(pl.columns) == ["Grupa", "Liczba par pomiarów", "Średnia zmiana", "p (Holm)"]
+    assert pl.iloc[0].tolist() == ["wszyscy", "12", "0,46", "<0,001"]
+    assert pl.iloc[1].tolist() == ["G1", "3", "ukryte", "ukryte"]
+    en = report.display_frame(df, lang="en", only={"group": "all"})
+    assert list(en.columns) == ["Pairs", "Mean change", "p (Holm)"]  # the filtered column goes
+    assert en.iloc[0].tolist() == ["12", "0.46", "<0.001"]
+
+
+def test_offline_strips_network_loads():
+    page = ('<html><head><script src="https://cdn.example/require.js"></script>'
+            '<link rel="stylesheet" href="//fonts.example/css"><script>var x = 1;</script></head>'
+            '<body><img src="http://example.org/a.png"><img src="data:image/png;base64,AAAA"></body></html>')
+    clean = report.offline(page)
+    assert not NETWORK_LOAD.search(clean)
+    assert "var x = 1;" in clean and "data:image/png;base64,AAAA" in clean
+
+
+def write_run(out: Path, name: str, phase: str, inputs: list[dict], tables: dict) -> Path:
+    folder = out / name
+    folder.mkdir(parents=True)
+    manifest = {"run": name, "phase": phase, "inputs": inputs, "tables": tables, "started": "2021-01-01T10:00:00",
+                "notebooks": [], "fingerprint": report.fingerprint(inputs), "project": {"name": "x"}}
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    return folder
+
+
+def test_since_baseline_compares_with_the_latest_baseline(tmp_path):
+    a, b, c = ("a" * 64, "b" * 64, "c" * 64)
+    write_run(tmp_path, "20210105-100000_baseline", "baseline", [{"file": "x.csv", "sha256": c}], {"x": 1})
+    write_run(tmp_path, "20210110-100000_baseline", "baseline",
+              [{"file": "participants.csv", "sha256": a}, {"file": "old.csv", "sha256": a}],
+              {"participants": 20, "ties": 50})
+    write_run(tmp_path, "20210111-100000_endline", "endline", [{"file": "x.csv", "sha256": c}], {})
+    now = {"inputs": [{"file": "participants.csv", "sha256": b}, {"file": "new.csv", "sha256": a}],
+           "tables": {"participants": 23, "ties": 50}}
+    since = report.since_baseline(tmp_path, now)
+    assert since["baseline_run"] == "20210110-100000_baseline"
+    assert since["changed"] == ["participants.csv"] and since["added"] == ["new.csv"]
+    assert since["removed"] == ["old.csv"]
+    assert since["rows"] == {"participants": {"before": 20, "after": 23}}
+    sentence = report.since_baseline_sentence(since, "en")
+    assert sentence.startswith("Since the baseline run 20210110-100000_baseline:")
+    assert "participants: 20 → 23 rows" in sentence
+    assert report.since_baseline(tmp_path / "nothing", now) is None
+
+
+def test_runs_index_lists_runs_newest_first(tmp_path):
+    write_run(tmp_path, "20210105-100000_baseline", "baseline", [], {})
+    write_run(tmp_path, "20211215-101500_endline", "endline", [], {})
+    write_run(tmp_path, "20211215-101500_endline_2", "endline", [], {})
+    (tmp_path / "notes").mkdir()  # not a run
+    page = report.write_runs_index(tmp_path, lang="en").read_text(encoding="utf-8")
+    order = [page.index(n) for n in ("20211215-101500_endline_2/", "20211215-101500_endline/",
+                                      "20210105-100000_baseline/")]
+    assert order == sorted(order)
+    assert "notes" not in page
