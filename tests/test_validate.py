@@ -151,6 +151,13 @@ def f_junk_xlsx(folder):
     return ("broken.xlsx", "not a valid Excel workbook")
 
 
+def f_zip_bomb(folder):
+    import zipfile
+    with zipfile.ZipFile(folder / "bomb.xlsx", "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("xl/worksheets/sheet1.xml", b"0" * (30 * 2**20))  # 30 MB of zeros pack to ~30 kB
+    return ("bomb.xlsx", "refused without opening it")
+
+
 def f_too_many_cells(folder):
     path = folder / "attendance.csv"
     lines = path.read_text(encoding="utf-8").splitlines()
@@ -207,6 +214,7 @@ FAULTS = {
     "xlsm_refused": f_xlsm,
     "junk_xlsx": f_junk_xlsx,
     "too_many_cells": f_too_many_cells,
+    "zip_bomb": f_zip_bomb,
 }
 
 
