@@ -87,6 +87,16 @@ DOSE_COLUMNS = ("participant_id", "sessions", "hours", *(f"sessions_{a}" for a i
 
 # --------------------------------------------------------------------------- checking
 
+#: Messages of :func:`check_targets` that describe a key without effect: warnings, not errors
+#: (DESIGN.md §5 does not forbid them; the target is still computed).
+NO_EFFECT = ("has no effect", "applies only to count improved")
+
+
+def is_warning(message: str) -> bool:
+    """Whether a :func:`check_targets` message is only a warning (a key that changes nothing)."""
+    return any(phrase in message for phrase in NO_EFFECT)
+
+
 def check_targets(targets) -> list[str]:
     """What is wrong with the target definitions of project.yaml; empty when nothing.
 
@@ -224,7 +234,7 @@ def indicators(targets: list[dict], *, participants: pd.DataFrame, sessions: pd.
         When :func:`check_targets` finds a problem (the validator reports
         them to the user first; this guards direct calls).
     """
-    problems = check_targets(targets)
+    problems = [m for m in check_targets(targets) if not is_warning(m)]
     if problems:
         raise ProjectError("invalid targets:\n" + "\n".join(f"- {p}" for p in problems))
     people = _people(participants)

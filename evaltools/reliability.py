@@ -231,7 +231,9 @@ def reliability(
     out = out.astype({"instrument": "str", "scale": "str", "wave": "str", "n": "int64", "k_items": "int64",
                       **{c: "float64" for c in RELIABILITY_COLUMNS[5:-1]}})
     small = (out["n"] < min_cell).to_numpy()
+    out["k_items"] = out["k_items"].astype("Int64")
     out.loc[small, ["alpha", "alpha_ci_low", "alpha_ci_high", "omega"]] = np.nan
+    out.loc[small, "k_items"] = pd.NA  # a suppressed row keeps keys, n and suppressed only (DESIGN §4)
     out["suppressed"] = small
     return out
 

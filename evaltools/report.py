@@ -232,7 +232,7 @@ def _prepare(df, *, lang, project, digits, max_rows, view, only) -> tuple[pd.Dat
         else:
             cells[col] = [_cell(col, v, lang, project, digits) for v in values]
         if hidden is not None and col not in _KEY_COLUMNS:
-            cells[col] = [t("report.hidden", lang) if h and (v is None or v != v) else c
+            cells[col] = [t("report.hidden", lang) if h and pd.isna(v) else c
                           for h, v, c in zip(hidden, values, cells[col])]
     shown = pd.DataFrame(cells, columns=list(out.columns), dtype=object)
     numeric = {i for i, c in enumerate(out.columns)

@@ -196,13 +196,13 @@ def _load_instruments(config: dict, data_dir: Path, problems: list[Problem]) -> 
 def _check_targets(config: dict, problems: list[Problem]) -> None:
     targets = config.get("targets") or []
     try:
-        from evaltools.indicators import check_targets
+        from evaltools.indicators import check_targets, is_warning
     except ImportError:  # pragma: no cover - indicators is part of the package
         return
     for message in check_targets(targets):
         problems.append(Problem("target_invalid", {"target": message.split(":", 1)[0],
                                                    "detail": message.split(":", 1)[-1].strip()},
-                                file="project.yaml"))
+                                file="project.yaml", severity="warning" if is_warning(message) else "error"))
 
 
 # --------------------------------------------------------------------------- one table

@@ -22,6 +22,11 @@ from pathlib import Path
 
 import yaml
 
+try:  # pandas' missing value, without importing pandas here
+    from pandas import NA as _NA
+except ImportError:  # pragma: no cover
+    _NA = object()
+
 LANGS = ("pl", "en")
 _HERE = Path(__file__).parent
 
@@ -84,11 +89,15 @@ def fmt_number(x, lang: str = "en", digits: int = 2) -> str:
     >>> fmt_number(float("nan"), "en")
     '–'
     """
-    try:
-        if x is None or x != x:
+    if x is None or x is _NA or (isinstance(x, float) and x != x):
+        return "–"
+    if not isinstance(x, (int, float)):
+        try:
+            x = int(x) if getattr(getattr(x, "dtype", None), "kind", "") in ("i", "u") else float(x)  # numpy scalars
+        except (TypeError, ValueError):
+            return str(x)
+        if x != x:
             return "–"
-    except TypeError:
-        return str(x)
     if isinstance(x, bool):
         return str(x)
     if isinstance(x, int) or (isinstance(x, float) and x.is_integer() and abs(x) >= 1000):
