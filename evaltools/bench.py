@@ -64,7 +64,7 @@ def analysis(data_dir: Path, *, seed: int = 0) -> dict:
                                              min_cell=p.min_cell, questionnaires=p.questionnaires)
     out["attrition"] = attrition(both, p.participants, membership=membership, min_cell=p.min_cell)
     out["sensitivity"] = sensitivity(both, p.participants, membership=membership, min_cell=p.min_cell)
-    out["mixed_model"] = mixed_model(both, p.participants, min_cell=p.min_cell, seed=seed)
+    out["mixed_model"] = mixed_model(scores, p.participants, min_cell=p.min_cell, seed=seed)
     d = dose_from_attendance(p.attendance, sessions=p.sessions, participants=p.participants)
     out["dose_response"] = dose_response(both, d, min_cell=p.min_cell)
     out["network"] = network_by_wave(p.ties, p.participants)

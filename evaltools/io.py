@@ -284,7 +284,8 @@ def _read_csv_fast(text: str, sep: str) -> pd.DataFrame | None:
     if any(c.startswith("Unnamed: ") for c in frame.columns):
         return None
     frame["_row"] = np.arange(2, len(frame) + 2, dtype="int64")
-    blank = (frame.drop(columns="_row").apply(lambda col: col.str.strip()) == "").all(axis=1)
+    cells = frame.drop(columns="_row").to_numpy(dtype=object)
+    blank = (cells == "").all(axis=1)  # rows of spaces only are dropped by validate, after trimming
     return frame[~blank].reset_index(drop=True).astype({c: object for c in frame.columns if c != "_row"})
 
 
@@ -355,9 +356,13 @@ def text_series(raw: pd.Series) -> pd.Series:
     return pd.Series([_as_text(v) for v in raw], index=raw.index, dtype="str")
 
 
-def parse_column(raw: pd.Series, *, kind: str, codes: str | None = None) -> tuple[pd.Series, pd.Series]:
-    """Typed values and a mask of cells that could not be read (non-blank but invalid)."""
-    text = text_series(raw)
+def parse_column(raw: pd.Series, *, kind: str, codes: str | None = None,
+                 text: pd.Series | None = None) -> tuple[pd.Series, pd.Series]:
+    """Typed values and a mask of cells that could not be read (non-blank but invalid).
+
+    ``text`` is :func:`text_series` of ``raw`` when the caller has it already.
+    """
+    text = text_series(raw) if text is None else text
     present = text.notna()
     if kind in ("id", "text"):
         return text, pd.Series(False, index=raw.index)

@@ -9,12 +9,15 @@ written into the data folder.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import yaml
+
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: same result, faster
 
 from evaltools.errors import InstrumentError, Problem
 from evaltools.instruments import Instrument, find_instrument
@@ -24,6 +27,7 @@ from evaltools.privacy import is_pesel, looks_personal
 from evaltools.project import Project
 from evaltools.schema import CODES, STAFF_ACTIVITIES, TABLES, Column, Table, pandera_schema, questionnaire_table
 
+_ELEVEN_DIGITS = re.compile(r"(?<!\d)\d{11}(?!\d)")
 PROJECT_KEYS = {"name", "period", "language", "instruments", "min_cell", "targets", "groups"}
 #: At most this many problems of one kind are listed per column; the rest are counted.
 MAX_PER_COLUMN = 20
@@ -130,7 +134,7 @@ def _check_project_yaml(data_dir: Path, problems: list[Problem]) -> dict:
         problems.append(Problem("project_missing", {}, file="project.yaml"))
         return {}
     try:
-        config = yaml.safe_load(path.read_text(encoding="utf-8-sig")) or {}
+        config = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=_SafeLoader) or {}
     except (yaml.YAMLError, UnicodeDecodeError) as e:
         problems.append(Problem("project_broken", {"detail": str(e).replace("\n", " ")}, file="project.yaml"))
         return {}
@@ -252,7 +256,13 @@ def _check_table(raw: RawTable, table: Table, problems: list[Problem], *, instru
             problems.append(Problem(key, {"column": col.name, "instrument": getattr(instrument, "id", "")},
                                     **_at(raw, 1, col.name)))
             usable = usable and key == "item_missing"  # a missing item leaves the rest checkable
-    _check_pesel(raw, header, problems)
+    texts = {col: text_series(frame[col]) for col in header if col}
+    if texts:  # rows of nothing but spaces are blank rows too
+        blank = pd.concat(texts.values(), axis=1).isna().all(axis=1)
+        if blank.any():
+            frame = frame[~blank]
+            texts = {col: text[~blank] for col, text in texts.items()}
+    _check_pesel(raw, texts, problems)
     if not usable:
         return None
     if len(frame) == 0:
@@ -264,9 +274,9 @@ def _check_table(raw: RawTable, table: Table, problems: list[Problem], *, instru
         if col.name not in frame.columns:
             typed[col.name] = _empty_column(col, len(frame), frame.index)
             continue
-        values, bad = parse_column(frame[col.name], kind=col.kind, codes=col.codes)
+        values, bad = parse_column(frame[col.name], kind=col.kind, codes=col.codes, text=texts[col.name])
         if bad.any():
-            shown = text_series(frame[col.name])[bad]
+            shown = texts[col.name][bad]
             key = {"code": "not_a_code", "codes": "not_a_code", "int": "not_an_integer", "number": "not_a_number",
                    "date": "not_a_date"}[col.kind]
             if instrument is not None and col.kind == "number":
@@ -282,17 +292,18 @@ def _check_table(raw: RawTable, table: Table, problems: list[Problem], *, instru
     return typed.reset_index(drop=True)
 
 
-def _check_pesel(raw: RawTable, header: list[str], problems: list[Problem]) -> None:
-    for col in header:
-        if not col:
+def _check_pesel(raw: RawTable, texts: dict[str, pd.Series], problems: list[Problem]) -> None:
+    """Any valid PESEL in any cell is an error; the value itself is never repeated."""
+    for col, text in texts.items():
+        if not (text.str.len() >= 11).any():  # most columns (codes, ids, dates) are shorter: skip the regex
             continue
-        text = text_series(raw.frame[col])
-        candidates = text.str.contains(r"(?<!\d)\d{11}(?!\d)", regex=True, na=False)
-        if candidates.any():
-            hits = text[candidates].map(lambda v: any(is_pesel(m) for m in __import__("re").findall(r"(?<!\d)\d{11}(?!\d)", v)))
-            rows = raw.frame["_row"][candidates][hits.to_numpy(dtype=bool)]
-            for row in rows[:MAX_PER_COLUMN]:
-                problems.append(Problem("pesel", {}, **_at(raw, row, col)))
+        candidates = text.str.contains(_ELEVEN_DIGITS, regex=True, na=False)
+        if not candidates.any():
+            continue
+        hits = text[candidates].map(lambda v: any(is_pesel(m) for m in _ELEVEN_DIGITS.findall(v)))
+        rows = raw.frame["_row"][candidates][hits.to_numpy(dtype=bool)]
+        for row in rows[:MAX_PER_COLUMN]:
+            problems.append(Problem("pesel", {}, **_at(raw, row, col)))
 
 
 def _check_schema(raw: RawTable, table: Table, typed: pd.DataFrame, problems: list[Problem], instrument,
