@@ -42,6 +42,16 @@ def _workbook(folder: Path) -> Path:
     return next(folder.glob("*.xlsx"))
 
 
+def _copy_with_workbook(xlsx_demo: Path, tmp_path: Path, sheet: str):
+    """A copy of the xlsx demo, its workbook opened for typing, and the sheet's column numbers."""
+    folder = tmp_path / "data"
+    shutil.copytree(xlsx_demo, folder)
+    path = _workbook(folder)
+    wb = openpyxl.load_workbook(path)
+    col = {cell.value: i + 1 for i, cell in enumerate(wb[sheet][1])}
+    return path, wb, wb[sheet], col
+
+
 def test_xlsx_demo_reads_to_the_same_tables_as_csv(csv_demo, xlsx_demo):
     a, b = validate_folder(csv_demo), validate_folder(xlsx_demo)
     assert not a.errors and not b.errors, [str(p) for p in (a.errors + b.errors)[:5]]
@@ -70,13 +80,8 @@ def test_example_row_deleted_reads_the_same(csv_demo, xlsx_demo, tmp_path):
 
 
 def test_blank_rows_text_numbers_and_spaces_are_forgiven(xlsx_demo, tmp_path):
-    folder = tmp_path / "data"
-    shutil.copytree(xlsx_demo, folder)
-    path = _workbook(folder)
-    wb = openpyxl.load_workbook(path)
-    ws = wb["participants"]
-    header = [c.value for c in ws[1]]
-    col = {name: i + 1 for i, name in enumerate(header)}
+    path, wb, ws, col = _copy_with_workbook(xlsx_demo, tmp_path, "participants")
+    folder = path.parent
     ws.cell(3, col["birth_year"]).value = str(ws.cell(3, col["birth_year"]).value)  # "1985" typed as text
     ws.cell(4, col["sex"]).value = f"  {ws.cell(4, col['sex']).value}  "  # trailing spaces
     ws.insert_rows(6, amount=2)  # two fully blank rows in the middle
@@ -87,13 +92,9 @@ def test_blank_rows_text_numbers_and_spaces_are_forgiven(xlsx_demo, tmp_path):
 
 
 def test_value_outside_the_dropdown_is_reported_with_sheet_row_column(xlsx_demo, tmp_path):
-    folder = tmp_path / "data"
-    shutil.copytree(xlsx_demo, folder)
-    path = _workbook(folder)
-    wb = openpyxl.load_workbook(path)
-    ws = wb["sessions"]
-    header = [c.value for c in ws[1]]
-    ws.cell(5, header.index("activity") + 1).value = "festyn"  # not a code, typed past the dropdown
+    path, wb, ws, col = _copy_with_workbook(xlsx_demo, tmp_path, "sessions")
+    folder = path.parent
+    ws.cell(5, col["activity"]).value = "festyn"  # not a code, typed past the dropdown
     wb.save(path)
     problems = [p.text("en") for p in validate_folder(folder).errors]
     assert any(f"{path.name}, sheet sessions, row 5, column activity: 'festyn' is not an allowed code" in p
@@ -101,13 +102,9 @@ def test_value_outside_the_dropdown_is_reported_with_sheet_row_column(xlsx_demo,
 
 
 def test_formulas_are_read_as_cached_values_never_evaluated(xlsx_demo, tmp_path):
-    folder = tmp_path / "data"
-    shutil.copytree(xlsx_demo, folder)
-    path = _workbook(folder)
-    wb = openpyxl.load_workbook(path)
-    ws = wb["sessions"]
-    header = [c.value for c in ws[1]]
-    ws.cell(3, header.index("headcount") + 1).value = "=1+1"  # openpyxl stores no cached value
+    path, wb, ws, col = _copy_with_workbook(xlsx_demo, tmp_path, "sessions")
+    folder = path.parent
+    ws.cell(3, col["headcount"]).value = "=1+1"  # openpyxl stores no cached value
     wb.save(path)
     before = path.read_bytes()
     report = validate_folder(folder)
