@@ -335,6 +335,19 @@ def scale_label(instrument: str, scale: str, lang: str, project=None) -> str:
     return t(key, lang) if has(key) else str(scale)
 
 
+def reliability_warning(table: pd.DataFrame, *, lang: str, project=None, threshold: float = 0.70):
+    """Say which scales have a Cronbach's alpha below ``threshold`` at some wave (or that none has)."""
+    from evaltools.reliability import low_alpha
+
+    weak = low_alpha(table, threshold=threshold)
+    if weak.empty:
+        return say("report.nb10.alpha_ok", lang, threshold=threshold)
+    inst, _ = titles(project, lang) if project is not None else ({}, {})
+    names = [f"{inst.get(r.instrument, r.instrument)} – {scale_label(r.instrument, r.scale, lang, project)} "
+             f"({code_label('wave', r.wave, lang)}: α = {fmt_number(r.alpha, lang)})" for r in weak.itertuples()]
+    return say("report.nb10.alpha_low", lang, n=len(weak), threshold=threshold, scales="; ".join(names))
+
+
 def titles(project, lang: str) -> tuple[dict, dict]:
     """Instrument titles ``{id: title}`` and scale titles ``{(id, scale): title}`` in ``lang``, ego network included."""
     from evaltools.ties import EGO_MEASURES
