@@ -18,7 +18,7 @@ $(UV):
 	$(UVENV)/bin/python -m pip install --quiet --disable-pip-version-check uv
 
 $(STAMP): pyproject.toml uv.lock | $(UV)
-	UV_PROJECT_ENVIRONMENT=$(VENV) UV_PYTHON=$(PYTHON) $(UV) sync --locked --quiet --reinstall-package evaltools
+	UV_PROJECT_ENVIRONMENT=$(VENV) UV_PYTHON=$(PYTHON) UV_COMPILE_BYTECODE=1 $(UV) sync --locked --quiet --reinstall-package evaltools
 	$(BIN)/python -m ipykernel install --sys-prefix --name evaltools --display-name "evaltools (Python 3)" >/dev/null
 	touch $(STAMP)
 
