@@ -227,3 +227,10 @@ def test_third_locale_through_environment(tmp_path):
     """)
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
     assert out.stdout.strip() == "('pl', 'en', 'de') Eingangsmessung", out.stderr
+
+
+def test_network_sentence_has_one_sign():
+    """Issue 16: the index printed 'p = <0,001'; network_change takes the whole phrase from p_phrase."""
+    text = t("report.index.network_change", "pl", measure="gęstość", before="0,10", after="0,20",
+             p=p_phrase(0.00002, "pl"))
+    assert text == "gęstość: 0,10 → 0,20 (test permutacyjny, p < 0,001)."
