@@ -7,13 +7,33 @@ notebook failed.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from pathlib import Path
 
+import yaml
+
 from evaltools.errors import DataInvalid, EvaltoolsError, UsageError
+from evaltools.labels import DEFAULT_LANG, LANGS, system_lang, t
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_NOTEBOOK = 0, 1, 2, 3
+
+
+_ARGPARSE = {  # argparse's own words (its gettext msgids) -> catalogue keys
+    "usage: ": "cli.argparse.usage",
+    "positional arguments": "cli.argparse.positionals",
+    "options": "cli.argparse.options",
+    "show this help message and exit": "cli.argparse.help",
+    "the following arguments are required: %s": "cli.argparse.required",
+    "unrecognized arguments: %s": "cli.argparse.unrecognized",
+    "invalid choice: %(value)r (choose from %(choices)s)": "cli.argparse.invalid_choice",
+    "argument %(argument_name)s: %(message)s": "cli.argparse.argument",
+    "expected one argument": "cli.argparse.expected_one",
+    "invalid %(type)s value: %(value)r": "cli.argparse.invalid_type",
+    "ambiguous option: %(option)s could match %(matches)s": "cli.argparse.ambiguous",
+    "ignored explicit argument %r": "cli.argparse.ignored",
+}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -23,50 +43,127 @@ class _Parser(argparse.ArgumentParser):
         sys.exit(EXIT_USAGE)
 
 
-def _params(pairs: list[str]) -> dict:
+@contextlib.contextmanager
+def _argparse_speaks(lang: str):
+    """argparse's own words (usage, options, its errors) in ``lang`` while parsing."""
+    original = argparse._
+    argparse._ = lambda msgid: t(_ARGPARSE[msgid], lang) if msgid in _ARGPARSE else msgid
+    try:
+        yield
+    finally:
+        argparse._ = original
+
+
+def _option_value(argv: list[str], option: str) -> str | None:
+    """The last value given to ``option`` (``--opt v`` or ``--opt=v``) anywhere in ``argv``."""
+    value = None
+    for i, arg in enumerate(argv):
+        if arg == option and i + 1 < len(argv):
+            value = argv[i + 1]
+        elif arg.startswith(option + "="):
+            value = arg.split("=", 1)[1]
+    return value
+
+
+def _data_folder(argv: list[str]) -> Path | None:
+    data = _option_value(argv, "--data")
+    if data is None and "validate" in argv:
+        rest = argv[argv.index("validate") + 1:]
+        data = next((a for a in rest if not a.startswith("-")), None)
+    return Path(data) if data else None
+
+
+def _project_lang(data: Path | None) -> str | None:
+    """project.yaml's language, read leniently (validation reports a broken file later)."""
+    if data is None:
+        return None
+    try:
+        config = yaml.safe_load((data / "project.yaml").read_text(encoding="utf-8"))
+        lang = str(config.get("language") or "").strip().lower()
+    except (OSError, ValueError, AttributeError, yaml.YAMLError):
+        return None
+    return lang if lang in LANGS else None
+
+
+def resolve_lang(argv: list[str], environ: dict | None = None) -> str:
+    """The language of the messages (DESIGN §6): ``--lang`` (before or after the command),
+    else project.yaml's, else the system's locale when evaltools speaks it, else English.
+
+    >>> resolve_lang(["--lang", "pl", "validate", "x"]), resolve_lang(["validate", "x", "--lang=en"], {"LANG": "pl_PL"})
+    ('pl', 'en')
+    >>> resolve_lang(["validate", "/nonexistent"], {"LANG": "pl_PL.UTF-8"}), resolve_lang([], {"LANG": "C.UTF-8"})
+    ('pl', 'en')
+    """
+    given = (_option_value(argv, "--lang") or "").strip().lower()
+    if given in LANGS:
+        return given
+    return _project_lang(_data_folder(argv)) or system_lang(environ) or DEFAULT_LANG
+
+
+def _params(pairs: list[str], lang: str = DEFAULT_LANG) -> dict:
     out = {}
     for pair in pairs or []:
         if "=" not in pair:
-            raise UsageError(f"--param {pair!r}: expected key=value")
+            raise UsageError(t("cli.error.param", lang, pair=repr(pair)))
         key, value = pair.split("=", 1)
         out[key.strip()] = value.strip()
     return out
 
 
-def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="evaltools", description="Evaluate a social-inclusion programme: templates, validation, runs.")
-    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+def build_parser(lang: str = DEFAULT_LANG) -> argparse.ArgumentParser:
+    """The parser, every help text in ``lang`` (argparse's own words: see :func:`main`)."""
+    def h(key: str) -> str:
+        return t(f"cli.{key}", lang)
 
-    s = sub.add_parser("templates", help="write the Excel templates staff fill in")
-    s.add_argument("out", type=Path)
-    s.add_argument("--lang", choices=("pl", "en"), default="pl")
-    s.add_argument("--data", type=Path, help="also add a q_<id> sheet for each instrument of this project")
+    langs = tuple(LANGS)
+    lang_meta = h("metavar.lang")
+    p = _Parser(prog="evaltools", description=h("description"), epilog=h("epilog"))
+    p.add_argument("--lang", dest="lang_global", choices=langs, default=None, metavar=lang_meta,
+                   help=h("lang") + f" ({', '.join(langs)})")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser, title=h("commands"),
+                           metavar=h("metavar.command"))
 
-    s = sub.add_parser("demo-data", help="write a synthetic data folder shaped like the programme")
-    s.add_argument("out", type=Path)
-    s.add_argument("--seed", type=int, default=0)
-    s.add_argument("--participants", type=int, default=None, help="scale up to N participants (benchmarks)")
-    s.add_argument("--format", choices=("csv", "xlsx"), default="csv")
-    s.add_argument("--lang", choices=("pl", "en"), default="pl", help="language of the project and its templates")
-    s.add_argument("--until", choices=("baseline", "endline"), default=None,
-                   help="only what staff will have typed by that run (default: the whole year)")
+    def command(name: str, key: str):
+        return sub.add_parser(name, help=h(f"{key}.help"), description=h(f"{key}.help"), epilog=h("epilog"))
 
-    s = sub.add_parser("validate", help="check a data folder against the contract")
-    s.add_argument("data", type=Path)
-    s.add_argument("--lang", choices=("pl", "en"), default=None)
+    def lang_option(s, help_key: str = "lang", default=None):
+        s.add_argument("--lang", choices=langs, default=default, metavar=lang_meta,
+                       help=h(help_key) + f" ({', '.join(langs)})")
 
-    s = sub.add_parser("run", help="validate, then execute the notebooks into a new run folder")
-    s.add_argument("phase", choices=("baseline", "endline"))
-    s.add_argument("--data", type=Path, required=True)
-    s.add_argument("--out", type=Path, default=Path("runs"))
-    s.add_argument("--lang", choices=("pl", "en"), default=None)
-    s.add_argument("--param", action="append", default=[], metavar="KEY=VALUE")
-    s.add_argument("--quiet", action="store_true", help="no progress output")
+    s = command("templates", "templates")
+    s.add_argument("out", type=Path, metavar=h("metavar.out"), help=h("templates.out"))
+    lang_option(s, "templates.lang")
+    s.add_argument("--data", type=Path, metavar=h("metavar.data"), help=h("templates.data"))
+
+    s = command("demo-data", "demo_data")
+    s.add_argument("out", type=Path, metavar=h("metavar.out"), help=h("demo_data.out"))
+    s.add_argument("--seed", type=int, default=0, metavar=h("metavar.n"), help=h("demo_data.seed"))
+    s.add_argument("--participants", type=int, default=None, metavar=h("metavar.n"), help=h("demo_data.participants"))
+    s.add_argument("--format", choices=("csv", "xlsx"), default="csv", help=h("demo_data.format"))
+    lang_option(s, "demo_data.lang")
+    s.add_argument("--until", choices=("baseline", "endline"), default=None, help=h("demo_data.until"))
+
+    s = command("validate", "validate")
+    s.add_argument("data", type=Path, metavar=h("metavar.data"), help=h("validate.data"))
+    lang_option(s)
+
+    s = command("run", "run")
+    s.add_argument("phase", choices=("baseline", "endline"), metavar=h("metavar.phase"), help=h("run.phase"))
+    s.add_argument("--data", type=Path, required=True, metavar=h("metavar.data"), help=h("run.data"))
+    s.add_argument("--out", type=Path, default=Path("runs"), metavar=h("metavar.out"), help=h("run.out"))
+    lang_option(s)
+    s.add_argument("--param", action="append", default=[], metavar=h("metavar.param"), help=h("run.param"))
+    s.add_argument("--quiet", action="store_true", help=h("run.quiet"))
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    lang = resolve_lang(argv)
+    with _argparse_speaks(lang):
+        args = build_parser(lang).parse_args(argv)
+    args.lang = args.lang or args.lang_global  # --lang before the command counts as after it
+    args.message_lang = args.lang or lang
     try:
         return _dispatch(args)
     except UsageError as e:
@@ -74,13 +171,13 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     except DataInvalid as e:
         from evaltools.validate import format_problems
-        print(format_problems(e.problems, args.__dict__.get("lang")), file=sys.stderr)
+        print(format_problems(e.problems, args.message_lang), file=sys.stderr)
         return EXIT_INVALID
     except EvaltoolsError as e:
         print(f"evaltools: {e}", file=sys.stderr)
         return EXIT_INVALID
     except KeyboardInterrupt:
-        print("evaltools: interrupted", file=sys.stderr)
+        print(f"evaltools: {t('cli.error.interrupted', args.message_lang)}", file=sys.stderr)
         return 130
     except OSError as e:  # a file that cannot be read or written: say which, no traceback
         print(f"evaltools: {e.filename or ''}: {e.strerror or e}", file=sys.stderr)
@@ -88,31 +185,30 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as e:  # a bug of ours: one line for the user, the traceback on request
         if os.environ.get("EVALTOOLS_DEBUG"):
             raise
-        print(f"evaltools: unexpected error ({type(e).__name__}: {e}). This is a bug in evaltools; "
-              f"run again with EVALTOOLS_DEBUG=1 for details.", file=sys.stderr)
+        print(f"evaltools: {t('cli.error.bug', args.message_lang, error=f'{type(e).__name__}: {e}')}", file=sys.stderr)
         return EXIT_NOTEBOOK if args.command == "run" else EXIT_INVALID
 
 
 def _dispatch(args) -> int:
     if args.command == "templates":
         from evaltools.templates import write_templates
-        for path in write_templates(args.out, lang=args.lang, data_dir=args.data):
+        for path in write_templates(args.out, lang=args.lang or "pl", data_dir=args.data):
             print(path)
         return EXIT_OK
     if args.command == "demo-data":
         from evaltools.synth import write_demo_data
         if args.participants is not None and args.participants < 1:
-            raise UsageError("--participants must be at least 1")
+            raise UsageError(t("cli.error.participants", args.message_lang))
         path = write_demo_data(args.out, seed=args.seed, participants=args.participants, fmt=args.format,
-                               lang=args.lang, until=args.until)
+                               lang=args.lang or "pl", until=args.until)
         print(path)
         return EXIT_OK
     if args.command == "validate":
         from evaltools.validate import format_problems, summary, validate_folder
         if not args.data.is_dir():
-            raise UsageError(f"{args.data}: no such data folder")
+            raise UsageError(t("cli.error.no_data_folder", args.message_lang, path=args.data))
         report = validate_folder(args.data)
-        lang = args.lang or report.language
+        lang = args.message_lang
         if report.errors:
             print(format_problems(report.problems, lang, folder=str(args.data)), file=sys.stderr)
             return EXIT_INVALID
@@ -121,12 +217,13 @@ def _dispatch(args) -> int:
     if args.command == "run":
         from evaltools.report import run
         if not args.data.is_dir():
-            raise UsageError(f"{args.data}: no such data folder")
-        result = run(args.phase, data_dir=args.data, out=args.out, lang=args.lang, params=_params(args.param),
+            raise UsageError(t("cli.error.no_data_folder", args.message_lang, path=args.data))
+        result = run(args.phase, data_dir=args.data, out=args.out, lang=args.lang,
+                     params=_params(args.param, args.message_lang),
                      progress=not args.quiet)
         print(result.index_path)
         return EXIT_OK if result.ok else EXIT_NOTEBOOK
-    raise UsageError(f"unknown command {args.command!r}")
+    raise UsageError(t("cli.error.unknown_command", args.message_lang, command=repr(args.command)))
 
 
 if __name__ == "__main__":

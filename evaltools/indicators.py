@@ -56,6 +56,7 @@ import numpy as np
 import pandas as pd
 
 from evaltools.errors import ProjectError
+from evaltools.labels import pick
 from evaltools.schema import CODES, STAFF_ACTIVITIES, split_codes
 
 #: Columns of ``indicators.csv``.
@@ -141,7 +142,7 @@ def check_targets(targets) -> list[str]:
         label = target.get("label")
         if not _filled(label):
             say("the key label is missing; expected {pl: ..., en: ...}.")
-        elif isinstance(label, Mapping) and not any(_filled(label.get(lang)) for lang in ("pl", "en")):
+        elif isinstance(label, Mapping) and pick(label) is None:
             say(f"label {dict(label)!r} has no pl or en text.")
         elif not isinstance(label, (str, Mapping)):
             say(f"label {label!r} is not a text or a {{pl, en}} mapping.")
@@ -323,10 +324,7 @@ def _sessions(sessions: pd.DataFrame) -> pd.DataFrame:
 def _label(target: dict, lang: str) -> str:
     label = target.get("label")
     if isinstance(label, Mapping):
-        for key in (lang, "en" if lang == "pl" else "pl"):
-            if _filled(label.get(key)):
-                return str(label[key])
-        return str(target["id"])
+        return str(pick(label, lang, default=target["id"]))
     return str(label) if _filled(label) else str(target["id"])
 
 

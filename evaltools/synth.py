@@ -55,6 +55,7 @@ import yaml
 
 from evaltools.errors import UsageError
 from evaltools.instruments import Instrument, find_instrument
+from evaltools.labels import LANGS
 from evaltools.schema import CODES, TABLES
 
 PROJECT_NAME = "Razem zmieniamy jutro – Białystok 2021"
@@ -210,8 +211,8 @@ def write_demo_data(out: str | Path, *, seed: int = 0, participants: int | None 
     out = Path(out)
     if fmt not in FORMATS:
         raise UsageError(f"format {fmt!r} is not known; expected csv or xlsx")
-    if lang not in ("pl", "en"):
-        raise UsageError(f"language {lang!r} is not known; expected pl or en")
+    if lang not in LANGS:
+        raise UsageError(f"language {lang!r} is not known; expected {' or '.join(LANGS)}")
     if out.exists() and not out.is_dir():
         raise UsageError(f"{out}: is a file; the demo data needs a new or empty folder")
     if out.is_dir() and any(out.iterdir()):

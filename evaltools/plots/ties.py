@@ -16,7 +16,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from evaltools.labels import code_label, fmt_number, t
+from evaltools.labels import code_label, fmt_number, pick, t
 from evaltools.ties import _edges, _group_of, _ids, _ties_frame
 
 #: Okabe–Ito colours (safe for colour-blind readers), then a grey for "no group".
@@ -232,5 +232,5 @@ def _node_size(n: int) -> float:
 def _group_label(value: str, group_labels: Mapping | None, lang: str) -> str:
     entry = (group_labels or {}).get(value)
     if isinstance(entry, Mapping):
-        return str(entry.get(lang) or entry.get("en") or entry.get("pl") or value)
+        return str(pick(entry, lang, default=value))
     return str(entry) if entry else str(value)
