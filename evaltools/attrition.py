@@ -1,6 +1,6 @@
 """Attrition: who dropped out, whether they differed, and change that does not drop them silently.
 
-DESIGN.md §4 (attrition). For each instrument × scale × group, a
+docs/statistics.md#attrition-and-sensitivity. For each instrument × scale × group, a
 *completer* has a score at both waves and a *dropout* has a baseline score
 but none at endline.
 

@@ -1,4 +1,4 @@
-"""Speed against DESIGN.md §8: ``make bench`` runs ``python -m evaltools.bench``.
+"""Speed against the limits of :data:`LIMITS`: ``make bench`` runs ``python -m evaltools.bench``.
 
 Measures, on synthetic data made in a temporary folder:
 
@@ -191,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
     a.out.mkdir(parents=True, exist_ok=True)
     path = a.out / "results.json"
     path.write_text(json.dumps(results, indent=1), encoding="utf-8")
-    say(f"{'within' if results['within_limits'] else 'OUTSIDE'} the limits of DESIGN.md §8; written to {path}")
+    say(f"{'within' if results['within_limits'] else 'OUTSIDE'} the limits; written to {path}")
     return 0 if results["within_limits"] else 1
 
 

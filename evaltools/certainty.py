@@ -359,7 +359,7 @@ def multiplicity(change: pd.DataFrame, *, alpha: float = 0.05) -> dict:
     in any group and instrument. Returns a dict:
 
     - ``alpha``, ``n_tests``, ``n_families`` (distinct group × instrument
-      among them: DESIGN §4's Holm families);
+      among them: the Holm families of docs/statistics.md);
     - ``n_p_below_alpha``: unadjusted p_t < alpha;
     - ``n_surviving_holm``: p_holm < alpha;
     - ``n_lost_to_holm``: p_t < alpha but not p_holm;

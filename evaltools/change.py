@@ -1,4 +1,4 @@
-"""Paired change from baseline to endline (DESIGN.md §4 paired change, §7 change.csv).
+"""Paired change from baseline to endline (docs/statistics.md#paired-change, docs/outputs.md#change).
 
 Complete pairs only: a person counts for an instrument × scale when both the
 baseline and the endline score exist. With d = round(endline − baseline, 10)
@@ -412,7 +412,7 @@ def paired_change(
     Returns
     -------
     DataFrame
-        The columns of ``change.csv`` (DESIGN.md §7), in order.
+        The columns of ``change.csv`` (docs/outputs.md#change), in order.
     """
     keys = _scale_keys(scores, instruments)
     if len(keys) == 0:

@@ -1,4 +1,4 @@
-"""Command line (DESIGN.md §6): parses arguments, maps errors to exit codes, nothing more.
+"""Command line (README.md, `evaltools <command> --help`): parses arguments, maps errors to exit codes, nothing more.
 
 Exit codes: 0 ok, 1 invalid data, 2 usage, 3 the run folder was written but a
 notebook failed.

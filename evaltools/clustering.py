@@ -1,4 +1,4 @@
-"""Change with people nested in families: a linear mixed model (DESIGN.md §4, clustering).
+"""Change with people nested in families: a linear mixed model (docs/statistics.md#people-nested-in-families).
 
 The paired tests treat people as independent; members of one family are
 not. Beside them, for each instrument × scale, statsmodels ``MixedLM``

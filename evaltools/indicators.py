@@ -1,4 +1,4 @@
-"""Outputs against the logframe's targets (DESIGN.md §5) and each person's dose.
+"""Outputs against the logframe's targets (docs/targets.md) and each person's dose.
 
 A target in project.yaml counts something and compares it with a number::
 
@@ -9,7 +9,7 @@ A target in project.yaml counts something and compares it with a number::
 validator calls it), :func:`indicators` computes ``indicators.csv`` and
 :func:`dose` counts each person's sessions and hours.
 
-Vocabulary (DESIGN.md §5, implemented exactly):
+Vocabulary (docs/targets.md, implemented exactly):
 
 - ``where`` selects sessions S by ``activity`` and ``group`` (the session's
   group) and people P by ``component`` and ``role``; keys combine with AND, a
@@ -89,7 +89,7 @@ DOSE_COLUMNS = ("participant_id", "sessions", "hours", *(f"sessions_{a}" for a i
 # --------------------------------------------------------------------------- checking
 
 #: Messages of :func:`check_targets` that describe a key without effect: warnings, not errors
-#: (DESIGN.md §5 does not forbid them; the target is still computed).
+#: (docs/targets.md does not forbid them; the target is still computed).
 NO_EFFECT = ("has no effect", "applies only to count improved")
 
 
@@ -227,7 +227,7 @@ def indicators(targets: list[dict], *, participants: pd.DataFrame, sessions: pd.
         unknown), ``ratio`` = value / target, ``status`` = ``met`` when
         value ≥ target, ``partly`` when value ≥ 50 % of target, else
         ``not met`` (empty when value is). Counts of activity are never
-        suppressed (DESIGN.md §4).
+        suppressed (docs/statistics.md#small-cells).
 
     Raises
     ------

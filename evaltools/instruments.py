@@ -1,4 +1,4 @@
-"""Instrument definitions (DESIGN.md §3): the YAML library and its loader.
+"""Instrument definitions (docs/instruments.md): the YAML library and its loader.
 
 An instrument is declared in one YAML file; the loader checks every key and
 raises :class:`~evaltools.errors.InstrumentError` naming the file and the key
@@ -169,7 +169,7 @@ def _norms(path, key, value) -> Norms | None:
 
 
 def parse_instrument(data: dict, path: str | Path = "<instrument>", *, expect_id: str | None = None) -> Instrument:
-    """Check a loaded YAML mapping against DESIGN.md §3 and build the Instrument."""
+    """Check a loaded YAML mapping against docs/instruments.md and build the Instrument."""
     path = str(path)
     if not isinstance(data, dict):
         _fail(path, "(top)", "the file does not hold a mapping of keys")

@@ -1,4 +1,4 @@
-"""Reading a data folder's tables from Excel sheets or CSV files (DESIGN.md §2).
+"""Reading a data folder's tables from Excel sheets or CSV files (docs/data.md).
 
 This module only reads: files are opened read-only and nothing is written.
 :func:`read_folder` finds every table and returns it *raw* (cells as found,

@@ -99,7 +99,7 @@ def suppress_small_cells(
     partition_groups: set | frozenset = frozenset(),
     group_col: str = "group",
 ) -> pd.DataFrame:
-    """Blank every row whose ``n_col`` is below ``min_cell`` (DESIGN.md §4, small cells).
+    """Blank every row whose ``n_col`` is below ``min_cell`` (docs/statistics.md#small-cells).
 
     A suppressed row keeps ``keys``, ``n_col`` and ``suppressed = True``; every
     other column is emptied. Within one ``family`` (e.g. one instrument × scale),

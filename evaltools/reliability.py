@@ -1,4 +1,4 @@
-"""Internal consistency of each scale at each wave (DESIGN.md §4, reliability).
+"""Internal consistency of each scale at each wave (docs/statistics.md#reliability).
 
 For every instrument × scale × wave (always one row, the waves being those
 present in that questionnaire):
@@ -25,7 +25,7 @@ in SciPy is some twenty times slower here); the loadings follow
 from the first eigenvector of Ψ^-½ R Ψ^-½. ML is scale-free, so λ and ψ are
 then put back on the covariance scale (λ·sd, ψ·var) before ω is computed.
 
-Rows with ``n`` below ``min_cell`` are suppressed (DESIGN.md §4, small
+Rows with ``n`` below ``min_cell`` are suppressed (docs/statistics.md, small
 cells): they keep their keys, ``n`` and ``k_items``; a trailing
 ``suppressed`` column (added after the contract's columns) says which.
 
@@ -233,7 +233,7 @@ def reliability(
     small = (out["n"] < min_cell).to_numpy()
     out["k_items"] = out["k_items"].astype("Int64")
     out.loc[small, ["alpha", "alpha_ci_low", "alpha_ci_high", "omega"]] = np.nan
-    out.loc[small, "k_items"] = pd.NA  # a suppressed row keeps keys, n and suppressed only (DESIGN §4)
+    out.loc[small, "k_items"] = pd.NA  # a suppressed row keeps keys, n and suppressed only (docs/statistics.md)
     out["suppressed"] = small
     return out
 

@@ -1,4 +1,4 @@
-"""Reliable and clinically significant change (Jacobson & Truax 1991; DESIGN.md §4).
+"""Reliable and clinically significant change (Jacobson & Truax 1991; docs/statistics.md#reliable-change).
 
 For each instrument × scale, one standard error of the difference:
 

@@ -1,4 +1,4 @@
-"""Runs: the run folder, papermill, the offline HTML and the runs index (DESIGN.md §6, §7).
+"""Runs: the run folder, papermill, the offline HTML and the runs index (docs/outputs.md).
 
 :func:`run` validates a data folder, then executes the phase's notebooks
 (``notebooks/*.ipynb``) with papermill into a new folder
@@ -964,7 +964,7 @@ def offline(page: str) -> str:
 def build_manifest(*, run_dir: Path, phase: str, parameters: dict, started, finished, seconds: float,
                    inputs: list[dict], tables: dict, notebooks: list[dict], kernel: str, project,
                    warnings: int = 0) -> dict:
-    """The run's provenance (DESIGN.md §7 manifest.json)."""
+    """The run's provenance (manifest.json, docs/outputs.md)."""
     from importlib import metadata
 
     versions = {}

@@ -1,4 +1,4 @@
-"""The data contract (DESIGN.md §2) in one place.
+"""The data contract (docs/data.md, generated from here) in one place.
 
 Every table and column the toolkit reads is defined here once; validation
 (:mod:`evaltools.validate`), the Excel templates and their codebook

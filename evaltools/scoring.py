@@ -1,4 +1,4 @@
-"""Scale scores from item answers (DESIGN.md §4, scale score).
+"""Scale scores from item answers (docs/statistics.md#scale-scores).
 
 A questionnaire holds one row per person × wave and one column per item,
 with the instrument's missing codes (9, 99, ...) still in place. For every

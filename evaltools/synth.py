@@ -1,4 +1,4 @@
-"""Synthetic demo data shaped like the Białystok programme (DESIGN.md §2, §5; ``evaltools demo-data``).
+"""Synthetic demo data shaped like the Białystok programme (docs/data.md, docs/targets.md; ``evaltools demo-data``).
 
 Everything here is invented and seeded (``numpy.random.default_rng(seed)``):
 the same seed gives the same tables and the same file bytes.

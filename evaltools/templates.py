@@ -1,4 +1,4 @@
-"""The Excel workbooks staff fill in (DESIGN.md §1, §2 and §6 ``evaltools templates``).
+"""The Excel workbooks staff fill in (docs/data.md; ``evaltools templates``).
 
 Everything is generated from :mod:`evaltools.schema` and the label
 catalogue, so a column is described once. One workbook per language holds:

@@ -1,4 +1,4 @@
-"""Social ties: ego networks, the sociometric network and co-attendance (DESIGN.md §4, §7).
+"""Social ties: ego networks, the sociometric network and co-attendance (docs/statistics.md#social-ties).
 
 Three views of the same question — did people's ties grow?
 

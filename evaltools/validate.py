@@ -1,4 +1,4 @@
-"""Validation of a data folder against the contract (DESIGN.md §2, §3, §5).
+"""Validation of a data folder against the contract (docs/data.md, docs/instruments.md, docs/targets.md).
 
 :func:`validate_folder` reads everything, collects *every* problem (it does
 not stop at the first) and, when there are no errors, builds the

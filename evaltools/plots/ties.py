@@ -148,7 +148,7 @@ def ego_slope_figure(ego: pd.DataFrame, *, measure: str = "size",
     unreadable block: the figure shows the mean with its 95 % t-based CI at
     each wave and, in the title, how many went up, stayed and went down.
     With fewer than ``min_cell`` people nothing is drawn but a note (small
-    cells, DESIGN.md §4).
+    cells, docs/statistics.md#small-cells).
 
     Parameters
     ----------
