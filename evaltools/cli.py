@@ -62,6 +62,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--lang", choices=("pl", "en"), default=None)
     s.add_argument("--param", action="append", default=[], metavar="KEY=VALUE")
     s.add_argument("--quiet", action="store_true", help="no progress output")
+
+    s = sub.add_parser("xlsform", help="write one XLSForm per instrument for KoboToolbox / ODK Collect")
+    s.add_argument("out", type=Path)
+    s.add_argument("--data", type=Path, required=True)
+    s.add_argument("--lang", choices=("pl", "en"), default="pl")
     return p
 
 
@@ -126,6 +131,13 @@ def _dispatch(args) -> int:
                      progress=not args.quiet)
         print(result.index_path)
         return EXIT_OK if result.ok else EXIT_NOTEBOOK
+    if args.command == "xlsform":
+        from evaltools.xlsform import write_xlsforms
+        if not args.data.is_dir():
+            raise UsageError(f"{args.data}: no such data folder")
+        for path in write_xlsforms(args.out, data_dir=args.data, lang=args.lang):
+            print(path)
+        return EXIT_OK
     raise UsageError(f"unknown command {args.command!r}")
 
 
