@@ -222,6 +222,9 @@ def write_form(sheets: dict[str, list[dict]], path: str | Path) -> Path:
             cell.font = Font(bold=True)
         for row in rows:
             ws.append([row.get(c, "") or None for c in columns])
+            for cell in ws[ws.max_row]:
+                if isinstance(cell.value, str) and cell.value.startswith("="):
+                    cell.data_type = "s"  # a label, never a formula
         for i, col in enumerate(columns, start=1):
             ws.column_dimensions[ws.cell(1, i).column_letter].width = 40 if "::" in col else 18
     path = Path(path)
