@@ -187,13 +187,13 @@ def normalise_export(frame: pd.DataFrame, *, file: str, sheet: str | None = None
 
 
 def _label_values_column(frame: pd.DataFrame) -> str | None:
-    """The first answer column holding only text where codes (numbers) belong, or None."""
+    """The first answer column holding mostly text where codes (numbers) belong, or None."""
     for col in frame.columns:
         if col in ("participant_id", "wave", "date", "_row"):
             continue
         values = [_text(v) for v in frame[col]]
         values = [v for v in values if v]
-        if values and not any(_is_number(v) for v in values):
+        if values and sum(not _is_number(v) for v in values) > len(values) / 2:
             return str(col)
     return None
 
