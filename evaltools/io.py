@@ -155,7 +155,9 @@ def _read_workbook(path: Path, wanted: set[str], out: Readout) -> None:
             if name in wanted or name.startswith("q_"):
                 _add(out, _sheet_table(ws, name, path.name))
         if path.stem.startswith("q_") and not any(t.file == path.name for t in out.tables.values()):
-            _add(out, _sheet_table(wb.worksheets[0], path.stem, path.name))  # q_<id>.xlsx: a Kobo export's sheet
+            table = _sheet_table(wb.worksheets[0], path.stem, path.name)  # q_<id>.xlsx: a Kobo export's sheet
+            table.sheet = wb.worksheets[0].title
+            _add(out, table)
     finally:
         wb.close()
 
