@@ -66,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("xlsform", help="write one XLSForm per instrument for KoboToolbox / ODK Collect")
     s.add_argument("out", type=Path)
     s.add_argument("--data", type=Path, required=True)
-    s.add_argument("--lang", choices=("pl", "en"), default="pl")
+    s.add_argument("--lang", choices=("pl", "en"), default=None, help="default: the project's language")
     return p
 
 

@@ -252,7 +252,7 @@ def participant_ids(data_dir: str | Path) -> list[str]:
     return text_series(raw.frame["participant_id"]).dropna().tolist()
 
 
-def write_xlsforms(out: str | Path, *, data_dir: str | Path, lang: str = "pl") -> list[Path]:
+def write_xlsforms(out: str | Path, *, data_dir: str | Path, lang: str | None = None) -> list[Path]:
     """Write ``OUT/form_<id>.xlsx`` for every instrument of the project (``evaltools xlsform``).
 
     Parameters
@@ -264,7 +264,7 @@ def write_xlsforms(out: str | Path, *, data_dir: str | Path, lang: str = "pl") -
         (custom ones in ``instruments/`` included) and its participants give
         the shape of an id.
     lang
-        The forms' default language.
+        The forms' default language (default: project.yaml's ``language``, else Polish).
 
     Returns
     -------
@@ -278,13 +278,14 @@ def write_xlsforms(out: str | Path, *, data_dir: str | Path, lang: str = "pl") -
     """
     from evaltools.templates import project_instruments
 
-    lang = check_lang(lang)
     data_dir, out = Path(data_dir), Path(out)
     if not (data_dir / "project.yaml").is_file():
         raise UsageError(f"{data_dir}: no project.yaml")
     if out.resolve().is_relative_to(data_dir.resolve()):
         raise UsageError(f"{out}: the forms may not be written into the data folder {data_dir}")
     config = _project(data_dir)
+    own = str(config.get("language") or "").strip().lower()
+    lang = check_lang(lang or (own if own in LANGS else "pl"))
     project = str(config.get("name") or data_dir.name)
     id_regex, id_example = id_pattern(participant_ids(data_dir))
     out.mkdir(parents=True, exist_ok=True)

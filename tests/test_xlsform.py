@@ -171,3 +171,19 @@ def test_cli_xlsform(demo, tmp_path, capsys):
     assert main(["xlsform", str(demo / "forms"), "--data", str(demo)]) == 2
     assert not (demo / "forms").exists()
     assert main(["xlsform", str(tmp_path / "x"), "--data", str(tmp_path / "nope")]) == 2
+
+
+def test_default_language_is_the_projects(custom, tmp_path):
+    # custom's project.yaml names no language: Polish; a project in English gets English forms
+    path = write_xlsforms(tmp_path / "a", data_dir=custom)[0]
+    assert _sheet(path, "settings")[0]["default_language"] == "polski (pl)"
+    yaml_text = (custom / "project.yaml").read_text(encoding="utf-8")
+    english = tmp_path / "en"
+    english.mkdir()
+    (english / "project.yaml").write_text(yaml_text.replace("instruments: [mood, empowerment]",
+                                                            "language: en\ninstruments: [empowerment]"),
+                                          encoding="utf-8")
+    path = write_xlsforms(tmp_path / "b", data_dir=english)[0]
+    settings = _sheet(path, "settings")[0]
+    assert settings["default_language"] == "English (en)"
+    assert settings["form_title"] == "Empowerment – test (empowerment)"
