@@ -187,3 +187,13 @@ def test_default_language_is_the_projects(custom, tmp_path):
     settings = _sheet(path, "settings")[0]
     assert settings["default_language"] == "English (en)"
     assert settings["form_title"] == "Empowerment – test (empowerment)"
+
+
+def test_a_form_pyxform_refuses_is_not_written_silently(custom, tmp_path, monkeypatch, capsys):
+    from evaltools import xlsform
+    from evaltools.errors import EvaltoolsError
+    monkeypatch.setattr(xlsform, "convert_errors", lambda path: ["[row : 5] something is wrong"])
+    with pytest.raises(EvaltoolsError, match="form_mood.xlsx"):
+        write_xlsforms(tmp_path / "a", data_dir=custom, lang="en")
+    assert main(["xlsform", str(tmp_path / "b"), "--data", str(custom)]) == 1
+    assert "pyxform" in capsys.readouterr().err
