@@ -40,8 +40,6 @@ from evaltools.instruments import Instrument
 from evaltools.labels import LANGS, check_lang, code_label, t
 from evaltools.schema import CODES
 
-#: XLSForm's language suffixes: the name a tablet shows, then the code.
-LANGUAGE_NAMES = {"pl": "polski (pl)", "en": "English (en)"}
 #: An id of any shape (used when the project has no participants yet).
 ANY_ID = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 SHEETS = ("survey", "choices", "settings")
@@ -95,9 +93,18 @@ def _num(x) -> str:
     return str(int(x)) if x.is_integer() else f"{x:g}"
 
 
+def language_name(lang: str) -> str:
+    """A language as XLSForm columns name it (``label::polski (pl)``): its name, then its code.
+
+    >>> language_name("pl"), language_name("en")
+    ('polski (pl)', 'English (en)')
+    """
+    return t("xlsform.language", lang)
+
+
 def _both(key: str, column: str, **fields) -> dict:
     """``{column::polski (pl): ..., column::English (en): ...}`` from one catalogue entry."""
-    return {f"{column}::{LANGUAGE_NAMES[lang]}": t(key, lang, **fields) for lang in LANGS}
+    return {f"{column}::{language_name(lang)}": t(key, lang, **fields) for lang in LANGS}
 
 
 def form_sheets(instrument: Instrument, *, project: str, id_regex: str = ANY_ID, id_example: str = "P001",
@@ -132,20 +139,20 @@ def form_sheets(instrument: Instrument, *, project: str, id_regex: str = ANY_ID,
     survey.append({"type": "date", "name": "date", "required": "yes",
                    **_both("schema.questionnaire.date.label", "label"), **_both("xlsform.date.hint", "hint")})
     survey.append({"type": "begin_group", "name": ITEMS_GROUP,
-                   **{f"label::{LANGUAGE_NAMES[lg]}": instrument.title_in(lg) for lg in LANGS}})
+                   **{f"label::{language_name(lg)}": instrument.title_in(lg) for lg in LANGS}})
     missing = instrument.missing_codes[0] if instrument.missing_codes else None
     hint = "xlsform.items.hint_missing" if missing is not None else "xlsform.items.hint"
     for n, item in enumerate(instrument.items, start=1):
         labels = {}
         for lg in LANGS:
             text = str((item.text or {}).get(lg) or "").strip()
-            labels[f"label::{LANGUAGE_NAMES[lg]}"] = text or t("xlsform.items.no_text", lg, n=n, item=item.id)
+            labels[f"label::{language_name(lg)}"] = text or t("xlsform.items.no_text", lg, n=n, item=item.id)
         survey.append({"type": "select_one answer", "name": item.id,
                        "required": "yes" if missing is not None else "", **labels, **_both(hint, "hint")})
     survey.append({"type": "end_group", "name": ITEMS_GROUP})
 
     choices = [{"list_name": "wave", "name": code,
-                **{f"label::{LANGUAGE_NAMES[lg]}": code_label("wave", code, lg) for lg in LANGS}}
+                **{f"label::{language_name(lg)}": code_label("wave", code, lg) for lg in LANGS}}
                for code in CODES["wave"]]
     lo, hi = instrument.response_min, instrument.response_max
     values = [lo + k for k in range(int(round(hi - lo)) + 1)]
@@ -154,7 +161,7 @@ def form_sheets(instrument: Instrument, *, project: str, id_regex: str = ANY_ID,
         for lg in LANGS:
             given = (instrument.response_labels or {}).get(lg) or []
             label = given[k] if k < len(given) and len(given) == len(values) else ""
-            row[f"label::{LANGUAGE_NAMES[lg]}"] = label or _num(value)
+            row[f"label::{language_name(lg)}"] = label or _num(value)
         choices.append(row)
     if missing is not None:
         choices.append({"list_name": "answer", "name": _num(missing), **_both("xlsform.no_answer", "label")})
@@ -166,7 +173,7 @@ def form_sheets(instrument: Instrument, *, project: str, id_regex: str = ANY_ID,
         "form_id": instrument.id,
         # a digest of the form: a changed instrument or project gives a new version, which ODK Central requires
         "version": hashlib.sha256(content + project.encode("utf-8")).hexdigest()[:10],
-        "default_language": LANGUAGE_NAMES[lang],
+        "default_language": language_name(lang),
         "instance_name": "concat(${participant_id}, ' ', ${wave})",
     }]
     return {"survey": survey, "choices": choices, "settings": settings}
