@@ -86,7 +86,7 @@ def _project_lang(data: Path | None) -> str | None:
 
 
 def resolve_lang(argv: list[str], environ: dict | None = None) -> str:
-    """The language of the messages (DESIGN §6): ``--lang`` (before or after the command),
+    """The language of the messages (docs/index.md): ``--lang`` (before or after the command),
     else project.yaml's, else the system's locale when evaltools speaks it, else English.
 
     >>> resolve_lang(["--lang", "pl", "validate", "x"]), resolve_lang(["validate", "x", "--lang=en"], {"LANG": "pl_PL"})
@@ -154,6 +154,11 @@ def build_parser(lang: str = DEFAULT_LANG) -> argparse.ArgumentParser:
     lang_option(s)
     s.add_argument("--param", action="append", default=[], metavar=h("metavar.param"), help=h("run.param"))
     s.add_argument("--quiet", action="store_true", help=h("run.quiet"))
+
+    s = command("xlsform", "xlsform")
+    s.add_argument("out", type=Path, metavar=h("metavar.out"), help=h("xlsform.out"))
+    s.add_argument("--data", type=Path, required=True, metavar=h("metavar.data"), help=h("xlsform.data"))
+    lang_option(s, "xlsform.lang")
     return p
 
 
@@ -223,6 +228,13 @@ def _dispatch(args) -> int:
                      progress=not args.quiet)
         print(result.index_path)
         return EXIT_OK if result.ok else EXIT_NOTEBOOK
+    if args.command == "xlsform":
+        from evaltools.xlsform import write_xlsforms
+        if not args.data.is_dir():
+            raise UsageError(t("cli.error.no_data_folder", args.message_lang, path=args.data))
+        for path in write_xlsforms(args.out, data_dir=args.data, lang=args.lang):
+            print(path)
+        return EXIT_OK
     raise UsageError(t("cli.error.unknown_command", args.message_lang, command=repr(args.command)))
 
 

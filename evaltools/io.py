@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from evaltools.errors import Problem
+from evaltools.exports import export_file_hint, normalise_export
 from evaltools.labels import LANGS, catalogue
 from evaltools.schema import CODES, TABLES
 
@@ -81,13 +82,19 @@ def read_folder(data_dir: str | Path, *, table_names: set[str] | None = None) ->
             out.problems.append(Problem("xlsm_refused" if suffix == ".xlsm" else "workbook_format",
                                         {"suffix": suffix}, file=path.name))
         elif suffix == ".xlsx":
+            before = len(out.tables)
             _read_workbook(path, wanted, out)
+            if len(out.tables) == before and (hint := export_file_hint(path.name, wanted)):
+                out.problems.append(hint)  # a Kobo export under Kobo's own name
         elif suffix == ".csv":
             name = path.stem
             if name in wanted or name.startswith("q_"):
                 _add(out, _read_csv(path, name, out.problems))
             else:
-                out.problems.append(Problem("unknown_file", {"name": path.name}, file=path.name, severity="warning"))
+                out.problems.append(export_file_hint(path.name, wanted)
+                                    or Problem("unknown_file", {"name": path.name}, file=path.name, severity="warning"))
+        elif suffix == ".zip" and (hint := export_file_hint(path.name, wanted)):
+            out.problems.append(hint)
     for sub in ("instruments",):
         if (data_dir / sub).is_dir():
             out.files.extend(sorted(p for p in (data_dir / sub).rglob("*") if p.is_file()))
@@ -97,6 +104,9 @@ def read_folder(data_dir: str | Path, *, table_names: set[str] | None = None) ->
 def _add(out: Readout, table: RawTable | None) -> None:
     if table is None:
         return
+    if table.name.startswith("q_"):  # a KoboToolbox / ODK Central export becomes a plain q_ table
+        table.frame, found = normalise_export(table.frame, file=table.file, sheet=table.sheet, table=table.name)
+        out.problems.extend(found)
     if table.name in out.tables:
         first = out.tables[table.name]
         out.problems.append(Problem("table_twice", {"table": table.name, "first": _place(first)},
@@ -144,6 +154,10 @@ def _read_workbook(path: Path, wanted: set[str], out: Readout) -> None:
                 continue
             if name in wanted or name.startswith("q_"):
                 _add(out, _sheet_table(ws, name, path.name))
+        if path.stem.startswith("q_") and not any(t.file == path.name for t in out.tables.values()):
+            table = _sheet_table(wb.worksheets[0], path.stem, path.name)  # q_<id>.xlsx: a Kobo export's sheet
+            table.sheet = wb.worksheets[0].title
+            _add(out, table)
     finally:
         wb.close()
 
