@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 
 from evaltools.cli import main
+from evaltools.project import Project
 from evaltools.validate import validate_folder
 
 
@@ -288,7 +289,7 @@ def test_unknown_extra_column_is_a_warning_and_never_reaches_the_project(folder)
     report = validate_folder(folder)
     assert not report.errors
     assert any(p.key == "column_unknown" for p in report.warnings)
-    assert "notes" not in report.project.sessions.columns
+    assert "notes" not in Project.from_validation(report).sessions.columns
 
 
 def test_junk_50mb_is_rejected_quickly_naming_the_file(folder):
