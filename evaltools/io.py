@@ -24,7 +24,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io as _io
-import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
