@@ -5,11 +5,28 @@ from __future__ import annotations
 import pytest
 
 from evaltools.validate import check_targets
-from tests.test_indicators import CASES, target
 
 
-def test_the_valid_fixture_has_no_problem():
-    assert check_targets([c[0] for c in CASES]) == []
+def target(id_, count, goal, **kw):
+    return {"id": id_, "label": {"pl": f"PL {id_}", "en": f"EN {id_}"}, "count": count, "target": goal, **kw}
+
+
+#: Valid targets: every count, list and single ``where`` values, a numeric group, min_sessions 0.
+VALID = [
+    target("people_enrolled", "participants", 7, min_sessions=0),
+    target("self_help_2", "participants", 3, min_sessions=2, where={"activity": "self_help_meeting"}),
+    target("families_visited", "families", 1, where={"activity": "family_visit"}),
+    target("reach_community", "reach", 60, where={"activity": ["community_event", "neighbourhood_meeting"]}),
+    target("staff_sessions", "sessions", 1, where={"activity": ["staff_training", "supervision"]}),
+    target("groups", "groups", 3, where={"activity": "self_help_meeting", "group": 1}),
+    target("adults", "participants", 3, where={"role": "adult", "component": ["family_support", "self_help"]}),
+    target("improved_adults", "improved", 2.5, instrument="empowerment", scale="agency", where={"role": "adult"}),
+    {"id": "plain_label", "label": "Reach", "count": "reach", "target": 150},
+]
+
+
+def test_valid_targets_have_no_problem():
+    assert check_targets(VALID) == []
     assert check_targets([]) == [] and check_targets(None) == []
 
 
