@@ -1,4 +1,4 @@
-"""Outputs against the logframe's targets (DESIGN.md §5) and each person's dose.
+"""Outputs against the logframe's targets (docs/targets.md) and each person's dose.
 
 A target in project.yaml counts something and compares it with a number::
 
@@ -9,7 +9,7 @@ A target in project.yaml counts something and compares it with a number::
 person's sessions and hours. What is wrong with a target's definition is the
 validator's to say (:func:`evaltools.validate.check_targets`).
 
-Vocabulary (DESIGN.md §5, implemented exactly):
+Vocabulary (docs/targets.md, implemented exactly):
 
 - ``where`` selects sessions S by ``activity`` and ``group`` (the session's
   group) and people P by ``component`` and ``role``; keys combine with AND, a
@@ -100,7 +100,7 @@ def indicators(targets: list[dict], *, participants: pd.DataFrame, sessions: pd.
         unknown), ``ratio`` = value / target, ``status`` = ``met`` when
         value ≥ target, ``partly`` when value ≥ 50 % of target, else
         ``not met`` (empty when value is). Counts of activity are never
-        suppressed (DESIGN.md §4).
+        suppressed (docs/statistics.md#small-cells).
 
     Raises
     ------

@@ -1,4 +1,4 @@
-"""Instrument definitions (DESIGN.md §3): the YAML library and its loader.
+"""Instrument definitions (docs/instruments.md): the YAML library and its loader.
 
 An instrument is declared in one YAML file; the loader checks every key and
 names the file and the key of everything it cannot use, so a typo such as
@@ -202,7 +202,7 @@ def _norms(found: _Findings, key: str, value) -> Norms | None:
 
 def parse_instrument(data: dict, path: str | Path = "<instrument>", *, expect_id: str | None = None,
                      problems: list[Problem] | None = None) -> Instrument | None:
-    """Check a loaded YAML mapping against DESIGN.md §3 and build the Instrument.
+    """Check a loaded YAML mapping against docs/instruments.md and build the Instrument.
 
     Every problem is found in one pass. Without ``problems`` any problem
     raises :class:`~evaltools.errors.InstrumentError` listing them all. With

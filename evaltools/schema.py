@@ -39,7 +39,7 @@ CODES: dict[str, tuple[str, ...]] = {
 #: Sessions of these activities have no participants and never count as reach.
 STAFF_ACTIVITIES = ("staff_training", "supervision")
 
-#: What a target of project.yaml may count (DESIGN.md §5).
+#: What a target of project.yaml may count (docs/targets.md).
 TARGET_COUNTS = ("participants", "families", "sessions", "groups", "reach", "improved")
 #: ``where`` keys of a target that select sessions, and those that select people.
 TARGET_SESSION_KEYS = ("activity", "group")

@@ -1,4 +1,4 @@
-"""Validation of a data folder against the contract (DESIGN.md §2, §3, §5).
+"""Validation of a data folder against the contract (docs/data.md, docs/instruments.md, docs/targets.md).
 
 The boundary's checking half: :mod:`~evaltools.validate.folder` reads and
 checks a whole folder in one round, :mod:`~evaltools.validate.tables` one

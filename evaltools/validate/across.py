@@ -1,4 +1,4 @@
-"""Checks across the tables of a data folder: identifiers, dates, staff sessions (DESIGN.md §2)."""
+"""Checks across the tables of a data folder: identifiers, dates, staff sessions (docs/data.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Validation of a whole data folder against the contract (DESIGN.md §2, §3, §5).
+"""Validation of a whole data folder against the contract (docs/data.md, docs/instruments.md, docs/targets.md).
 
 :func:`validate_folder` reads everything and collects *every* problem in one
 round (project.yaml, instrument files, targets, tables and the checks across

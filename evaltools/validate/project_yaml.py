@@ -1,4 +1,4 @@
-"""project.yaml (DESIGN.md §2): its keys and values, every problem collected."""
+"""project.yaml (docs/data.md): its keys and values, every problem collected."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""One table of a data folder: header, cells, values and keys (DESIGN.md §2).
+"""One table of a data folder: header, cells, values and keys (docs/data.md).
 
 Cells are parsed by :mod:`evaltools.io`; values are checked by the pandera
 schema generated from :mod:`evaltools.schema`. Every problem is collected.

@@ -1,4 +1,4 @@
-"""The targets of project.yaml (DESIGN.md §5): every problem of their definitions.
+"""The targets of project.yaml (docs/targets.md): every problem of their definitions.
 
 The vocabulary (what a target may count, which ``where`` keys select what)
 is the data contract's, in :mod:`evaltools.schema`; computing the
