@@ -28,10 +28,7 @@ class Problem:
     column: str | None = None
     severity: str = "error"  # error | warning
     table: str | None = None
-
-    @property
-    def check(self) -> str:
-        return self.key
+    entry: str | None = None  # the key inside a YAML file (``subscales[0].revesed``, ``targets[2].count``)
 
     def where(self, lang: str = "en") -> str:
         from evaltools.labels import t
@@ -44,21 +41,40 @@ class Problem:
             parts.append(t("validate.where.row", lang, row=self.row))
         if self.column:
             parts.append(t("validate.where.column", lang, column=self.column))
+        if self.entry:
+            parts.append(t("validate.where.entry", lang, entry=self.entry))
         return ", ".join(parts)
 
     def text(self, lang: str = "en") -> str:
         from evaltools.labels import t
-        fields = {k: _short(v, 60 if k == "value" else 400) for k, v in self.fields.items()}
+        fields = {k: v.text(lang) if isinstance(v, Phrase) else _short(v, 60 if k == "value" else 400)
+                  for k, v in self.fields.items()}
         message = t(f"validate.{self.key}", lang, **fields)
         where = self.where(lang)
         return f"{where}: {message}" if where else message
 
-    @property
-    def message(self) -> str:
-        return self.text("en")
-
     def __str__(self) -> str:
         return self.text("en")
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """A field of a :class:`Problem` that is itself worded from the catalogue (``validate.<key>``).
+
+    It keeps a message's ``expected`` part in the reader's language:
+
+    >>> p = Problem("project_bad_value", {"key": "min_cell", "value": "0", "expected": Phrase("expected.min_cell")},
+    ...             file="project.yaml", entry="min_cell")
+    >>> print(p.text("pl"))
+    project.yaml, klucz min_cell: 0 – oczekiwano: liczba całkowita ≥ 1.
+    """
+
+    key: str
+    fields: dict = field(default_factory=dict, hash=False, compare=False)
+
+    def text(self, lang: str = "en") -> str:
+        from evaltools.labels import t
+        return t(f"validate.{self.key}", lang, **self.fields)
 
 
 def _short(value, limit: int = 60):
@@ -71,7 +87,15 @@ class EvaltoolsError(Exception):
 
 
 class InstrumentError(EvaltoolsError):
-    """An instrument definition (YAML) is broken; the message names file and key."""
+    """An instrument definition (YAML) is broken; the message names file and key.
+
+    ``problems`` holds every :class:`Problem` found in the file, for a caller
+    that words them in another language.
+    """
+
+    def __init__(self, message: str, problems: list[Problem] | tuple = ()):
+        super().__init__(message)
+        self.problems = list(problems)
 
 
 class ProjectError(EvaltoolsError):

@@ -5,9 +5,9 @@ A target in project.yaml counts something and compares it with a number::
     - {id: families_assisted, label: {pl: Rodziny z asystą, en: Families assisted},
        count: families, where: {activity: family_visit}, target: 15}
 
-:func:`check_targets` lists what is wrong with target definitions (the
-validator calls it), :func:`indicators` computes ``indicators.csv`` and
-:func:`dose` counts each person's sessions and hours.
+:func:`indicators` computes ``indicators.csv`` and :func:`dose` counts each
+person's sessions and hours. What is wrong with a target's definition is the
+validator's to say (:func:`evaltools.validate.check_targets`).
 
 Vocabulary (docs/targets.md, implemented exactly):
 
@@ -57,141 +57,15 @@ import pandas as pd
 
 from evaltools.errors import ProjectError
 from evaltools.labels import pick
-from evaltools.schema import CODES, STAFF_ACTIVITIES, split_codes
+from evaltools.schema import CODES, STAFF_ACTIVITIES, TARGET_COUNTS, TARGET_SESSION_KEYS, split_codes
 
 #: Columns of ``indicators.csv``.
 INDICATOR_COLUMNS = ("indicator_id", "label", "target", "value", "ratio", "status")
-#: What a target may count.
-COUNTS = ("participants", "families", "sessions", "groups", "reach", "improved")
-#: ``where`` keys that select sessions and people.
-SESSION_KEYS = ("activity", "group")
-PERSON_KEYS = ("component", "role")
-#: Keys a target may have.
-TARGET_KEYS = ("id", "label", "count", "where", "min_sessions", "target", "instrument", "scale")
 #: Status codes, from best to worst (labels: ``indicators.status.<code with _>``).
 STATUSES = ("met", "partly", "not met")
-
-#: Which ``where`` keys and ``min_sessions`` mean something for each count.
-_APPLIES = {
-    "participants": {"where": SESSION_KEYS + PERSON_KEYS, "min_sessions": True},
-    "families": {"where": SESSION_KEYS + PERSON_KEYS, "min_sessions": True},
-    "reach": {"where": SESSION_KEYS + PERSON_KEYS, "min_sessions": True},
-    "sessions": {"where": SESSION_KEYS, "min_sessions": False},
-    "groups": {"where": SESSION_KEYS, "min_sessions": False},
-    "improved": {"where": PERSON_KEYS, "min_sessions": False},
-}
-_CODE_KIND = {"activity": "activity", "component": "component", "role": "role"}
 #: Activities of sessions with participants, in the contract's order (the columns of :func:`dose`).
 PARTICIPANT_ACTIVITIES = tuple(a for a in CODES["activity"] if a not in STAFF_ACTIVITIES)
 DOSE_COLUMNS = ("participant_id", "sessions", "hours", *(f"sessions_{a}" for a in PARTICIPANT_ACTIVITIES))
-
-
-# --------------------------------------------------------------------------- checking
-
-#: Messages of :func:`check_targets` that describe a key without effect: warnings, not errors
-#: (docs/targets.md does not forbid them; the target is still computed).
-NO_EFFECT = ("has no effect", "applies only to count improved")
-
-
-def is_warning(message: str) -> bool:
-    """Whether a :func:`check_targets` message is only a warning (a key that changes nothing)."""
-    return any(phrase in message for phrase in NO_EFFECT)
-
-
-def check_targets(targets) -> list[str]:
-    """What is wrong with the target definitions of project.yaml; empty when nothing.
-
-    Each message reads ``<target id>: <what is wrong>`` (a target without an
-    id is named ``#<its position>``), naming the key, the value found and
-    what is expected. Checked: the target is a mapping with only known keys;
-    ``id`` present and unique; ``label`` a text or a {pl, en} mapping;
-    ``count`` one of :data:`COUNTS`; ``where`` a mapping of known keys (that
-    mean something for that count) to a code or a list of codes; the codes
-    of activity, component and role; ``min_sessions`` a whole number ≥ 0;
-    ``target`` a number > 0; ``improved`` needs ``instrument`` and ``scale``.
-
-    Examples
-    --------
-    >>> check_targets([{"id": "a", "label": {"pl": "A", "en": "A"}, "count": "famlies", "target": 0},
-    ...                {"id": "b", "label": "B", "count": "participants", "target": 5,
-    ...                 "where": {"activty": "family_visit"}}])  # doctest: +NORMALIZE_WHITESPACE
-    ["a: count 'famlies' is not known; expected one of: participants, families, sessions, groups, reach, improved.",
-     'a: target 0 must be a number greater than 0.',
-     "b: where key 'activty' is not known; expected one of: activity, group, component, role."]
-    """
-    if targets is None:
-        return []
-    if not isinstance(targets, list):
-        return [f"targets: expected a list of targets, found {type(targets).__name__}."]
-    messages: list[str] = []
-    seen: set[str] = set()
-    for pos, target in enumerate(targets, start=1):
-        if not isinstance(target, Mapping):
-            messages.append(f"#{pos}: a target is a mapping (id, label, count, target, ...), found {target!r}.")
-            continue
-        name = str(target.get("id")) if _filled(target.get("id")) else f"#{pos}"
-        say = lambda text, name=name: messages.append(f"{name}: {text}")  # noqa: E731
-        for key in target:
-            if key not in TARGET_KEYS:
-                say(f"key {key!r} is not known; expected one of: {', '.join(TARGET_KEYS)}.")
-        if not _filled(target.get("id")):
-            say("the key id is missing.")
-        elif name in seen:
-            say(f"id {name!r} is used by another target; ids must be unique.")
-        seen.add(name)
-        label = target.get("label")
-        if not _filled(label):
-            say("the key label is missing; expected {pl: ..., en: ...}.")
-        elif isinstance(label, Mapping) and pick(label) is None:
-            say(f"label {dict(label)!r} has no pl or en text.")
-        elif not isinstance(label, (str, Mapping)):
-            say(f"label {label!r} is not a text or a {{pl, en}} mapping.")
-
-        count = target.get("count")
-        if count not in COUNTS:
-            say(f"count {count!r} is not known; expected one of: {', '.join(COUNTS)}." if _filled(count)
-                else f"the key count is missing; expected one of: {', '.join(COUNTS)}.")
-        value = target.get("target")
-        if not _number(value) or float(value) <= 0:
-            say(f"target {value!r} must be a number greater than 0." if value is not None
-                else "the key target is missing; expected a number greater than 0.")
-
-        where = target.get("where")
-        if where is not None and not isinstance(where, Mapping):
-            say(f"where {where!r} is not a mapping of activity, group, component or role to values.")
-            where = None
-        for key, values in (where or {}).items():
-            if key not in SESSION_KEYS + PERSON_KEYS:
-                say(f"where key {key!r} is not known; expected one of: {', '.join(SESSION_KEYS + PERSON_KEYS)}.")
-                continue
-            if count in _APPLIES and key not in _APPLIES[count]["where"]:
-                say(f"where key {key!r} has no effect on count {count}; "
-                    f"expected one of: {', '.join(_APPLIES[count]['where'])}.")
-            listed = _as_list(values)
-            if not listed or not all(_is_value(v) for v in listed):
-                say(f"where {key}: {values!r} is not a value or a list of values.")
-                continue
-            if key in _CODE_KIND:
-                allowed = CODES[_CODE_KIND[key]]
-                for v in _values(listed):
-                    if v not in allowed:
-                        say(f"where {key}: {v!r} is not an allowed code; expected one of: {', '.join(allowed)}.")
-
-        if "min_sessions" in target:
-            m = target["min_sessions"]
-            if not _number(m) or float(m) < 0 or float(m) != int(float(m)):
-                say(f"min_sessions {m!r} must be a whole number, 0 or more.")
-            elif count in _APPLIES and not _APPLIES[count]["min_sessions"]:
-                say(f"min_sessions has no effect on count {count}; it applies to participants, families and reach.")
-        if count == "improved":
-            for key in ("instrument", "scale"):
-                if not _filled(target.get(key)):
-                    say(f"count improved needs the key {key} (which {key} the people improved on).")
-        else:
-            for key in ("instrument", "scale"):
-                if key in target:
-                    say(f"key {key} applies only to count improved.")
-    return messages
 
 
 # --------------------------------------------------------------------------- indicators
@@ -232,10 +106,12 @@ def indicators(targets: list[dict], *, participants: pd.DataFrame, sessions: pd.
     Raises
     ------
     ProjectError
-        When :func:`check_targets` finds a problem (the validator reports
-        them to the user first; this guards direct calls).
+        When a target cannot be computed: an unknown ``count``, a ``target``
+        that is not a number > 0, or ``improved`` without ``instrument`` and
+        ``scale`` (the validator reports these, and every other problem of a
+        target, to the user first; this guards direct calls).
     """
-    problems = [m for m in check_targets(targets) if not is_warning(m)]
+    problems = [m for pos, target in enumerate(targets or [], start=1) for m in _not_computable(target, pos)]
     if problems:
         raise ProjectError("invalid targets:\n" + "\n".join(f"- {p}" for p in problems))
     people = _people(participants)
@@ -260,7 +136,7 @@ def _value(target: dict, people: pd.DataFrame, sess: pd.DataFrame, att: pd.DataF
     count = target["count"]
     where = target.get("where") or {}
     s = sess
-    for key in SESSION_KEYS:
+    for key in TARGET_SESSION_KEYS:
         if key in where:
             s = s[s[key].isin(_values(where[key]))]
     p = people
@@ -296,7 +172,7 @@ def _value(target: dict, people: pd.DataFrame, sess: pd.DataFrame, att: pd.DataF
         return int(counted["family"].nunique())
     if count == "reach":
         return len(counted) + int(with_people["headcount"].fillna(0).sum())
-    raise AssertionError(count)  # pragma: no cover - check_targets refused it
+    raise AssertionError(count)  # pragma: no cover - _not_computable refused it
 
 
 def _people(participants: pd.DataFrame) -> pd.DataFrame:
@@ -387,6 +263,22 @@ def dose(attendance: pd.DataFrame, sessions: pd.DataFrame, *,
 
 # --------------------------------------------------------------------------- helpers
 
+def _not_computable(target, pos: int) -> list[str]:
+    """Why a target cannot be computed at all (a guard for direct calls; the validator words these for users)."""
+    if not isinstance(target, Mapping):
+        return [f"#{pos}: a target is a mapping, found {target!r}"]
+    name = target.get("id", f"#{pos}")
+    out = []
+    if target.get("count") not in TARGET_COUNTS:
+        out.append(f"{name}: count {target.get('count')!r} is not one of {', '.join(TARGET_COUNTS)}")
+    goal = target.get("target")
+    if not _is_finite_number(goal) or goal <= 0:
+        out.append(f"{name}: target {goal!r} must be a number greater than 0")
+    if target.get("count") == "improved" and not (_filled(target.get("instrument")) and _filled(target.get("scale"))):
+        out.append(f"{name}: count improved needs instrument and scale")
+    return out
+
+
 def _filled(value) -> bool:
     if value is None:
         return False
@@ -395,13 +287,8 @@ def _filled(value) -> bool:
     return not (isinstance(value, str) and not value.strip())
 
 
-def _number(value) -> bool:
+def _is_finite_number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def _is_value(v) -> bool:
-    """A ``where`` value: a non-blank text, or a whole number (a group written as 1 in YAML)."""
-    return (isinstance(v, str) and bool(v.strip())) or (isinstance(v, int) and not isinstance(v, bool))
 
 
 def _values(values) -> list[str]:

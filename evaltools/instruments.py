@@ -1,8 +1,11 @@
 """Instrument definitions (docs/instruments.md): the YAML library and its loader.
 
 An instrument is declared in one YAML file; the loader checks every key and
-raises :class:`~evaltools.errors.InstrumentError` naming the file and the key
-for anything it cannot use, so a typo such as ``revesed`` never passes.
+names the file and the key of everything it cannot use, so a typo such as
+``revesed`` never passes: :func:`load_instrument` raises
+:class:`~evaltools.errors.InstrumentError` listing every problem, and
+:func:`read_instrument` (what validation uses) returns them as
+:class:`~evaltools.errors.Problem` objects beside whatever of the file parsed.
 
 Examples
 --------
@@ -23,7 +26,8 @@ import yaml
 
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: same result, faster
 
-from evaltools.errors import InstrumentError
+from evaltools.errors import InstrumentError, Problem
+from evaltools.labels import langs
 
 LIBRARY = Path(__file__).parent / "instruments"
 
@@ -105,19 +109,69 @@ class Instrument:
         return self.title.get(lang) or self.title.get("en") or self.id
 
 
-def _fail(path, key, message):
-    raise InstrumentError(f"{path}: {key}: {message}")
+class _Findings:
+    """The problems of one instrument file, each naming the file and the key."""
 
+    def __init__(self, path: str):
+        self.path = path
+        self.problems: list[Problem] = []
 
-def _check_keys(path, where, mapping, allowed):
-    if not isinstance(mapping, dict):
-        _fail(path, where, f"expected a mapping of keys, found {type(mapping).__name__}")
-    for key in mapping:
-        if key not in allowed:
-            hint = _closest(key, allowed)
-            _fail(path, f"{where}.{key}" if where else key,
-                  f"unknown key {key!r}" + (f" (did you mean {hint!r}?)" if hint else "")
-                  + f"; allowed keys: {', '.join(sorted(allowed))}")
+    def add(self, message: str, entry: str | None = None, /, **fields) -> None:
+        self.problems.append(Problem(f"instrument.{message}", fields, file=self.path, entry=entry or None))
+
+    def keys(self, where: str, mapping, allowed) -> bool:
+        """Whether ``mapping`` is a mapping; each unknown key (with the closest known one) is a problem."""
+        if not isinstance(mapping, dict):
+            self.add("not_mapping", where or None, found=type(mapping).__name__)
+            return False
+        for key in mapping:
+            if key not in allowed:
+                hint = _closest(key, allowed)
+                entry = f"{where}.{key}" if where else str(key)
+                if hint:
+                    self.add("unknown_key_hint", entry, key=repr(key), hint=repr(hint), allowed=", ".join(sorted(allowed)))
+                else:
+                    self.add("unknown_key", entry, key=repr(key), allowed=", ".join(sorted(allowed)))
+        return True
+
+    def text(self, key: str, value, *, allow_blank: bool = False) -> dict | None:
+        """A {pl, en} text; YAML's unquoted yes/no (read as booleans) is named."""
+        if isinstance(value, str):
+            value = {lang: value for lang in langs()}
+        if not isinstance(value, dict):
+            self.add("text_expected", key, value=repr(value))
+            return None
+        out = {}
+        for lang, text in value.items():
+            if isinstance(text, bool):
+                self.add("text_boolean", f"{key}.{lang}", value=repr(text))
+                return None
+            if text is None:
+                if not allow_blank:
+                    self.add("text_empty", f"{key}.{lang}")
+                    return None
+                text = ""
+            out[lang] = str(text)
+        return out
+
+    def number(self, key: str, value, *, lo=None, hi=None):
+        """``value`` when it is a number within [lo, hi]; else a problem and None."""
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            self.add("not_a_number", key, value=repr(value))
+            return None
+        if lo is not None and hi is not None and not lo <= value <= hi:
+            self.add("number_outside", key, value=repr(value), lo=lo, hi=hi)
+            return None
+        if lo is not None and value < lo:
+            self.add("number_too_small", key, value=repr(value), lo=lo)
+            return None
+        return value
+
+    def flag(self, key: str, value) -> bool | None:
+        if not isinstance(value, bool):
+            self.add("not_true_false", key, value=repr(value))
+            return None
+        return value
 
 
 def _closest(key, allowed):
@@ -126,173 +180,224 @@ def _closest(key, allowed):
     return match[0] if match else None
 
 
-def _text_dict(path, key, value, *, allow_blank=False):
-    """A {pl, en} text; YAML's unquoted yes/no (read as booleans) is named."""
-    if isinstance(value, str):
-        value = {"pl": value, "en": value}
-    if not isinstance(value, dict):
-        _fail(path, key, f"expected {{pl: ..., en: ...}}, found {value!r}")
-    out = {}
-    for lang, text in value.items():
-        if isinstance(text, bool):
-            _fail(path, f"{key}.{lang}", f"{text!r} was read as a boolean: quote it, e.g. 'yes' or 'no'")
-        if text is None:
-            if not allow_blank:
-                _fail(path, f"{key}.{lang}", "is empty")
-            text = ""
-        out[lang] = str(text)
-    return out
-
-
-def _number(path, key, value, *, lo=None, hi=None):
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        _fail(path, key, f"expected a number, found {value!r}")
-    if (lo is not None and value < lo) or (hi is not None and value > hi):
-        _fail(path, key, f"{value!r} is outside {lo}..{hi}")
-    return value
-
-
-def _norms(path, key, value) -> Norms | None:
-    if value is None:
+def _norms(found: _Findings, key: str, value) -> Norms | None:
+    if value is None or not found.keys(key, value, NORM_KEYS):
         return None
-    _check_keys(path, key, value, NORM_KEYS)
     if "cutoff" in value:
-        return Norms(cutoff=float(_number(path, f"{key}.cutoff", value["cutoff"])))
+        cutoff = found.number(f"{key}.cutoff", value["cutoff"])
+        return None if cutoff is None else Norms(cutoff=float(cutoff))
     parts = {}
     for side in ("functional", "dysfunctional"):
         if side not in value:
-            _fail(path, key, f"needs both functional and dysfunctional {{mean, sd}}, or cutoff")
-        _check_keys(path, f"{key}.{side}", value[side], {"mean", "sd"})
-        parts[side] = (float(_number(path, f"{key}.{side}.mean", value[side].get("mean"))),
-                       float(_number(path, f"{key}.{side}.sd", value[side].get("sd"), lo=0)))
+            found.add("norms_incomplete", key)
+            return None
+        if not found.keys(f"{key}.{side}", value[side], {"mean", "sd"}):
+            return None
+        mean = found.number(f"{key}.{side}.mean", value[side].get("mean"))
+        sd = found.number(f"{key}.{side}.sd", value[side].get("sd"), lo=0)
+        if mean is None or sd is None:
+            return None
+        parts[side] = (float(mean), float(sd))
     return Norms(*parts["functional"], *parts["dysfunctional"])
 
 
-def parse_instrument(data: dict, path: str | Path = "<instrument>", *, expect_id: str | None = None) -> Instrument:
-    """Check a loaded YAML mapping against docs/instruments.md and build the Instrument."""
-    path = str(path)
+def parse_instrument(data: dict, path: str | Path = "<instrument>", *, expect_id: str | None = None,
+                     problems: list[Problem] | None = None) -> Instrument | None:
+    """Check a loaded YAML mapping against docs/instruments.md and build the Instrument.
+
+    Every problem is found in one pass. Without ``problems`` any problem
+    raises :class:`~evaltools.errors.InstrumentError` listing them all. With
+    a ``problems`` list they are appended to it and the instrument is built
+    from whatever parsed (the response range is NaN when it is broken, a
+    broken subscale is left out), so that a questionnaire can still be
+    checked against its items; None when not even the items parsed.
+    """
+    found = _Findings(str(path))
+    inst = _parse(data, found, expect_id)
+    if problems is None:
+        if found.problems:
+            raise InstrumentError("\n".join(p.text("en") for p in found.problems), found.problems)
+        return inst
+    problems.extend(found.problems)
+    return inst
+
+
+def _parse(data, found: _Findings, expect_id: str | None) -> Instrument | None:
     if not isinstance(data, dict):
-        _fail(path, "(top)", "the file does not hold a mapping of keys")
-    _check_keys(path, "", data, TOP_KEYS)
+        found.add("file_not_mapping")
+        return None
+    found.keys("", data, TOP_KEYS)
     for key in sorted(REQUIRED_KEYS - set(data)):
-        _fail(path, key, "is required")
-    inst_id = str(data["id"])
-    if expect_id is not None and inst_id != expect_id:
-        _fail(path, "id", f"{inst_id!r} must equal the file name {expect_id!r}")
-    if not inst_id.replace("_", "").isalnum() or not inst_id[0].isalpha():
-        _fail(path, "id", f"{inst_id!r} must be letters, digits and _ (it names the table q_{inst_id})")
-    title = _text_dict(path, "title", data["title"])
-
-    response = data["response"]
-    _check_keys(path, "response", response, RESPONSE_KEYS)
-    lo = _number(path, "response.min", response.get("min"))
-    hi = _number(path, "response.max", response.get("max"))
-    if lo > hi:
-        _fail(path, "response", f"min {lo} > max {hi}")
-    labels = {}
-    for lang, values in (response.get("labels") or {}).items():
-        if not isinstance(values, list):
-            _fail(path, f"response.labels.{lang}", "expected a list of labels")
-        for i, v in enumerate(values):
-            if isinstance(v, bool):
-                _fail(path, f"response.labels.{lang}[{i}]", f"{v!r} was read as a boolean: quote it, e.g. 'yes'")
-        labels[lang] = [str(v) for v in values]
-
-    missing = data.get("missing_codes") or []
-    if not isinstance(missing, list):
-        _fail(path, "missing_codes", "expected a list of numbers")
-    missing = tuple(float(_number(path, "missing_codes", m)) for m in missing)
-    for m in missing:
-        if lo <= m <= hi:
-            _fail(path, "missing_codes", f"{m:g} lies inside the response scale {lo}..{hi}")
-
+        found.add("key_required", key)
+    inst_id = str(data["id"]) if "id" in data else expect_id
+    if inst_id is not None and "id" in data:
+        if expect_id is not None and inst_id != expect_id:
+            found.add("id_not_file_name", "id", value=repr(inst_id), expected=repr(expect_id))
+        if not inst_id.replace("_", "").isalnum() or not inst_id[0].isalpha():
+            found.add("id_bad", "id", value=repr(inst_id))
+    title = found.text("title", data["title"]) if "title" in data else None
+    lo, hi, labels = _response(found, data.get("response"))
+    missing = _missing_codes(found, data.get("missing_codes") or [], lo, hi)
     scoring = data.get("scoring", "mean")
     if scoring not in ("mean", "sum"):
-        _fail(path, "scoring", f"{scoring!r} is not mean or sum")
-
-    items = []
-    raw_items = data["items"]
-    if not isinstance(raw_items, list) or not raw_items:
-        _fail(path, "items", "expected a non-empty list of {id, text}")
-    for i, item in enumerate(raw_items):
-        _check_keys(path, f"items[{i}]", item, ITEM_KEYS)
-        if "id" not in item:
-            _fail(path, f"items[{i}]", "has no id")
-        items.append(Item(str(item["id"]), _text_dict(path, f"items[{i}].text", item.get("text") or {}, allow_blank=True)))
-    item_ids = [it.id for it in items]
-    dupes = sorted({x for x in item_ids if item_ids.count(x) > 1})
-    if dupes:
-        _fail(path, "items", f"item ids repeated: {', '.join(dupes)}")
-
-    top_min = data.get("min_items")
-    top_rel = data.get("reliability")
-    top_hib = data.get("higher_is_better", True)
-    if not isinstance(top_hib, bool):
-        _fail(path, "higher_is_better", f"expected true or false, found {top_hib!r}")
-    top_norms = _norms(path, "norms", data.get("norms"))
-
-    scales = []
-    raw_scales = data["subscales"]
-    if not isinstance(raw_scales, list) or not raw_scales:
-        _fail(path, "subscales", "at least one subscale is needed (a one-scale instrument has one)")
-    for i, sc in enumerate(raw_scales):
-        where = f"subscales[{i}]"
-        _check_keys(path, where, sc, SCALE_KEYS)
-        if "id" not in sc:
-            _fail(path, where, "has no id")
-        where = f"subscales.{sc['id']}"
-        sitems = sc.get("items") or []
-        if not isinstance(sitems, list) or not sitems:
-            _fail(path, f"{where}.items", "the subscale is empty")
-        sitems = tuple(str(x) for x in sitems)
-        for x in sitems:
-            if x not in item_ids:
-                _fail(path, f"{where}.items", f"{x!r} is not an item of this instrument")
-        rev = tuple(str(x) for x in (sc.get("reversed") or []))
-        for x in rev:
-            if x not in sitems:
-                _fail(path, f"{where}.reversed", f"{x!r} is reversed but not among the subscale's items")
-        k = len(sitems)
-        min_items = sc.get("min_items", top_min)
-        key = f"{where}.min_items" if "min_items" in sc else "min_items"
-        if min_items is None:
-            min_items = math.ceil(0.8 * k)
-        else:
-            min_items = _number(path, key, min_items, lo=1)
-            if int(min_items) != min_items:
-                _fail(path, key, f"{min_items!r} is not a whole number")
-            if min_items > k:
-                _fail(path, key, f"min_items {min_items} is larger than the subscale {sc['id']!r} ({k} items)")
-        rel = sc.get("reliability", top_rel)
-        if rel is not None:
-            rel = float(_number(path, f"{where}.reliability", rel, lo=0, hi=0.9999))
-        hib = sc.get("higher_is_better", top_hib)
-        if not isinstance(hib, bool):
-            _fail(path, f"{where}.higher_is_better", f"expected true or false, found {hib!r}")
-        norms = _norms(path, f"{where}.norms", sc["norms"]) if "norms" in sc else top_norms
-        stitle = _text_dict(path, f"{where}.title", sc["title"]) if "title" in sc else None
-        scales.append(Scale(str(sc["id"]), sitems, rev, int(min_items), rel, norms, hib, stitle))
-    ids = [s.id for s in scales]
-    if len(set(ids)) != len(ids):
-        _fail(path, "subscales", "subscale ids must be unique")
-
+        found.add("scoring_bad", "scoring", value=repr(scoring))
+        scoring = "mean"
+    items = _items(found, data.get("items"))
+    top = {"min_items": data.get("min_items"), "reliability": data.get("reliability"),
+           "higher_is_better": found.flag("higher_is_better", data.get("higher_is_better", True)),
+           "norms": _norms(found, "norms", data.get("norms"))}
+    scales = _scales(found, data.get("subscales"), [it.id for it in items or ()], top)
+    if inst_id is None or items is None:
+        return None
     return Instrument(
-        id=inst_id, title=title, source=str(data.get("source") or ""), licence=str(data.get("licence") or ""),
+        id=inst_id, title=title or {}, source=str(data.get("source") or ""), licence=str(data.get("licence") or ""),
         response_min=lo, response_max=hi, response_labels=labels, missing_codes=missing, scoring=scoring,
-        items=tuple(items), scales=tuple(scales), higher_is_better=top_hib, path=path,
+        items=tuple(items), scales=tuple(scales), higher_is_better=top["higher_is_better"] is not False,
+        path=found.path,
     )
 
 
+def _response(found: _Findings, response) -> tuple[float, float, dict]:
+    """min, max (NaN when broken) and the labels of the response scale."""
+    nan = float("nan")
+    if response is None or not found.keys("response", response, RESPONSE_KEYS):
+        return nan, nan, {}
+    lo = found.number("response.min", response.get("min"))
+    hi = found.number("response.max", response.get("max"))
+    if lo is not None and hi is not None and lo > hi:
+        found.add("min_above_max", "response", lo=lo, hi=hi)
+        lo = hi = None
+    labels = {}
+    for lang, values in (response.get("labels") or {}).items():
+        if not isinstance(values, list):
+            found.add("labels_not_list", f"response.labels.{lang}")
+            continue
+        for i, v in enumerate(values):
+            if isinstance(v, bool):
+                found.add("text_boolean", f"response.labels.{lang}[{i}]", value=repr(v))
+        labels[lang] = [str(v) for v in values]
+    return (nan if lo is None else lo), (nan if hi is None else hi), labels
+
+
+def _missing_codes(found: _Findings, missing, lo: float, hi: float) -> tuple[float, ...]:
+    if not isinstance(missing, list):
+        found.add("missing_codes_not_list", "missing_codes")
+        return ()
+    out = []
+    for m in missing:
+        m = found.number("missing_codes", m)
+        if m is None:
+            continue
+        if lo <= m <= hi:
+            found.add("missing_inside_scale", "missing_codes", value=f"{m:g}", lo=lo, hi=hi)
+            continue
+        out.append(float(m))
+    return tuple(out)
+
+
+def _items(found: _Findings, raw_items) -> list[Item] | None:
+    if raw_items is None:
+        return None
+    if not isinstance(raw_items, list) or not raw_items:
+        found.add("items_empty", "items")
+        return None
+    items = []
+    for i, item in enumerate(raw_items):
+        if not found.keys(f"items[{i}]", item, ITEM_KEYS):
+            continue
+        if "id" not in item:
+            found.add("item_no_id", f"items[{i}]")
+            continue
+        text = found.text(f"items[{i}].text", item.get("text") or {}, allow_blank=True)
+        items.append(Item(str(item["id"]), text or {}))
+    ids = [it.id for it in items]
+    dupes = sorted({x for x in ids if ids.count(x) > 1})
+    if dupes:
+        found.add("items_repeated", "items", ids=", ".join(dupes))
+    return items
+
+
+def _scales(found: _Findings, raw_scales, item_ids: list[str], top: dict) -> list[Scale]:
+    if raw_scales is None:
+        return []
+    if not isinstance(raw_scales, list) or not raw_scales:
+        found.add("subscales_empty", "subscales")
+        return []
+    scales = []
+    for i, sc in enumerate(raw_scales):
+        before = len(found.problems)
+        scale = _scale(found, i, sc, item_ids, top)
+        if scale is not None and len(found.problems) == before:
+            scales.append(scale)
+    ids = [s.id for s in scales]
+    if len(set(ids)) != len(ids):
+        found.add("subscale_ids_repeated", "subscales")
+    return scales
+
+
+def _scale(found: _Findings, i: int, sc, item_ids: list[str], top: dict) -> Scale | None:
+    where = f"subscales[{i}]"
+    if not found.keys(where, sc, SCALE_KEYS):
+        return None
+    if "id" not in sc:
+        found.add("subscale_no_id", where)
+        return None
+    where = f"subscales.{sc['id']}"
+    sitems = sc.get("items") or []
+    if not isinstance(sitems, list) or not sitems:
+        found.add("subscale_empty", f"{where}.items")
+        return None
+    sitems = tuple(str(x) for x in sitems)
+    for x in sitems:
+        if item_ids and x not in item_ids:
+            found.add("item_unknown", f"{where}.items", value=repr(x))
+    rev = tuple(str(x) for x in (sc.get("reversed") or []))
+    for x in rev:
+        if x not in sitems:
+            found.add("reversed_outside", f"{where}.reversed", value=repr(x))
+    k = len(sitems)
+    min_items = sc.get("min_items", top["min_items"])
+    key = f"{where}.min_items" if "min_items" in sc else "min_items"
+    if min_items is None:
+        min_items = math.ceil(0.8 * k)
+    elif found.number(key, min_items, lo=1) is not None:
+        if int(min_items) != min_items:
+            found.add("not_whole", key, value=repr(min_items))
+        elif min_items > k:
+            found.add("min_items_too_large", key, value=min_items, scale=repr(sc["id"]), k=k)
+    rel = sc.get("reliability", top["reliability"])
+    if rel is not None:
+        rel = found.number(f"{where}.reliability", rel, lo=0, hi=0.9999)
+    hib = found.flag(f"{where}.higher_is_better", sc["higher_is_better"]) if "higher_is_better" in sc \
+        else top["higher_is_better"]
+    norms = _norms(found, f"{where}.norms", sc["norms"]) if "norms" in sc else top["norms"]
+    stitle = found.text(f"{where}.title", sc["title"]) if "title" in sc else None
+    if not isinstance(min_items, (int, float)) or isinstance(min_items, bool):
+        return None
+    return Scale(str(sc["id"]), sitems, rev, int(min_items), None if rel is None else float(rel), norms,
+                 hib is not False, stitle)
+
+
 def load_instrument(path: str | Path) -> Instrument:
-    """Read and check one instrument YAML file."""
-    path = Path(path)
+    """Read and check one instrument YAML file; raise :class:`~evaltools.errors.InstrumentError` naming every problem."""
+    inst, problems = _read(Path(path), str(path))
+    if problems:
+        raise InstrumentError("\n".join(p.text("en") for p in problems), problems)
+    return inst
+
+
+def _read(path: Path, shown: str) -> tuple[Instrument | None, list[Problem]]:
+    """The instrument of one file as far as it parses, and its problems (``shown`` names the file)."""
+    problems: list[Problem] = []
     try:
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=_SafeLoader)
     except yaml.YAMLError as e:
-        raise InstrumentError(f"{path}: not valid YAML: {e}") from None
-    except OSError as e:
-        raise InstrumentError(f"{path}: cannot be read: {e.strerror}") from None
-    return parse_instrument(data, path, expect_id=path.stem)
+        return None, [Problem("instrument.not_yaml", {"detail": str(e).replace("\n", " ")}, file=shown)]
+    except (OSError, UnicodeDecodeError) as e:
+        return None, [Problem("instrument.unreadable", {"detail": getattr(e, "strerror", None) or str(e)},
+                              file=shown)]
+    inst = parse_instrument(data, shown, expect_id=path.stem, problems=problems)
+    return inst, problems
 
 
 def library() -> dict[str, Path]:
@@ -301,14 +406,30 @@ def library() -> dict[str, Path]:
 
 
 def find_instrument(inst_id: str, data_dir: str | Path | None = None) -> Instrument:
-    """A custom instrument in ``DATA/instruments/<id>.yaml`` wins over the library's."""
+    """A custom instrument in ``DATA/instruments/<id>.yaml`` wins over the library's.
+
+    Raises :class:`~evaltools.errors.InstrumentError` naming every problem of the file.
+    """
+    inst, problems = read_instrument(inst_id, data_dir)
+    if problems:
+        raise InstrumentError("\n".join(p.text("en") for p in problems), problems)
+    return inst
+
+
+def read_instrument(inst_id: str, data_dir: str | Path | None = None) -> tuple[Instrument | None, list[Problem]]:
+    """Like :func:`find_instrument`, but returns the problems instead of raising.
+
+    The instrument is whatever of the file parsed (see :func:`parse_instrument`),
+    None when nothing usable; a custom file is named relative to ``data_dir``
+    (``instruments/<id>.yaml``), as the person who wrote it sees it.
+    """
     if data_dir is not None:
         custom = Path(data_dir) / "instruments" / f"{inst_id}.yaml"
         if custom.is_file():
-            return load_instrument(custom)
+            return _read(custom, f"instruments/{inst_id}.yaml")
     lib = library()
     if inst_id not in lib:
-        raise InstrumentError(
-            f"instrument {inst_id!r} is neither in the library ({', '.join(lib)}) "
-            f"nor in {Path(data_dir or '.') / 'instruments' / (inst_id + '.yaml')}")
-    return load_instrument(lib[inst_id])
+        where = (Path(data_dir) if data_dir is not None else Path(".")) / "instruments" / f"{inst_id}.yaml"
+        return None, [Problem("instrument.unknown", {"id": inst_id, "library": ", ".join(lib), "path": str(where)},
+                              file="project.yaml", entry="instruments")]
+    return _read(lib[inst_id], str(lib[inst_id]))

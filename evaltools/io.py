@@ -24,7 +24,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io as _io
-import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,15 +52,11 @@ class RawTable:
     file: str
     sheet: str | None = None
 
-    def where(self) -> dict:
-        return {"file": self.file, "sheet": self.sheet, "table": self.name}
-
 
 @dataclass
 class Readout:
     tables: dict[str, RawTable] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
-    files: list[Path] = field(default_factory=list)
 
 
 def read_folder(data_dir: str | Path, *, table_names: set[str] | None = None) -> Readout:
@@ -74,7 +69,6 @@ def read_folder(data_dir: str | Path, *, table_names: set[str] | None = None) ->
     out = Readout()
     wanted = set(table_names) if table_names is not None else set(TABLES)
     for path in sorted(p for p in data_dir.iterdir() if p.is_file()):
-        out.files.append(path)
         suffix = path.suffix.lower()
         if path.name.startswith(("~$", ".~lock")):
             continue  # Excel/LibreOffice lock files
@@ -95,9 +89,6 @@ def read_folder(data_dir: str | Path, *, table_names: set[str] | None = None) ->
                                     or Problem("unknown_file", {"name": path.name}, file=path.name, severity="warning"))
         elif suffix == ".zip" and (hint := export_file_hint(path.name, wanted)):
             out.problems.append(hint)
-    for sub in ("instruments",):
-        if (data_dir / sub).is_dir():
-            out.files.extend(sorted(p for p in (data_dir / sub).rglob("*") if p.is_file()))
     return out
 
 

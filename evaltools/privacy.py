@@ -22,26 +22,46 @@ import pandas as pd
 
 PERSONAL_HEADERS = ("imie", "imię", "nazwisko", "name", "surname", "firstname", "first_name", "last_name",
                     "lastname", "pesel", "adres", "address", "telefon", "phone", "tel", "email", "e_mail",
-                    "mail", "ulica", "street")
+                    "mail", "ulica", "street", "telefonu", "telephone", "prenom", "adresse",
+                    # Ukrainian and Russian: name, surname, phone, address, email
+                    "ім'я", "імя", "прізвище", "телефон", "адреса", "пошта", "имя", "фамилия", "адрес", "почта")
 #: Contract columns that merely contain one of the words above.
 ALLOWED_HEADERS = {"participant_id", "family_id", "session_id", "alter", "alter_participant_id"}
-_PESEL = re.compile(r"(?<!\d)(\d{11})(?!\d)")
 _WEIGHTS = (1, 3, 7, 9, 1, 3, 7, 9, 1, 3)
 
 
 def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode().lower()
-    return re.sub(r"[^a-z0-9]+", "_", text).strip("_")
+    """A header reduced to its words, in any script: case folded, accents gone, words joined by ``_``.
+
+    Letters of every script stay (``прізвище`` is not folded to nothing);
+    Polish ``ł``, which has no decomposition, becomes ``l``; an apostrophe
+    inside a word (``ім'я``) is dropped.
+
+    >>> _fold("  NAZWISKO / Imię ")
+    'nazwisko_imie'
+    >>> _fold("Прізвище (ПІБ)"), _fold("Ім’я"), _fold("Téléphone")
+    ('прізвище_піб', 'імя', 'telephone')
+    """
+    text = unicodedata.normalize("NFKD", str(text).casefold())
+    text = "".join(c for c in text if not unicodedata.combining(c)).replace("ł", "l")
+    text = re.sub(r"(?<=\w)['’ʼ`](?=\w)", "", text)
+    return re.sub(r"[\W_]+", "_", text).strip("_")
+
+
+_PERSONAL_WORDS = frozenset(_fold(h) for h in PERSONAL_HEADERS)
 
 
 def looks_personal(header: str) -> bool:
-    """Whether a column header names personal data (imię, nazwisko, pesel, adres, email, ...)."""
+    """Whether a column header names personal data (imię, nazwisko, pesel, adres, email, прізвище, ...).
+
+    >>> looks_personal("Téléphone"), looks_personal("телефон"), looks_personal("participant_id")
+    (True, True, False)
+    """
     folded = _fold(header)
     if folded in ALLOWED_HEADERS:
         return False
     words = set(folded.split("_")) | {folded}
-    personal = {_fold(h) for h in PERSONAL_HEADERS}
-    return bool(words & personal)
+    return bool(words & _PERSONAL_WORDS)
 
 
 def is_pesel(text: str) -> bool:
@@ -56,13 +76,6 @@ def is_pesel(text: str) -> bool:
     month = int(text[2:4])
     day = int(text[4:6])
     return month % 20 in range(1, 13) and 1 <= day <= 31
-
-
-def find_pesel(value) -> bool:
-    """Whether a cell holds a valid PESEL anywhere in its text."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return False
-    return any(is_pesel(m) for m in _PESEL.findall(str(value)))
 
 
 def neutralise(value):

@@ -3,6 +3,8 @@
 :func:`load_project` reads and validates a data folder
 (:func:`evaltools.validate.validate_folder`) and returns a :class:`Project`,
 or raises :class:`~evaltools.errors.DataInvalid` listing every problem.
+The dependency runs one way: this module uses :mod:`evaltools.validate`,
+which knows nothing of :class:`Project`.
 
 Typed tables (after parsing):
 
@@ -22,8 +24,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from evaltools.errors import Problem
+from evaltools.errors import DataInvalid, Problem
 from evaltools.instruments import Instrument
+from evaltools.schema import CODES
+from evaltools.validate import ValidationResult, validate_folder
 
 
 @dataclass
@@ -38,6 +42,25 @@ class Project:
     instruments: dict[str, Instrument]
     inputs: list[dict] = field(default_factory=list)  # {file, sha256, bytes}
     problems: list[Problem] = field(default_factory=list)  # warnings that did not stop loading
+
+    @classmethod
+    def from_validation(cls, result: ValidationResult) -> Project | None:
+        """The project of a validation result; None when the result has errors."""
+        if result.errors:
+            return None
+        frames = result.frames
+        return cls(
+            data_dir=result.data_dir,
+            config=result.config,
+            participants=frames["participants"],
+            sessions=frames["sessions"],
+            attendance=frames["attendance"],
+            ties=frames["ties"],
+            questionnaires={i: frames[f"q_{i}"] for i in result.instruments if f"q_{i}" in frames},
+            instruments=dict(result.instruments),
+            inputs=result.inputs,
+            problems=result.warnings,
+        )
 
     @property
     def name(self) -> str:
@@ -68,7 +91,6 @@ class Project:
     @property
     def waves(self) -> list[str]:
         """Waves present in any questionnaire or ties table, in contract order."""
-        from evaltools.schema import CODES
         seen = set()
         for q in self.questionnaires.values():
             seen |= set(q["wave"].dropna())
@@ -94,13 +116,10 @@ def load_project(data_dir: str | Path, *, min_cell: int | None = None, lang: str
 
     ``min_cell`` and ``lang`` override project.yaml (run parameters win).
     """
-    from evaltools.errors import DataInvalid
-    from evaltools.validate import validate_folder
-
-    report = validate_folder(data_dir)
-    if report.project is None:
-        raise DataInvalid(report.problems)
-    project = report.project
+    result = validate_folder(data_dir)
+    project = Project.from_validation(result)
+    if project is None:
+        raise DataInvalid(result.problems)
     if min_cell is not None:
         project.config["min_cell"] = int(min_cell)
     if lang:

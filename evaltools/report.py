@@ -684,6 +684,7 @@ def run(phase: str, *, data_dir: str | Path, out: str | Path = "runs", lang: str
     ``workers`` notebooks run at a time (default: :func:`default_workers`);
     the summary notebooks (:data:`LAST`) always run after the others.
     """
+    from evaltools.project import Project
     from evaltools.validate import validate_folder
 
     if phase not in PHASES:
@@ -694,9 +695,9 @@ def run(phase: str, *, data_dir: str | Path, out: str | Path = "runs", lang: str
     t0 = time.perf_counter()
 
     report = validate_folder(data_dir)
-    if report.errors or report.project is None:
+    project = Project.from_validation(report)
+    if project is None:
         raise DataInvalid(report.problems)
-    project = report.project
     lang = check_lang(lang or typed.get("lang") or report.language)
     parameters = {
         "data_dir": str(data_dir), "phase": phase, "lang": lang,

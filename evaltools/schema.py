@@ -15,7 +15,7 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from evaltools.labels import t
 
@@ -39,12 +39,28 @@ CODES: dict[str, tuple[str, ...]] = {
 #: Sessions of these activities have no participants and never count as reach.
 STAFF_ACTIVITIES = ("staff_training", "supervision")
 
-#: Kinds of column: how a cell is parsed and checked.
-KINDS = ("id", "text", "code", "codes", "int", "number", "date")
+#: What a target of project.yaml may count (docs/targets.md).
+TARGET_COUNTS = ("participants", "families", "sessions", "groups", "reach", "improved")
+#: ``where`` keys of a target that select sessions, and those that select people.
+TARGET_SESSION_KEYS = ("activity", "group")
+TARGET_PERSON_KEYS = ("component", "role")
+#: Keys a target may have.
+TARGET_KEYS = ("id", "label", "count", "where", "min_sessions", "target", "instrument", "scale")
+#: Which ``where`` keys and whether ``min_sessions`` mean something for each count.
+TARGET_APPLIES = {
+    "participants": {"where": TARGET_SESSION_KEYS + TARGET_PERSON_KEYS, "min_sessions": True},
+    "families": {"where": TARGET_SESSION_KEYS + TARGET_PERSON_KEYS, "min_sessions": True},
+    "reach": {"where": TARGET_SESSION_KEYS + TARGET_PERSON_KEYS, "min_sessions": True},
+    "sessions": {"where": TARGET_SESSION_KEYS, "min_sessions": False},
+    "groups": {"where": TARGET_SESSION_KEYS, "min_sessions": False},
+    "improved": {"where": TARGET_PERSON_KEYS, "min_sessions": False},
+}
 
 
 @dataclass(frozen=True)
 class Column:
+    """One column of a table; ``kind`` (id, text, code, codes, int, number, date) says how a cell is read."""
+
     name: str
     kind: str
     required: bool = False
@@ -52,7 +68,6 @@ class Column:
     min: float | None = None
     max: float | None = None
     example: object = None
-    personal: bool = False  # free text that must never reach a report
 
     def label(self, lang: str, table: str) -> str:
         return t(f"schema.{table}.{self.name}.label", lang)
@@ -70,7 +85,6 @@ class Table:
     required: bool
     columns: tuple[Column, ...]
     key: tuple[str, ...]  # columns that identify a row (duplicates are errors)
-    open_columns: bool = False  # q_<id> tables: item columns come from the instrument
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -106,7 +120,7 @@ TABLES: dict[str, Table] = {
             C("birth_year", "int", min=1900, max=2030, example=1985),
             C("enrolled_on", "date", example="2021-01-15"),
             C("exited_on", "date"),
-            C("exit_reason", "text", personal=True),
+            C("exit_reason", "text"),
         ),
         key=("participant_id",),
     ),
@@ -160,7 +174,7 @@ def questionnaire_table(instrument) -> Table:
         for item_id in instrument.item_ids
     )
     return Table(f"q_{instrument.id}", True, QUESTIONNAIRE_COLUMNS + items,
-                 key=("participant_id", "wave"), open_columns=True)
+                 key=("participant_id", "wave"))
 
 
 def split_codes(value) -> list[str]:

@@ -1,4 +1,6 @@
-"""Indicators against targets (DESIGN.md §5), target checks, dose, and the indicators figure.
+"""Indicators against targets (DESIGN.md §5), dose, and the indicators figure.
+
+What is wrong with a target's definition is tested with the validator (tests/test_validate_targets.py).
 
 One small fixture whose every count is worked out by hand beside the test.
 """
@@ -11,7 +13,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from evaltools.errors import ProjectError
-from evaltools.indicators import DOSE_COLUMNS, INDICATOR_COLUMNS, check_targets, dose, indicators
+from evaltools.indicators import DOSE_COLUMNS, INDICATOR_COLUMNS, dose, indicators
 
 NA = pd.NA
 
@@ -141,51 +143,10 @@ def test_no_targets_keeps_columns():
     assert tuple(out.columns) == INDICATOR_COLUMNS and len(out) == 0
 
 
-def test_invalid_targets_raise_with_every_message():
-    with pytest.raises(ProjectError, match="famlies.*\n.*must be a number greater than 0"):
-        indicators([target("a", "famlies", 0)], participants=PARTICIPANTS, sessions=SESSIONS,
-                   attendance=ATTENDANCE)
-
-
-# --------------------------------------------------------------------------- check_targets
-
-def test_check_targets_accepts_the_valid_fixture():
-    assert check_targets([c[0] for c in CASES]) == []
-    assert check_targets([]) == [] and check_targets(None) == []
-
-
-@pytest.mark.parametrize("spec, needle", [
-    (target("a", "famlies", 3), "a: count 'famlies' is not known"),
-    ({"id": "a", "label": "A", "target": 3}, "a: the key count is missing"),
-    (target("a", "participants", 3, where={"activty": "family_visit"}), "a: where key 'activty' is not known"),
-    (target("a", "participants", 0), "a: target 0 must be a number greater than 0"),
-    (target("a", "participants", -5), "a: target -5 must be a number greater than 0"),
-    (target("a", "participants", "15"), "a: target '15' must be a number"),
-    ({"id": "a", "label": "A", "count": "reach"}, "a: the key target is missing"),
-    (target("a", "improved", 3), "a: count improved needs the key instrument"),
-    (target("a", "improved", 3, instrument="empowerment"), "a: count improved needs the key scale"),
-    (target("a", "participants", 3, where={"activity": "family_vist"}), "'family_vist' is not an allowed code"),
-    (target("a", "participants", 3, where={"component": ["youth", "yuth"]}), "'yuth' is not an allowed code"),
-    (target("a", "participants", 3, min_sessions=-1), "min_sessions -1 must be a whole number"),
-    (target("a", "participants", 3, min_sessions=1.5), "min_sessions 1.5 must be a whole number"),
-    (target("a", "sessions", 3, min_sessions=2), "min_sessions has no effect on count sessions"),
-    (target("a", "sessions", 3, where={"role": "adult"}), "where key 'role' has no effect on count sessions"),
-    (target("a", "participants", 3, traget=4), "a: key 'traget' is not known"),
-    (target("a", "participants", 3, where=["activity"]), "is not a mapping"),
-    (target("a", "participants", 3, where={"activity": []}), "is not a value or a list of values"),
-    ({"label": "A", "count": "sessions", "target": 3}, "#1: the key id is missing"),
-    ("sessions", "#1: a target is a mapping"),
-])
-def test_check_targets_messages(spec, needle):
-    messages = check_targets([spec])
-    assert any(needle in m for m in messages), messages
-    # each message is "<id>: <detail>", as the validator splits it
-    assert all(": " in m for m in messages)
-
-
-def test_check_targets_duplicate_ids_and_numeric_group():
-    messages = check_targets([target("a", "sessions", 1), target("a", "groups", 1, where={"group": 1})])
-    assert messages == ["a: id 'a' is used by another target; ids must be unique."]
+def test_targets_that_cannot_be_computed_raise_with_every_message():
+    with pytest.raises(ProjectError, match="famlies.*\n.*must be a number greater than 0\n.*needs instrument"):
+        indicators([target("a", "famlies", 0), target("b", "improved", 3)], participants=PARTICIPANTS,
+                   sessions=SESSIONS, attendance=ATTENDANCE)
 
 
 # --------------------------------------------------------------------------- dose

@@ -220,3 +220,41 @@ def test_clinical_cutoff_jacobson_truax():
 def test_norms_need_both_populations(tmp_path):
     path = _variant(tmp_path, lambda d: d["norms"].pop("dysfunctional"))
     _refused(path, "norms", "needs both functional and dysfunctional")
+
+
+# --------------------------------------------------------------------------- every problem, in one pass
+
+
+def test_every_problem_of_a_file_is_named_at_once(tmp_path):
+    def edit(d):
+        d["subscales"][0]["revesed"] = d["subscales"][0].pop("reversed")
+        d["subscales"][1]["min_items"] = 4
+        d["scorring"] = "mean"
+    message = _refused(_variant(tmp_path, edit), "subscales[0].revesed", "subscales.voice.min_items", "scorring")
+    assert message.count("\n") == 2  # three problems, one line each
+
+
+def test_read_instrument_keeps_what_parsed(tmp_path):
+    from evaltools.instruments import read_instrument
+
+    def edit(d):
+        d["subscales"][0]["revesed"] = d["subscales"][0].pop("reversed")
+        d["response"]["min"] = "one"
+    (tmp_path / "instruments").mkdir()
+    _variant(tmp_path / "instruments", edit)  # a custom instrument of the data folder tmp_path
+    inst, problems = read_instrument("empowerment", tmp_path)
+    assert [(p.file, p.entry, p.key) for p in problems] == [
+        ("instruments/empowerment.yaml", "response.min", "instrument.not_a_number"),
+        ("instruments/empowerment.yaml", "subscales[0].revesed", "instrument.unknown_key_hint")]
+    # the items and the intact subscale survive, so the questionnaire can still be checked against them
+    assert inst.item_ids == tuple(f"emp_{i:02d}" for i in range(1, 7))
+    assert [s.id for s in inst.scales] == ["voice"]
+    assert math.isnan(inst.response_min) and inst.response_max == 5
+    assert "klucz response.min: oczekiwano liczby, a znaleziono 'one'" in problems[0].text("pl")
+
+
+def test_an_unknown_instrument_is_a_problem_of_project_yaml(tmp_path):
+    from evaltools.instruments import read_instrument
+    inst, problems = read_instrument("happiness", tmp_path)
+    assert inst is None and [(p.file, p.entry) for p in problems] == [("project.yaml", "instruments")]
+    assert "'happiness'" in problems[0].text("pl") and "empowerment" in problems[0].text("pl")

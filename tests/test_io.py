@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from evaltools.io import check_workbook_zip, decode_text, parse_column, sniff_separator
+from evaltools.project import Project
 from evaltools.validate import validate_folder
 
 
@@ -25,7 +26,7 @@ def demo(tmp_path_factory) -> Path:
 def clean(demo):
     report = validate_folder(demo)
     assert not report.errors, [str(p) for p in report.errors]
-    return report.project
+    return Project.from_validation(report)
 
 
 def _copy(demo, tmp_path):
@@ -61,7 +62,7 @@ def test_cp1250_semicolon_decimal_comma(demo, clean, tmp_path):
     (folder / "sessions.csv").read_bytes().decode("cp1250")
     report = validate_folder(folder)
     assert not report.errors, [str(p) for p in report.errors[:5]]
-    _same(clean, report.project)
+    _same(clean, Project.from_validation(report))
 
 
 def test_bom_and_code_case_and_spaces(demo, clean, tmp_path):
@@ -77,7 +78,7 @@ def test_bom_and_code_case_and_spaces(demo, clean, tmp_path):
     _rewrite(folder, convert)
     report = validate_folder(folder)
     assert not report.errors, [str(p) for p in report.errors[:5]]
-    _same(clean, report.project)
+    _same(clean, Project.from_validation(report))
 
 
 def test_polish_dates_read_as_iso(demo, clean, tmp_path):
@@ -88,7 +89,7 @@ def test_polish_dates_read_as_iso(demo, clean, tmp_path):
     df.to_csv(path, index=False)
     report = validate_folder(folder)
     assert not report.errors
-    _same(clean, report.project)
+    _same(clean, Project.from_validation(report))
 
 
 def test_code_labels_in_either_language_are_read_as_codes():

@@ -68,7 +68,7 @@ def test_project_yaml(folder, demo):
     assert (config["language"], config["min_cell"]) == ("pl", 5)
     assert config["instruments"] == list(INSTRUMENTS)
     assert set(config["groups"]) == {"G1", "G2", "G3"}
-    from evaltools.indicators import check_targets
+    from evaltools.validate import check_targets
     assert check_targets(config["targets"]) == []
     targets = {t["id"]: t for t in config["targets"]}
     assert targets["families_assisted"]["where"] == {"activity": "family_visit"}
@@ -343,13 +343,14 @@ def test_xlsx_types_the_tables_into_the_template(folder, tmp_path):
     templates = pytest.importorskip("evaltools.templates")
     if not hasattr(templates, "write_filled_workbook"):
         pytest.skip("evaltools.templates.write_filled_workbook is not there yet")
+    from evaltools.project import Project
     from evaltools.validate import validate_folder
     out = write_demo_data(tmp_path / "demo_xlsx", seed=0, fmt="xlsx", lang="en")
     assert sorted(p.name for p in out.iterdir()) == ["demo_xlsx.xlsx", "project.yaml"]
     assert yaml.safe_load((out / "project.yaml").read_text(encoding="utf-8"))["language"] == "en"
     from_xlsx, from_csv = validate_folder(out), validate_folder(folder)
     assert not from_xlsx.errors, [str(p) for p in from_xlsx.errors[:5]]
-    a, b = from_xlsx.project, from_csv.project
+    a, b = Project.from_validation(from_xlsx), Project.from_validation(from_csv)
     for name in ("participants", "sessions", "attendance", "ties"):
         pd.testing.assert_frame_equal(getattr(a, name).drop(columns="_row"), getattr(b, name).drop(columns="_row"))
     for inst_id in INSTRUMENTS:

@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 
 from evaltools.cli import main
+from evaltools.project import Project
 from evaltools.validate import validate_folder
 
 
@@ -288,7 +289,7 @@ def test_unknown_extra_column_is_a_warning_and_never_reaches_the_project(folder)
     report = validate_folder(folder)
     assert not report.errors
     assert any(p.key == "column_unknown" for p in report.warnings)
-    assert "notes" not in report.project.sessions.columns
+    assert "notes" not in Project.from_validation(report).sessions.columns
 
 
 def test_junk_50mb_is_rejected_quickly_naming_the_file(folder):
@@ -300,3 +301,49 @@ def test_junk_50mb_is_rejected_quickly_naming_the_file(folder):
     elapsed = time.perf_counter() - start
     assert report.errors and any(p.file == "participants.csv" for p in report.errors)
     assert elapsed < 60
+
+
+ENGLISH = (" is ", " not ", " the ", " of ", "expected", "did you mean", " key ", "allowed", " must ", "unknown",
+           " found", " missing", "outside", " row ", " column ")
+
+
+def assert_no_english(text: str, folder: Path) -> None:
+    """No English word in the prose of a Polish message: the folder's path and the lists of the contract's
+    codes and keys (the same in every language, e.g. ``F, M, other, unknown``) are left out."""
+    import re
+    for line in text.replace(str(folder), "<folder>").splitlines():
+        prose = re.split(r"(?:jednego z|dozwolone|dozwolone klucze):", line)[0]
+        assert not any(word in prose for word in ENGLISH), line
+
+
+def test_instrument_target_and_cell_problems_come_back_in_one_polish_round(folder, capsys):
+    # Staff once needed three fix-and-rerun rounds on one broken folder: the instrument's error hid its
+    # questionnaire's problems, and target problems came back as English text. Now: one round, all Polish.
+    f_custom_instrument_typo(folder)  # instruments/empowerment.yaml: subscales[0].revesed
+    edit_yaml(folder, lambda c: c["targets"][0].update(count="famlies"))
+    answer_row = set_cell(folder, "q_empowerment", 3, "emp_01", "7")  # checked against the broken file's items
+    sex_row = set_cell(folder, "participants", 0, "sex", "K")
+    assert main(["validate", str(folder), "--lang", "pl"]) == 1
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line.startswith("- ")]
+    expected = [
+        ("instruments/empowerment.yaml, klucz subscales[0].revesed: nieznany klucz 'revesed'",
+         "czy chodziło o 'reversed'"),
+        ("project.yaml, klucz targets.families_at_risk.count: 'famlies' nie jest znanym rodzajem liczenia",),
+        (f"q_empowerment.csv, wiersz {answer_row}, kolumna emp_01: odpowiedź 7 leży poza skalą 1–5",),
+        (f"participants.csv, wiersz {sex_row}, kolumna sex: 'K' nie jest dozwolonym kodem",),
+    ]
+    for fragments in expected:
+        assert any(all(f in line for f in fragments) for line in lines), f"{fragments} not in:\n{err}"
+    assert len(lines) == len(expected), err
+    assert_no_english(err, folder)
+
+
+def test_project_yaml_expected_values_speak_polish(folder, capsys):
+    edit_yaml(folder, lambda c: c.update(min_cell=0, language="de", period={"start": "2021-05-01", "end": "2021-01-01"}))
+    assert main(["validate", str(folder), "--lang", "pl"]) == 1
+    err = capsys.readouterr().err
+    assert "project.yaml, klucz min_cell: 0 – oczekiwano: liczba całkowita ≥ 1." in err
+    assert "project.yaml, klucz language: 'de' – oczekiwano: pl lub en." in err
+    assert "oczekiwano: początek (start) przed końcem (end)" in err
+    assert_no_english(err, folder)

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from evaltools.instruments import find_instrument
+from evaltools.project import Project, load_project
 from evaltools.validate import validate_folder
 
 
@@ -55,13 +56,13 @@ def _copy_with_workbook(xlsx_demo: Path, tmp_path: Path, sheet: str):
 def test_xlsx_demo_reads_to_the_same_tables_as_csv(csv_demo, xlsx_demo):
     a, b = validate_folder(csv_demo), validate_folder(xlsx_demo)
     assert not a.errors and not b.errors, [str(p) for p in (a.errors + b.errors)[:5]]
-    _assert_same(a.project, b.project)
+    _assert_same(Project.from_validation(a), Project.from_validation(b))
 
 
 def test_example_row_left_in_place_is_not_data(xlsx_demo):
     wb = openpyxl.load_workbook(_workbook(xlsx_demo))
     assert wb["participants"]["A2"].value == "P001"  # the grey example is still there
-    project = validate_folder(xlsx_demo).project
+    project = load_project(xlsx_demo)
     assert project.participants["_row"].min() == 3
 
 
@@ -76,7 +77,7 @@ def test_example_row_deleted_reads_the_same(csv_demo, xlsx_demo, tmp_path):
     wb.save(path)
     report = validate_folder(folder)
     assert not report.errors, [str(p) for p in report.errors[:5]]
-    _assert_same(validate_folder(csv_demo).project, report.project)
+    _assert_same(load_project(csv_demo), Project.from_validation(report))
 
 
 def test_blank_rows_text_numbers_and_spaces_are_forgiven(xlsx_demo, tmp_path):
@@ -88,7 +89,7 @@ def test_blank_rows_text_numbers_and_spaces_are_forgiven(xlsx_demo, tmp_path):
     wb.save(path)
     report = validate_folder(folder)
     assert not report.errors, [str(p) for p in report.errors[:5]]
-    assert len(report.project.participants) == len(validate_folder(xlsx_demo).project.participants)
+    assert len(Project.from_validation(report).participants) == len(load_project(xlsx_demo).participants)
 
 
 def test_value_outside_the_dropdown_is_reported_with_sheet_row_column(xlsx_demo, tmp_path):
@@ -109,8 +110,8 @@ def test_formulas_are_read_as_cached_values_never_evaluated(xlsx_demo, tmp_path)
     before = path.read_bytes()
     report = validate_folder(folder)
     # no cached value -> an empty cell, not an evaluated 2
-    assert report.project is not None
-    assert pd.isna(report.project.sessions.loc[0, "headcount"])
+    assert Project.from_validation(report) is not None
+    assert pd.isna(Project.from_validation(report).sessions.loc[0, "headcount"])
     assert path.read_bytes() == before
 
 

@@ -37,7 +37,7 @@ import yaml
 from evaltools.labels.format import (MISSING, check_lang, fmt_date, fmt_datetime, fmt_number, fmt_p,
                                      p_phrase)
 from evaltools.labels.locale import (DEFAULT_LANG, Locale, fallback_chain, get_locale, label_dirs, langs,
-                                     register_locales, reset_locales, system_lang)
+                                     on_locales_changed, register_locales, reset_locales, system_lang)
 
 __all__ = ["LANGS", "DEFAULT_LANG", "Locale", "catalogue", "raw_catalogue", "coverage", "t", "has", "code_label",
            "plural", "plural_form", "pick", "check_lang", "fmt_number", "fmt_p", "p_phrase", "fmt_date",
@@ -100,6 +100,10 @@ def catalogue() -> dict[str, dict[str, str | tuple[str, ...]]]:
     for key, entry in raw_catalogue().items():
         out[key] = {lang: entry[next(c for c in chain if c in entry)] for lang, chain in chains.items()}
     return out
+
+
+on_locales_changed(catalogue.cache_clear)
+on_locales_changed(raw_catalogue.cache_clear)
 
 
 def coverage(lang: str) -> tuple[int, int, list[str]]:

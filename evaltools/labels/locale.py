@@ -106,11 +106,19 @@ def reset_locales() -> None:
     clear_caches()
 
 
+#: Caches built on the languages known (the catalogue registers its own), cleared with the locales'.
+_dependent_caches: list[Callable[[], None]] = []
+
+
+def on_locales_changed(clear: Callable[[], None]) -> None:
+    """Have ``clear`` called whenever the known languages change (the catalogue depends on them)."""
+    _dependent_caches.append(clear)
+
+
 def clear_caches() -> None:
     _locales.cache_clear()
-    from evaltools import labels  # the catalogue depends on the languages known
-    labels.catalogue.cache_clear()
-    labels.raw_catalogue.cache_clear()
+    for clear in _dependent_caches:
+        clear()
 
 
 @functools.cache

@@ -1,0 +1,77 @@
+"""Checks across the tables of a data folder: identifiers, dates, staff sessions (docs/data.md)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from evaltools.errors import Problem
+from evaltools.schema import STAFF_ACTIVITIES
+from evaltools.validate.tables import MAX_PER_COLUMN, at, capped
+
+
+def check_across_tables(typed, raws, instruments, config, problems) -> None:
+    """Identifiers known to the tables they point at, dates within the period, no attendance at staff sessions."""
+    people = typed.get("participants")
+    sessions = typed.get("sessions")
+    ids = set(people["participant_id"].dropna()) if people is not None else None
+    period = config.get("period") if isinstance(config.get("period"), dict) else None
+    start = pd.Timestamp(period["start"]) if period and "start" in period else None
+    end = pd.Timestamp(period["end"]) if period and "end" in period else None
+
+    def unknown(name, column, known, key="unknown_participant"):
+        df = typed.get(name)
+        if df is None or known is None or column not in df:
+            return
+        bad = df[column].notna() & ~df[column].isin(known)
+        if bad.any():
+            capped(problems, raws[name], key, df["_row"][bad], df[column][bad], column)
+
+    unknown("attendance", "participant_id", ids)
+    unknown("attendance", "session_id", set(sessions["session_id"].dropna()) if sessions is not None else None,
+            "unknown_session")
+    unknown("ties", "participant_id", ids)
+    unknown("ties", "alter_participant_id", ids)
+    for inst_id in instruments:
+        unknown(f"q_{inst_id}", "participant_id", ids)
+
+    ties = typed.get("ties")
+    if ties is not None:
+        own = ties["alter_participant_id"].notna() & (ties["alter_participant_id"] == ties["participant_id"])
+        if own.any():
+            capped(problems, raws["ties"], "self_tie", ties["_row"][own], ties["alter_participant_id"][own],
+                    "alter_participant_id")
+
+    if start is not None and end is not None:
+        def outside(name, column, severity="error"):
+            df = typed.get(name)
+            if df is None or column not in df:
+                return
+            bad = df[column].notna() & ((df[column] < start) | (df[column] > end))
+            if bad.any():
+                rows, values = df["_row"][bad], df[column][bad].dt.strftime("%Y-%m-%d")
+                for row, value in list(zip(rows, values))[:MAX_PER_COLUMN]:
+                    problems.append(Problem("date_outside_period",
+                                            {"value": value, "start": start.date(), "end": end.date()},
+                                            **at(raws[name], row, column, severity)))
+        outside("sessions", "date")
+        for inst_id in instruments:
+            outside(f"q_{inst_id}", "date")
+        outside("participants", "enrolled_on", "warning")
+        outside("participants", "exited_on", "warning")
+
+    if people is not None:
+        bad = people["exited_on"].notna() & people["enrolled_on"].notna() & (people["exited_on"] < people["enrolled_on"])
+        for _, r in people[bad].head(MAX_PER_COLUMN).iterrows():
+            problems.append(Problem("exit_before_enrolment",
+                                    {"value": r["exited_on"].date(), "enrolled": r["enrolled_on"].date()},
+                                    **at(raws["participants"], r["_row"], "exited_on")))
+
+    attendance = typed.get("attendance")
+    if attendance is not None and sessions is not None:
+        staff = set(sessions.loc[sessions["activity"].isin(STAFF_ACTIVITIES), "session_id"])
+        bad = attendance["session_id"].isin(staff)
+        if bad.any():
+            rows = attendance["_row"][bad]
+            for row, value in list(zip(rows, attendance["session_id"][bad]))[:MAX_PER_COLUMN]:
+                problems.append(Problem("staff_attendance", {"value": value},
+                                        **at(raws["attendance"], row, "session_id", "warning")))

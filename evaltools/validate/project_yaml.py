@@ -1,0 +1,86 @@
+"""project.yaml (docs/data.md): its keys and values, every problem collected."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from evaltools.errors import Phrase, Problem
+from evaltools.labels import DEFAULT_LANG, LANGS
+
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: same result, faster
+
+#: The keys project.yaml may hold.
+PROJECT_KEYS = {"name", "period", "language", "instruments", "min_cell", "targets", "groups"}
+
+
+def read_project_yaml(data_dir: Path, problems: list[Problem]) -> dict:
+    """project.yaml as a checked (and normalised) mapping; ``{}`` when it cannot be read.
+
+    Every problem goes to ``problems``; the period becomes ISO dates and the
+    language lower case.
+    """
+    path = Path(data_dir) / "project.yaml"
+    if not path.is_file():
+        problems.append(Problem("project_missing", {}, file="project.yaml"))
+        return {}
+    try:
+        config = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=_SafeLoader) or {}
+    except (yaml.YAMLError, UnicodeDecodeError) as e:
+        problems.append(Problem("project_broken", {"detail": str(e).replace("\n", " ")}, file="project.yaml"))
+        return {}
+    if not isinstance(config, dict):
+        problems.append(Problem("project_not_mapping", {}, file="project.yaml"))
+        return {}
+
+    def bad(key, value, expected):
+        problems.append(Problem("project_bad_value", {"key": key, "value": repr(value),
+                                                      "expected": Phrase(f"expected.{expected}")},
+                                file="project.yaml", entry=key))
+
+    for key in config:
+        if key not in PROJECT_KEYS:
+            problems.append(Problem("project_key_unknown", {"key": key, "allowed": ", ".join(sorted(PROJECT_KEYS))},
+                                    file="project.yaml", entry=str(key)))
+    for key in ("name", "period"):
+        if key not in config:
+            problems.append(Problem("project_key_missing", {"key": key}, file="project.yaml"))
+    _check_period(config, bad)
+    lang = config.get("language", DEFAULT_LANG)
+    if str(lang).lower() not in LANGS:
+        bad("language", lang, "language")
+    else:
+        config["language"] = str(lang).lower()
+    min_cell = config.get("min_cell", 5)
+    if isinstance(min_cell, bool) or not isinstance(min_cell, int) or min_cell < 1:
+        bad("min_cell", min_cell, "min_cell")
+    insts = config.get("instruments", [])
+    if not isinstance(insts, list) or not all(isinstance(i, str) for i in insts):
+        bad("instruments", insts, "instruments")
+        config["instruments"] = []
+    groups = config.get("groups")
+    if groups is not None and not isinstance(groups, dict):
+        bad("groups", groups, "groups")
+    targets = config.get("targets")
+    if targets is not None and not isinstance(targets, list):
+        bad("targets", targets, "targets")
+        config["targets"] = []
+    return config
+
+
+def _check_period(config: dict, bad) -> None:
+    period = config.get("period")
+    if period is None:
+        return
+    if not isinstance(period, dict) or not {"start", "end"} <= set(period):
+        bad("period", period, "period_mapping")
+        return
+    start, end = (pd.to_datetime(str(period[k]), errors="coerce") for k in ("start", "end"))
+    if pd.isna(start) or pd.isna(end):
+        bad("period", period, "period_dates")
+    elif start > end:
+        bad("period", period, "period_order")
+    else:
+        config["period"] = {"start": start.date().isoformat(), "end": end.date().isoformat()}

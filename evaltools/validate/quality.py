@@ -1,0 +1,35 @@
+"""``data_quality.csv``: what validation let through, and completeness, counted."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+
+def data_quality(project) -> pd.DataFrame:
+    """``data_quality.csv``: table, check, n_rows_affected, severity.
+
+    Warnings that validation let through, counted by table and check, plus
+    the completeness checks an evaluator looks at first (missing item
+    answers, baseline without endline, participants who never attended).
+    """
+    rows = []
+    seen: dict[tuple, int] = {}
+    for p in project.problems:
+        key = (p.table or p.file or "", p.key, p.severity)
+        seen[key] = seen.get(key, 0) + 1
+    rows += [{"table": k[0], "check": k[1], "n_rows_affected": n, "severity": k[2]} for k, n in seen.items()]
+    for inst_id, q in project.questionnaires.items():
+        inst = project.instruments[inst_id]
+        items = q[list(inst.item_ids)]
+        missing = items.isna() | items.isin(list(inst.missing_codes))
+        rows.append({"table": f"q_{inst_id}", "check": "missing_items",
+                     "n_rows_affected": int(missing.any(axis=1).sum()), "severity": "info"})
+        base = set(q.loc[q["wave"] == "baseline", "participant_id"])
+        endl = set(q.loc[q["wave"] == "endline", "participant_id"])
+        rows.append({"table": f"q_{inst_id}", "check": "no_endline", "n_rows_affected": len(base - endl),
+                     "severity": "info"})
+    attended = set(project.attendance["participant_id"])
+    rows.append({"table": "participants", "check": "never_attended",
+                 "n_rows_affected": int((~project.participants["participant_id"].isin(attended)).sum()),
+                 "severity": "info"})
+    return pd.DataFrame(rows, columns=["table", "check", "n_rows_affected", "severity"])
