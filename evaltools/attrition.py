@@ -57,7 +57,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from evaltools.change import KEY, MEMBERSHIP_COLUMNS, _group_order, _partition, group_membership, suppress
+from evaltools.change import KEY
+from evaltools.groups import as_membership, by_group, group_membership, group_order, partition, people_by_cell
+from evaltools.privacy import suppress_small_cells
 
 ATTRITION_COLUMNS = ["instrument", "scale", "group", "n_baseline", "n_completers", "n_dropouts",
                      "mean_completers", "sd_completers", "mean_dropouts", "sd_dropouts", "mean_diff",
@@ -82,21 +84,24 @@ def baseline_status(scores: pd.DataFrame, *, pre_wave: str = "baseline", post_wa
     return out.reset_index(drop=True)
 
 
-def _by_group(status: pd.DataFrame, membership: pd.DataFrame) -> pd.DataFrame:
-    members = membership.loc[membership["group"] != "all", MEMBERSHIP_COLUMNS].drop_duplicates()
-    return pd.concat([status.assign(group="all"), status.merge(members, on="participant_id", how="inner")],
-                     ignore_index=True)
-
-
 def _setup(scores, participants, membership, pre_wave, post_wave):
     if membership is None:
         membership = group_membership(participants)
-    membership = membership[MEMBERSHIP_COLUMNS].astype({"participant_id": "str", "group": "str"})
+    membership = as_membership(membership)
     status = baseline_status(scores, pre_wave=pre_wave, post_wave=post_wave)
     keys = scores[KEY].drop_duplicates().astype("str")
-    groups = _group_order(membership)
+    groups = group_order(membership)
     grid = keys.merge(pd.DataFrame({"group": pd.Series(groups, dtype="str")}), how="cross")
-    return membership, _by_group(status, membership), grid
+    return membership, by_group(status, membership), grid
+
+
+def _people(long: pd.DataFrame, cells: pd.DataFrame) -> dict[str, pd.Series]:
+    """Everyone, completers and dropouts behind each cell: the people each count column counts."""
+    cell_keys = [*KEY, "group"]
+    done = long["completer"].to_numpy(bool)
+    return {"baseline": people_by_cell(long, cells, keys=cell_keys),
+            "completers": people_by_cell(long[done], cells, keys=cell_keys),
+            "dropouts": people_by_cell(long[~done], cells, keys=cell_keys)}
 
 
 def attrition(
@@ -154,9 +159,12 @@ def attrition(
     # a group with no dropout is judged on its completers alone (nothing to hide about dropouts)
     out["_n_min"] = np.where(out["n_dropouts"] > 0, np.minimum(out["n_completers"], out["n_dropouts"]),
                              out["n_completers"])
-    partition = _partition(membership, partition_groups)
-    out = suppress(out[[*ATTRITION_COLUMNS, "_n_min"]], n_col="_n_min", min_cell=min_cell, partition=partition,
-                   keys=("instrument", "scale", "group", "n_baseline", "n_completers", "n_dropouts"))
+    people = _people(long, out)
+    out = suppress_small_cells(out[[*ATTRITION_COLUMNS, "_n_min"]], n_col="_n_min", min_cell=min_cell,
+                               keys=("instrument", "scale", "group", "n_baseline", "n_completers", "n_dropouts"),
+                               partition_groups=partition(membership, partition_groups),
+                               people={"n_baseline": people["baseline"], "n_completers": people["completers"],
+                                       "n_dropouts": people["dropouts"]})
     floats = ATTRITION_COLUMNS[6:-1]
     return out[ATTRITION_COLUMNS].astype({**{c: "float64" for c in floats}, "suppressed": "bool"})
 
@@ -285,12 +293,19 @@ def sensitivity(
                                   ci_low=est[1], ci_high=est[2], ci_level=1.0 - alpha, suppressed=False,
                                   note=notes, _cell=np.arange(n_cells)))
     out = pd.concat(frames, ignore_index=True).sort_values(["_cell"], kind="stable")
+    cells = out["_cell"].to_numpy()
     out = out[SENSITIVITY_COLUMNS].astype({"instrument": "str", "scale": "str", "group": "str", "method": "str",
                                            "note": "str"}).reset_index(drop=True)
-    partition = _partition(membership, partition_groups)
-    out = suppress(out, n_col="n_pairs", min_cell=min_cell, partition=partition,
-                   keys=("instrument", "scale", "group", "method", "n_pairs", "n_dropouts", "n"),
-                   family=("instrument", "scale", "method"))
+    people = {k: v.to_numpy()[cells] for k, v in _people(long, grid).items()}
+    complete_case = (out["method"] == "complete_case").to_numpy()
+    nobody = np.full(len(out), frozenset(), dtype=object)
+    people = {"n_pairs": people["completers"],
+              "n_dropouts": np.where(complete_case, nobody, people["dropouts"]),
+              "n": np.where(complete_case, people["completers"], people["baseline"])}
+    out = suppress_small_cells(out, n_col="n_pairs", min_cell=min_cell,
+                               keys=("instrument", "scale", "group", "method", "n_pairs", "n_dropouts", "n"),
+                               family=("instrument", "scale", "method"),
+                               partition_groups=partition(membership, partition_groups), people=people)
     out["note"] = out["note"].where(~out["suppressed"], "").astype("str")
     floats = ["mean_diff", "ci_low", "ci_high", "ci_level"]
     return out[SENSITIVITY_COLUMNS].astype({**{c: "float64" for c in floats}, "suppressed": "bool"})

@@ -181,8 +181,10 @@ def test_groups_all_always_empty_groups_and_suppression():
     assert out["group"].tolist() == ["all", "youth", "self_help", "legal", "G1", "G2", "G3"]
     by = out.set_index("group")
     assert by.loc["all", "n_pairs"] == 14 and not by.loc["all", "suppressed"]
-    # G3 (3) and G2 (4) are below 5; with two hidden no subtraction rule is needed
-    assert by.loc["G2", "suppressed"] and by.loc["G3", "suppressed"] and not by.loc["G1", "suppressed"]
+    # G3 (3) and G2 (4) are below 5; with two hidden no complementary suppression is needed, but
+    # G1 (P000-P006) lies within self_help (P000-P007), one person more: G1 is hidden (nested rule)
+    assert by.loc["G2", "suppressed"] and by.loc["G3", "suppressed"] and by.loc["G1", "suppressed"]
+    assert not by.loc["self_help", "suppressed"] and not by.loc["youth", "suppressed"]
     hidden = out[out["suppressed"]]
     assert hidden.drop(columns=KEEP).isna().all().all()
     shown = out[~out["suppressed"]]
