@@ -95,15 +95,6 @@ def _setup(scores, participants, membership, pre_wave, post_wave):
     return membership, by_group(status, membership), grid
 
 
-def _people(long: pd.DataFrame, cells: pd.DataFrame) -> dict[str, pd.Series]:
-    """Everyone, completers and dropouts behind each cell: the people each count column counts."""
-    cell_keys = [*KEY, "group"]
-    done = long["completer"].to_numpy(bool)
-    return {"baseline": people_by_cell(long, cells, keys=cell_keys),
-            "completers": people_by_cell(long[done], cells, keys=cell_keys),
-            "dropouts": people_by_cell(long[~done], cells, keys=cell_keys)}
-
-
 def attrition(
     scores: pd.DataFrame,
     participants: pd.DataFrame,
@@ -159,12 +150,10 @@ def attrition(
     # a group with no dropout is judged on its completers alone (nothing to hide about dropouts)
     out["_n_min"] = np.where(out["n_dropouts"] > 0, np.minimum(out["n_completers"], out["n_dropouts"]),
                              out["n_completers"])
-    people = _people(long, out)
     out = suppress_small_cells(out[[*ATTRITION_COLUMNS, "_n_min"]], n_col="_n_min", min_cell=min_cell,
                                keys=("instrument", "scale", "group", "n_baseline", "n_completers", "n_dropouts"),
                                partition_groups=partition(membership, partition_groups),
-                               people={"n_baseline": people["baseline"], "n_completers": people["completers"],
-                                       "n_dropouts": people["dropouts"]})
+                               people=people_by_cell(long, out, keys=[*KEY, "group"]))
     floats = ATTRITION_COLUMNS[6:-1]
     return out[ATTRITION_COLUMNS].astype({**{c: "float64" for c in floats}, "suppressed": "bool"})
 
@@ -296,12 +285,10 @@ def sensitivity(
     cells = out["_cell"].to_numpy()
     out = out[SENSITIVITY_COLUMNS].astype({"instrument": "str", "scale": "str", "group": "str", "method": "str",
                                            "note": "str"}).reset_index(drop=True)
-    people = {k: v.to_numpy()[cells] for k, v in _people(long, grid).items()}
-    complete_case = (out["method"] == "complete_case").to_numpy()
-    nobody = np.full(len(out), frozenset(), dtype=object)
-    people = {"n_pairs": people["completers"],
-              "n_dropouts": np.where(complete_case, nobody, people["dropouts"]),
-              "n": np.where(complete_case, people["completers"], people["baseline"])}
+    # a complete-case row describes the completers, the two others everyone with a baseline score
+    everyone = people_by_cell(long, grid, keys=[*KEY, "group"]).to_numpy()[cells]
+    completers = people_by_cell(long[done], grid, keys=[*KEY, "group"]).to_numpy()[cells]
+    people = np.where((out["method"] == "complete_case").to_numpy(), completers, everyone)
     out = suppress_small_cells(out, n_col="n_pairs", min_cell=min_cell,
                                keys=("instrument", "scale", "group", "method", "n_pairs", "n_dropouts", "n"),
                                family=("instrument", "scale", "method"),

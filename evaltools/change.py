@@ -346,9 +346,9 @@ def paired_change(
     out["mdes_dz"] = mdes_dz(n, alpha=alpha)
     out = out[CHANGE_COLUMNS]
 
-    people = {"n_pairs": people_by_cell(long, out, keys=[*KEY, "group"])}
     out = suppress_small_cells(out, n_col="n_pairs", min_cell=min_cell, keys=(*KEY, "group"),
-                               partition_groups=partition(membership, partition_groups), people=people)
+                               partition_groups=partition(membership, partition_groups),
+                               people=people_by_cell(long, out, keys=[*KEY, "group"]))
     shown = ~out["suppressed"]
     out["p_holm"] = holm(out.loc[shown, "p_t"], out.loc[shown, ["group", "instrument"]]).reindex(out.index)
     float_cols = [c for c in CHANGE_COLUMNS if c not in ("instrument", "scale", "group", "n_pairs", "suppressed")]

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -102,7 +102,8 @@ def small_cells(
     family: Sequence[str] = ("instrument", "scale"),
     partition_groups: Iterable = frozenset(),
     group_col: str = "group",
-    people: Mapping[str, Sequence[frozenset]] | None = None,
+    people: Sequence[frozenset] | None = None,
+    count_cols: Sequence[str] | None = None,
 ) -> np.ndarray:
     """Which rows of a table to suppress (DESIGN.md §4, small cells): a boolean array aligned with ``df``.
 
@@ -114,13 +115,14 @@ def small_cells(
        that partition the people of ``all``) is suppressed, the next smallest
        of them is suppressed too, so that it cannot be recovered by
        subtracting the others from ``all``;
-    3. nested: for every pair of shown rows of one family, and every column
-       of ``people`` (a column counting the row's people, such as ``n_pairs``
-       or ``n_dropouts``, mapped to the set of participant ids it counts in
-       each row), when the smaller row's people are within the larger's and
-       the larger holds 1 to ``min_cell`` − 1 people more, the smaller row is
-       suppressed: its numbers could otherwise be subtracted from the
-       larger's to describe those few people.
+    3. nested (when ``people``, the set of participant ids each row
+       describes, is given): for every pair of shown rows of one family whose
+       people are nested (the smaller's within the larger's), when in any of
+       ``count_cols`` (columns counting the row's people; by default those of
+       :data:`PEOPLE_COUNT_COLUMNS` in ``df``) the larger holds 1 to
+       ``min_cell`` − 1 people more, the smaller row is suppressed: its
+       numbers could otherwise be subtracted from the larger's to describe
+       those few people.
 
     Nesting is decided from the people (sets of ids), never from the counts.
 
@@ -128,7 +130,7 @@ def small_cells(
     --------
     >>> df = pd.DataFrame({"scale": "s", "group": ["all", "youth", "G1", "G2"], "n_pairs": [12, 10, 6, 6]})
     >>> ids = [frozenset(range(12)), frozenset(range(10)), frozenset(range(6)), frozenset(range(6, 12))]
-    >>> small_cells(df, n_col="n_pairs", min_cell=5, family=["scale"], people={"n_pairs": ids}).tolist()
+    >>> small_cells(df, n_col="n_pairs", min_cell=5, family=["scale"], people=ids).tolist()
     [False, True, False, False]
     """
     n = pd.to_numeric(df[n_col], errors="coerce").fillna(0).to_numpy(dtype="float64")
@@ -143,11 +145,7 @@ def small_cells(
     partition_groups = frozenset(partition_groups)
     in_partition = (df[group_col].isin(partition_groups).to_numpy() if partition_groups and group_col in df.columns
                     else np.zeros(len(df), dtype=bool))
-    counted = {}
-    for col, sets in (people or {}).items():
-        if col in df.columns:
-            counts = pd.to_numeric(df[col], errors="coerce").to_numpy(dtype="float64")
-            counted[col] = (counts, list(sets))
+    nested = _nested_pairs(families, list(people), df, count_cols, min_cell) if people is not None else []
 
     changed = True
     while changed:
@@ -158,24 +156,28 @@ def small_cells(
                 rest = part[~small[part]]
                 small[rest[np.argsort(n[rest], kind="stable")[0]]] = True
                 changed = True
-        for rows in families:
-            changed |= _nested_pass(rows, small, counted, min_cell)
+        for smaller, larger in nested:
+            if not small[smaller] and not small[larger]:
+                small[smaller] = True
+                changed = True
     return small
 
 
-def _nested_pass(rows: np.ndarray, small: np.ndarray, counted: dict, min_cell: int) -> bool:
-    """Rule 3 of :func:`small_cells` over one family; marks rows in ``small`` and says whether it did."""
-    changed = False
-    for col, (counts, sets) in counted.items():
+def _nested_pairs(families: list, people: list, df: pd.DataFrame, count_cols: Sequence[str] | None,
+                  min_cell: int) -> list[tuple[int, int]]:
+    """(smaller, larger) row pairs of one family with nested people and a count 1 to min_cell − 1 apart."""
+    cols = [c for c in (PEOPLE_COUNT_COLUMNS if count_cols is None else count_cols) if c in df.columns]
+    if not cols:
+        return []
+    counts = df[cols].apply(pd.to_numeric, errors="coerce").to_numpy(dtype="float64")
+    pairs = []
+    for rows in families:
         for i in rows:
             for j in rows:
-                if i == j or small[i] or small[j]:
-                    continue
                 gap = counts[j] - counts[i]
-                if 1 <= gap <= min_cell - 1 and sets[i] < sets[j]:
-                    small[i] = True
-                    changed = True
-    return changed
+                if i != j and ((gap >= 1) & (gap <= min_cell - 1)).any() and people[i] < people[j]:
+                    pairs.append((i, j))
+    return pairs
 
 
 def suppress_small_cells(
@@ -187,7 +189,8 @@ def suppress_small_cells(
     family: Sequence[str] = ("instrument", "scale"),
     partition_groups: Iterable = frozenset(),
     group_col: str = "group",
-    people: Mapping[str, Sequence[frozenset]] | None = None,
+    people: Sequence[frozenset] | None = None,
+    count_cols: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Blank the small cells of a table (DESIGN.md §4): the one suppression path of every table.
 
@@ -209,7 +212,7 @@ def suppress_small_cells(
     """
     out = df.copy()
     small = small_cells(out, n_col=n_col, min_cell=min_cell, family=family, partition_groups=partition_groups,
-                        group_col=group_col, people=people)
+                        group_col=group_col, people=people, count_cols=count_cols)
     keep = set(keys) | {n_col, "suppressed"}
     if small.any():
         for col in out.columns:

@@ -225,6 +225,6 @@ def reliable_change(
     out = out[RC_COLUMNS]
     out = suppress_small_cells(out, n_col="n_pairs", min_cell=min_cell, keys=(*KEY, "group"),
                                partition_groups=partition(membership, partition_groups),
-                               people={"n_pairs": people_by_cell(long, out, keys=[*KEY, "group"])})
+                               people=people_by_cell(long, out, keys=[*KEY, "group"]))
     floats = ["reliability", "sd_baseline", "s_diff", *count_cols]
     return out.astype({**{c: "float64" for c in floats}, "suppressed": "bool"}).reset_index(drop=True)

@@ -115,7 +115,7 @@ def participant_profile(participants: pd.DataFrame, *, min_cell: int = 5,
     out["_part"] = (out["dimension"] + ":" + out["category"]).where(partitioned)
     small = small_cells(out, n_col="n", min_cell=min_cell, family=["dimension"],
                         partition_groups=set(out["_part"].dropna()), group_col="_part",
-                        people={"n": out["_people"]})
+                        people=out["_people"].tolist())
     out.loc[small, ["n", "share"]] = np.nan
     out["suppressed"] = small
     return out[PROFILE_COLUMNS].reset_index(drop=True)
