@@ -240,15 +240,6 @@ def test_ego_network_without_instrument_object():
     assert out.loc[2, "n_pairs"] == 12 and np.isfinite(out.loc[2, "t"])
 
 
-def test_group_membership():
-    p = pd.DataFrame({"participant_id": ["P1", "P2", "P3"], "components": ["legal;family_support", "youth", None],
-                      "group": ["G2", None, "G1"]})
-    m = group_membership(p)
-    assert m.columns.tolist() == ["participant_id", "group"]
-    assert m.values.tolist() == [["P1", "all"], ["P2", "all"], ["P3", "all"], ["P1", "family_support"],
-                                 ["P2", "youth"], ["P1", "legal"], ["P3", "G1"], ["P1", "G2"]]
-
-
 def test_dose_response_matches_linregress():
     rng = np.random.default_rng(9)
     ids = [f"P{i:03d}" for i in range(30)]
