@@ -211,3 +211,29 @@ def test_profile_hides_a_component_nested_in_another():
     prof = participant_profile(people, min_cell=5, at=pd.Timestamp("2021-01-01")).set_index(["dimension", "category"])
     assert prof.loc[("component", "legal"), "suppressed"] and np.isnan(prof.loc[("component", "legal"), "n"])
     assert not prof.loc[("component", "self_help"), "suppressed"] and not prof.loc[("component", "youth"), "suppressed"]
+
+
+def test_issue_13_examples_from_the_demo(tmp_path):
+    # issue 13, on `evaltools demo-data --seed 0` (75 people): attrition empowerment/agency shows n_dropouts 6
+    # for all and 5 for self_help (the one other dropout's baseline score could be subtracted out), and change
+    # recovery/crisis_coping shows 28 pairs for all and 24 for family_support; both smaller rows are now hidden
+    from evaltools.attrition import attrition
+    from evaltools.change import paired_change
+    from evaltools.groups import group_membership
+    from evaltools.project import load_project
+    from evaltools.scoring import score_all
+    from evaltools.synth import write_demo_data
+
+    project = load_project(write_demo_data(tmp_path / "demo", seed=0))
+    scores = score_all(project.questionnaires, project.instruments)
+    membership = group_membership(project.participants)
+    att = attrition(scores, project.participants, membership=membership, min_cell=5)
+    att = att.set_index(["instrument", "scale", "group"]).loc[("empowerment", "agency")]
+    assert att.loc["all", "n_dropouts"] == 6 and att.loc["self_help", "n_dropouts"] == 5
+    assert not att.loc["all", "suppressed"] and att.loc["self_help", "suppressed"]
+    assert np.isnan(att.loc["self_help", "mean_dropouts"])
+    change = paired_change(scores, membership=membership, min_cell=5, instruments=project.instruments)
+    change = change.set_index(["instrument", "scale", "group"]).loc[("recovery", "crisis_coping")]
+    assert change.loc["all", "n_pairs"] == 28 and change.loc["family_support", "n_pairs"] == 24
+    assert not change.loc["all", "suppressed"] and change.loc["family_support", "suppressed"]
+    assert np.isnan(change.loc["family_support", "mean_diff"])
