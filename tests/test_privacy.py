@@ -228,12 +228,12 @@ def test_issue_13_examples_from_the_demo(tmp_path):
     scores = score_all(project.questionnaires, project.instruments)
     membership = group_membership(project.participants)
     att = attrition(scores, project.participants, membership=membership, min_cell=5)
-    att = att.set_index(["instrument", "scale", "group"]).loc[("empowerment", "agency")]
+    att = att[(att["instrument"] == "empowerment") & (att["scale"] == "agency")].set_index("group")
     assert att.loc["all", "n_dropouts"] == 6 and att.loc["self_help", "n_dropouts"] == 5
     assert not att.loc["all", "suppressed"] and att.loc["self_help", "suppressed"]
     assert np.isnan(att.loc["self_help", "mean_dropouts"])
     change = paired_change(scores, membership=membership, min_cell=5, instruments=project.instruments)
-    change = change.set_index(["instrument", "scale", "group"]).loc[("recovery", "crisis_coping")]
+    change = change[(change["instrument"] == "recovery") & (change["scale"] == "crisis_coping")].set_index("group")
     assert change.loc["all", "n_pairs"] == 28 and change.loc["family_support", "n_pairs"] == 24
     assert not change.loc["all", "suppressed"] and change.loc["family_support", "suppressed"]
     assert np.isnan(change.loc["family_support", "mean_diff"])
