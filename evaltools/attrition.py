@@ -25,8 +25,10 @@ that keep the dropouts:
 
 All CIs are t-based with ``ci_level`` = 1 − ``alpha``. Small cells: a row is
 suppressed when its group has fewer than ``min_cell`` completers or (in
-:func:`attrition`) dropouts, with the complementary rule of
-:func:`evaltools.privacy.suppress_small_cells`.
+:func:`attrition`) dropouts, with the complementary and nested rules of
+:func:`evaltools.privacy.suppress_small_cells`: a row whose people lie within
+another shown row's is hidden when any of its people counts (baseline,
+completers, dropouts, n) is 1 to ``min_cell`` − 1 below the other's.
 
 ``note`` holds codes, ``;``-joined (their text is in the label catalogue
 under ``outcomes.note.<code>``): ``no_dropouts``, ``model_not_converged``.

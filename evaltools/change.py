@@ -18,15 +18,17 @@ baseline and the endline score exist. With d = round(endline − baseline, 10)
 - p_holm: Holm's adjustment of p_t within one family = the shown
   (not suppressed) rows of one group and one instrument;
 - mdes_dz: the smallest d_z that a two-sided paired t-test at ``alpha`` on
-  n_pairs people detects with 80 % power (``statsmodels``'
-  ``TTestPower().solve_power``; solved here for all cells at once).
+  n_pairs people detects with 80 % power (:func:`evaltools.power.mdes_dz`,
+  equal to ``statsmodels``' ``TTestPower().solve_power``).
 
 Rows: every instrument × scale (those of ``instruments`` in their order, then
 any other instrument in ``scores`` such as ``ego_network``) × every group:
-``all`` always, then the groups of ``membership``. A group with no pair
-keeps a row with ``n_pairs`` 0, suppressed. Small cells are suppressed with
-:func:`evaltools.privacy.suppress_small_cells`; a suppressed row keeps only
-``instrument, scale, group, n_pairs, suppressed``.
+``all`` always, then the groups of ``membership`` (:mod:`evaltools.groups`).
+A group with no pair keeps a row with ``n_pairs`` 0, suppressed. Small cells
+are suppressed with :func:`evaltools.privacy.suppress_small_cells` (below
+``min_cell``, complementary within the partition, and a row whose people lie
+within another row's, 1 to ``min_cell`` − 1 pairs fewer); a suppressed row
+keeps only ``instrument, scale, group, n_pairs, suppressed``.
 
 Examples
 --------

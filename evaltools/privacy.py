@@ -115,8 +115,9 @@ def small_cells(
        that partition the people of ``all``) is suppressed, the next smallest
        of them is suppressed too, so that it cannot be recovered by
        subtracting the others from ``all``;
-    3. nested (when ``people``, the set of participant ids each row
-       describes, is given): for every pair of shown rows of one family whose
+    3. nested (when ``people`` is given: the set of participant ids each row
+       describes, in the order of the rows, e.g. from
+       :func:`evaltools.groups.people_by_cell`): for every pair of shown rows of one family whose
        people are nested (the smaller's within the larger's), when in any of
        ``count_cols`` (columns counting the row's people; by default those of
        :data:`PEOPLE_COUNT_COLUMNS` in ``df``) the larger holds 1 to
@@ -125,6 +126,7 @@ def small_cells(
        those few people.
 
     Nesting is decided from the people (sets of ids), never from the counts.
+    Rows are only ever added, so the rows hidden by rules 1–2 alone stay hidden.
 
     Examples
     --------
@@ -195,7 +197,9 @@ def suppress_small_cells(
     """Blank the small cells of a table (DESIGN.md §4): the one suppression path of every table.
 
     Rows are chosen by :func:`small_cells` (below ``min_cell``, complementary
-    within ``partition_groups``, nested rows given ``people``). A suppressed
+    within ``partition_groups``, nested rows given ``people``). Every table
+    and figure hides small cells through it, a table without groups too
+    (``family=()`` and no ``people``: only the ``min_cell`` rule). A suppressed
     row keeps ``keys``, ``n_col`` and ``suppressed = True``; every other
     column is emptied. ``suppressed`` keeps its place when ``df`` has one.
 

@@ -176,8 +176,9 @@ def reliable_change(
 
     Groups and suppression as in :func:`evaltools.change.paired_change`:
     ``all`` always (every person with a pair), then the groups of
-    ``membership``; rows with fewer than ``min_cell`` pairs keep only their
-    keys, ``n_pairs`` and ``suppressed``. ``reliability``, ``sd_baseline``
+    ``membership``; rows with fewer than ``min_cell`` pairs, and rows hidden
+    by the complementary or nested rule, keep only their keys, ``n_pairs``
+    and ``suppressed``. ``reliability``, ``sd_baseline``
     and ``s_diff`` are the scale's (the same in every group row).
 
     Returns
