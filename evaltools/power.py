@@ -1,4 +1,4 @@
-"""Power of the two-sided paired t-test, and the smallest effect it detects (DESIGN.md §7 ``mdes_dz``).
+"""Power of the two-sided paired t-test, and the smallest effect it detects (docs/outputs.md#change, ``mdes_dz``).
 
 One noncentral-t power function serves every caller: ``change.csv``'s
 ``mdes_dz`` column (:func:`mdes_dz`, vectorised over cells) and the words of

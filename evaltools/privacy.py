@@ -105,7 +105,7 @@ def small_cells(
     people: Sequence[frozenset] | None = None,
     count_cols: Sequence[str] | None = None,
 ) -> np.ndarray:
-    """Which rows of a table to suppress (DESIGN.md §4, small cells): a boolean array aligned with ``df``.
+    """Which rows of a table to suppress (docs/statistics.md#small-cells): a boolean array aligned with ``df``.
 
     Three rules, applied until nothing changes:
 
@@ -194,7 +194,7 @@ def suppress_small_cells(
     people: Sequence[frozenset] | None = None,
     count_cols: Sequence[str] | None = None,
 ) -> pd.DataFrame:
-    """Blank the small cells of a table (DESIGN.md §4): the one suppression path of every table.
+    """Blank the small cells of a table (docs/statistics.md#small-cells): the one suppression path of every table.
 
     Rows are chosen by :func:`small_cells` (below ``min_cell``, complementary
     within ``partition_groups``, nested rows given ``people``). Every table

@@ -1,6 +1,6 @@
 """The contract's chronological wave order (evaltools.schema.WAVE_ORDER) and where waves are ordered by it.
 
-Reference: DESIGN.md §4 (three or more waves) orders waves baseline, midline, endline, followup; the
+Reference: docs/statistics.md (three or more waves) orders waves baseline, midline, endline, followup; the
 contract's code list ``CODES["wave"]`` is the dropdown order (midline after endline) and must not be used.
 """
 
