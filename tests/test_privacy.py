@@ -62,7 +62,7 @@ def test_two_suppressed_partition_groups_need_no_third():
     assert out["suppressed"].tolist() == [False, True, True, False]
 
 
-# --------------------------------------------------------------------------- nested rows (docs/statistics.md#small-cells, issue 13)
+# --------------------------------------------------------------------------- nested rows (issue 13)
 
 def test_nested_rule_hides_the_smaller_of_two_nested_rows():
     # all holds P0-P11; youth P0-P9 (2 fewer: hidden); G1 P0-P5 and G2 P6-P11 are within all but 6 apart
@@ -145,7 +145,7 @@ def _members(participants: pd.DataFrame) -> dict:
 
 
 def _nested_violations(table, people, family, min_cell, shown=None):
-    """Pairs of shown rows of one family, the smaller's people within the larger's, a people count 1..min_cell-1 apart."""
+    """Shown rows of one family, the smaller's people within the larger's, a people count 1..min_cell-1 apart."""
     from itertools import permutations
 
     from evaltools.privacy import PEOPLE_COUNT_COLUMNS
