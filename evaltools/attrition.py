@@ -25,8 +25,10 @@ that keep the dropouts:
 
 All CIs are t-based with ``ci_level`` = 1 − ``alpha``. Small cells: a row is
 suppressed when its group has fewer than ``min_cell`` completers or (in
-:func:`attrition`) dropouts, with the complementary rule of
-:func:`evaltools.privacy.suppress_small_cells`.
+:func:`attrition`) dropouts, with the complementary and nested rules of
+:func:`evaltools.privacy.suppress_small_cells`: a row whose people lie within
+another shown row's is hidden when any of its people counts (baseline,
+completers, dropouts, n) is 1 to ``min_cell`` − 1 below the other's.
 
 ``note`` holds codes, ``;``-joined (their text is in the label catalogue
 under ``outcomes.note.<code>``): ``no_dropouts``, ``model_not_converged``.
@@ -57,7 +59,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from evaltools.change import KEY, MEMBERSHIP_COLUMNS, _group_order, _partition, group_membership, suppress
+from evaltools.change import KEY
+from evaltools.groups import as_membership, by_group, group_membership, group_order, partition, people_by_cell
+from evaltools.privacy import suppress_small_cells
 
 ATTRITION_COLUMNS = ["instrument", "scale", "group", "n_baseline", "n_completers", "n_dropouts",
                      "mean_completers", "sd_completers", "mean_dropouts", "sd_dropouts", "mean_diff",
@@ -82,21 +86,15 @@ def baseline_status(scores: pd.DataFrame, *, pre_wave: str = "baseline", post_wa
     return out.reset_index(drop=True)
 
 
-def _by_group(status: pd.DataFrame, membership: pd.DataFrame) -> pd.DataFrame:
-    members = membership.loc[membership["group"] != "all", MEMBERSHIP_COLUMNS].drop_duplicates()
-    return pd.concat([status.assign(group="all"), status.merge(members, on="participant_id", how="inner")],
-                     ignore_index=True)
-
-
 def _setup(scores, participants, membership, pre_wave, post_wave):
     if membership is None:
         membership = group_membership(participants)
-    membership = membership[MEMBERSHIP_COLUMNS].astype({"participant_id": "str", "group": "str"})
+    membership = as_membership(membership)
     status = baseline_status(scores, pre_wave=pre_wave, post_wave=post_wave)
     keys = scores[KEY].drop_duplicates().astype("str")
-    groups = _group_order(membership)
+    groups = group_order(membership)
     grid = keys.merge(pd.DataFrame({"group": pd.Series(groups, dtype="str")}), how="cross")
-    return membership, _by_group(status, membership), grid
+    return membership, by_group(status, membership), grid
 
 
 def attrition(
@@ -154,9 +152,10 @@ def attrition(
     # a group with no dropout is judged on its completers alone (nothing to hide about dropouts)
     out["_n_min"] = np.where(out["n_dropouts"] > 0, np.minimum(out["n_completers"], out["n_dropouts"]),
                              out["n_completers"])
-    partition = _partition(membership, partition_groups)
-    out = suppress(out[[*ATTRITION_COLUMNS, "_n_min"]], n_col="_n_min", min_cell=min_cell, partition=partition,
-                   keys=("instrument", "scale", "group", "n_baseline", "n_completers", "n_dropouts"))
+    out = suppress_small_cells(out[[*ATTRITION_COLUMNS, "_n_min"]], n_col="_n_min", min_cell=min_cell,
+                               keys=("instrument", "scale", "group", "n_baseline", "n_completers", "n_dropouts"),
+                               partition_groups=partition(membership, partition_groups),
+                               people=people_by_cell(long, out, keys=[*KEY, "group"]))
     floats = ATTRITION_COLUMNS[6:-1]
     return out[ATTRITION_COLUMNS].astype({**{c: "float64" for c in floats}, "suppressed": "bool"})
 
@@ -285,12 +284,17 @@ def sensitivity(
                                   ci_low=est[1], ci_high=est[2], ci_level=1.0 - alpha, suppressed=False,
                                   note=notes, _cell=np.arange(n_cells)))
     out = pd.concat(frames, ignore_index=True).sort_values(["_cell"], kind="stable")
+    cells = out["_cell"].to_numpy()
     out = out[SENSITIVITY_COLUMNS].astype({"instrument": "str", "scale": "str", "group": "str", "method": "str",
                                            "note": "str"}).reset_index(drop=True)
-    partition = _partition(membership, partition_groups)
-    out = suppress(out, n_col="n_pairs", min_cell=min_cell, partition=partition,
-                   keys=("instrument", "scale", "group", "method", "n_pairs", "n_dropouts", "n"),
-                   family=("instrument", "scale", "method"))
+    # a complete-case row describes the completers, the two others everyone with a baseline score
+    everyone = people_by_cell(long, grid, keys=[*KEY, "group"]).to_numpy()[cells]
+    completers = people_by_cell(long[done], grid, keys=[*KEY, "group"]).to_numpy()[cells]
+    people = np.where((out["method"] == "complete_case").to_numpy(), completers, everyone)
+    out = suppress_small_cells(out, n_col="n_pairs", min_cell=min_cell,
+                               keys=("instrument", "scale", "group", "method", "n_pairs", "n_dropouts", "n"),
+                               family=("instrument", "scale", "method"),
+                               partition_groups=partition(membership, partition_groups), people=people)
     out["note"] = out["note"].where(~out["suppressed"], "").astype("str")
     floats = ["mean_diff", "ci_low", "ci_high", "ci_level"]
     return out[SENSITIVITY_COLUMNS].astype({**{c: "float64" for c in floats}, "suppressed": "bool"})

@@ -4,8 +4,8 @@ A programme of 20 families and 6 young people measured before and after,
 without a comparison group, cannot prove much. This module puts next to
 every result what the data can and cannot support:
 
-- sensitivity: the power of the paired t-test (noncentral t) and, in words,
-  the smallest change it could detect (``change.csv``'s ``mdes_dz``);
+- sensitivity: the power of the paired t-test (:mod:`evaltools.power`) and,
+  in words, the smallest change it could detect (``change.csv``'s ``mdes_dz``);
 - regression to the mean: whether the change is carried by those who started
   lowest (:func:`regression_to_mean`);
 - attrition bias in one sentence (:func:`attrition_sentence`);
@@ -36,9 +36,11 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import stats
 
 from evaltools.labels import code_label, fmt_number, t
+from evaltools.power import MDES_POWER, mdes_dz, pairs_needed, power_of_paired_t  # noqa: F401  (public here too)
+from evaltools.schema import ordered_waves
 
 #: Cohen (1988) benchmarks for a standardised mean difference d: small, medium, large.
 COHEN_1988 = (0.2, 0.5, 0.8)
@@ -47,94 +49,14 @@ RTM_COLUMNS = ("instrument", "scale", "n_pairs", "r_baseline_change", "p_r", "me
                "n_middle", "mean_diff_middle", "mean_diff_lowest_quartile")
 VERDICT_COLUMNS = ("instrument", "scale", "verdict")
 
-#: Chronological order of the contract's waves (CODES["wave"] is dropdown order).
-_WAVE_ORDER = ("baseline", "midline", "endline", "followup")
 _REFERENCE_METHOD = "complete_case"
 
 
 # --------------------------------------------------------------------------- power
 
-def power_of_paired_t(n: float, d_z: float, alpha: float = 0.05) -> float:
-    """Power of the two-sided paired t-test with ``n`` pairs for a true effect ``d_z``.
-
-    From the noncentral t: with df = n − 1, λ = d_z·√n and t* the two-sided
-    critical value, power = P(T > t*) + P(T < −t*) for T ~ t(df, λ).
-    ``n`` may be fractional (used by :func:`pairs_needed`); fewer than two
-    pairs give NaN.
-
-    Examples
-    --------
-    >>> round(power_of_paired_t(14, 0.810), 3)
-    0.8
-    >>> round(power_of_paired_t(20, 0.0), 3)     # no effect: power = alpha
-    0.05
-    """
-    n, d_z = float(n), float(d_z)
-    if not n > 1 or math.isnan(d_z):
-        return math.nan
-    df = n - 1
-    crit = stats.t.ppf(1 - alpha / 2, df)
-    nc = abs(d_z) * math.sqrt(n)  # the test is two-sided, so power is symmetric in d_z
-    # scipy's nct returns NaN far in a tail (e.g. cdf(-2.06, 25, 20)); such a tail is ~0.
-    upper = stats.nct.sf(crit, df, nc)
-    if math.isnan(upper):
-        upper = 1 - stats.nct.cdf(crit, df, nc)
-    if math.isnan(upper):
-        upper = 1.0 if nc > crit else 0.0
-    lower = stats.nct.cdf(-crit, df, nc)
-    return float(upper + (0.0 if math.isnan(lower) else lower))
-
-
-def pairs_needed(d_z: float, alpha: float = 0.05, power: float = 0.8) -> float:
-    """Number of pairs (fractional) at which the paired t-test reaches ``power`` for ``d_z``.
-
-    Solves :func:`power_of_paired_t` (n, |d_z|) = ``power`` for n. A t-test
-    needs at least two pairs, so the answer is never below 2.0 (an effect so
-    large that two pairs suffice gives 2.0). d_z = 0 gives ``inf``; NaN gives NaN.
-
-    Examples
-    --------
-    >>> round(pairs_needed(0.5), 2)              # statsmodels TTestPower: 33.37
-    33.37
-    >>> pairs_needed(0.0)
-    inf
-    """
-    d = abs(float(d_z))
-    if math.isnan(d):
-        return math.nan
-    if d == 0:
-        return math.inf
-
-    def gap(n: float) -> float:
-        return power_of_paired_t(n, d, alpha) - power
-
-    low, high = 2.0, 4.0
-    if gap(low) >= 0:
-        return low
-    while gap(high) < 0:
-        low, high = high, high * 2
-        if high > 1e9:
-            return math.inf
-    return float(optimize.brentq(gap, low, high, xtol=1e-10))
-
-
-def _mdes_dz(n: float, alpha: float = 0.05, power: float = 0.8) -> float:
-    """Smallest d_z detected with ``power`` by ``n`` pairs (inverse of the power function).
-
-    Change's ``mdes_dz`` column is the reference; this independent solution is
-    used where no change row exists (the design statement) or it lacks the column.
-    """
-    n = float(n)
-    if not n >= 2:
-        return math.nan
-
-    def gap(d: float) -> float:
-        return power_of_paired_t(n, d, alpha) - power
-
-    high = 1.0
-    while gap(high) < 0:
-        high *= 2
-    return float(optimize.brentq(gap, 0.0, high, xtol=1e-12))
+def _mdes_dz(n: float, alpha: float = 0.05, power: float = MDES_POWER) -> float:
+    """:func:`evaltools.power.mdes_dz` for one n, as a float (where no change row gives ``mdes_dz``)."""
+    return float(mdes_dz(n, alpha=alpha, power=power)[0])
 
 
 # --------------------------------------------------------------------------- words for numbers
@@ -598,7 +520,7 @@ def design_statement(*, waves: list[str], n_per_group: Mapping[str, int], period
     >>> text.splitlines()[0]
     '**Baseline description (one measurement, no change yet).** Waves: baseline. Comparison group: none. People: everyone 26, youth independence programme 6. Programme period: 2021-01-01 – 2021-12-31 (about 12 months).'
     """
-    ordered = [w for w in _WAVE_ORDER if w in waves] + [w for w in waves if w not in _WAVE_ORDER]
+    ordered = ordered_waves(waves)
     start, end = _date(period_start), _date(period_end)
     first, last = _date(first_wave_date), _date(last_wave_date)
 

@@ -18,15 +18,17 @@ baseline and the endline score exist. With d = round(endline − baseline, 10)
 - p_holm: Holm's adjustment of p_t within one family = the shown
   (not suppressed) rows of one group and one instrument;
 - mdes_dz: the smallest d_z that a two-sided paired t-test at ``alpha`` on
-  n_pairs people detects with 80 % power (``statsmodels``'
-  ``TTestPower().solve_power``; solved here for all cells at once).
+  n_pairs people detects with 80 % power (:func:`evaltools.power.mdes_dz`,
+  equal to ``statsmodels``' ``TTestPower().solve_power``).
 
 Rows: every instrument × scale (those of ``instruments`` in their order, then
 any other instrument in ``scores`` such as ``ego_network``) × every group:
-``all`` always, then the groups of ``membership``. A group with no pair
-keeps a row with ``n_pairs`` 0, suppressed. Small cells are suppressed with
-:func:`evaltools.privacy.suppress_small_cells`; a suppressed row keeps only
-``instrument, scale, group, n_pairs, suppressed``.
+``all`` always, then the groups of ``membership`` (:mod:`evaltools.groups`).
+A group with no pair keeps a row with ``n_pairs`` 0, suppressed. Small cells
+are suppressed with :func:`evaltools.privacy.suppress_small_cells` (below
+``min_cell``, complementary within the partition, and a row whose people lie
+within another row's, 1 to ``min_cell`` − 1 pairs fewer); a suppressed row
+keeps only ``instrument, scale, group, n_pairs, suppressed``.
 
 Examples
 --------
@@ -52,62 +54,27 @@ import pandas as pd
 from scipy import stats
 from scipy.optimize import elementwise
 
+# group_membership, MEMBERSHIP_COLUMNS and MDES_POWER live in groups and power; they stay importable
+# from here for notebooks written before those modules existed.
+from evaltools.groups import MEMBERSHIP_COLUMNS, as_membership, by_group, group_membership, group_order  # noqa: F401
+from evaltools.groups import partition, people_by_cell
+from evaltools.power import MDES_POWER, mdes_dz  # noqa: F401
 from evaltools.privacy import suppress_small_cells
-from evaltools.schema import CODES, split_codes
 
 CHANGE_COLUMNS = [
     "instrument", "scale", "group", "n_pairs", "mean_pre", "sd_pre", "mean_post", "sd_post", "mean_diff",
     "ci_low", "ci_high", "ci_level", "t", "df", "p_t", "w_stat", "p_wilcoxon", "d_z", "g_av", "g_av_ci_low",
     "g_av_ci_high", "p_holm", "suppressed", "mdes_dz",
 ]
-MEMBERSHIP_COLUMNS = ["participant_id", "group"]
 PAIR_COLUMNS = ["instrument", "scale", "participant_id", "pre", "post", "diff"]
 DOSE_COLUMNS = ["participant_id", "sessions"]
 DOSE_RESPONSE_COLUMNS = ["instrument", "scale", "n", "r", "p", "slope", "slope_ci_low", "slope_ci_high",
                          "intercept", "ci_level", "suppressed"]
 DOSE_POINT_COLUMNS = ["instrument", "scale", "sessions", "diff"]
 KEY = ["instrument", "scale"]
-#: Power for which ``mdes_dz`` is given.
-MDES_POWER = 0.8
 
 
-# --------------------------------------------------------------------------- groups and pairs
-
-def group_membership(participants: pd.DataFrame) -> pd.DataFrame:
-    """Who belongs to which output ``group``: ``all``, each component, each ``participants.group`` value.
-
-    A person appears once under ``all``, once under each of their components
-    and once under their ``group`` (when they have one, as written). Groups
-    come in that order (components in the contract's order, group values
-    sorted), people in the order of ``participants``. A ``group`` value
-    spelled like ``all`` or a component code is merged with it (name
-    groups distinctly, e.g. ``G1``).
-
-    Examples
-    --------
-    >>> p = pd.DataFrame({"participant_id": ["P1", "P2"], "components": ["self_help;legal", "youth"],
-    ...                   "group": ["G2", None]})
-    >>> group_membership(p).groupby("group", sort=False).size().to_dict()
-    {'all': 2, 'youth': 1, 'self_help': 1, 'legal': 1, 'G2': 1}
-    """
-    pid = participants["participant_id"].astype("str").reset_index(drop=True)
-    frames = [pd.DataFrame({"participant_id": pid, "group": "all", "_o": 0})]
-    comps = participants.get("components", pd.Series([None] * len(pid))).reset_index(drop=True)
-    comp = pd.DataFrame({"participant_id": pid, "group": comps.map(split_codes)}).explode("group").dropna()
-    rank = {c: i + 1 for i, c in enumerate(CODES["component"])}
-    comp["_o"] = comp["group"].map(rank).fillna(len(rank) + 1)
-    frames.append(comp)
-    grp = participants.get("group", pd.Series([None] * len(pid))).reset_index(drop=True)
-    grp = pd.DataFrame({"participant_id": pid, "group": grp.astype("str")}).dropna()
-    grp = grp[grp["group"].str.strip() != ""]
-    grp["_o"] = len(rank) + 2
-    frames.append(grp)
-    out = pd.concat([f for f in frames if len(f)], ignore_index=True)
-    out["_i"] = np.arange(len(out))
-    out = out.sort_values(["_o", "group", "_i"], kind="stable") if len(out) else out
-    out = out.drop_duplicates(MEMBERSHIP_COLUMNS)
-    return out[MEMBERSHIP_COLUMNS].reset_index(drop=True).astype({"participant_id": "str", "group": "str"})
-
+# --------------------------------------------------------------------------- pairs
 
 def paired_scores(scores: pd.DataFrame, *, pre_wave: str = "baseline", post_wave: str = "endline") -> pd.DataFrame:
     """Complete pairs: ``instrument, scale, participant_id, pre, post, diff`` with diff = round(post − pre, 10).
@@ -145,49 +112,9 @@ def _scale_keys(scores: pd.DataFrame, instruments: Mapping | None) -> pd.DataFra
     return pd.DataFrame(keys, columns=KEY, dtype="str")
 
 
-def _group_order(membership: pd.DataFrame) -> list[str]:
-    groups = [g for g in pd.unique(membership["group"].dropna()) if g != "all"]
-    return ["all", *groups]
-
-
-def _partition(membership: pd.DataFrame, partition_groups: Iterable | None) -> frozenset:
-    if partition_groups is not None:
-        return frozenset(partition_groups)
-    return frozenset(g for g in membership["group"].dropna().unique() if g != "all" and g not in CODES["component"])
-
-
-def _pairs_by_group(pairs: pd.DataFrame, membership: pd.DataFrame) -> pd.DataFrame:
-    """Pairs × groups: every pair under ``all`` and under each group of its person."""
-    members = membership.loc[membership["group"] != "all", MEMBERSHIP_COLUMNS].drop_duplicates()
-    by_group = pairs.merge(members, on="participant_id", how="inner", sort=False)
-    return pd.concat([pairs.assign(group="all"), by_group], ignore_index=True)
-
-
 def _grid(keys: pd.DataFrame, groups: list[str]) -> pd.DataFrame:
     grid = keys.merge(pd.DataFrame({"group": pd.Series(groups, dtype="str")}), how="cross")
     return grid
-
-
-def suppress(out: pd.DataFrame, *, n_col: str, min_cell: int, partition: frozenset,
-             keys: tuple[str, ...] = ("instrument", "scale", "group"),
-             family: tuple[str, ...] = ("instrument", "scale")) -> pd.DataFrame:
-    """:func:`~evaltools.privacy.suppress_small_cells`, and a row with n 0 is always suppressed.
-
-    The ``suppressed`` column keeps its place when ``out`` already has one.
-    """
-    out = suppress_small_cells(out, n_col=n_col, min_cell=min_cell, keys=keys, family=family,
-                               partition_groups=partition)
-    empty = (pd.to_numeric(out[n_col], errors="coerce").fillna(0) == 0).to_numpy() & ~out["suppressed"].to_numpy()
-    if empty.any():
-        blank = [c for c in out.columns if c not in set(keys) | {n_col, "suppressed"}]
-        for col in blank:
-            if pd.api.types.is_bool_dtype(out[col]) or not pd.api.types.is_numeric_dtype(out[col]):
-                out[col] = out[col].astype(object)
-            else:
-                out[col] = out[col].astype("float64")
-            out.loc[empty, col] = np.nan
-        out.loc[empty, "suppressed"] = True
-    return out
 
 
 # --------------------------------------------------------------------------- statistics
@@ -223,52 +150,6 @@ def noncentral_t_ci(t: np.ndarray, df: np.ndarray, *, alpha: float = 0.05) -> tu
     lo[ok] = _solve_nct_lambda(t[ok], df[ok], alpha / 2)
     hi[ok] = _solve_nct_lambda(t[ok], df[ok], 1 - alpha / 2)
     return lo, hi
-
-
-def mdes_dz(n_pairs, *, alpha: float = 0.05, power: float = MDES_POWER) -> np.ndarray:
-    """Smallest d_z that a two-sided paired t-test on ``n_pairs`` detects with ``power``.
-
-    Equal to ``statsmodels.stats.power.TTestPower().solve_power(nobs=n, alpha=alpha,
-    power=power)``: power(d) = nct.sf(c, n − 1, d√n) + nct.cdf(−c, n − 1, d√n) with
-    c = t(1 − alpha/2; n − 1). NaN for n < 2.
-
-    >>> np.round(mdes_dz([14, 1]), 3)
-    array([0.81,  nan])
-    """
-    n = np.atleast_1d(np.asarray(n_pairs, dtype="float64"))
-    out = np.full(n.shape, np.nan)
-    ok = np.isfinite(n) & (n >= 2)
-    if not ok.any():
-        return out
-    uniq, inverse = np.unique(n[ok], return_inverse=True)
-    df = uniq - 1
-    crit = stats.t.isf(alpha / 2, df)
-
-    def excess(d):
-        nc = d * np.sqrt(uniq)
-        with np.errstate(all="ignore"), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            upper = stats.nct.sf(crit, df, nc)
-            # the far lower tail (below 1e-14) can come back NaN from SciPy at df = 1: it is 0 for the sum
-            lower = np.nan_to_num(stats.nct.cdf(-crit, df, nc), nan=0.0)
-        return upper + lower - power
-
-    lo = np.zeros(uniq.shape)
-    hi = np.ones(uniq.shape)
-    for _ in range(30):  # widen until the root is bracketed (d at most 2**30)
-        below = excess(hi) < 0
-        if not below.any():
-            break
-        lo = np.where(below, hi, lo)
-        hi = np.where(below, 2 * hi, hi)
-    for _ in range(64):  # bisection: the bracket shrinks to hi · 2**-64
-        mid = (lo + hi) / 2
-        below = excess(mid) < 0
-        lo = np.where(below, mid, lo)
-        hi = np.where(below, hi, mid)
-    sol = (lo + hi) / 2
-    out[ok] = sol[inverse]
-    return out
 
 
 @functools.cache
@@ -417,12 +298,11 @@ def paired_change(
     keys = _scale_keys(scores, instruments)
     if len(keys) == 0:
         return _empty_change()
-    membership = membership[MEMBERSHIP_COLUMNS].astype({"participant_id": "str", "group": "str"})
-    groups = _group_order(membership)
-    partition = _partition(membership, partition_groups)
+    membership = as_membership(membership)
+    groups = group_order(membership)
 
     pairs = paired_scores(scores, pre_wave=pre_wave, post_wave=post_wave)
-    long = _pairs_by_group(pairs, membership)
+    long = by_group(pairs, membership)
     g = long.groupby([*KEY, "group"], sort=False)
     stats_ = g.agg(n_pairs=("diff", "size"), mean_pre=("pre", "mean"), sd_pre=("pre", "std"),
                    mean_post=("post", "mean"), sd_post=("post", "std"), mean_diff=("diff", "mean"),
@@ -468,7 +348,9 @@ def paired_change(
     out["mdes_dz"] = mdes_dz(n, alpha=alpha)
     out = out[CHANGE_COLUMNS]
 
-    out = suppress(out, n_col="n_pairs", min_cell=min_cell, partition=partition)
+    out = suppress_small_cells(out, n_col="n_pairs", min_cell=min_cell, keys=(*KEY, "group"),
+                               partition_groups=partition(membership, partition_groups),
+                               people=people_by_cell(long, out, keys=[*KEY, "group"]))
     shown = ~out["suppressed"]
     out["p_holm"] = holm(out.loc[shown, "p_t"], out.loc[shown, ["group", "instrument"]]).reindex(out.index)
     float_cols = [c for c in CHANGE_COLUMNS if c not in ("instrument", "scale", "group", "n_pairs", "suppressed")]

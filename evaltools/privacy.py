@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -102,23 +103,118 @@ def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+#: Columns that count the people a row describes (not outcome counts such as ``n_improved``).
+PEOPLE_COUNT_COLUMNS = ("n", "n_pairs", "n_baseline", "n_completers", "n_dropouts")
+
+
+def small_cells(
+    df: pd.DataFrame,
+    *,
+    n_col: str,
+    min_cell: int,
+    family: Sequence[str] = ("instrument", "scale"),
+    partition_groups: Iterable = frozenset(),
+    group_col: str = "group",
+    people: Sequence[frozenset] | None = None,
+    count_cols: Sequence[str] | None = None,
+) -> np.ndarray:
+    """Which rows of a table to suppress (docs/statistics.md#small-cells): a boolean array aligned with ``df``.
+
+    Three rules, applied until nothing changes:
+
+    1. a row whose ``n_col`` is below ``min_cell``, or 0, is suppressed;
+    2. complementary: within one ``family`` (e.g. one instrument × scale),
+       where exactly one of the ``partition_groups`` (values of ``group_col``
+       that partition the people of ``all``) is suppressed, the next smallest
+       of them is suppressed too, so that it cannot be recovered by
+       subtracting the others from ``all``;
+    3. nested (when ``people`` is given: the set of participant ids each row
+       describes, in the order of the rows, e.g. from
+       :func:`evaltools.groups.people_by_cell`): for every pair of shown rows of one family whose
+       people are nested (the smaller's within the larger's), when in any of
+       ``count_cols`` (columns counting the row's people; by default those of
+       :data:`PEOPLE_COUNT_COLUMNS` in ``df``) the larger holds 1 to
+       ``min_cell`` − 1 people more, the smaller row is suppressed: its
+       numbers could otherwise be subtracted from the larger's to describe
+       those few people.
+
+    Nesting is decided from the people (sets of ids), never from the counts.
+    Rows are only ever added, so the rows hidden by rules 1–2 alone stay hidden.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"scale": "s", "group": ["all", "youth", "G1", "G2"], "n_pairs": [12, 10, 6, 6]})
+    >>> ids = [frozenset(range(12)), frozenset(range(10)), frozenset(range(6)), frozenset(range(6, 12))]
+    >>> small_cells(df, n_col="n_pairs", min_cell=5, family=["scale"], people=ids).tolist()
+    [False, True, False, False]
+    """
+    n = pd.to_numeric(df[n_col], errors="coerce").fillna(0).to_numpy(dtype="float64")
+    small = (n < min_cell) | (n == 0)
+    fam_cols = [c for c in family if c in df.columns]
+    if fam_cols and len(df):
+        fam = df[fam_cols].astype(object).where(df[fam_cols].notna(), "").groupby(fam_cols, sort=False).ngroup()
+        fam = fam.to_numpy()
+    else:
+        fam = np.zeros(len(df), dtype="int64")
+    families = [np.flatnonzero(fam == f) for f in pd.unique(fam)]
+    partition_groups = frozenset(partition_groups)
+    in_partition = (df[group_col].isin(partition_groups).to_numpy() if partition_groups and group_col in df.columns
+                    else np.zeros(len(df), dtype=bool))
+    nested = _nested_pairs(families, list(people), df, count_cols, min_cell) if people is not None else []
+
+    changed = True
+    while changed:
+        changed = False
+        for rows in families:
+            part = rows[in_partition[rows]]
+            if small[part].sum() == 1 and len(part) > 1:
+                rest = part[~small[part]]
+                small[rest[np.argsort(n[rest], kind="stable")[0]]] = True
+                changed = True
+        for smaller, larger in nested:
+            if not small[smaller] and not small[larger]:
+                small[smaller] = True
+                changed = True
+    return small
+
+
+def _nested_pairs(families: list, people: list, df: pd.DataFrame, count_cols: Sequence[str] | None,
+                  min_cell: int) -> list[tuple[int, int]]:
+    """(smaller, larger) row pairs of one family with nested people and a count 1 to min_cell − 1 apart."""
+    cols = [c for c in (PEOPLE_COUNT_COLUMNS if count_cols is None else count_cols) if c in df.columns]
+    if not cols:
+        return []
+    counts = df[cols].apply(pd.to_numeric, errors="coerce").to_numpy(dtype="float64")
+    pairs = []
+    for rows in families:
+        for i in rows:
+            for j in rows:
+                gap = counts[j] - counts[i]
+                if i != j and ((gap >= 1) & (gap <= min_cell - 1)).any() and people[i] < people[j]:
+                    pairs.append((i, j))
+    return pairs
+
+
 def suppress_small_cells(
     df: pd.DataFrame,
     *,
     n_col: str,
     min_cell: int,
-    keys: tuple[str, ...],
-    family: tuple[str, ...] = ("instrument", "scale"),
-    partition_groups: set | frozenset = frozenset(),
+    keys: Sequence[str],
+    family: Sequence[str] = ("instrument", "scale"),
+    partition_groups: Iterable = frozenset(),
     group_col: str = "group",
+    people: Sequence[frozenset] | None = None,
+    count_cols: Sequence[str] | None = None,
 ) -> pd.DataFrame:
-    """Blank every row whose ``n_col`` is below ``min_cell`` (docs/statistics.md#small-cells).
+    """Blank the small cells of a table (docs/statistics.md#small-cells): the one suppression path of every table.
 
-    A suppressed row keeps ``keys``, ``n_col`` and ``suppressed = True``; every
-    other column is emptied. Within one ``family`` (e.g. one instrument × scale),
-    where exactly one of the ``partition_groups`` is suppressed, the next
-    smallest of them is suppressed too, so that it cannot be recovered by
-    subtracting the others from ``all``.
+    Rows are chosen by :func:`small_cells` (below ``min_cell``, complementary
+    within ``partition_groups``, nested rows given ``people``). Every table
+    and figure hides small cells through it, a table without groups too
+    (``family=()`` and no ``people``: only the ``min_cell`` rule). A suppressed
+    row keeps ``keys``, ``n_col`` and ``suppressed = True``; every other
+    column is emptied. ``suppressed`` keeps its place when ``df`` has one.
 
     Examples
     --------
@@ -132,25 +228,17 @@ def suppress_small_cells(
     [False, True, True, False]
     """
     out = df.copy()
-    n = pd.to_numeric(out[n_col], errors="coerce").fillna(0)
-    small = n < min_cell
-    if partition_groups and group_col in out.columns:
-        fam_cols = [c for c in family if c in out.columns]
-        in_partition = out[group_col].isin(partition_groups)
-        grouped = out[in_partition].groupby(fam_cols, dropna=False, sort=False) if fam_cols else [(None, out[in_partition])]
-        for _, part in grouped:
-            hidden = small[part.index]
-            if hidden.sum() == 1 and len(part) > 1:
-                candidates = n[part.index][~hidden]
-                small[candidates.sort_values(kind="stable").index[0]] = True
+    small = small_cells(out, n_col=n_col, min_cell=min_cell, family=family, partition_groups=partition_groups,
+                        group_col=group_col, people=people, count_cols=count_cols)
     keep = set(keys) | {n_col, "suppressed"}
-    for col in out.columns:
-        if col not in keep:
-            if small.any():
-                if pd.api.types.is_numeric_dtype(out[col]) and not pd.api.types.is_bool_dtype(out[col]):
-                    out[col] = out[col].astype("float64")
-                else:
-                    out[col] = out[col].astype(object)
-                out.loc[small, col] = np.nan
-    out["suppressed"] = small.to_numpy(dtype=bool)
+    if small.any():
+        for col in out.columns:
+            if col in keep:
+                continue
+            if pd.api.types.is_numeric_dtype(out[col]) and not pd.api.types.is_bool_dtype(out[col]):
+                out[col] = out[col].astype("float64")
+            else:
+                out[col] = out[col].astype(object)
+            out.loc[small, col] = np.nan
+    out["suppressed"] = small
     return out

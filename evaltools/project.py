@@ -90,13 +90,14 @@ class Project:
 
     @property
     def waves(self) -> list[str]:
-        """Waves present in any questionnaire or ties table, in contract order."""
+        """Waves present in any questionnaire or ties table, in time order (:data:`evaltools.schema.WAVE_ORDER`)."""
+        from evaltools.schema import WAVE_ORDER
         seen = set()
         for q in self.questionnaires.values():
             seen |= set(q["wave"].dropna())
         if len(self.ties):
             seen |= set(self.ties["wave"].dropna())
-        return [w for w in CODES["wave"] if w in seen]
+        return [w for w in WAVE_ORDER if w in seen]
 
     def items_long(self) -> pd.DataFrame:
         """All answers, long: participant_id, wave, instrument, item, value."""

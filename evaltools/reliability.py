@@ -56,7 +56,7 @@ import pandas as pd
 from scipy import optimize, stats
 
 from evaltools.instruments import Instrument
-from evaltools.schema import CODES
+from evaltools.schema import WAVE_ORDER
 from evaltools.scoring import item_matrix
 
 RELIABILITY_COLUMNS = ["instrument", "scale", "wave", "n", "k_items", "alpha", "alpha_ci_low", "alpha_ci_high",
@@ -167,7 +167,7 @@ def omega_total(cov: np.ndarray) -> float:
 
 def _waves(q: pd.DataFrame) -> list:
     present = list(pd.unique(q["wave"].dropna()))
-    known = [w for w in CODES["wave"] if w in present]
+    known = [w for w in WAVE_ORDER if w in present]
     return known + sorted(w for w in present if w not in known)
 
 

@@ -46,15 +46,9 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from evaltools.change import (
-    KEY,
-    MEMBERSHIP_COLUMNS,
-    _group_order,
-    _pairs_by_group,
-    _partition,
-    paired_scores,
-    suppress,
-)
+from evaltools.change import KEY, paired_scores
+from evaltools.groups import as_membership, by_group, group_order, partition, people_by_cell
+from evaltools.privacy import suppress_small_cells
 from evaltools.instruments import Instrument
 
 RC_COLUMNS = ["instrument", "scale", "group", "n_pairs", "reliability", "sd_baseline", "s_diff", "n_improved",
@@ -182,8 +176,9 @@ def reliable_change(
 
     Groups and suppression as in :func:`evaltools.change.paired_change`:
     ``all`` always (every person with a pair), then the groups of
-    ``membership``; rows with fewer than ``min_cell`` pairs keep only their
-    keys, ``n_pairs`` and ``suppressed``. ``reliability``, ``sd_baseline``
+    ``membership``; rows with fewer than ``min_cell`` pairs, and rows hidden
+    by the complementary or nested rule, keep only their keys, ``n_pairs``
+    and ``suppressed``. ``reliability``, ``sd_baseline``
     and ``s_diff`` are the scale's (the same in every group row).
 
     Returns
@@ -204,14 +199,13 @@ def reliable_change(
     0  agency   all        0        True
     1   voice   all        0        True
     """
-    membership = membership[MEMBERSHIP_COLUMNS].astype({"participant_id": "str", "group": "str"})
+    membership = as_membership(membership)
     params = scale_parameters(scores, instruments=instruments, reliability_table=reliability_table,
                               questionnaires=questionnaires, pre_wave=pre_wave)
     people = reliable_change_people(scores, instruments=instruments, reliability_table=reliability_table,
                                     questionnaires=questionnaires, pre_wave=pre_wave, post_wave=post_wave)
-    groups = _group_order(membership)
-    partition = _partition(membership, partition_groups)
-    long = _pairs_by_group(people, membership)
+    groups = group_order(membership)
+    long = by_group(people, membership)
     cat = long["category"]
     long = long.assign(_imp=(cat == "improved").fillna(False), _unc=(cat == "unchanged").fillna(False),
                        _det=(cat == "deteriorated").fillna(False), _rec=long["recovered"].fillna(False).astype(bool))
@@ -230,6 +224,8 @@ def reliable_change(
     out.loc[out["cutoff"].isna(), "n_recovered"] = np.nan
     out["suppressed"] = False
     out = out[RC_COLUMNS]
-    out = suppress(out, n_col="n_pairs", min_cell=min_cell, partition=partition)
+    out = suppress_small_cells(out, n_col="n_pairs", min_cell=min_cell, keys=(*KEY, "group"),
+                               partition_groups=partition(membership, partition_groups),
+                               people=people_by_cell(long, out, keys=[*KEY, "group"]))
     floats = ["reliability", "sd_baseline", "s_diff", *count_cols]
     return out.astype({**{c: "float64" for c in floats}, "suppressed": "bool"}).reset_index(drop=True)

@@ -36,6 +36,28 @@ CODES: dict[str, tuple[str, ...]] = {
     "yesno": ("yes", "no"),
 }
 
+#: The contract's waves in the order they happen (``CODES["wave"]`` is the dropdown order).
+WAVE_ORDER: tuple[str, ...] = ("baseline", "midline", "endline", "followup")
+
+
+def wave_rank(wave: str) -> int:
+    """A wave's place in time: its index in :data:`WAVE_ORDER`; a wave outside the contract comes after them.
+
+    >>> [wave_rank(w) for w in ("endline", "midline", "other")]
+    [2, 1, 4]
+    """
+    return WAVE_ORDER.index(wave) if wave in WAVE_ORDER else len(WAVE_ORDER)
+
+
+def ordered_waves(waves) -> list[str]:
+    """The distinct ``waves`` in time order (waves outside the contract last, in the order given).
+
+    >>> ordered_waves(["endline", "midline", "baseline", "endline"])
+    ['baseline', 'midline', 'endline']
+    """
+    return sorted(dict.fromkeys(waves), key=wave_rank)
+
+
 #: Sessions of these activities have no participants and never count as reach.
 STAFF_ACTIVITIES = ("staff_training", "supervision")
 

@@ -38,7 +38,7 @@ import pandas as pd
 
 from evaltools.errors import InstrumentError
 from evaltools.instruments import Instrument
-from evaltools.schema import CODES
+from evaltools.schema import WAVE_ORDER
 
 SCORE_COLUMNS = ["participant_id", "wave", "instrument", "scale", "score", "n_items"]
 
@@ -91,7 +91,7 @@ def item_matrix(questionnaire: pd.DataFrame, instrument: Instrument, items) -> n
 
 
 def _wave_rank(wave: pd.Series) -> np.ndarray:
-    order = {w: i for i, w in enumerate(CODES["wave"])}
+    order = {w: i for i, w in enumerate(WAVE_ORDER)}
     return wave.map(order).fillna(len(order)).to_numpy()
 
 

@@ -1,8 +1,8 @@
 """The methodologist's layer: power, regression to the mean, multiplicity, design and verdicts.
 
-Reference numbers come from statsmodels' power solver
-(``statsmodels.stats.power.TTestPower``), from numerical integration of the
-noncentral t written out here, or from hand calculation (shown in comments).
+Reference numbers come from hand calculation (shown in comments); the power
+numbers behind the sentences are tested against statsmodels and numerical
+integration in tests/test_power.py.
 """
 
 from __future__ import annotations
@@ -14,91 +14,20 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scipy import integrate, stats
-from statsmodels.stats.power import TTestPower
+from scipy import stats
 
 from evaltools import certainty as c
 from evaltools.certainty import (attrition_sentence, design_statement, effect_size_word, multiplicity,
-                                 pairs_needed, power_of_paired_t, regression_to_mean, sensitivity_sentence,
-                                 significance_word, verdicts)
+                                 regression_to_mean, sensitivity_sentence, significance_word, verdicts)
 from evaltools.labels import t
 
 
-def power_by_integration(n: int, d: float, alpha: float) -> float:
-    """Power of the two-sided paired t-test without scipy's nct: T = (Z + λ)/√(V/df), V ~ χ²(df)."""
-    df = n - 1
-    crit = stats.t.ppf(1 - alpha / 2, df)
-    lam = d * math.sqrt(n)
-
-    def density(v):
-        scale = math.sqrt(v / df)
-        return (stats.norm.sf(crit * scale - lam) + stats.norm.cdf(-crit * scale - lam)) * stats.chi2.pdf(v, df)
-
-    return integrate.quad(density, 0, np.inf, limit=200)[0]
-
-
-# --------------------------------------------------------------------------- power and MDES
-
-def test_issue_reference_numbers():
-    # statsmodels TTestPower().solve_power(nobs=14, alpha=.05, power=.8) = 0.8101466710235102
-    assert c._mdes_dz(14) == pytest.approx(0.8101466710235102, abs=1e-5)
-    assert round(c._mdes_dz(14), 3) == 0.810
-    # TTestPower().solve_power(effect_size=.8, alpha=.05, power=.8) = 14.30276455812943
-    assert pairs_needed(0.8) == pytest.approx(14.30276455812943, abs=1e-4)
-    # TTestPower().power(effect_size=.8, nobs=15, alpha=.05) = 0.8213105387241096
-    assert power_of_paired_t(15, 0.8) == pytest.approx(0.8213105387241096, abs=1e-10)
-    assert round(power_of_paired_t(15, 0.8), 3) == 0.821
-
-
-@pytest.mark.parametrize("alpha", [0.05, 0.10])
-def test_power_and_mdes_match_statsmodels(alpha):
-    solver = TTestPower()
-    for n in range(2, 61):
-        # statsmodels' own solver stops at about 2e-6
-        assert c._mdes_dz(n, alpha) == pytest.approx(solver.solve_power(nobs=n, alpha=alpha, power=0.8), abs=1e-5)
-        for d in (0.1, 0.45, 0.8):  # statsmodels' power is NaN far in the tail (e.g. n 60, d 1.5)
-            assert power_of_paired_t(n, d, alpha) == pytest.approx(solver.power(effect_size=d, nobs=n, alpha=alpha),
-                                                                   abs=1e-12)
-
-
-@pytest.mark.parametrize("n, d, alpha", [(14, 0.8101466710235102, 0.05), (15, 0.8, 0.05), (6, 1.2, 0.05),
-                                         (3, 7.32, 0.01), (2, 57.69, 0.01)])
-def test_power_matches_numerical_integration(n, d, alpha):
-    # (3, 7.32, .01) and (2, 57.69, .01): scipy's nct.cdf(-crit) is NaN there and statsmodels' power
-    # returns NaN; the integral is the independent reference (0.80 at both, the MDES of those n).
-    assert power_of_paired_t(n, d, alpha) == pytest.approx(power_by_integration(n, d, alpha), abs=1e-8)
-
-
-def test_power_edges():
-    assert power_of_paired_t(20, 0.0) == pytest.approx(0.05)       # no effect: power = alpha
-    assert power_of_paired_t(20, -0.6) == power_of_paired_t(20, 0.6)  # two-sided: symmetric
-    assert math.isnan(power_of_paired_t(1, 0.5))
-    assert pairs_needed(0.0) == math.inf
-    assert math.isnan(pairs_needed(float("nan")))
-    assert pairs_needed(20.0) == 2.0                               # two pairs are the floor of a t-test
-    for d in (0.2, 0.5, 1.0):
-        assert power_of_paired_t(pairs_needed(d), d) == pytest.approx(0.8, abs=1e-8)
-    assert math.isnan(c._mdes_dz(1))
-
-
-def test_change_mdes_dz_against_independent_solution():
-    from evaltools import change
-    ns = np.arange(5, 61)
-    got = change.mdes_dz(ns, alpha=0.05)
-    want = [c._mdes_dz(n, 0.05) for n in ns]
-    np.testing.assert_allclose(got, want, atol=1e-8)
-    for n, m in zip(ns, got):
-        assert power_of_paired_t(n, m) == pytest.approx(0.8, abs=1e-8)
-
-
-def test_change_mdes_dz_small_n_and_strict_alpha():
-    from evaltools import change
-    for alpha in (0.05, 0.01):
-        ns = np.arange(2, 61)
-        np.testing.assert_allclose(change.mdes_dz(ns, alpha=alpha), [c._mdes_dz(n, alpha) for n in ns], atol=1e-8)
-
-
-# --------------------------------------------------------------------------- regression to the mean
+def test_power_is_the_one_implementation():
+    # certainty's words and change's mdes_dz column use evaltools.power (tests/test_power.py checks its numbers)
+    from evaltools import change, power
+    assert c.power_of_paired_t is power.power_of_paired_t and c.pairs_needed is power.pairs_needed
+    assert change.mdes_dz is power.mdes_dz
+    assert c._mdes_dz(14) == float(power.mdes_dz(14)[0])
 
 def long_scores(pre: dict, post: dict, instrument="emp", scale="total") -> pd.DataFrame:
     rows = [(pid, "baseline", v) for pid, v in pre.items()] + [(pid, "endline", v) for pid, v in post.items()]

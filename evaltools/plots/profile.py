@@ -28,6 +28,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from evaltools.labels import code_label, fmt_number, has, t
+from evaltools.privacy import small_cells, suppress_small_cells
 from evaltools.schema import CODES, split_codes
 
 PROFILE_COLUMNS = ["dimension", "category", "n", "share", "suppressed"]
@@ -36,6 +37,8 @@ DESCRIBE_QUANTITIES = ["n", "mean", "sd", "min", "q1", "median", "q3", "max"]
 AGE_BANDS = ((0, 12, "0–12"), (13, 20, "13–20"), (21, 34, "21–34"), (35, 49, "35–49"), (50, 64, "50–64"),
              (65, 200, "65+"))
 DIMENSIONS = ("component", "role", "sex", "age_band")
+#: Dimensions whose categories partition the people (a person has one role, one sex, one age band).
+PARTITIONS = ("role", "sex", "age_band")
 #: Okabe–Ito blue: safe for colour-blind readers.
 BAR_COLOUR = "#0072B2"
 
@@ -66,7 +69,9 @@ def participant_profile(participants: pd.DataFrame, *, min_cell: int = 5,
         ``suppressed`` true. Role, sex and age band partition the people, so
         where exactly one category of them is suppressed the next smallest is
         suppressed too (it could otherwise be recovered from the total).
-        Components overlap (a person may be in several) and are not completed.
+        Components overlap (a person may be in several): a component whose
+        people are all in another one that holds 1 to ``min_cell`` − 1 more
+        is suppressed (:func:`evaltools.privacy.small_cells`).
     at : Timestamp, optional
         The date ages are computed at (the programme's start); default today.
 
@@ -79,36 +84,38 @@ def participant_profile(participants: pd.DataFrame, *, min_cell: int = 5,
     """
     at = pd.Timestamp.today() if at is None else pd.Timestamp(at)
     total = len(participants)
+    ids = participants["participant_id"].astype("str").to_numpy() if "participant_id" in participants \
+        else np.arange(total).astype("str")
     rows = []
     comps = (participants["components"].map(split_codes) if "components" in participants
              else pd.Series(dtype=object))
     for code in CODES["component"]:
-        n = int(sum(code in (c or ()) for c in comps))
-        if n:
-            rows.append(("component", code, n))
+        inside = np.array([code in (c or ()) for c in comps], dtype=bool)
+        if inside.any():
+            rows.append(("component", code, frozenset(ids[inside])))
     for dim in ("role", "sex"):
         values = participants[dim].astype("string") if dim in participants else pd.Series(dtype="string")
         for code in CODES[dim]:
-            n = int((values == code).sum())
-            if n:
-                rows.append((dim, code, n))
-        missing = int(values.isna().sum())
-        if missing:
-            rows.append((dim, "unknown", missing))
+            inside = (values == code).fillna(False).to_numpy(dtype=bool)
+            if inside.any():
+                rows.append((dim, code, frozenset(ids[inside])))
+        missing = values.isna().to_numpy(dtype=bool)
+        if missing.any():
+            rows.append((dim, "unknown", frozenset(ids[missing])))
     bands = age_band(participants["birth_year"], at=at) if "birth_year" in participants else pd.Series(dtype=object)
     for label in [b[2] for b in AGE_BANDS] + ["unknown"]:
-        n = int((bands == label).sum())
-        if n:
-            rows.append(("age_band", label, n))
-    out = pd.DataFrame(rows, columns=["dimension", "category", "n"])
-    out["n"] = out["n"].astype("float64")
+        inside = (bands == label).to_numpy(dtype=bool)
+        if inside.any():
+            rows.append(("age_band", label, frozenset(ids[inside])))
+    out = pd.DataFrame(rows, columns=["dimension", "category", "_people"])
+    out["n"] = out["_people"].map(len).astype("float64")
     out["share"] = out["n"] / total if total else np.nan
-    small = (out["n"] < min_cell).to_numpy(copy=True)
-    for dim in ("role", "sex", "age_band"):
-        idx = np.flatnonzero((out["dimension"] == dim).to_numpy())
-        if small[idx].sum() == 1 and len(idx) > 1:
-            rest = idx[~small[idx]]
-            small[rest[np.argsort(out["n"].to_numpy()[rest], kind="stable")[0]]] = True
+    # role, sex and age band partition the people (complementary rule); components overlap (nested rule)
+    partitioned = out["dimension"].isin(PARTITIONS)
+    out["_part"] = (out["dimension"] + ":" + out["category"]).where(partitioned)
+    small = small_cells(out, n_col="n", min_cell=min_cell, family=["dimension"],
+                        partition_groups=set(out["_part"].dropna()), group_col="_part",
+                        people=out["_people"].tolist())
     out.loc[small, ["n", "share"]] = np.nan
     out["suppressed"] = small
     return out[PROFILE_COLUMNS].reset_index(drop=True)
@@ -145,11 +152,8 @@ def describe(df: pd.DataFrame, *, by: Sequence[str], measures: Sequence[str], mi
     if not frames:
         return pd.DataFrame(columns=columns)
     out = pd.concat(frames, ignore_index=True)
-    out["n"] = out["n"].astype("int64")
-    small = out["n"] < min_cell
-    for q in DESCRIBE_QUANTITIES[1:]:
-        out[q] = out[q].astype("float64").mask(small)
-    out["suppressed"] = small.to_numpy(dtype=bool)
+    out = out.astype({"n": "int64", **{q: "float64" for q in DESCRIBE_QUANTITIES[1:]}})
+    out = suppress_small_cells(out, n_col="n", min_cell=min_cell, keys=(*by, "measure"), family=())
     return out[columns]
 
 

@@ -1,0 +1,132 @@
+"""Who is in which output ``group``: membership, the partition, and rows by group.
+
+Every outcome table (change, reliable change, attrition, sensitivity) has one
+row per instrument × scale × group: ``all`` (everyone), each programme
+component, each ``participants.group`` value. This module decides who
+belongs to each group, once, so that the tables and the suppression of small
+cells (:func:`evaltools.privacy.suppress_small_cells`) agree on it:
+
+- :func:`group_membership`: one row per person × group;
+- :func:`group_order`: the order of group rows (``all`` first);
+- :func:`partition`: the groups that partition the people (the
+  ``participants.group`` values; components overlap and do not);
+- :func:`by_group`: a per-person table repeated under ``all`` and each of the
+  person's groups, ready for ``groupby([..., "group"])``;
+- :func:`people_by_cell`: the set of people behind each row of a table, from
+  which the suppression decides which rows are nested in which.
+
+Examples
+--------
+>>> p = pd.DataFrame({"participant_id": ["P1", "P2", "P3"], "components": ["youth", "youth;legal", None],
+...                   "group": ["G1", "G1", "G2"]})
+>>> m = group_membership(p)
+>>> group_order(m), sorted(partition(m))
+(['all', 'youth', 'legal', 'G1', 'G2'], ['G1', 'G2'])
+>>> pairs = pd.DataFrame({"scale": "s", "participant_id": ["P1", "P2"], "diff": [1.0, 2.0]})
+>>> long = by_group(pairs, m)
+>>> cells = pd.DataFrame({"scale": "s", "group": ["all", "legal", "G2"]})
+>>> [sorted(s) for s in people_by_cell(long, cells, keys=["scale", "group"])]
+[['P1', 'P2'], ['P2'], []]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from evaltools.schema import CODES, split_codes
+
+MEMBERSHIP_COLUMNS = ["participant_id", "group"]
+#: The group every person belongs to.
+ALL = "all"
+_NOBODY: frozenset = frozenset()
+
+
+def group_membership(participants: pd.DataFrame) -> pd.DataFrame:
+    """Who belongs to which output ``group``: ``all``, each component, each ``participants.group`` value.
+
+    A person appears once under ``all``, once under each of their components
+    and once under their ``group`` (when they have one, as written). Groups
+    come in that order (components in the contract's order, group values
+    sorted), people in the order of ``participants``. A ``group`` value
+    spelled like ``all`` or a component code is merged with it (name
+    groups distinctly, e.g. ``G1``).
+
+    Examples
+    --------
+    >>> p = pd.DataFrame({"participant_id": ["P1", "P2"], "components": ["self_help;legal", "youth"],
+    ...                   "group": ["G2", None]})
+    >>> group_membership(p).groupby("group", sort=False).size().to_dict()
+    {'all': 2, 'youth': 1, 'self_help': 1, 'legal': 1, 'G2': 1}
+    """
+    pid = participants["participant_id"].astype("str").reset_index(drop=True)
+    frames = [pd.DataFrame({"participant_id": pid, "group": ALL, "_o": 0})]
+    comps = participants.get("components", pd.Series([None] * len(pid))).reset_index(drop=True)
+    comp = pd.DataFrame({"participant_id": pid, "group": comps.map(split_codes)}).explode("group").dropna()
+    rank = {c: i + 1 for i, c in enumerate(CODES["component"])}
+    comp["_o"] = comp["group"].map(rank).fillna(len(rank) + 1)
+    frames.append(comp)
+    grp = participants.get("group", pd.Series([None] * len(pid))).reset_index(drop=True)
+    grp = pd.DataFrame({"participant_id": pid, "group": grp.astype("str")}).dropna()
+    grp = grp[grp["group"].str.strip() != ""]
+    grp["_o"] = len(rank) + 2
+    frames.append(grp)
+    out = pd.concat([f for f in frames if len(f)], ignore_index=True)
+    out["_i"] = np.arange(len(out))
+    out = out.sort_values(["_o", "group", "_i"], kind="stable") if len(out) else out
+    out = out.drop_duplicates(MEMBERSHIP_COLUMNS)
+    return out[MEMBERSHIP_COLUMNS].reset_index(drop=True).astype({"participant_id": "str", "group": "str"})
+
+
+def as_membership(membership: pd.DataFrame) -> pd.DataFrame:
+    """``membership`` reduced to its two columns as text (the form every function here expects)."""
+    return membership[MEMBERSHIP_COLUMNS].astype({"participant_id": "str", "group": "str"})
+
+
+def group_order(membership: pd.DataFrame) -> list[str]:
+    """The order of a table's group rows: ``all``, then the groups of ``membership`` as they come.
+
+    >>> group_order(pd.DataFrame({"participant_id": ["A", "A"], "group": ["G1", "all"]}))
+    ['all', 'G1']
+    """
+    groups = [g for g in pd.unique(membership["group"].dropna()) if g != ALL]
+    return [ALL, *groups]
+
+
+def partition(membership: pd.DataFrame, groups: Iterable | None = None) -> frozenset:
+    """The groups that partition the people: ``groups`` when given, else every group neither ``all`` nor a component.
+
+    >>> sorted(partition(pd.DataFrame({"participant_id": list("ABC"), "group": ["all", "youth", "G1"]})))
+    ['G1']
+    """
+    if groups is not None:
+        return frozenset(groups)
+    return frozenset(g for g in membership["group"].dropna().unique() if g != ALL and g not in CODES["component"])
+
+
+def by_group(frame: pd.DataFrame, membership: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` (one row per person × anything, with ``participant_id``) under ``all`` and each group of its person.
+
+    Rows of ``all`` come first, then the group rows; a ``group`` column is added.
+    """
+    members = membership.loc[membership["group"] != ALL, MEMBERSHIP_COLUMNS].drop_duplicates()
+    in_groups = frame.merge(members, on="participant_id", how="inner", sort=False)
+    return pd.concat([frame.assign(group=ALL), in_groups], ignore_index=True)
+
+
+def people_by_cell(long: pd.DataFrame, cells: pd.DataFrame, *, keys: Sequence[str]) -> pd.Series:
+    """The set of ``participant_id`` of ``long`` behind each row of ``cells`` (matched on ``keys``).
+
+    Returns a Series of frozensets aligned with ``cells`` (empty where no row
+    of ``long`` matches): the people a table row describes, which
+    :func:`evaltools.privacy.suppress_small_cells` compares to find nested rows.
+    """
+    keys = list(keys)
+    if len(long) == 0 or len(cells) == 0:
+        return pd.Series([_NOBODY] * len(cells), index=cells.index, dtype=object)
+    sets = long.groupby(keys, sort=False, dropna=False)["participant_id"].agg(lambda s: frozenset(s.astype("str")))
+    where = sets.index.get_indexer(pd.MultiIndex.from_frame(cells[keys]) if len(keys) > 1 else cells[keys[0]])
+    values = sets.to_numpy()
+    return pd.Series([values[i] if i >= 0 else _NOBODY for i in where], index=cells.index, dtype=object)
