@@ -13,7 +13,6 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
-from matplotlib.figure import Figure
 
 from evaltools.ties import (
     COATTENDANCE_COLUMNS, EGO_COLUMNS, EGO_MEASURES, NETWORK_COLUMNS, NETWORK_TEST_COLUMNS, SCORE_COLUMNS,
@@ -79,6 +78,41 @@ def test_ego_networks_respondents_with_no_ties_get_size_zero():
     assert p3["size"].tolist() == [0, 0] and p3["diversity"].tolist() == [0, 0]
     assert p3["on_estate_share"].isna().all()  # nobody named: share undefined
     assert len(ego) == 5  # 3 rows with ties + 2 of P3
+
+
+def test_ego_networks_asked_named_nobody_is_size_zero_not_a_dropout():
+    # P3 named nobody at both waves; P1 lost every tie at endline (a row without alter), P4 was not
+    # asked at endline (no row). Contract (DESIGN §2, §4): asked and named nobody = size 0, not asked = no row.
+    ties = ties_frame([
+        ("P1", "baseline", "A1", NA, "family", "emotional", "yes"),
+        ("P1", "baseline", "A2", "P2", "friend", NA, "yes"),
+        ("P1", "endline", NA, NA, NA, NA, NA),
+        ("P3", "baseline", NA, NA, NA, NA, NA),
+        ("P3", "endline", NA, NA, NA, NA, NA),
+        ("P4", "baseline", "A1", NA, "friend", NA, "no"),
+    ])
+    ego = ego_networks(ties, participants=people(["P1", "P2", "P3", "P4"]))
+    got = {(p, w): s for p, w, s in zip(ego["participant_id"], ego["wave"], ego["size"])}
+    assert got == {("P1", "baseline"): 2, ("P1", "endline"): 0, ("P3", "baseline"): 0, ("P3", "endline"): 0,
+                   ("P4", "baseline"): 1}
+    p1e = ego[(ego["participant_id"] == "P1") & (ego["wave"] == "endline")].iloc[0]
+    assert p1e[list(EGO_MEASURES[:-2])].tolist() == [0] * (len(EGO_MEASURES) - 2) and p1e["diversity"] == 0
+    assert np.isnan(p1e["on_estate_share"])
+    # in the long scores P1 is a complete pair 2 -> 0 (a loss), P4 has baseline only
+    scores = ego_scores(ego)
+    size = scores[scores["scale"] == "size"]
+    assert size[size["participant_id"] == "P1"]["score"].tolist() == [2.0, 0.0]
+    assert size[size["participant_id"] == "P4"]["wave"].tolist() == ["baseline"]
+    # a "named nobody" row beside real alters adds nothing
+    both = pd.concat([ties, ties_frame([("P4", "baseline", NA, NA, NA, NA, NA)])], ignore_index=True)
+    again = ego_networks(both, participants=people(["P1", "P2", "P3", "P4"]))
+    pd.testing.assert_frame_equal(again, ego)
+
+
+def test_named_nobody_rows_make_no_edges():
+    ties = ties_frame([("A", "baseline", NA, "B", NA, NA, NA), ("A", "baseline", "1", "C", NA, NA, NA)])
+    net = network_by_wave(ties, people(["A", "B", "C"])).iloc[0]
+    assert net.n_edges == 1 and net.isolates == 1
 
 
 def test_ego_networks_duplicate_alter_counted_once_and_empty_input():
@@ -409,49 +443,6 @@ def test_coattendance_empty_keeps_columns():
     co = coattendance(pd.DataFrame(columns=["session_id", "participant_id"], dtype="str"),
                       sessions_frame([("S1", "2021-01-10", "supervision")]))
     assert tuple(co.columns) == COATTENDANCE_COLUMNS and len(co) == 0
-
-
-# --------------------------------------------------------------------------- figures
-
-def test_network_figure_hides_ids_by_default_and_shows_them_on_request():
-    fig = network_figure_for(show_ids=False)
-    texts = {t.get_text() for ax in fig.axes for t in ax.texts}
-    assert not texts & set(IDS)
-    fig = network_figure_for(show_ids=True)
-    texts = {t.get_text() for ax in fig.axes for t in ax.texts}
-    assert set(IDS) <= texts
-    assert len(fig.axes) == 2
-    # panel title counts isolates: baseline E and F
-    assert "2 isolated people" in fig.axes[0].get_title()
-
-
-def network_figure_for(**kw):
-    from evaltools.plots.ties import network_figure
-    return network_figure(NET_TIES, people(IDS, GROUPS), **kw)
-
-
-def test_network_figure_large_graph_draws_degree_distribution_in_polish():
-    from evaltools.plots.ties import network_figure
-    ids = [f"P{i:04d}" for i in range(600)]
-    ties = ties_frame([(ids[i], w, "1", ids[i + 1], "friend", NA, NA) for i in range(0, 50)
-                       for w in ("baseline", "endline")])
-    fig = network_figure(ties, people(ids), lang="pl", max_nodes=500)
-    assert isinstance(fig, Figure) and len(fig.axes) == 1
-    assert fig.axes[0].get_xlabel() == "Liczba powiązań osoby z innymi uczestnikami"
-    assert any("600" in t.get_text() for t in fig.texts)  # the note says why
-
-
-def test_ego_slope_figure_individual_aggregated_and_suppressed():
-    from evaltools.plots.ties import ego_slope_figure
-    rng = np.random.default_rng(0)
-    ego = pd.DataFrame({"participant_id": np.repeat([f"P{i}" for i in range(200)], 2),
-                        "wave": ["baseline", "endline"] * 200, "size": rng.integers(0, 8, 400)})
-    small = ego_slope_figure(ego[ego["participant_id"].isin([f"P{i}" for i in range(10)])])
-    assert len(small.axes[0].lines) == 11  # 10 people + the mean
-    big = ego_slope_figure(ego, max_people=60)
-    assert len(big.axes[0].lines) < 10  # one error-bar line, no line per person
-    few = ego_slope_figure(ego[ego["participant_id"].isin(["P1", "P2"])], min_cell=5)
-    assert len(few.axes[0].lines) == 0
 
 
 def test_inputs_are_not_mutated():
