@@ -296,12 +296,11 @@ def ego_slope_figure(ego: pd.DataFrame, *, measure: str = "size",
     a, b = wide[pre].to_numpy(float), wide[post].to_numpy(float)
     means = np.array([a.mean(), b.mean()])
     half = np.array([stats.t.ppf(0.975, n - 1) * x.std(ddof=1) / np.sqrt(n) for x in (a, b)])
-    ax.errorbar([0, 1], means, yerr=half, color="black", linewidth=2.5, marker="o", capsize=6,
-                label=t("ties.ego.mean_ci", lang))
+    ax.errorbar([0, 1], means, yerr=half, color="black", linewidth=2.5, marker="o", capsize=6)
     ax.set_xticks([0, 1], [code_label("wave", pre, lang), code_label("wave", post, lang)])
     ax.set_xlim(-0.4, 1.4)
     ax.set_ylabel(label)
-    ax.legend(frameon=False, loc="best")
+    ax.set_title(t("ties.ego.mean_ci", lang), fontsize=10)
 
     change = b - a
     edges = _change_edges(change)
