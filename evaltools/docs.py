@@ -131,7 +131,7 @@ def data_page() -> str:
                 f"{table.label('en')} ({table.label('pl')}). {'Required.' if table.required else 'Optional.'} "
                 f"{table.help('en')} One row per {' × '.join(f'`{k}`' for k in table.key)}.", "",
                 *_schema_table(table, name), ""]
-    q = schema.Table("q_<id>", True, schema.QUESTIONNAIRE_COLUMNS, key=("participant_id", "wave"), open_columns=True)
+    q = schema.Table("q_<id>", True, schema.QUESTIONNAIRE_COLUMNS, key=("participant_id", "wave"))
     out += ["## q_&lt;instrument id&gt; (questionnaires)", "",
             f"{q.label('en')} ({q.label('pl')}). One table per instrument named in project.yaml, e.g. "
             "`q_empowerment`. One row per `participant_id` × `wave`; after the columns below, one column per item "

@@ -326,7 +326,7 @@ _TABLES = (
          _c("endline", "estimate", "float64", "Value at endline."),
          _c("diff", "estimate", "float64", "endline − baseline."),
          _c("p_value", "p", "float64", "Two-sided permutation p, (1 + #{|S*| ≥ |S|}) / (1 + n_perm)."),
-         _c("method", "text", "str", "How p was obtained (permutation).")),
+         _c("method", "text", "str", "How p was obtained: dyad_permutation, or not_tested when a wave has no ties rows.")),
     ),
     Table(
         "coattendance", "The network of people linked by sessions attended together, per quarter.",

@@ -171,7 +171,7 @@ TABLES: dict[str, Table] = {
         (
             C("participant_id", "id", True, example="P001"),
             C("wave", "code", True, codes="wave", example="baseline"),
-            C("alter", "text", True, example="A1"),
+            C("alter", "text", example="A1"),
             C("alter_participant_id", "id", example="P002"),
             C("relation", "code", codes="relation", example="neighbour"),
             C("support", "codes", codes="support", example="emotional;practical"),

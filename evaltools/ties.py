@@ -41,10 +41,7 @@ import pandas as pd
 from scipy import sparse
 from scipy.sparse import csgraph
 
-from evaltools.schema import CODES, STAFF_ACTIVITIES
-
-#: Waves in the order they happen (the contract's code list puts midline after endline).
-WAVE_ORDER = ("baseline", "midline", "endline", "followup")
+from evaltools.schema import CODES, STAFF_ACTIVITIES, WAVE_ORDER
 
 #: Ego-network measures, in column order; each is a ``scale`` of the instrument ``ego_network``.
 RELATION_COLUMNS = tuple(f"relation_{code}" for code in CODES["relation"])
@@ -61,6 +58,8 @@ NETWORK_COLUMNS = ("wave", "n_nodes", "n_edges", "density", "mean_degree", "comp
 NETWORK_TEST_COLUMNS = ("measure", "baseline", "endline", "diff", "p_value", "method")
 #: Measures tested by :func:`network_change_test`, in row order.
 NETWORK_TEST_MEASURES = ("density", "isolates")
+#: Columns of :func:`tie_rows`.
+TIE_ROW_COLUMNS = ("participant_id", "wave", "alter", "alter_participant_id", "relation", "support", "on_estate")
 COATTENDANCE_COLUMNS = ("period", "n_nodes", "n_edges", "density", "components",
                         "largest_component_share", "isolates")
 
@@ -75,18 +74,18 @@ def ego_networks(ties: pd.DataFrame, *, participants: pd.DataFrame | None = None
     ----------
     ties : DataFrame
         The ``ties`` table (participant_id, wave, alter, relation, support,
-        on_estate; one row per ego × alter × wave).
+        on_estate; one row per ego × alter × wave). A row with no ``alter``
+        records that the person was asked at that wave and named nobody
+        (docs/data.md, docs/statistics.md): that person gets a row with ``size`` 0, so a
+        person who named people at baseline and nobody at endline counts
+        as a loss in the paired change, not as a dropout. A person not
+        asked at a wave has no row there.
     participants : DataFrame, optional
         When given, egos that are not registered participants are dropped.
     respondents : DataFrame, optional
         ``participant_id`` and ``wave`` of everyone who answered the ties
-        interview at that wave. A person who named nobody leaves no row in
-        ``ties`` and so is invisible without it; with it, such a person gets
-        a row with ``size`` 0. Without it, a row exists only for a person
-        with at least one tie at that wave — and a person who named people
-        at baseline but nobody at endline drops out of the paired change
-        instead of counting as a loss, so pass ``respondents`` whenever it
-        is known.
+        interview, for data that do not record "named nobody" rows: each
+        such person × wave without ties also gets a row with ``size`` 0.
 
     Returns
     -------
@@ -109,23 +108,25 @@ def ego_networks(ties: pd.DataFrame, *, participants: pd.DataFrame | None = None
 
     Examples
     --------
-    >>> ties = pd.DataFrame({"participant_id": ["P1", "P1", "P1"], "wave": ["baseline"] * 3,
-    ...                      "alter": ["A1", "A2", "A3"], "relation": ["friend", "friend", pd.NA],
-    ...                      "support": ["emotional", pd.NA, "emotional;informational"],
-    ...                      "on_estate": ["yes", "no", pd.NA]})
-    >>> resp = pd.DataFrame({"participant_id": ["P1", "P2"], "wave": ["baseline", "baseline"]})
-    >>> ego = ego_networks(ties, respondents=resp)
+    P2 was asked and named nobody (a row without ``alter``):
+
+    >>> ties = pd.DataFrame({"participant_id": ["P1", "P1", "P1", "P2"], "wave": ["baseline"] * 4,
+    ...                      "alter": ["A1", "A2", "A3", pd.NA], "relation": ["friend", "friend", pd.NA, pd.NA],
+    ...                      "support": ["emotional", pd.NA, "emotional;informational", pd.NA],
+    ...                      "on_estate": ["yes", "no", pd.NA, pd.NA]})
+    >>> ego = ego_networks(ties)
     >>> cols = ["participant_id", "size", "relation_friend", "support_emotional", "on_estate_share", "diversity"]
     >>> print(ego[cols].to_string(index=False))
     participant_id  size  relation_friend  support_emotional  on_estate_share  diversity
                 P1     3                2                  2              0.5          1
                 P2     0                0                  0              NaN          0
     """
-    t = _ties_frame(ties)
+    t = tie_rows(ties)
     if participants is not None:
-        t = t[t["participant_id"].isin(_ids(participants))]
-    t = t.drop_duplicates(["participant_id", "wave", "alter"])
+        t = t[t["participant_id"].isin(participant_ids(participants))]
     keys = ["participant_id", "wave"]
+    asked = t[keys].drop_duplicates()  # a row without alter: asked, named nobody
+    t = t.dropna(subset=["alter"]).drop_duplicates(["participant_id", "wave", "alter"])
 
     counts = t.assign(size=1)
     for code, col in zip(CODES["relation"], RELATION_COLUMNS):
@@ -142,10 +143,12 @@ def ego_networks(ties: pd.DataFrame, *, participants: pd.DataFrame | None = None
     sums["diversity"] = t.dropna(subset=["relation"]).groupby(keys, sort=False)["relation"].nunique()
     sums = sums.reset_index()
 
+    if len(asked) > len(sums):
+        sums = asked.merge(sums, on=keys, how="left")
     if respondents is not None and len(respondents):
         resp = respondents[keys].dropna().drop_duplicates().astype({"participant_id": "str", "wave": "str"})
         if participants is not None:
-            resp = resp[resp["participant_id"].isin(_ids(participants))]
+            resp = resp[resp["participant_id"].isin(participant_ids(participants))]
         sums = resp.merge(sums, on=keys, how="outer")
 
     out = pd.DataFrame({k: sums[k].astype("str") for k in keys})
@@ -243,12 +246,11 @@ def network_by_wave(ties: pd.DataFrame, participants: pd.DataFrame, *,
     >>> int(row.n_edges), float(row.density), int(row.components), float(row.transitivity)
     (3, 0.5, 2, 1.0)
     """
-    ids = _ids(participants)
-    t = _ties_frame(ties)
+    ids = participant_ids(participants)
+    t = tie_rows(ties)
     if waves is None:
-        waves = [w for w in WAVE_ORDER if w in set(t["wave"].dropna())]
-        waves += sorted(set(t["wave"].dropna()) - set(WAVE_ORDER))
-    group = _group_of(participants)
+        waves = tie_waves(t)
+    group = participant_groups(participants)
     rows = []
     for wave in waves:
         edges = _edges(t[t["wave"] == wave], ids)
@@ -258,38 +260,39 @@ def network_by_wave(ties: pd.DataFrame, participants: pd.DataFrame, *,
                                           "cross_group_ties": "int64"})
 
 
-def network_change_test(ties: pd.DataFrame, participants: pd.DataFrame, *, n_perm: int = 2000,
+def network_change_test(ties: pd.DataFrame, participants: pd.DataFrame, *, n_perm: int = 4999,
                         seed: int = 0, waves: tuple[str, str] = ("baseline", "endline")) -> pd.DataFrame:
-    """Did the network's density and number of isolates change? A paired permutation test.
+    """Did the network's density and number of isolates change? A dyad-level permutation test.
 
-    The unit that is measured twice is the respondent: each person's list of
-    ties at the first wave and at the second. Under the null hypothesis of
-    no change, which of a person's two lists is the baseline one is a coin
-    toss. The test swaps the two lists of each respondent with probability
-    ½ (a list not given counts as an empty list), rebuilds both networks
-    (every registered participant a node, as in :func:`network_by_wave`)
-    and recomputes ``diff`` = second − first. The p-value is two-sided:
+    The unit measured twice is the *dyad*, the unordered pair of
+    participants: at each wave it is tied (either named the other) or not.
+    Under the null hypothesis of no change, which of a pair's two tie states
+    is the baseline one is a coin toss. The test swaps the two states of
+    each pair with probability ½ (``numpy.random.default_rng(seed)``,
+    ``n_perm`` times), recomputes the statistic S = endline − baseline and
+    gives the two-sided Monte Carlo p-value (Phipson & Smyth 2010)
 
-    - ``method = "exact_permutation"``: when 2^k relabellings of the k
-      respondents are at most ``n_perm``, all of them are enumerated and
-      p = share of relabellings with |diff| ≥ |observed diff|;
-    - ``method = "permutation"``: otherwise ``n_perm`` random relabellings
-      (``numpy.random.default_rng(seed)``) and p = (1 + hits)/(1 + n_perm)
-      (Phipson & Smyth 2010), which is never 0.
+        p = (1 + #{|S*| ≥ |S_obs|}) / (1 + n_perm),
 
-    Because it conditions on the people and permutes only within a person,
-    the test stays valid for the small networks of a programme (no
-    large-sample approximation); with very few respondents its p-value
-    cannot get small (2 respondents: p ≥ 0.5), as it should.
+    which is never 0 (docs/statistics.md). Permuting dyads keeps a reciprocated
+    tie (A names B and B names A) one unit; swapping each respondent's tie
+    list on its own, as an earlier version did, splits it, breaks
+    exchangeability and rejects a true null far too often.
+
+    Only pairs tied at exactly one wave change under a swap, so the work is
+    proportional to them (times ``n_perm``), never to all n(n − 1)/2 pairs:
+    100,000 participants are fine. Both statistics are counts (edges,
+    isolates), so ties of |S*| and |S_obs| are exact.
 
     Parameters
     ----------
     ties, participants : DataFrame
-        The ``ties`` and ``participants`` tables.
+        The ``ties`` and ``participants`` tables (every registered
+        participant is a node, as in :func:`network_by_wave`).
     n_perm : int
-        Random relabellings when exact enumeration would take more.
+        Random swaps of all pairs (default 4999).
     seed : int
-        Seed of the random relabellings.
+        Seed of the swaps.
     waves : (str, str)
         The two waves compared; ``baseline`` and ``endline`` name the
         result's columns whatever they are.
@@ -299,24 +302,30 @@ def network_change_test(ties: pd.DataFrame, participants: pd.DataFrame, *, n_per
     DataFrame
         Columns :data:`NETWORK_TEST_COLUMNS`, one row per measure of
         :data:`NETWORK_TEST_MEASURES` (density, isolates): the value at each
-        wave, ``diff`` = endline − baseline, ``p_value`` and ``method``.
-        When a wave has no ties at all, its value, ``diff`` and ``p_value``
-        are empty and ``method`` is ``not_tested``.
+        wave (those of :func:`network_by_wave`), ``diff`` = endline −
+        baseline, ``p_value`` and ``method`` (``dyad_permutation``). When a
+        wave has no ties rows at all, its value, ``diff`` and ``p_value``
+        are empty and ``method`` is ``not_tested``; with fewer than two
+        participants density has no test (empty ``p_value``).
 
     Examples
     --------
-    >>> participants = pd.DataFrame({"participant_id": ["A", "B", "C"]})
-    >>> ties = pd.DataFrame({"participant_id": ["A", "A", "B"], "wave": ["baseline", "endline", "endline"],
-    ...                      "alter": ["1", "1", "1"], "alter_participant_id": ["B", "B", "C"]})
-    >>> network_change_test(ties, participants)[["measure", "baseline", "endline", "p_value", "method"]]
-        measure  baseline   endline  p_value             method
-    0   density  0.333333  0.666667      1.0  exact_permutation
-    1  isolates  1.000000  0.000000      1.0  exact_permutation
+    Four pairs tied only at endline: S* = 4 only when no pair is swapped,
+    −4 only when all are, so p ≈ 2/16.
+
+    >>> participants = pd.DataFrame({"participant_id": list("ABCDEFGH")})
+    >>> ties = pd.DataFrame({"participant_id": ["A", "C", "E", "G", "A"],
+    ...                      "wave": ["endline"] * 4 + ["baseline"], "alter": ["1"] * 4 + [pd.NA],
+    ...                      "alter_participant_id": ["B", "D", "F", "H", pd.NA]})
+    >>> network_change_test(ties, participants)[["measure", "baseline", "endline", "diff", "p_value"]]
+        measure  baseline   endline      diff  p_value
+    0   density       0.0  0.142857  0.142857   0.1222
+    1  isolates       8.0  0.000000 -8.000000   0.1222
     """
     pre, post = waves
-    ids = _ids(participants)
+    ids = participant_ids(participants)
     n = len(ids)
-    t = _ties_frame(ties)
+    t = tie_rows(ties)
     present = set(t["wave"].dropna())
     if pre not in present or post not in present or n == 0:
         net = network_by_wave(t, participants, waves=[w for w in (pre, post) if w in present]).set_index("wave")
@@ -326,81 +335,70 @@ def network_change_test(ties: pd.DataFrame, participants: pd.DataFrame, *, n_per
                  "diff": np.nan, "p_value": np.nan, "method": "not_tested"} for m in NETWORK_TEST_MEASURES]
         return _frame(rows, NETWORK_TEST_COLUMNS, {"measure": "str", "method": "str"})
 
-    index = {pid: i for i, pid in enumerate(ids)}
-    nom = t[t["wave"].isin([pre, post]) & t["participant_id"].isin(index) & t["alter_participant_id"].isin(index)
-            & (t["participant_id"] != t["alter_participant_id"])]
-    nom = nom.drop_duplicates(["participant_id", "alter_participant_id", "wave"])
-    ego = nom["participant_id"].map(index).to_numpy(dtype=np.int64)
-    alt = nom["alter_participant_id"].map(index).to_numpy(dtype=np.int64)
-    is_post = (nom["wave"] == post).to_numpy()
-    lo, hi = np.minimum(ego, alt), np.maximum(ego, alt)
-    pair_key = lo * n + hi
-    pairs, pair_of = np.unique(pair_key, return_inverse=True)
-    u, v = pairs // n, pairs % n
-    # for each pair: does its low end (u) / high end (v) name the other at pre / post?
-    from_u = ego == lo
-    nb_u, ne_u, nb_v, ne_v = (np.zeros(len(pairs), bool) for _ in range(4))
-    for flag, sel in ((nb_u, from_u & ~is_post), (ne_u, from_u & is_post),
-                      (nb_v, ~from_u & ~is_post), (ne_v, ~from_u & is_post)):
-        flag[pair_of[sel]] = True
+    # each wave's edges (as in network_edges) as pair keys lo * n + hi of participant positions
+    index = pd.Index(ids)
+    nom = t[t["wave"].isin([pre, post]) & t["alter"].notna()]
+    ego = index.get_indexer(nom["participant_id"])
+    alter = index.get_indexer(nom["alter_participant_id"].fillna(""))
+    real = (ego >= 0) & (alter >= 0) & (ego != alter)
+    key = np.minimum(ego, alter).astype(np.int64) * n + np.maximum(ego, alter)
+    is_pre = (nom["wave"] == pre).to_numpy()
+    keys = {pre: np.unique(key[real & is_pre]), post: np.unique(key[real & ~is_pre])}
+    stable = np.intersect1d(keys[pre], keys[post], assume_unique=True)
+    lost = np.setdiff1d(keys[pre], keys[post], assume_unique=True)
+    gained = np.setdiff1d(keys[post], keys[pre], assume_unique=True)
+    swing = np.concatenate([lost, gained])  # the pairs a swap changes: tied at exactly one wave
+    at_pre = np.r_[np.ones(len(lost), bool), np.zeros(len(gained), bool)]
+    n_swing = len(swing)
 
-    respondents = np.unique(ego)  # people whose lists decide some edge
-    k = len(respondents)
-    pos = np.full(n, -1, dtype=np.int64)
-    pos[respondents] = np.arange(k)
-    pu, pv = pos[u], pos[v]  # -1: that end named nobody here, so its flip changes nothing
-    touched = np.unique(np.concatenate([u, v]))
-    local = np.full(n, -1, dtype=np.int64)
-    local[touched] = np.arange(len(touched))
-    incidence = sparse.csr_matrix(
-        (np.ones(2 * len(pairs)), (np.concatenate([np.arange(len(pairs))] * 2), np.concatenate([local[u], local[v]]))),
-        shape=(len(pairs), len(touched)))
+    # Isolates: a person with a stable tie is linked at both waves, a person on no swing pair at neither;
+    # only the rest ("open" people) can change, and S_iso = isolates_post - isolates_pre
+    # = sum over open people of [linked at pre] - [linked at post].
+    linked_both = np.zeros(n, bool)
+    linked_both[stable // n] = True
+    linked_both[stable % n] = True
+    ends = np.concatenate([swing // n, swing % n])
+    swing_of_end = np.tile(np.arange(n_swing), 2)
+    open_end = ~linked_both[ends]
+    order = np.argsort(ends[open_end], kind="stable")
+    open_person, swing_of_end = ends[open_end][order], swing_of_end[open_end][order]
+    starts = np.flatnonzero(np.r_[True, open_person[1:] != open_person[:-1]]) if len(order) else order
+
+    def statistics(pre_bits: np.ndarray, b: int) -> np.ndarray:
+        """Tie states at pre, packed 64 swaps to a word: (swing pairs, words) -> (b, 2): S of edges, isolates.
+
+        The bits of one swap run down a column, so "is this person linked" is an OR over the
+        rows of their pairs, done on 64 swaps at a time.
+        """
+        edges = n_swing - 2 * _column_bit_counts(pre_bits, b)  # edges_post - edges_pre
+        if not len(starts):
+            return np.column_stack([edges, np.zeros(b, np.int64)])
+        at_ends = pre_bits[swing_of_end]
+        linked_pre = np.bitwise_or.reduceat(at_ends, starts, axis=0)
+        linked_post = ~np.bitwise_and.reduceat(at_ends, starts, axis=0)  # some pair not at pre is at post
+        return np.column_stack([edges, _column_bit_counts(linked_pre, b) - _column_bit_counts(linked_post, b)])
+
+    all_ones = np.uint64(2 ** 64 - 1)
+    observed_bits = np.where(at_pre, all_ones, np.uint64(0)).astype(np.uint64)[:, None]
+    observed = statistics(observed_bits, 1)[0]
+    rng = np.random.default_rng(seed)
+    hits = np.zeros(2, np.int64)
+    chunk = 64 * max(1, 2 ** 20 // max(len(swing_of_end) + n_swing, 1))  # ~8 MB of packed swaps per chunk
+    for start in range(0, n_perm, chunk):
+        b = min(chunk, n_perm - start)
+        words = (b + 63) // 64
+        swaps = np.frombuffer(rng.bytes(8 * n_swing * words), dtype=np.uint64).reshape(n_swing, words)
+        hits += (np.abs(statistics(swaps ^ observed_bits, b)) >= np.abs(observed)).sum(axis=0)
+    p = (1 + hits) / (1 + n_perm)
+
     n_dyads = n * (n - 1) / 2
-
-    def stats(flips: np.ndarray) -> np.ndarray:
-        """(B, k) bool flips -> (B, 2 measures, 2 waves)."""
-        fu = flips[:, pu] & (pu >= 0)
-        fv = flips[:, pv] & (pv >= 0)
-        at_pre = np.where(fu, ne_u, nb_u) | np.where(fv, ne_v, nb_v)
-        at_post = np.where(fu, nb_u, ne_u) | np.where(fv, nb_v, ne_v)
-        out = np.empty((len(flips), 2, 2))
-        for w, edge_present in enumerate((at_pre, at_post)):
-            out[:, 0, w] = edge_present.sum(axis=1) / n_dyads if n > 1 else np.nan
-            # degree of each touched person = present pairs incident to them: (T, P) @ (P, B)
-            degree = np.asarray(incidence.T @ edge_present.T.astype(float)).T
-            out[:, 1, w] = n - (degree > 0).sum(axis=1)
-        return out
-
-    observed = stats(np.zeros((1, k), bool))[0]
-    obs_diff = observed[:, 1] - observed[:, 0]
-    if k <= 62 and 2 ** k <= n_perm:
-        method = "exact_permutation"
-        codes = np.arange(2 ** k, dtype=np.int64)
-        flips = ((codes[:, None] >> np.arange(k)) & 1).astype(bool)
-        hits = _hits(stats, flips, obs_diff)
-        p = hits / len(flips)
-    else:
-        method = "permutation"
-        rng = np.random.default_rng(seed)
-        hits = np.zeros(2)
-        for start in range(0, n_perm, 256):
-            flips = rng.random((min(256, n_perm - start), k)) < 0.5
-            hits += _hits(stats, flips, obs_diff)
-        p = (1 + hits) / (1 + n_perm)
-    p = np.where(np.isnan(obs_diff), np.nan, p)  # density of a one-person network: nothing to test
-    rows = [{"measure": m, "baseline": observed[i, 0], "endline": observed[i, 1], "diff": obs_diff[i],
-             "p_value": float(p[i]), "method": method} for i, m in enumerate(NETWORK_TEST_MEASURES)]
+    density = [len(keys[w]) / n_dyads if n > 1 else np.nan for w in (pre, post)]
+    isolates = [n - len(np.unique(np.r_[keys[w] // n, keys[w] % n])) for w in (pre, post)]
+    values = {"density": (density, observed[0] / n_dyads if n > 1 else np.nan, p[0] if n > 1 else np.nan),
+              "isolates": (isolates, observed[1], p[1])}
+    rows = [{"measure": m, "baseline": values[m][0][0], "endline": values[m][0][1], "diff": values[m][1],
+             "p_value": float(values[m][2]), "method": "dyad_permutation"} for m in NETWORK_TEST_MEASURES]
     return _frame(rows, NETWORK_TEST_COLUMNS, {"measure": "str", "method": "str"})
-
-
-def _hits(stats, flips: np.ndarray, obs_diff: np.ndarray) -> np.ndarray:
-    hits = np.zeros(2)
-    for start in range(0, len(flips), 256):
-        s = stats(flips[start:start + 256])
-        diff = s[:, :, 1] - s[:, :, 0]
-        # a tolerance so that relabellings giving the same diff up to rounding count as ties
-        hits += (np.abs(diff) >= np.abs(obs_diff) - 1e-12).sum(axis=0)
-    return hits
 
 
 # --------------------------------------------------------------------------- co-attendance
@@ -465,24 +463,71 @@ def coattendance(attendance: pd.DataFrame, sessions: pd.DataFrame) -> pd.DataFra
                                                "components": "int64", "isolates": "int64"})
 
 
-# --------------------------------------------------------------------------- helpers
+# --------------------------------------------------------------------------- tables as the analysis sees them
 
-def _ties_frame(ties: pd.DataFrame | None) -> pd.DataFrame:
-    """The ties columns used here, as strings, whatever was given (missing columns = empty)."""
-    cols = ("participant_id", "wave", "alter", "alter_participant_id", "relation", "support", "on_estate")
+def tie_rows(ties: pd.DataFrame | None) -> pd.DataFrame:
+    """The ties table's columns used here, as strings, whatever was given.
+
+    Parameters
+    ----------
+    ties : DataFrame or None
+        The ``ties`` table; missing columns become empty, ``None`` an empty
+        table.
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`TIE_ROW_COLUMNS` (string dtype), rows without
+        ``participant_id`` or ``wave`` dropped, index 0..n−1. A row whose
+        ``alter`` is empty records that the person was asked at that wave
+        and named nobody (docs/data.md): it counts as an answer, never as a
+        tie.
+
+    Examples
+    --------
+    >>> rows = tie_rows(pd.DataFrame({"participant_id": ["P1", None], "wave": ["baseline"] * 2}))
+    >>> rows.columns.tolist()[:4], len(rows), rows["alter"].isna().all()
+    (['participant_id', 'wave', 'alter', 'alter_participant_id'], 1, np.True_)
+    """
     if ties is None:
         ties = pd.DataFrame()
     out = pd.DataFrame(index=ties.index)
-    for col in cols:
+    for col in TIE_ROW_COLUMNS:
         out[col] = ties[col].astype("str") if col in ties else pd.Series(pd.NA, index=ties.index, dtype="str")
     return out.dropna(subset=["participant_id", "wave"]).reset_index(drop=True)
 
 
-def _ids(participants: pd.DataFrame) -> list[str]:
+def tie_waves(ties: pd.DataFrame | None) -> list[str]:
+    """The waves present in ``ties``, in time order (:data:`WAVE_ORDER`, then any other alphabetically).
+
+    Examples
+    --------
+    >>> tie_waves(pd.DataFrame({"participant_id": ["P1", "P1"], "wave": ["endline", "baseline"]}))
+    ['baseline', 'endline']
+    """
+    present = set(tie_rows(ties)["wave"].dropna())
+    return [w for w in WAVE_ORDER if w in present] + sorted(present - set(WAVE_ORDER))
+
+
+def participant_ids(participants: pd.DataFrame) -> list[str]:
+    """Registered participant ids as strings, in table order, each once: the nodes of the network.
+
+    Examples
+    --------
+    >>> participant_ids(pd.DataFrame({"participant_id": ["P2", "P1", "P2", None]}))
+    ['P2', 'P1']
+    """
     return list(dict.fromkeys(participants["participant_id"].dropna().astype("str")))
 
 
-def _group_of(participants: pd.DataFrame) -> dict[str, str]:
+def participant_groups(participants: pd.DataFrame) -> dict[str, str]:
+    """{participant_id: group} for participants with a non-empty ``group`` (empty without the column).
+
+    Examples
+    --------
+    >>> participant_groups(pd.DataFrame({"participant_id": ["P1", "P2", "P3"], "group": ["G1", " ", None]}))
+    {'P1': 'G1'}
+    """
     if "group" not in participants:
         return {}
     g = participants[["participant_id", "group"]].dropna()
@@ -490,16 +535,57 @@ def _group_of(participants: pd.DataFrame) -> dict[str, str]:
     return dict(zip(g["participant_id"].astype("str"), g["group"].astype("str")))
 
 
+def network_edges(ties: pd.DataFrame, participants: pd.DataFrame, *, wave: str) -> pd.DataFrame:
+    """The edges of the network among participants at one wave, as in :func:`network_by_wave`.
+
+    An edge joins two registered participants when either named the other
+    (``alter_participant_id``) at ``wave``; self-ties, alters who are not
+    registered and rows without ``alter`` (named nobody) give none, and a
+    pair named twice is one edge.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``a``, ``b`` (participant ids, ``a < b``), one row per edge.
+
+    Examples
+    --------
+    >>> participants = pd.DataFrame({"participant_id": ["A", "B", "C"]})
+    >>> ties = pd.DataFrame({"participant_id": ["B", "A", "C"], "wave": ["endline"] * 3,
+    ...                      "alter": ["1", "1", "1"], "alter_participant_id": ["A", "B", "X"]})
+    >>> network_edges(ties, participants, wave="endline")
+       a  b
+    0  A  B
+    """
+    t = tie_rows(ties)
+    return _edges(t[t["wave"] == wave], participant_ids(participants))
+
+
+# --------------------------------------------------------------------------- helpers
+
 def _edges(t: pd.DataFrame, ids: list[str]) -> pd.DataFrame:
-    """Distinct undirected edges (a < b) among registered participants."""
+    """Distinct undirected edges (a < b) among registered participants, from normalised tie rows."""
     known = set(ids)
-    e = t.dropna(subset=["alter_participant_id"])
+    e = t.dropna(subset=["alter", "alter_participant_id"])
     e = e[e["participant_id"].isin(known) & e["alter_participant_id"].isin(known)
           & (e["participant_id"] != e["alter_participant_id"])]
     a, b = e["participant_id"].to_numpy(dtype=object), e["alter_participant_id"].to_numpy(dtype=object)
     lo = np.where(a < b, a, b) if len(e) else a
     hi = np.where(a < b, b, a) if len(e) else b
     return pd.DataFrame({"a": lo, "b": hi}).drop_duplicates().reset_index(drop=True)
+
+
+def _column_bit_counts(words: np.ndarray, b: int) -> np.ndarray:
+    """For bit j of a (rows, w) uint64 array (bit k of word i is j = 64i + k), the rows where it is set; j < b."""
+    rows, w = words.shape
+    # lay the bytes out with the rows contiguous, so that one uint64 holds byte i of 8 rows ...
+    padded = np.zeros((8 * w, -(-rows // 8) * 8), np.uint8)
+    padded[:, :rows] = words.view(np.uint8).T  # little-endian: byte i of a word holds its bits 8i..8i+7
+    eight_rows = padded.view(np.uint64)
+    counts = np.empty((8 * w, 8), np.int64)
+    for k in range(8):  # ... and a popcount of bit k of each byte counts it over those 8 rows
+        counts[:, k] = np.bitwise_count(eight_rows & np.uint64(0x0101010101010101 << k)).sum(axis=1)
+    return counts.ravel()[:b]
 
 
 def _describe_graph(ids: list[str], edges: pd.DataFrame, group: dict[str, str]) -> dict:

@@ -54,7 +54,7 @@ def test_generated_pages_cover_every_table_and_column():
 
 
 def test_project_yaml_keys_are_the_ones_validation_accepts():
-    from evaltools.validate import PROJECT_KEYS
+    from evaltools.validate.project_yaml import PROJECT_KEYS
 
     assert set(docs.PROJECT_KEYS) == set(PROJECT_KEYS)
 
@@ -68,11 +68,11 @@ def test_instruments_page_names_every_key_the_loader_accepts():
 
 
 def test_targets_page_names_every_key_and_count():
-    from evaltools import indicators
+    from evaltools import schema
 
     page = (DOCS / "targets.md").read_text(encoding="utf-8")
-    assert [k for k in indicators.TARGET_KEYS if f"| `{k}` |" not in page] == []
-    assert [c for c in indicators.COUNTS if f"| `{c}` |" not in page] == []
+    assert [k for k in schema.TARGET_KEYS if f"| `{k}` |" not in page] == []
+    assert [c for c in schema.TARGET_COUNTS if f"| `{c}` |" not in page] == []
 
 
 def test_index_links_every_page():
