@@ -118,7 +118,8 @@ def test_reml_start_is_statsmodels_optimum():
 # --------------------------------------------------------------------------- clustered change
 
 def long_scores(pre, post, people, instrument="x", scale="s"):
-    return pd.DataFrame({"participant_id": list(people) * 2, "wave": ["baseline"] * len(people) + ["endline"] * len(people),
+    k = len(people)
+    return pd.DataFrame({"participant_id": list(people) * 2, "wave": ["baseline"] * k + ["endline"] * k,
                          "instrument": instrument, "scale": scale, "score": np.r_[pre, post]})
 
 
@@ -261,3 +262,49 @@ def test_type_one_error_under_family_clustered_null():
     assert 0.03 <= robust <= 0.07, robust
     assert 0.03 <= family <= 0.07, family
     assert naive > 0.09, naive
+
+
+# --------------------------------------------------------------------------- in words (certainty.clustered_sentence)
+
+ENGLISH_WORDS = ("family", "families", "paired", "test on", " the ", "people", "design effect", "not ")
+
+
+def sentence_row(**changes):
+    row = {"instrument": "x", "scale": "s", "group": "all", "n_pairs": 30, "n_families": 12, "mean_diff": 0.3,
+           "se_robust": 0.12, "p": 0.21, "family_p": 0.25, "icc": 0.41, "design_effect": 1.62, "suppressed": False}
+    return {**row, **changes}
+
+
+@pytest.mark.parametrize(("p_paired", "p_cluster", "english"), [
+    (0.03, 0.21, "the conclusion changes"),
+    (0.01, 0.04, "remains statistically significant"),
+    (0.20, 0.04, "not taken as firmer evidence"),
+    (0.20, 0.30, "does not change the conclusion"),
+])
+def test_clustered_sentence_says_which_conclusion_changes(p_paired, p_cluster, english):
+    from evaltools.certainty import clustered_sentence
+
+    row = sentence_row(p=p_cluster)
+    en = clustered_sentence(row, {"p_t": p_paired}, "en")
+    pl = clustered_sentence(row, {"p_t": p_paired}, "pl")
+    assert english in en and "12 families" in en
+    assert "12 rodzinach" in pl and not any(w in pl for w in ENGLISH_WORDS)
+    others = {"the conclusion changes", "remains statistically significant", "not taken as firmer evidence",
+              "does not change the conclusion"} - {english}
+    assert not any(o in en for o in others)
+
+
+def test_clustered_sentence_special_rows():
+    from evaltools.certainty import clustered_sentence
+
+    cases = [
+        (sentence_row(n_pairs=0, suppressed=True), "not measured"),
+        (sentence_row(n_pairs=3, suppressed=True), "not reported"),
+        (sentence_row(n_families=30), "changes nothing"),
+        (sentence_row(n_families=2, p=float("nan")), "only 2 families"),
+        (sentence_row(se_robust=0.0, p=float("nan")), "same amount"),
+    ]
+    for row, english in cases:
+        en, pl = clustered_sentence(row, {"p_t": 0.01}, "en"), clustered_sentence(row, {"p_t": 0.01}, "pl")
+        assert english in en, en
+        assert pl != en and not any(w in pl for w in ENGLISH_WORDS), pl

@@ -32,8 +32,8 @@ def instrument(scale_ids, *, mean=3.5, source="Author 2019, Table 3"):
 
 
 def test_barnett_worked_example():
-    # Population mean μ = 3.5, total SD σ = 1, reliability ρ = .75, so σ²_w = (1 − ρ)σ² = .25; people enrolled when
-    # their baseline is below c = 2.8: z = −0.7, φ(−0.7) = 0.312254, Φ(−0.7) = 0.241964, φ/Φ = 1.290499.
+    # Population mean μ = 3.5, total SD σ = 1, reliability ρ = .75, so σ²_w = (1 − ρ)σ² = .25; people enrolled
+    # when their baseline is below c = 2.8: z = −0.7, φ(−0.7) = 0.312254, Φ(−0.7) = 0.241964, φ/Φ = 1.290499.
     # Their expected baseline mean is μ − σ·φ/Φ = 2.209501, and Barnett's eq. 1 gives the expected regression to
     # the mean σ²_w/σ · φ/Φ = .25 × 1.290499 = 0.322625 (upwards) = (1 − ρ)(μ − baseline mean).
     z = (2.8 - 3.5) / 1.0
@@ -120,6 +120,44 @@ def test_enrolment_selection_null_is_not_taken_for_change():
     assert plain["mean_diff"].mean() > 0.25 and plain["r_baseline_change"].mean() < -0.1
     sourced = regression_to_mean(scores, {"x": instrument(scales)}, reliability={("x", s): 0.75 for s in scales},
                                  min_cell=5)
+    from evaltools.certainty import rtm_sentence
+
+    # ... and no sentence reassures: each says that regression to the mean can be neither estimated nor ruled out
+    assert all("neither estimate nor rule out" in rtm_sentence(row, "en") for _, row in plain.iterrows())
     beyond = sourced["change_beyond_rtm"]
     assert abs(beyond.mean()) < 3 * beyond.std() / np.sqrt(reps)
     assert sourced["expected_rtm"].mean() == pytest.approx(0.3226, abs=0.02)
+
+
+# --------------------------------------------------------------------------- in words (certainty.rtm_sentence)
+
+ENGLISH_WORDS = ("regression", "mean", "change", " the ", "norms", "reliability", "not ")
+
+
+def test_rtm_sentence_never_reassures_without_a_reference_mean():
+    from evaltools.certainty import rtm_sentence
+
+    base = {"instrument": "x", "scale": "s", "group": "all", "n_pairs": 35, "baseline_mean": 2.2, "mean_diff": 0.35,
+            "reference_mean": float("nan"), "reliability": 0.75, "expected_rtm": float("nan"),
+            "change_beyond_rtm": float("nan"), "suppressed": False}
+    for lang, words in (("en", "neither estimate nor rule out"), ("pl", "ani oszacować, ani wykluczyć")):
+        texts = {rtm_sentence({**base, "r_baseline_change": r}, lang) for r in (-0.8, -0.05, 0.0, 0.3, float("nan"))}
+        assert len(texts) == 1                   # the baseline–change correlation changes nothing in what is said
+        assert words in texts.pop()
+    no_r = rtm_sentence({**base, "reference_mean": 3.5, "reliability": float("nan")}, "en")
+    assert "neither estimate nor rule out" in no_r and "3.50" in no_r
+    pl = rtm_sentence(base, "pl")
+    assert not any(w in pl for w in ENGLISH_WORDS), pl
+
+
+def test_rtm_sentence_with_a_reference_mean_gives_the_estimate():
+    from evaltools.certainty import rtm_sentence
+
+    row = {"instrument": "x", "scale": "s", "group": "all", "n_pairs": 5, "baseline_mean": 2.2095, "mean_diff": 0.5,
+           "reference_mean": 3.5, "reliability": 0.75, "expected_rtm": 0.322625, "change_beyond_rtm": 0.177375,
+           "r_baseline_change": -0.2, "suppressed": False}
+    en, pl = rtm_sentence(row, "en"), rtm_sentence(row, "pl")
+    assert "+0.32" in en and "+0.18 beyond regression to the mean" in en and "not a test" in en
+    assert "+0,32" in pl and "+0,18 ponad regresję do średniej" in pl and not any(w in pl for w in ENGLISH_WORDS)
+    assert "not reported" in rtm_sentence({**row, "n_pairs": 3, "suppressed": True}, "en")
+    assert "not measured" in rtm_sentence({**row, "n_pairs": 0, "suppressed": True}, "en")
