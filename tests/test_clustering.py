@@ -145,20 +145,22 @@ def test_clustered_matches_statsmodels_cluster_ols_and_scipy_family_t():
     from scipy import stats
 
     scores, participants, fam = clustered_sample()
-    out = clustered_change(scores, participants, min_cell=3)
+    n = len(fam)
+    other = scores.assign(scale="t", score=np.r_[scores["score"].to_numpy()[n:], scores["score"].to_numpy()[:n] ** 2])
+    out = clustered_change(pd.concat([scores, other], ignore_index=True), participants, min_cell=3)
     assert out.columns.tolist() == CLUSTERED_COLUMNS
-    assert out["group"].tolist()[0] == "all"
-    for group in ("all", "G1", "G2"):
-        keep = np.ones(len(fam), bool) if group == "all" else (participants["group"] == group).to_numpy()
-        pre = scores["score"].to_numpy()[: len(fam)][keep]
-        post = scores["score"].to_numpy()[len(fam):][keep]
+    assert out["group"].tolist()[:3] == ["all", "G1", "G2"] and out["scale"].tolist() == ["s"] * 3 + ["t"] * 3
+    for scale, group in [(s, g) for s in ("s", "t") for g in ("all", "G1", "G2")]:
+        keep = np.ones(n, bool) if group == "all" else (participants["group"] == group).to_numpy()
+        both = (scores if scale == "s" else other)["score"].to_numpy()
+        pre, post = both[:n][keep], both[n:][keep]
         d = np.round(post - pre, 10)
         clusters = fam[keep]
         ref = sm.OLS(d, np.ones(len(d))).fit(cov_type="cluster", cov_kwds={"groups": clusters}, use_t=True)
         means = pd.Series(d).groupby(clusters).mean().to_numpy()
         tt = stats.ttest_1samp(means, 0.0)
         ci = tt.confidence_interval(0.95)
-        row = out[out["group"] == group].iloc[0]
+        row = out[(out["scale"] == scale) & (out["group"] == group)].iloc[0]
         assert (row["n_pairs"], row["n_families"]) == (keep.sum(), len(means))
         assert row["mean_diff"] == pytest.approx(ref.params[0], rel=1e-12)
         assert row["se_robust"] == pytest.approx(ref.bse[0], rel=1e-10)
