@@ -971,3 +971,32 @@ def rtm_sentence(row: Mapping, lang: str, *, title: str | None = None) -> str:
     return t("regression_to_mean.estimated", lang, baseline=fmt_number(_num(_get(row, "baseline_mean")), lang),
              reference=fmt_number(reference, lang), r=fmt_number(r, lang), expected=_fmt_signed(expected, lang),
              beyond=_fmt_signed(_get(row, "change_beyond_rtm"), lang), **fields)
+
+
+def clustered_sentences(clustered: pd.DataFrame, change: pd.DataFrame, lang: str, *, alpha: float = 0.05,
+                        group: str = "all", instrument_titles: Mapping | None = None,
+                        scale_titles: Mapping | None = None) -> list[str]:
+    """:func:`clustered_sentence` for every ``group`` row of ``clustered_change.csv``, beside ``change.csv``.
+
+    >>> clustered_sentences(pd.DataFrame(columns=["instrument", "scale", "group"]),
+    ...                     pd.DataFrame(columns=["instrument", "scale", "group", "p_t"]), "en")
+    []
+    """
+    paired = {(i, s, g): p for i, s, g, p in change[["instrument", "scale", "group", "p_t"]].itertuples(index=False)}
+    out = []
+    for _, row in clustered[clustered["group"] == group].iterrows():
+        key = (row["instrument"], row["scale"])
+        out.append(clustered_sentence(row, {"p_t": paired.get((*key, group))}, lang, alpha=alpha,
+                                      title=_title(*key, instrument_titles, scale_titles)))
+    return out
+
+
+def rtm_sentences(rtm: pd.DataFrame, lang: str, *, instrument_titles: Mapping | None = None,
+                  scale_titles: Mapping | None = None) -> list[str]:
+    """:func:`rtm_sentence` for every row of ``regression_to_mean.csv``.
+
+    >>> rtm_sentences(pd.DataFrame(columns=["instrument", "scale"]), "pl")
+    []
+    """
+    return [rtm_sentence(row, lang, title=_title(row["instrument"], row["scale"], instrument_titles, scale_titles))
+            for _, row in rtm.iterrows()]

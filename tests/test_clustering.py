@@ -290,7 +290,7 @@ def test_clustered_sentence_says_which_conclusion_changes(p_paired, p_cluster, e
     en = clustered_sentence(row, {"p_t": p_paired}, "en")
     pl = clustered_sentence(row, {"p_t": p_paired}, "pl")
     assert english in en and "12 families" in en
-    assert "12 rodzinach" in pl and not any(w in pl for w in ENGLISH_WORDS)
+    assert "liczba rodzin 12" in pl and not any(w in pl for w in ENGLISH_WORDS)
     others = {"the conclusion changes", "remains statistically significant", "not taken as firmer evidence",
               "does not change the conclusion"} - {english}
     assert not any(o in en for o in others)
@@ -303,10 +303,23 @@ def test_clustered_sentence_special_rows():
         (sentence_row(n_pairs=0, suppressed=True), "not measured"),
         (sentence_row(n_pairs=3, suppressed=True), "not reported"),
         (sentence_row(n_families=30), "changes nothing"),
-        (sentence_row(n_families=2, p=float("nan")), "only 2 families"),
+        (sentence_row(n_families=2, p=float("nan")), "only 2 family or families"),
         (sentence_row(se_robust=0.0, p=float("nan")), "same amount"),
     ]
     for row, english in cases:
         en, pl = clustered_sentence(row, {"p_t": 0.01}, "en"), clustered_sentence(row, {"p_t": 0.01}, "pl")
         assert english in en, en
         assert pl != en and not any(w in pl for w in ENGLISH_WORDS), pl
+
+
+def test_clustered_sentences_pair_each_row_with_its_paired_test():
+    from evaltools.certainty import clustered_sentences
+
+    clustered = pd.DataFrame([sentence_row(scale="a", p=0.2), sentence_row(scale="b", p=0.2),
+                              sentence_row(scale="a", group="G1", p=0.01)])
+    change = pd.DataFrame({"instrument": "x", "scale": ["a", "b", "a"], "group": ["all", "all", "G1"],
+                           "p_t": [0.01, 0.5, 0.01]})
+    lines = clustered_sentences(clustered, change, "en", scale_titles={("x", "a"): "Agency"})
+    assert len(lines) == 2
+    assert lines[0].startswith("x – Agency") and "the conclusion changes" in lines[0]
+    assert lines[1].startswith("x – b") and "does not change the conclusion" in lines[1]
