@@ -1,4 +1,4 @@
-"""Change with people nested in families (DESIGN.md §4, clustered change).
+"""Change with people nested in families (docs/statistics.md#people-nested-in-families).
 
 Members of one family do not change independently of each other, and the
 paired tests of :mod:`evaltools.change` treat them as if they did. Random
@@ -222,7 +222,7 @@ def clustered_change(
         design_effect = np.where(m_bar == 1, 1.0, 1 + (m_bar - 1) * icc)
 
     out["n_pairs"] = n.astype("int64")
-    out["n_families"] = g
+    out["n_families"] = pd.array(g.astype("int64"), dtype="Int64")
     out["mean_diff"] = mean
     out["se_robust"] = se
     out["ci_low"] = mean - t_crit * se
@@ -237,8 +237,11 @@ def clustered_change(
     out["design_effect"] = design_effect
     out["suppressed"] = False
     out = suppress(out[CLUSTERED_COLUMNS], n_col="n_pairs", min_cell=min_cell, partition=partition)
-    floats = [c for c in CLUSTERED_COLUMNS if c not in ("instrument", "scale", "group", "n_pairs", "suppressed")]
-    return out.astype({**{c: "float64" for c in floats}, "suppressed": "bool"}).reset_index(drop=True)
+    floats = [c for c in CLUSTERED_COLUMNS
+              if c not in ("instrument", "scale", "group", "n_pairs", "n_families", "suppressed")]
+    # a count, empty on suppressed rows: nullable integers, written 27 (not 27.0) and empty
+    return out.astype({**{c: "float64" for c in floats}, "n_families": "Int64", "suppressed": "bool"}) \
+        .reset_index(drop=True)
 
 
 def reml_start(y: np.ndarray, post: np.ndarray, person: np.ndarray, family: np.ndarray | None):

@@ -1,4 +1,4 @@
-"""Regression to the mean expected from the reliability and a reference mean (DESIGN.md §4).
+"""Regression to the mean expected from the reliability and a reference mean (docs/statistics.md).
 
 People are often enrolled because they scored badly; measured again, their
 scores drift back towards the mean of the population they came from even
@@ -23,7 +23,7 @@ One row per instrument × scale (the scales of ``instruments`` in their
 order, then any other in ``scores``), group ``all``, on the complete pairs
 (d = round(endline − baseline, 10), the people of ``mean_diff`` in
 ``change.csv``). A row with fewer than ``min_cell`` pairs keeps its keys,
-``n_pairs`` and ``suppressed = True`` (DESIGN.md §4, small cells).
+``n_pairs`` and ``suppressed = True`` (docs/statistics.md#small-cells).
 
 Examples
 --------

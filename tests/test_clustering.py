@@ -1,4 +1,4 @@
-"""Clustered change and the mixed model, people nested in families (DESIGN.md §4, clustered change).
+"""Clustered change and the mixed model, people nested in families (docs/statistics.md).
 
 References: clustered change against statsmodels ``OLS(d, 1).fit(cov_type="cluster", use_t=True)``
 (CR1, G − 1 df) and ``scipy.stats.ttest_1samp`` on the family means, computed here in the test; the ICC
@@ -170,6 +170,9 @@ def test_clustered_matches_statsmodels_cluster_ols_and_scipy_family_t():
         assert row["family_p"] == pytest.approx(tt.pvalue, rel=1e-10)
         assert (row["family_ci_low"], row["family_ci_high"]) == pytest.approx((ci.low, ci.high), rel=1e-10)
         assert row["ci_level"] == 0.95
+    assert str(out["n_families"].dtype) == "Int64"
+    outputs = pytest.importorskip("evaltools.outputs")                   # the results contract, where present
+    assert outputs.check(out, "clustered_change") == []
 
 
 def test_icc_design_effect_and_se_by_hand():

@@ -1,4 +1,4 @@
-"""Regression to the mean (DESIGN.md §4).
+"""Regression to the mean (docs/statistics.md).
 
 References: Barnett, van der Pols & Dobson (2005), Int J Epidemiol 34:215–220, eq. 1 — for a group selected
 by a cut-off c on a normal baseline (population mean μ, total SD σ, within-person variance σ²_w), the
@@ -70,6 +70,8 @@ def test_pearson_means_and_columns():
         small = out[out["scale"] == scale].iloc[0]
         assert small["n_pairs"] == n and small["suppressed"]
         assert small[RTM_COLUMNS[4:-1]].isna().all()
+    outputs = pytest.importorskip("evaltools.outputs")                   # the results contract, where present
+    assert outputs.check(out, "regression_to_mean") == []
 
 
 def test_no_reference_mean_or_no_reliability_leaves_expected_rtm_empty():
