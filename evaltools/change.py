@@ -100,7 +100,7 @@ def paired_scores(scores: pd.DataFrame, *, pre_wave: str = "baseline", post_wave
     return out[PAIR_COLUMNS].reset_index(drop=True)
 
 
-def _scale_keys(scores: pd.DataFrame, instruments: Mapping | None) -> pd.DataFrame:
+def scale_keys(scores: pd.DataFrame, instruments: Mapping | None) -> pd.DataFrame:
     keys = []
     for inst_id, inst in (instruments or {}).items():
         keys.extend((inst_id, s.id) for s in inst.scales)
@@ -112,7 +112,7 @@ def _scale_keys(scores: pd.DataFrame, instruments: Mapping | None) -> pd.DataFra
     return pd.DataFrame(keys, columns=KEY, dtype="str")
 
 
-def _grid(keys: pd.DataFrame, groups: list[str]) -> pd.DataFrame:
+def cell_grid(keys: pd.DataFrame, groups: list[str]) -> pd.DataFrame:
     grid = keys.merge(pd.DataFrame({"group": pd.Series(groups, dtype="str")}), how="cross")
     return grid
 
@@ -295,7 +295,7 @@ def paired_change(
     DataFrame
         The columns of ``change.csv`` (docs/outputs.md#change), in order.
     """
-    keys = _scale_keys(scores, instruments)
+    keys = scale_keys(scores, instruments)
     if len(keys) == 0:
         return _empty_change()
     membership = as_membership(membership)
@@ -307,7 +307,7 @@ def paired_change(
     stats_ = g.agg(n_pairs=("diff", "size"), mean_pre=("pre", "mean"), sd_pre=("pre", "std"),
                    mean_post=("post", "mean"), sd_post=("post", "std"), mean_diff=("diff", "mean"),
                    _sd_d=("diff", "std"), _min_d=("diff", "min"), _max_d=("diff", "max")).reset_index()
-    out = _grid(keys, groups).merge(stats_, on=[*KEY, "group"], how="left", sort=False)
+    out = cell_grid(keys, groups).merge(stats_, on=[*KEY, "group"], how="left", sort=False)
     out["n_pairs"] = out["n_pairs"].fillna(0).astype("int64")
 
     n = out["n_pairs"].to_numpy(dtype="float64")

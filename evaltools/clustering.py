@@ -1,69 +1,76 @@
-"""Change with people nested in families: a linear mixed model (docs/statistics.md#people-nested-in-families).
+"""Change with people nested in families (docs/statistics.md#people-nested-in-families).
 
-The paired tests treat people as independent; members of one family are
-not. Beside them, for each instrument × scale, statsmodels ``MixedLM``
-(REML) fits
+Members of one family do not change independently of each other, and the
+paired tests of :mod:`evaltools.change` treat them as if they did. Random
+intercepts on the scores cancel out of within-person change, so clustering
+is modelled on the change scores themselves: :func:`clustered_change`
+(``clustered_change.csv``) gives, beside the paired test, the
+cluster-robust mean change, the analysis of family means, the intra-family
+correlation of change and the design effect.
 
-    score ~ 1 + endline,   random intercept of the family,
-                           variance component of the person within the family
+:func:`mixed_model` (statsmodels ``MixedLM`` of score ~ wave, people nested
+in families) is kept for the three-wave trajectory; it does not model
+clustered change and is not used for it.
 
-on every baseline and endline score (people with one wave included). A
-person without ``family_id`` is a family of one. ``estimate`` is the
-endline − baseline difference with its standard error, Wald CI (at level
-1 − ``alpha``) and p-value.
+Clustered change
+----------------
+Complete pairs only, d = round(endline − baseline, 10) as in
+:func:`evaltools.change.paired_scores`. Families j = 1..G of sizes n_j
+(a person without ``family_id`` is a family of one), N = Σ n_j = ``n_pairs``:
 
-MixedLM starts from a closed-form REML fit of the same model
-(:func:`reml_start`, vectorised over families), so that statsmodels needs
-a few iterations rather than dozens; near a boundary (a variance ≈ 0) it
-starts from its own default.
+- ``mean_diff`` = d̄, the mean of d;
+- ``se_robust``: the CR1 cluster-robust standard error of the intercept of
+  OLS d ~ 1, as statsmodels' ``OLS(d, 1).fit(cov_type="cluster")`` with its
+  default small-sample factor G/(G − 1)·(N − 1)/(N − k), k = 1. With
+  X = 1 the sandwich (X'X)⁻¹ (Σ_j u_j²) (X'X)⁻¹ is Σ_j u_j² / N², u_j the
+  sum of the family's residuals d − d̄, so in closed form
 
-When every family has one person, family and person variances cannot be
-told apart: the model falls back to a person random intercept. It also
-falls back, and says so, when the family model fails or does not converge.
-Above ``max_people`` (200) people the model is fitted to a seeded random sample of
-whole families of about that many people (statsmodels loops over families
-in Python; a full fit at 10 000 people takes seconds per scale).
+      se_robust² = G/(G − 1) · Σ_j (Σ_{i∈j} (d_i − d̄))² / N²;
 
-``note`` holds codes, ``;``-joined (text in the label catalogue under
-``outcomes.note.<code>``):
+  ``ci_low``, ``ci_high`` and ``p`` from t = d̄ / se_robust with G − 1 df
+  (statsmodels with ``use_t=True``);
+- ``family_mean_diff``, ``family_ci_low``, ``family_ci_high``, ``family_p``:
+  the one-sample t on the G family means of d (``scipy.stats.ttest_1samp``),
+  the analysis recommended when families are few;
+- ``icc``: the one-way ANOVA estimator of the intra-family correlation of d,
+  (MSB − MSW) / (MSB + (n₀ − 1)·MSW), n₀ = (N − Σ n_j²/N)/(G − 1),
+  truncated at 0; empty when it cannot be estimated (G < 2, no family of
+  two, or no variance of d at all);
+- ``design_effect`` = 1 + (m̄ − 1)·icc with m̄ = N/G (exactly 1 when every
+  family has one person).
 
-- ``subsample``: fitted to a random sample of families (the n columns are the sample's);
-- ``families_all_single_person``: no family has two people;
-- ``nested_model_failed``: the family model failed or did not converge;
-- ``person_intercept_only``: fitted with a person random intercept only;
-- ``not_converged``: the optimiser did not converge (the estimate is not trustworthy);
-- ``boundary``: a variance was estimated at 0 (a singular fit);
-- ``hessian_not_pd``: the Hessian is not positive definite (standard errors doubtful);
-- ``fit_failed``: statsmodels raised an error; nothing estimated;
-- ``too_few_people``: fewer than ``min_cell`` people, or nothing to compare;
-- ``one_wave_only``: there are no scores at one of the two waves.
+The CI and p columns are empty where G < 3, and p is empty where the
+standard error is 0 (everyone, or every family, changed by the same amount:
+there is no test, not a significant one). Rows, groups and the small-cell
+rule as in :func:`evaltools.change.paired_change`.
 
 Examples
 --------
->>> rng = np.random.default_rng(0)
->>> people = [f"P{i}" for i in range(60)]
->>> participants = pd.DataFrame({"participant_id": people, "family_id": [f"F{i // 3}" for i in range(60)]})
->>> family = np.repeat(rng.normal(0, 0.5, 20), 3)
->>> person = rng.normal(0, 0.5, 60)
->>> scores = pd.DataFrame({"participant_id": people * 2, "wave": ["baseline"] * 60 + ["endline"] * 60,
-...                        "instrument": "x", "scale": "s",
-...                        "score": np.r_[3 + family + person + rng.normal(0, 0.3, 60),
-...                                       3.5 + family + person + rng.normal(0, 0.3, 60)]})
->>> row = mixed_model(scores, participants).iloc[0]
->>> int(row["n_obs"]), int(row["n_people"]), int(row["n_families"]), bool(0.3 < row["estimate"] < 0.7)
-(120, 60, 20, True)
+>>> scores = pd.DataFrame({"participant_id": ["A", "B", "C", "D"] * 2,
+...                        "wave": ["baseline"] * 4 + ["endline"] * 4, "instrument": "x", "scale": "s",
+...                        "score": [2.0, 2.0, 3.0, 3.0, 3.0, 3.5, 3.0, 4.0]})
+>>> participants = pd.DataFrame({"participant_id": ["A", "B", "C", "D"], "family_id": ["F1", "F1", "F2", None]})
+>>> row = clustered_change(scores, participants, min_cell=1).iloc[0]
+>>> int(row["n_pairs"]), int(row["n_families"]), float(row["mean_diff"]), float(row["family_mean_diff"])
+(4, 3, 0.875, 0.75)
 """
 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from evaltools.change import KEY
+from evaltools.change import KEY, cell_grid, scale_keys, paired_scores
+from evaltools.groups import MEMBERSHIP_COLUMNS, by_group, group_membership, group_order, partition, people_by_cell
+from evaltools.privacy import suppress_small_cells
 
+CLUSTERED_COLUMNS = ["instrument", "scale", "group", "n_pairs", "n_families", "mean_diff", "se_robust", "ci_low",
+                     "ci_high", "ci_level", "p", "family_mean_diff", "family_ci_low", "family_ci_high", "family_p",
+                     "icc", "design_effect", "suppressed"]
 MIXED_COLUMNS = ["instrument", "scale", "n_obs", "n_people", "n_families", "estimate", "se", "ci_low", "ci_high",
                  "p", "converged", "note"]
 
@@ -72,6 +79,163 @@ def _families(participants: pd.DataFrame) -> pd.Series:
     fam = participants.set_index(participants["participant_id"].astype("str"))["family_id"] \
         if "family_id" in participants.columns else pd.Series(dtype="str")
     return fam[~fam.index.duplicated()].astype("str")
+
+
+def _family_of(participant_id: pd.Series, participants: pd.DataFrame) -> pd.Series:
+    """Each person's family; a person without ``family_id`` is a family of one of their own."""
+    fam = participant_id.map(_families(participants)).astype("str")  # one row a person: cheap
+    return fam.where(fam.notna() & (fam.str.strip() != ""), "\x00" + participant_id)
+
+
+def _empty_clustered() -> pd.DataFrame:
+    out = pd.DataFrame({c: pd.Series([], dtype="float64") for c in CLUSTERED_COLUMNS})
+    return out.astype({"instrument": "str", "scale": "str", "group": "str", "n_pairs": "int64", "suppressed": "bool"})
+
+
+def clustered_change(
+    scores: pd.DataFrame,
+    participants: pd.DataFrame,
+    *,
+    membership: pd.DataFrame | None = None,
+    min_cell: int,
+    alpha: float = 0.05,
+    instruments: Mapping | None = None,
+    partition_groups: Iterable | None = None,
+    pre_wave: str = "baseline",
+    post_wave: str = "endline",
+) -> pd.DataFrame:
+    """Change with families as clusters per instrument × scale × group: the ``clustered_change.csv`` table.
+
+    Definitions in the module docstring. Computed for every cell at once
+    (sums over families with ``numpy.bincount``), so 100 000 people take
+    well under a second.
+
+    Parameters
+    ----------
+    scores : DataFrame
+        Long scores: ``participant_id, wave, instrument, scale, score``.
+    participants : DataFrame
+        ``participant_id`` and ``family_id`` (missing or blank: a family of
+        one); without ``membership`` also what
+        :func:`evaltools.change.group_membership` needs.
+    membership : DataFrame, optional
+        ``participant_id, group``; by default ``group_membership(participants)``.
+        ``all`` always means every person with a pair.
+    min_cell : int
+        Rows with fewer pairs keep only their keys, ``n_pairs`` and
+        ``suppressed`` (the rule of :func:`evaltools.change.paired_change`).
+    alpha : float
+        1 − ``ci_level``.
+    instruments : mapping of id to Instrument, optional
+        Their scales get rows even when nobody answered them, and give the
+        row order (as in ``change.csv``).
+    partition_groups : iterable, optional
+        The ``participants.group`` values, as in :func:`~evaltools.change.paired_change`.
+    pre_wave, post_wave : str
+        The two waves compared.
+
+    Returns
+    -------
+    DataFrame
+        ``instrument, scale, group, n_pairs, n_families, mean_diff,
+        se_robust, ci_low, ci_high, ci_level, p, family_mean_diff,
+        family_ci_low, family_ci_high, family_p, icc, design_effect,
+        suppressed``.
+    """
+    keys = scale_keys(scores, instruments)
+    if len(keys) == 0:
+        return _empty_clustered()
+    if membership is None:
+        membership = group_membership(participants)
+    membership = membership[MEMBERSHIP_COLUMNS].astype({"participant_id": "str", "group": "str"})
+    groups = group_order(membership)
+    partition_ = partition(membership, partition_groups)
+
+    pairs = paired_scores(scores, pre_wave=pre_wave, post_wave=post_wave)
+    out = cell_grid(keys, groups).reset_index(drop=True)      # keys × groups, groups varying fastest
+    n_cells, n_groups = len(out), len(groups)
+    # integer codes throughout: scale k, person, family, group g; cell = k·n_groups + g
+    key_code = pd.MultiIndex.from_frame(keys).get_indexer(pd.MultiIndex.from_frame(pairs[KEY]))
+    person, people = pd.factorize(pairs["participant_id"].astype("str"))
+    family = pd.factorize(_family_of(pd.Series(people, dtype="str"), participants))[0]
+    extra = membership[membership["group"] != "all"]
+    member = pd.DataFrame({"person": pd.Index(people).get_indexer(extra["participant_id"]),
+                           "g": pd.Index(groups).get_indexer(extra["group"])})
+    member = member[member["person"] >= 0].drop_duplicates()
+    rows = pd.DataFrame({"row": np.arange(len(pairs)), "person": person})
+    in_group = rows.merge(member, on="person", how="inner", sort=False)
+    row = np.r_[np.arange(len(pairs)), in_group["row"].to_numpy()]
+    cell = key_code[row].astype("int64") * n_groups + np.r_[np.zeros(len(pairs), "int64"), in_group["g"].to_numpy()]
+
+    d = pairs["diff"].to_numpy(dtype="float64")[row]
+    fam_code, _ = pd.factorize(cell * (int(family.max(initial=0)) + 1) + family[person[row]])
+    n_fam_all = int(fam_code.max(initial=-1)) + 1
+    fam_cell = np.zeros(n_fam_all, dtype="int64")
+    fam_cell[fam_code] = cell
+
+    n = np.bincount(cell, minlength=n_cells).astype("float64")
+    g = np.bincount(fam_cell, minlength=n_cells).astype("float64")
+    # a cell whose d are all equal: exact zeros below, not rounding noise
+    spread = pd.Series(d).groupby(cell).agg(["min", "max"]).reindex(range(n_cells))
+    const = (spread["min"] == spread["max"]).to_numpy()
+    with np.errstate(all="ignore"):
+        mean = np.bincount(cell, weights=d, minlength=n_cells) / n
+        e = np.where(const[cell], 0.0, d - mean[cell])
+        n_j = np.bincount(fam_code, minlength=n_fam_all).astype("float64")
+        fam_mean = np.where(const[fam_cell], spread["min"].to_numpy()[fam_cell],
+                            np.bincount(fam_code, weights=d, minlength=n_fam_all) / n_j)
+
+        # CR1 cluster-robust SE of the intercept of d ~ 1 (closed form, see the module docstring)
+        u_j = np.bincount(fam_code, weights=e, minlength=n_fam_all)
+        se = np.sqrt(g / (g - 1) * np.bincount(fam_cell, weights=u_j ** 2, minlength=n_cells) / n ** 2)
+        se = np.where(g >= 2, se, np.nan)
+        df = np.where(g >= 3, g - 1, np.nan)
+        t_crit = stats.t.isf(alpha / 2, df)
+        t_rob = mean / se
+        p_rob = np.where(se > 0, 2 * stats.t.sf(np.abs(t_rob), df), np.nan)
+
+        # one-sample t on the family means
+        f_mean = np.bincount(fam_cell, weights=fam_mean, minlength=n_cells) / g
+        f_dev = fam_mean - f_mean[fam_cell]
+        f_spread = pd.Series(fam_mean).groupby(fam_cell).agg(["min", "max"]).reindex(range(n_cells))
+        f_const = (f_spread["min"] == f_spread["max"]).to_numpy()
+        f_sd = np.where(f_const, 0.0, np.sqrt(np.bincount(fam_cell, weights=f_dev ** 2, minlength=n_cells) / (g - 1)))
+        f_se = f_sd / np.sqrt(g)
+        p_fam = np.where(f_se > 0, 2 * stats.t.sf(np.abs(f_mean / f_se), df), np.nan)
+
+        # one-way ANOVA estimator of the intra-family correlation of d
+        ssb = np.bincount(fam_cell, weights=n_j * (fam_mean - mean[fam_cell]) ** 2, minlength=n_cells)
+        ssw = np.bincount(cell, weights=np.where(const[cell], 0.0, d - fam_mean[fam_code]) ** 2, minlength=n_cells)
+        msb, msw = ssb / (g - 1), ssw / (n - g)
+        n0 = (n - np.bincount(fam_cell, weights=n_j ** 2, minlength=n_cells) / n) / (g - 1)
+        denom = msb + (n0 - 1) * msw
+        icc = np.where((g >= 2) & (n > g) & (denom > 0), np.maximum((msb - msw) / denom, 0.0), np.nan)
+        m_bar = n / g
+        design_effect = np.where(m_bar == 1, 1.0, 1 + (m_bar - 1) * icc)
+
+    out["n_pairs"] = n.astype("int64")
+    out["n_families"] = pd.array(g.astype("int64"), dtype="Int64")
+    out["mean_diff"] = mean
+    out["se_robust"] = se
+    out["ci_low"] = mean - t_crit * se
+    out["ci_high"] = mean + t_crit * se
+    out["ci_level"] = 1.0 - alpha
+    out["p"] = p_rob
+    out["family_mean_diff"] = f_mean
+    out["family_ci_low"] = f_mean - t_crit * f_se
+    out["family_ci_high"] = f_mean + t_crit * f_se
+    out["family_p"] = p_fam
+    out["icc"] = icc
+    out["design_effect"] = design_effect
+    out["suppressed"] = False
+    out = suppress_small_cells(out[CLUSTERED_COLUMNS], n_col="n_pairs", min_cell=min_cell, keys=(*KEY, "group"),
+                               partition_groups=partition_,
+                               people=people_by_cell(by_group(pairs, membership), out, keys=[*KEY, "group"]))
+    floats = [c for c in CLUSTERED_COLUMNS
+              if c not in ("instrument", "scale", "group", "n_pairs", "n_families", "suppressed")]
+    # a count, empty on suppressed rows: nullable integers, written 27 (not 27.0) and empty
+    return out.astype({**{c: "float64" for c in floats}, "n_families": "Int64", "suppressed": "bool"}) \
+        .reset_index(drop=True)
 
 
 def reml_start(y: np.ndarray, post: np.ndarray, person: np.ndarray, family: np.ndarray | None):
@@ -197,6 +361,44 @@ def mixed_model(
 ) -> pd.DataFrame:
     """MixedLM of score on wave per instrument × scale, people nested in families.
 
+    Not used for clustered change (:func:`clustered_change` is): kept for the
+    three-wave trajectory. For each instrument × scale, statsmodels
+    ``MixedLM`` (REML) fits
+
+        score ~ 1 + endline,   random intercept of the family,
+                               variance component of the person within the family
+
+    on every baseline and endline score (people with one wave included). A
+    person without ``family_id`` is a family of one. ``estimate`` is the
+    endline − baseline difference with its standard error, Wald CI (at level
+    1 − ``alpha``) and p-value.
+
+    MixedLM starts from a closed-form REML fit of the same model
+    (:func:`reml_start`, vectorised over families), so that statsmodels needs
+    a few iterations rather than dozens; near a boundary (a variance ≈ 0) it
+    starts from its own default.
+
+    When every family has one person, family and person variances cannot be
+    told apart: the model falls back to a person random intercept. It also
+    falls back, and says so, when the family model fails or does not converge.
+    Above ``max_people`` (200) people the model is fitted to a seeded random
+    sample of whole families of about that many people (statsmodels loops over
+    families in Python; a full fit at 10 000 people takes seconds per scale).
+
+    ``note`` holds codes, ``;``-joined (text in the label catalogue under
+    ``outcomes.note.<code>``):
+
+    - ``subsample``: fitted to a random sample of families (the n columns are the sample's);
+    - ``families_all_single_person``: no family has two people;
+    - ``nested_model_failed``: the family model failed or did not converge;
+    - ``person_intercept_only``: fitted with a person random intercept only;
+    - ``not_converged``: the optimiser did not converge (the estimate is not trustworthy);
+    - ``boundary``: a variance was estimated at 0 (a singular fit);
+    - ``hessian_not_pd``: the Hessian is not positive definite (standard errors doubtful);
+    - ``fit_failed``: statsmodels raised an error; nothing estimated;
+    - ``too_few_people``: fewer than ``min_cell`` people, or nothing to compare;
+    - ``one_wave_only``: there are no scores at one of the two waves.
+
     Parameters
     ----------
     scores : DataFrame
@@ -218,6 +420,21 @@ def mixed_model(
         ``instrument, scale, n_obs, n_people, n_families, estimate, se,
         ci_low, ci_high, p, converged, note`` (``converged`` is NA where
         nothing was fitted).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> people = [f"P{i}" for i in range(60)]
+    >>> participants = pd.DataFrame({"participant_id": people, "family_id": [f"F{i // 3}" for i in range(60)]})
+    >>> family = np.repeat(rng.normal(0, 0.5, 20), 3)
+    >>> person = rng.normal(0, 0.5, 60)
+    >>> scores = pd.DataFrame({"participant_id": people * 2, "wave": ["baseline"] * 60 + ["endline"] * 60,
+    ...                        "instrument": "x", "scale": "s",
+    ...                        "score": np.r_[3 + family + person + rng.normal(0, 0.3, 60),
+    ...                                       3.5 + family + person + rng.normal(0, 0.3, 60)]})
+    >>> row = mixed_model(scores, participants).iloc[0]
+    >>> int(row["n_obs"]), int(row["n_people"]), int(row["n_families"]), bool(0.3 < row["estimate"] < 0.7)
+    (120, 60, 20, True)
     """
     fam = _families(participants)
     data = scores.loc[scores["wave"].isin([pre_wave, post_wave]) & scores["score"].notna(),
