@@ -29,6 +29,7 @@ import pytest
 
 from evaltools.exports import normalise_export, platform, strip_group
 from evaltools.scoring import score_all
+from evaltools.project import Project
 from evaltools.validate import validate_folder
 
 KOBO_TAIL = ["_id", "_uuid", "_submission_time", "_validation_status", "_notes", "_status", "_submitted_by",
@@ -47,7 +48,7 @@ def demo(tmp_path_factory) -> Path:
 def template(demo):
     report = validate_folder(demo)
     assert not report.errors, [str(p) for p in report.errors]
-    return report.project
+    return Project.from_validation(report)
 
 
 def _answers(q: pd.DataFrame, items) -> pd.DataFrame:
@@ -153,7 +154,7 @@ def test_exports_read_to_the_template_tables_and_scores(demo, template, tmp_path
     folder = _export_folder(demo, template, tmp_path, route)
     report = validate_folder(folder)
     assert not report.errors, [str(p) for p in report.errors[:10]]
-    project = report.project
+    project = Project.from_validation(report)
     for inst_id, q in template.questionnaires.items():
         got = project.questionnaires[inst_id]
         pd.testing.assert_frame_equal(got.drop(columns="_row"), q.drop(columns="_row"))
