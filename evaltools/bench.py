@@ -84,7 +84,7 @@ def floor(n: int, workdir: Path, *, kernel: str | None = None) -> float:
     import papermill as pm
     from nbconvert import HTMLExporter
 
-    from evaltools.report import _quiet_kernel_manager, kernel_name
+    from evaltools.report.runner import _quiet_kernel_manager, kernel_name
 
     kernel = kernel or kernel_name()
     nb = nbformat.v4.new_notebook()

@@ -21,6 +21,7 @@ import pandas as pd
 import pytest
 
 from evaltools import report
+from evaltools.report import runner
 from evaltools.errors import DataInvalid, UsageError
 
 #: DESIGN.md §7, copied here on purpose: the test fails when the code drifts from the contract.
@@ -205,10 +206,10 @@ def failing_notebook(folder: Path) -> Path:
 @pytest.mark.slow
 def test_failing_notebook_is_recorded_and_the_others_still_run(demo_data, tmp_path, monkeypatch):
     broken = failing_notebook(tmp_path)
-    monkeypatch.setattr(report, "phase_notebooks",
+    monkeypatch.setattr(runner, "phase_notebooks",
                         lambda phase: [broken, report.NOTEBOOK_DIR / "00_data_quality.ipynb"])
     frozen = dt.datetime(2021, 12, 15, 10, 15, tzinfo=dt.timezone.utc)
-    monkeypatch.setattr(report, "_now", lambda: frozen)
+    monkeypatch.setattr(runner, "_now", lambda: frozen)
     from evaltools.cli import main
 
     out = tmp_path / "runs"
