@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import platform
 import re
 from pathlib import Path
@@ -111,16 +112,67 @@ def latest_run(out: Path, *, phase: str, exclude: Path | None = None) -> dict | 
         if exclude is not None and folder.resolve() == Path(exclude).resolve():
             continue
         m = _read_json(folder / "manifest.json")
-        if m and m.get("phase") == phase:
+        if m and m.get("phase") == phase and m.get("status") != "running":
             return m
     return None
 
 
 def list_runs(out: Path) -> list[Path]:
-    """Run folders in ``out`` (named like a run and holding a manifest)."""
+    """Run folders in ``out``: folders named like a run (with a manifest or, if interrupted early, without)."""
     if not Path(out).is_dir():
         return []
-    return [p for p in Path(out).iterdir() if p.is_dir() and RUN_NAME.match(p.name) and (p / "manifest.json").is_file()]
+    return [p for p in Path(out).iterdir() if p.is_dir() and RUN_NAME.match(p.name)]
+
+
+def start_manifest(manifest: dict) -> dict:
+    """``manifest`` as written when a run starts: status ``running``, this process's id and host, no end.
+
+    >>> m = start_manifest({"run": "x", "finished": "later", "status": "ok"})
+    >>> m["status"], m["pid"] == os.getpid(), "finished" in m
+    ('running', True, False)
+    """
+    out = {k: v for k, v in manifest.items() if k not in ("finished", "seconds", "status")}
+    out.update(status="running", pid=os.getpid(), host=platform.node())
+    return out
+
+
+def run_state(manifest: dict | None) -> str:
+    """What became of a run: ``ok``, ``failed``, ``running`` or ``incomplete``.
+
+    A run folder without a readable manifest, or whose manifest says
+    ``running`` while its process no longer runs (killed, power cut), is
+    ``incomplete`` (DESIGN.md §6).
+
+    >>> run_state(None), run_state({"status": "ok"}), run_state({"status": "running", "pid": os.getpid()})
+    ('incomplete', 'ok', 'running')
+    """
+    if not manifest:
+        return "incomplete"
+    status = manifest.get("status")
+    if status == "running":
+        return "running" if process_alive(manifest.get("pid"), host=manifest.get("host")) else "incomplete"
+    if status in ("ok", "failed"):
+        return status
+    return "ok" if all(s.get("status") == "ok" for s in manifest.get("notebooks", [])) else "failed"
+
+
+def process_alive(pid, *, host: str | None = None) -> bool:
+    """Whether process ``pid`` still runs on this machine (``True`` when that cannot be told: another host, Windows)."""
+    if host and host != platform.node():
+        return True
+    if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0:
+        return False
+    if os.name == "nt":  # os.kill(pid, 0) would end the process there
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it runs, as another user
+        return True
+    except OSError:
+        return False
+    return True
 
 
 def _run_sort_key(p: Path):

@@ -14,10 +14,14 @@ papermill's progress bar); ``90_summary`` runs last.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import json
+import pickle
 import re
+import shutil
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +29,7 @@ from pathlib import Path
 from evaltools.errors import DataInvalid, UsageError
 from evaltools.labels import check_lang, t
 from evaltools.report.html import _exporter, _failure_text, export_html, notebook_title
-from evaltools.report.manifest import _read_json, build_manifest, since_baseline
+from evaltools.report.manifest import RUN_NAME, _read_json, build_manifest, since_baseline, start_manifest
 from evaltools.report.runs_index import write_runs_index
 from evaltools.report.summary import render_run_index
 
@@ -94,11 +98,19 @@ def run(phase: str, *, data_dir: str | Path, out: str | Path = "runs", lang: str
     """Validate ``data_dir``, execute the ``phase``'s notebooks into a new run folder under ``out``.
 
     Invalid data raises :class:`~evaltools.errors.DataInvalid` before anything
-    is written. ``params`` (strings from the command line, or typed) set
-    ``min_cell``, ``alpha`` and ``seed``; ``lang`` defaults to the
-    project's language. Progress goes to stderr when ``progress``.
-    ``workers`` notebooks run at a time (default: :func:`default_workers`);
-    the summary notebooks (:data:`LAST`) always run after the others.
+    is written; so does an ``out`` that :func:`check_out` refuses (a
+    :class:`~evaltools.errors.UsageError`). ``params`` (strings from the
+    command line, or typed) set ``min_cell``, ``alpha`` and ``seed``;
+    ``lang`` defaults to the project's language. Progress goes to stderr
+    when ``progress``. ``workers`` notebooks run at a time (default:
+    :func:`default_workers`); the summary notebooks (:data:`LAST`) always
+    run after the others.
+
+    The data are validated once: the notebooks load the validated project
+    from a pickle in a temporary folder outside the run folder (their
+    ``project_cache`` parameter), removed when the run ends. The manifest
+    is written with status ``running`` when the run starts and completed
+    at its end.
     """
     from evaltools.validate import validate_folder
 
@@ -106,6 +118,7 @@ def run(phase: str, *, data_dir: str | Path, out: str | Path = "runs", lang: str
         raise UsageError(f"phase {phase!r}: expected baseline or endline")
     typed = parse_params(params)
     data_dir = Path(data_dir).resolve()
+    out = check_out(out, data_dir)
     started = _now()
     t0 = time.perf_counter()
 
@@ -120,32 +133,81 @@ def run(phase: str, *, data_dir: str | Path, out: str | Path = "runs", lang: str
         "alpha": float(typed.get("alpha", DEFAULTS["alpha"])),
         "seed": int(typed.get("seed", DEFAULTS["seed"])),
     }
-
-    out = Path(out).resolve()
     out.mkdir(parents=True, exist_ok=True)
     run_dir = new_run_dir(out, phase, started)
     for sub in ("notebooks", "html", "tables", "figures"):
         (run_dir / sub).mkdir()
     parameters["out_dir"] = str(run_dir)
 
-    notebooks = phase_notebooks(phase)
-    statuses = execute_all(notebooks, run_dir, parameters, lang=lang, progress=progress, workers=workers)
+    def manifest(statuses: list[dict], finished: _dt.datetime) -> dict:
+        return build_manifest(
+            run_dir=run_dir, phase=phase, parameters=parameters, started=started, finished=finished,
+            seconds=time.perf_counter() - t0, inputs=report.inputs, tables={k: v[0] for k, v in report.tables.items()},
+            notebooks=statuses, kernel=kernel_name(), project=project, warnings=len(report.warnings))
 
-    failures = [s for s in statuses if s["status"] != "ok"]
-    finished = _now()
-    manifest = build_manifest(
-        run_dir=run_dir, phase=phase, parameters=parameters, started=started, finished=finished,
-        seconds=time.perf_counter() - t0, inputs=report.inputs, tables={k: v[0] for k, v in report.tables.items()},
-        notebooks=statuses, kernel=kernel_name(), project=project, warnings=len(report.warnings))
+    _write_json(run_dir / "manifest.json", start_manifest(manifest([], started)))
+    with project_cache(project) as cache:
+        statuses = execute_all(phase_notebooks(phase), run_dir, {**parameters, "project_cache": cache}, lang=lang,
+                               progress=progress, workers=workers)
+    final = manifest(statuses, _now())
     if phase == "endline":
-        manifest["since_baseline"] = since_baseline(out, manifest, exclude=run_dir)
-    (run_dir / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+        final["since_baseline"] = since_baseline(out, final, exclude=run_dir)
+    _write_json(run_dir / "manifest.json", final)
 
-    summary = _read_json(run_dir / "summary.json")
     index_path = run_dir / "index.html"
-    index_path.write_text(render_run_index(manifest, summary, lang=lang), encoding="utf-8")
+    index_path.write_text(render_run_index(final, _read_json(run_dir / "summary.json"), lang=lang), encoding="utf-8")
     write_runs_index(out, lang=lang)
-    return RunResult(run_dir=run_dir, index_path=index_path, ok=not failures, failures=failures, manifest=manifest)
+    failures = [s for s in statuses if s["status"] != "ok"]
+    return RunResult(run_dir=run_dir, index_path=index_path, ok=not failures, failures=failures, manifest=final)
+
+
+def check_out(out: str | Path, data_dir: Path) -> Path:
+    """``out`` as an absolute folder path, or a :class:`~evaltools.errors.UsageError` (DESIGN.md §6).
+
+    Refused: ``out`` naming a file; ``out`` inside the data folder (runs
+    would be read back as data, and raw data must stay as it was); a data
+    folder inside one of ``out``'s run folders.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     data = Path(d).resolve() / "data"
+    ...     check_out(Path(d) / "runs", data) == Path(d).resolve() / "runs"
+    True
+    """
+    out = Path(out).resolve()
+    data_dir = Path(data_dir).resolve()
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out}: this is a file; expected a folder for the runs")
+    if out == data_dir or data_dir in out.parents:
+        raise UsageError(f"--out {out}: inside the data folder {data_dir}; choose a folder outside it")
+    if out in data_dir.parents and RUN_NAME.match(data_dir.relative_to(out).parts[0]):
+        raise UsageError(f"--data {data_dir}: inside a run folder of --out {out}; choose another --out")
+    return out
+
+
+@contextlib.contextmanager
+def project_cache(project):
+    """The validated ``project`` pickled in a new temporary folder (never the run or data folder); its path.
+
+    The folder is removed when the ``with`` block ends, also on failure.
+    Yields ``None`` (the notebooks then validate the data themselves) when
+    the project cannot be pickled.
+    """
+    folder = Path(tempfile.mkdtemp(prefix="evaltools-project-"))
+    try:
+        path = folder / "project.pickle"
+        try:
+            with open(path, "wb") as fh:
+                pickle.dump(project, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        except (pickle.PicklingError, TypeError, AttributeError):  # pragma: no cover - an unpicklable project
+            path = None
+        yield None if path is None else str(path)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _write_json(path: Path, data: dict) -> None:
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
 #: Notebooks that read the other notebooks' tables: they run after all the others.

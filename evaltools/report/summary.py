@@ -24,25 +24,43 @@ from evaltools.report.page import (_INT_COLUMNS, _auto, _cell, _date, _num, _p, 
 
 # --------------------------------------------------------------------------- summary (90_summary)
 
+#: Columns of the result tables that hold True/False (read back as the nullable ``boolean`` dtype).
+BOOL_COLUMNS = ("suppressed",)
+
+
+def read_table(out_dir: str | Path, name: str) -> pd.DataFrame | None:
+    """``<out_dir>/tables/<name>.csv`` as written by :func:`~evaltools.report.page.save_table`, typed; ``None`` if absent.
+
+    True/False columns (:data:`BOOL_COLUMNS`) come back as pandas' ``boolean``
+    dtype (an empty cell is ``<NA>``), numbers as numbers.
+
+    >>> import tempfile
+    >>> from evaltools.report.page import save_table
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     _ = save_table(pd.DataFrame({"n": [1, 2], "suppressed": [True, None]}), "x", d)
+    ...     read_table(d, "x")["suppressed"].tolist(), read_table(d, "y")
+    ([True, <NA>], None)
+    """
+    path = Path(out_dir) / "tables" / f"{name}.csv"
+    if not path.is_file():
+        return None
+    columns = pd.read_csv(path, encoding="utf-8", nrows=0).columns
+    return pd.read_csv(path, encoding="utf-8", dtype={c: "boolean" for c in BOOL_COLUMNS if c in columns})
+
+
 def summarise(out_dir: str | Path, *, project, phase: str, lang: str, alpha: float = 0.05) -> dict:
     """The headline numbers of a run, from its ``tables/``, written to ``<out_dir>/summary.json``.
 
-    Reads the tables the other notebooks wrote (a table that is missing
-    leaves its part empty) and adds the plain-language lines of
-    :mod:`evaltools.certainty` (verdicts, the design statement). Rows of
-    group ``all`` only: the index page shows the programme as a whole.
-    Nothing here is an identifier: counts, statistics and words.
+    Reads the tables the other notebooks wrote (:func:`read_table`; a table
+    that is missing leaves its part empty) and adds the plain-language
+    lines of :mod:`evaltools.certainty` (verdicts, the design statement).
+    Rows of group ``all`` only: the index page shows the programme as a
+    whole. Nothing here is an identifier: counts, statistics and words.
     """
+    from evaltools import certainty
+
     out_dir = Path(out_dir)
     lang = check_lang(lang)
-    tables = out_dir / "tables"
-
-    def read(name: str) -> pd.DataFrame | None:
-        path = tables / f"{name}.csv"
-        if not path.is_file():
-            return None
-        return pd.read_csv(path, encoding="utf-8", keep_default_na=True)
-
     start, end = project.period
     summary: dict = {
         "project": {"name": project.name, "period": {"start": start.date().isoformat(), "end": end.date().isoformat()}},
@@ -50,77 +68,63 @@ def summarise(out_dir: str | Path, *, project, phase: str, lang: str, alpha: flo
         "participants": int(len(project.participants)),
     }
     inst_titles, scale_titles = titles(project, lang)
-    better = {(i, s.id): s.higher_is_better for i, inst in project.instruments.items() for s in inst.scales}
-
-    ind = read("indicators")
+    tables = {name: read_table(out_dir, name) for name in
+              ("indicators", "change", "reliable_change", "network", "network_change", "data_quality")}
+    ind = tables["indicators"]
     if ind is not None:
         summary["targets"] = {
             "counts": {s: int((ind["status"] == s).sum()) for s in ("met", "partly", "not met")},
             "rows": _records(ind[["indicator_id", "label", "target", "value", "ratio", "status"]]),
         }
-    change = read("change")
+    change, rc = tables["change"], tables["reliable_change"]
     if change is not None:
-        change = _as_bool(change, "suppressed")
         keep = ["instrument", "scale", "n_pairs", "mean_pre", "mean_post", "mean_diff", "ci_low", "ci_high",
                 "g_av", "g_av_ci_low", "g_av_ci_high", "p_t", "p_holm", "suppressed"]
-        rows = change.loc[change["group"] == "all", [c for c in keep if c in change.columns]]
-        rows = rows.assign(title=rows["instrument"].map(inst_titles).fillna(rows["instrument"]),
-                           scale_title=[scale_titles.get((i, s), s) for i, s in zip(rows["instrument"], rows["scale"])])
-        summary["change"] = _records(rows)
-    rc = read("reliable_change")
+        summary["change"] = _records(_titled(change, keep, inst_titles, scale_titles))
     if rc is not None:
-        rc = _as_bool(rc, "suppressed")
         keep = ["instrument", "scale", "n_pairs", "n_improved", "n_unchanged", "n_deteriorated", "n_recovered",
                 "suppressed"]
-        rows = rc.loc[rc["group"] == "all", keep]
-        rows = rows.assign(title=rows["instrument"].map(inst_titles).fillna(rows["instrument"]),
-                           scale_title=[scale_titles.get((i, s), s) for i, s in zip(rows["instrument"], rows["scale"])])
-        summary["reliable_change"] = _records(rows)
-    net = read("network")
-    if net is not None:
-        summary["network"] = _records(net)
-    net_test = read("network_change")
-    if net_test is not None:
-        summary["network_change"] = _records(net_test)
+        summary["reliable_change"] = _records(_titled(rc, keep, inst_titles, scale_titles))
+    for name in ("network", "network_change"):
+        if tables[name] is not None:
+            summary[name] = _records(tables[name])
     if change is not None:
-        from evaltools import certainty
-
         verdicts = certainty.verdicts(change, rc, lang=lang, alpha=alpha, instrument_titles=inst_titles,
-                                      scale_titles=scale_titles, higher_is_better=better)
+                                      scale_titles=scale_titles, higher_is_better=_higher_is_better(project))
         summary["verdicts"] = [str(v) for v in verdicts["verdict"].dropna()]
     summary["design"] = design_text(project, lang=lang, alpha=alpha, phase=phase)
-    dq = read("data_quality")
-    if dq is not None:
-        summary["data_quality"] = _records(dq)
+    if tables["data_quality"] is not None:
+        summary["data_quality"] = _records(tables["data_quality"])
     path = out_dir / "summary.json"
     path.write_text(json.dumps(summary, ensure_ascii=False, indent=1, default=_json_default), encoding="utf-8")
     return summary
+
+
+def _titled(df: pd.DataFrame, keep: list[str], inst_titles: dict, scale_titles: dict) -> pd.DataFrame:
+    """The rows of group ``all``, the ``keep`` columns present, with the instrument's and scale's titles."""
+    rows = df.loc[df["group"] == "all", [c for c in keep if c in df.columns]]
+    return rows.assign(title=rows["instrument"].map(inst_titles).fillna(rows["instrument"]),
+                       scale_title=[scale_titles.get((i, s), s) for i, s in zip(rows["instrument"], rows["scale"])])
 
 
 def design_text(project, *, lang: str, alpha: float = 0.05, phase: str = "endline") -> str:
     """The design statement of :func:`evaltools.certainty.design_statement` for this project.
 
     The waves are the project's (baseline only in a baseline run); the
-    date of a wave is the median questionnaire date of that wave.
+    date of a wave is the median questionnaire date of that wave
+    (:func:`evaltools.certainty.wave_dates`), the group sizes those of
+    :func:`evaltools.certainty.group_sizes`.
     """
     from evaltools import certainty
-    from evaltools.change import group_membership
 
     waves = list(project.waves) if phase == "endline" else [w for w in project.waves if w == "baseline"]
-    frames = [q[["wave", "date"]] for q in project.questionnaires.values() if "date" in q.columns]
-    dated = pd.concat(frames) if frames else pd.DataFrame(columns=["wave", "date"])
-    dated = dated.assign(date=pd.to_datetime(dated["date"], errors="coerce")).dropna()
-    medians = {w: dated.loc[dated["wave"] == w, "date"].median() for w in waves}
-    medians = {w: d for w, d in medians.items() if pd.notna(d)}
-    membership = group_membership(project.participants)
-    counts = membership.groupby("group", sort=False)["participant_id"].nunique()
-    n_per_group = {"all": int(project.participants["participant_id"].nunique())}
-    n_per_group.update({str(g): int(n) for g, n in counts.items() if g != "all"})
+    dates = dict(certainty.wave_dates(project.questionnaires, waves=waves).itertuples(index=False))
+    sizes = dict(certainty.group_sizes(project.participants).itertuples(index=False))
     start, end = project.period
     return certainty.design_statement(
-        waves=waves, n_per_group=n_per_group, period_start=start, period_end=end,
-        first_wave_date=medians.get(waves[0]) if waves else None,
-        last_wave_date=medians.get(waves[-1]) if len(waves) > 1 else None,
+        waves=waves, n_per_group=sizes, period_start=start, period_end=end,
+        first_wave_date=dates.get(waves[0]) if waves else None,
+        last_wave_date=dates.get(waves[-1]) if len(waves) > 1 else None,
         lang=lang, alpha=alpha)
 
 
@@ -130,32 +134,35 @@ def how_sure(project, *, scores: pd.DataFrame, change: pd.DataFrame, reliable_ch
     from evaltools import certainty
 
     inst, scales = titles(project, lang)
-    better = {(i, s.id): s.higher_is_better for i, ins in project.instruments.items() for s in ins.scales}
-    parts = [t("report.nb20.how_sure_title", lang), design_text(project, lang=lang, alpha=alpha)]
-    verdicts = certainty.verdicts(change, reliable_change, lang=lang, alpha=alpha, instrument_titles=inst,
-                                  scale_titles=scales, higher_is_better=better)
-    parts.append(t("report.nb20.verdicts", lang))
-    parts.append("\n".join(f"- {v}" for v in verdicts["verdict"].dropna()))
-    parts.append(certainty.multiplicity_sentence(certainty.multiplicity(change, alpha=alpha), lang,
-                                                 instrument_titles=inst, scale_titles=scales))
-    parts.append(certainty.attrition_sentence(attrition, sensitivity, lang, alpha=alpha, instrument_titles=inst,
-                                              scale_titles=scales))
-    shown = change[(change["group"] == "all") & ~change["suppressed"].astype(bool)]
-    lines = [f"- {inst.get(r['instrument'], r['instrument'])} – {scales.get((r['instrument'], r['scale']), r['scale'])}: "
-             f"{certainty.sensitivity_sentence(r, lang, alpha)}" for r in shown.to_dict("records")]
-    if lines:
-        parts.append("\n".join(lines))
-    rtm = certainty.regression_to_mean(scores)
-    rtm = rtm[rtm["n_pairs"] >= project.min_cell]
+    named = {"instrument_titles": inst, "scale_titles": scales}
+
+    def title(r) -> str:
+        return f"{inst.get(r['instrument'], r['instrument'])} – {scales.get((r['instrument'], r['scale']), r['scale'])}"
+
+    verdicts = certainty.verdicts(change, reliable_change, lang=lang, alpha=alpha,
+                                  higher_is_better=_higher_is_better(project), **named)
+    parts = [t("report.nb20.how_sure_title", lang), design_text(project, lang=lang, alpha=alpha),
+             t("report.nb20.verdicts", lang), _list(verdicts["verdict"].dropna()),
+             certainty.multiplicity_sentence(certainty.multiplicity(change, alpha=alpha), lang, **named),
+             certainty.attrition_sentence(attrition, sensitivity, lang, alpha=alpha, **named),
+             _list(f"{title(r)}: {certainty.sensitivity_sentence(r, lang, alpha)}"
+                   for r in certainty.reportable_change(change).to_dict("records"))]
+    rtm = certainty.regression_to_mean_reported(scores, min_cell=project.min_cell)
     if len(rtm):
         parts.append(t("report.nb20.regression", lang) + " " + certainty.regression_to_mean_note(lang))
-        parts.append("\n".join(
-            "- " + certainty.regression_to_mean_sentence(
-                r, lang, title=f"{inst.get(r['instrument'], r['instrument'])} – "
-                               f"{scales.get((r['instrument'], r['scale']), r['scale'])}")
-            for r in rtm.to_dict("records")))
+        parts.append(_list(certainty.regression_to_mean_sentence(r, lang, title=title(r))
+                           for r in rtm.to_dict("records")))
     parts.append(certainty.benchmark_note(lang))
     return markdown("\n\n".join(p for p in parts if p))
+
+
+def _list(lines) -> str:
+    """Markdown bullets of ``lines`` (empty when there is none)."""
+    return "\n".join(f"- {line}" for line in lines)
+
+
+def _higher_is_better(project) -> dict:
+    return {(i, s.id): s.higher_is_better for i, ins in project.instruments.items() for s in ins.scales}
 
 
 def show_summary(summary: dict, *, lang: str):
@@ -163,12 +170,6 @@ def show_summary(summary: dict, *, lang: str):
     from IPython.display import HTML
 
     return HTML("\n".join(_headline_html(summary, check_lang(lang))))
-
-
-def _as_bool(df: pd.DataFrame, col: str) -> pd.DataFrame:
-    if col not in df.columns:
-        return df
-    return df.assign(**{col: df[col].astype(str).str.strip().str.lower().isin(["true", "1"])})
 
 
 def _records(df: pd.DataFrame) -> list[dict]:
