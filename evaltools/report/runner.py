@@ -146,6 +146,7 @@ def run(phase: str, *, data_dir: str | Path, out: str | Path = "runs", lang: str
             notebooks=statuses, kernel=kernel_name(), project=project, warnings=len(report.warnings))
 
     _write_json(run_dir / "manifest.json", start_manifest(manifest([], started)))
+    write_runs_index(out, lang=lang)  # the run is listed (running) while it runs
     with project_cache(project) as cache:
         statuses = execute_all(phase_notebooks(phase), run_dir, {**parameters, "project_cache": cache}, lang=lang,
                                progress=progress, workers=workers)

@@ -49,8 +49,8 @@ def _row(folder: Path, m: dict | None, lang: str) -> list[str]:
         status = f"<span class='{'bad' if state == 'incomplete' else 'meta'}'>{e(t(f'report.runs.{state}', lang))}</span>"
     run_lang = _run_lang(m)
     phase = m.get("phase") or RUN_NAME.match(folder.name)["phase"]
-    return [f"<a href='{e(folder.name)}/index.html'>{e(folder.name)}</a>" if state != "incomplete" or
-            (folder / "index.html").is_file() else e(folder.name),
+    linked = state != "incomplete" or (folder / "index.html").is_file()  # a run killed early has no page
+    return [f"<a href='{e(folder.name)}/index.html'>{e(folder.name)}</a>" if linked else e(folder.name),
             e(t(f"report.phase.{phase}", lang)),
             e(_when(m["started"], lang)) if m.get("started") else "–",
             f"<span lang='{run_lang}'>{e(t(f'report.runs.lang_{run_lang}', lang))}</span>" if run_lang else "–",
