@@ -32,7 +32,6 @@ def notebook_title(stem: str, lang: str) -> str:
     return t(key, lang) if has(key) else stem
 
 
-
 # --------------------------------------------------------------------------- HTML export
 
 def _exporter():
@@ -102,7 +101,6 @@ def offline(page: str) -> str:
     return page
 
 
-
 _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;max-width:62rem;margin:2rem auto;padding:0 1rem;
 color:#1b1b1b;line-height:1.45}
@@ -123,7 +121,6 @@ def _page(title: str, body: str, lang: str, *, back: bool = False) -> str:
             f"<title>{html.escape(title)}</title><style>{_CSS}</style></head>\n<body>{nav}{body}</body></html>\n")
 
 
-
 def _table(header: list[str], rows: list[list[str]], numeric: set[int] = frozenset(), *, css: str = "") -> str:
     head = "".join(f"<th class='num'>{html.escape(h)}</th>" if i in numeric else f"<th>{html.escape(h)}</th>"
                    for i, h in enumerate(header))
@@ -131,5 +128,3 @@ def _table(header: list[str], rows: list[list[str]], numeric: set[int] = frozens
                                     for i, c in enumerate(row)) + "</tr>" for row in rows)
     cls = f" class='{css}'" if css else ""
     return f"<table{cls}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-

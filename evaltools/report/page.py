@@ -270,8 +270,6 @@ def markdown(text_: str):
     return Markdown(str(text_))
 
 
-
-
 def scale_label(instrument: str, scale: str, lang: str, project=None) -> str:
     """A scale's title for people (the scale id when the instrument gives none)."""
     if project is not None and instrument in getattr(project, "instruments", {}):
@@ -406,7 +404,6 @@ def group_label(group: str, lang: str, project=None) -> str:
     return str(entry) if entry else group
 
 
-
 def _num(x, lang: str, digits: int = 2) -> str:
     if isinstance(x, bool):
         return t("report.yes" if x else "report.no", lang)
@@ -433,7 +430,6 @@ def _auto(x, lang: str) -> str:
     return fmt_number(x, lang, 3)
 
 
-
 def _date(iso: str, lang: str) -> str:
     d = pd.Timestamp(iso)
     return d.strftime("%d.%m.%Y") if lang == "pl" else d.strftime("%Y-%m-%d")
@@ -442,5 +438,3 @@ def _date(iso: str, lang: str) -> str:
 def _when(iso: str, lang: str) -> str:
     d = pd.Timestamp(iso)
     return d.strftime("%d.%m.%Y %H:%M") if lang == "pl" else d.strftime("%Y-%m-%d %H:%M")
-
-

@@ -355,9 +355,3 @@ def _one_line(message: str, limit: int = 300) -> str:
     lines = [ln for ln in message.splitlines() if ln.strip()]
     text = lines[-1] if lines else ""
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-
-
-
-# --------------------------------------------------------------------------- HTML export

@@ -22,7 +22,7 @@ from evaltools.report.page import (_INT_COLUMNS, _auto, _cell, _date, _num, _p, 
                                    titles)
 
 
-# --------------------------------------------------------------------------- summary (90_summary)
+# --------------------------------------------------------------------------- summary.json (90_summary)
 
 #: Columns of the result tables that hold True/False (read back as the nullable ``boolean`` dtype).
 BOOL_COLUMNS = ("suppressed",)
@@ -193,6 +193,7 @@ def _json_default(v):
     return v
 
 
+# --------------------------------------------------------------------------- the run's index.html
 
 def render_run_index(manifest: dict, summary: dict | None, *, lang: str) -> str:
     """``index.html`` of a run: headline results, links to the notebooks, data quality, provenance."""
@@ -345,5 +346,3 @@ def since_baseline_sentence(change: dict | None, lang: str) -> str:
         if r["before"] is not None and r["after"] is not None:
             bits.append(t("report.since.rows", lang, table=name, before=r["before"], after=r["after"]))
     return t("report.since.head", lang, run=change["baseline_run"]) + " " + "; ".join(bits) + "."
-
-
