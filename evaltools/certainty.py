@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from evaltools.labels import code_label, fmt_number, t
+from evaltools.labels import code_label, fmt_number, get_locale, p_phrase, t
 from evaltools.power import MDES_POWER, mdes_dz, pairs_needed, power_of_paired_t  # noqa: F401  (public here too)
 from evaltools.schema import ordered_waves
 
@@ -767,8 +767,7 @@ def _group_label(group: str, lang: str) -> str:
 
 
 def _fmt_alpha(alpha: float, lang: str) -> str:
-    text = f"{alpha:g}"
-    return text.replace(".", ",") if lang == "pl" else text
+    return f"{alpha:g}".replace(".", get_locale(lang).decimal)
 
 
 def _fmt_signed(x: float, lang: str) -> str:
@@ -779,10 +778,7 @@ def _fmt_signed(x: float, lang: str) -> str:
 
 def _fmt_p(p, lang: str) -> str:
     """'= 0.012' or '< 0.001' (three decimals), '= –' when missing."""
-    p = _num(p)
-    if p < 0.001:
-        return "< " + fmt_number(0.001, lang, digits=3)
-    return "= " + fmt_number(p, lang, digits=3)
+    return p_phrase(_num(p), lang, name="").lstrip()
 
 
 def _date(x) -> pd.Timestamp | None:
@@ -922,3 +918,67 @@ def rtm_sentences(rtm: pd.DataFrame, lang: str, *, instrument_titles: Mapping | 
     """
     return [rtm_sentence(row, lang, title=_title(row["instrument"], row["scale"], instrument_titles, scale_titles))
             for _, row in rtm.iterrows()]
+
+
+# --------------------------------------------------------------------------- tables the report's words are made of
+
+def wave_dates(questionnaires: Mapping[str, pd.DataFrame], *, waves: list[str]) -> pd.DataFrame:
+    """The date of each wave: the median of its questionnaires' ``date`` (``wave, date``).
+
+    A wave with no readable date is left out; waves come in the order of
+    ``waves``. Feeds ``first_wave_date``/``last_wave_date`` of
+    :func:`design_statement`.
+
+    >>> q = pd.DataFrame({"wave": ["baseline", "baseline", "endline"],
+    ...                   "date": ["2021-01-01", "2021-01-03", "not a date"]})
+    >>> wave_dates({"x": q}, waves=["baseline", "endline"]).to_dict("list")
+    {'wave': ['baseline'], 'date': [Timestamp('2021-01-02 00:00:00')]}
+    """
+    frames = [q[["wave", "date"]] for q in questionnaires.values() if "date" in q.columns]
+    dated = pd.concat(frames) if frames else pd.DataFrame(columns=["wave", "date"])
+    dated = dated.assign(date=pd.to_datetime(dated["date"], errors="coerce")).dropna()
+    medians = [(w, dated.loc[dated["wave"] == w, "date"].median()) for w in waves]
+    rows = [(w, d) for w, d in medians if pd.notna(d)]
+    return pd.DataFrame(rows, columns=["wave", "date"])
+
+
+def group_sizes(participants: pd.DataFrame) -> pd.DataFrame:
+    """People per output group (``group, n``): ``all`` first, then as :func:`evaltools.change.group_membership`.
+
+    Feeds ``n_per_group`` of :func:`design_statement`.
+
+    >>> p = pd.DataFrame({"participant_id": ["P1", "P2", "P3"], "components": ["youth", "youth;legal", None],
+    ...                   "group": ["G1", None, "G1"]})
+    >>> group_sizes(p).to_dict("list")
+    {'group': ['all', 'youth', 'legal', 'G1'], 'n': [3, 2, 1, 2]}
+    """
+    from evaltools.change import group_membership
+
+    membership = group_membership(participants)
+    counts = membership.groupby("group", sort=False)["participant_id"].nunique()
+    rows = [("all", int(participants["participant_id"].nunique()))]
+    rows += [(str(g), int(n)) for g, n in counts.items() if g != "all"]
+    return pd.DataFrame(rows, columns=["group", "n"])
+
+
+def regression_to_mean_reported(scores: pd.DataFrame, *, min_cell: int, pre_wave: str = "baseline",
+                                post_wave: str = "endline") -> pd.DataFrame:
+    """The rows of :func:`regression_to_mean` that may be reported: at least ``min_cell`` pairs.
+
+    >>> s = pd.DataFrame({"participant_id": list("abcdab"), "wave": ["baseline"] * 4 + ["endline"] * 2,
+    ...                   "instrument": "x", "scale": "total", "score": [1.0, 2, 3, 4, 2, 2]})
+    >>> len(regression_to_mean_reported(s, min_cell=2)), len(regression_to_mean_reported(s, min_cell=3))
+    (1, 0)
+    """
+    rtm = regression_to_mean(scores, pre_wave=pre_wave, post_wave=post_wave)
+    return rtm[rtm["n_pairs"] >= min_cell].reset_index(drop=True)
+
+
+def reportable_change(change: pd.DataFrame) -> pd.DataFrame:
+    """The rows of a change table that the words speak of: group ``all``, not suppressed.
+
+    >>> ch = pd.DataFrame({"group": ["all", "all", "G1"], "suppressed": [False, True, False]})
+    >>> len(reportable_change(ch))
+    1
+    """
+    return change[(change["group"] == "all") & ~_suppressed_mask(change)]

@@ -112,15 +112,24 @@ class Project:
         return pd.concat(frames, ignore_index=True)
 
 
-def load_project(data_dir: str | Path, *, min_cell: int | None = None, lang: str | None = None) -> Project:
+def load_project(data_dir: str | Path, *, min_cell: int | None = None, lang: str | None = None,
+                 cache: str | Path | None = None) -> Project:
     """Read and validate ``data_dir``; raise :class:`~evaltools.errors.DataInvalid` if it is not valid.
 
     ``min_cell`` and ``lang`` override project.yaml (run parameters win).
+    ``cache`` is the pickled :class:`Project` of a run that validated
+    ``data_dir`` once (:mod:`evaltools.report.runner`): it is loaded instead.
     """
-    result = validate_folder(data_dir)
-    project = Project.from_validation(result)
-    if project is None:
-        raise DataInvalid(result.problems)
+    if cache is not None:
+        import pickle
+
+        with open(cache, "rb") as fh:
+            project = pickle.load(fh)
+    else:
+        result = validate_folder(data_dir)
+        project = Project.from_validation(result)
+        if project is None:
+            raise DataInvalid(result.problems)
     if min_cell is not None:
         project.config["min_cell"] = int(min_cell)
     if lang:

@@ -12,6 +12,7 @@ import csv
 import datetime as dt
 import hashlib
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -21,6 +22,7 @@ import pandas as pd
 import pytest
 
 from evaltools import report
+from evaltools.report import runner
 from evaltools.errors import DataInvalid, UsageError
 
 #: DESIGN.md §7, copied here on purpose: the test fails when the code drifts from the contract.
@@ -130,6 +132,24 @@ def test_executed_notebooks_carry_papermill_parameters(runs):
 
 
 @pytest.mark.slow
+def test_data_are_validated_once_and_the_cache_is_removed(runs):
+    # every notebook loaded the project the run validated, from a pickle outside the run and data folders ...
+    for r in (runs.baseline, runs.endline):
+        caches = set()
+        for nb in (r.run_dir / "notebooks").glob("*.ipynb"):
+            caches.add(nbformat.read(nb, as_version=4).metadata["papermill"]["parameters"]["project_cache"])
+        assert len(caches) == 1 and None not in caches
+        cache = Path(caches.pop())
+        assert r.run_dir.resolve() not in cache.parents and runs.data.resolve() not in cache.parents
+        # ... which is gone once the run ended
+        assert not cache.exists() and not cache.parent.exists()
+    # and nothing in the run folders is a pickle of the raw data
+    assert not [p for p in runs.out.rglob("*") if p.suffix in (".pickle", ".pkl")]
+    m = json.loads((runs.endline.run_dir / "manifest.json").read_text(encoding="utf-8"))
+    assert "project_cache" not in m["parameters"] and m["status"] == "ok" and "pid" not in m
+
+
+@pytest.mark.slow
 def test_no_page_shows_an_id_or_free_text(runs, planted_values):
     # the planted id really went through the analysis (else the test below could not fail) ...
     scores = (runs.endline.run_dir / "tables" / "scores.csv").read_text(encoding="utf-8")
@@ -205,17 +225,19 @@ def failing_notebook(folder: Path) -> Path:
 @pytest.mark.slow
 def test_failing_notebook_is_recorded_and_the_others_still_run(demo_data, tmp_path, monkeypatch):
     broken = failing_notebook(tmp_path)
-    monkeypatch.setattr(report, "phase_notebooks",
+    monkeypatch.setattr(runner, "phase_notebooks",
                         lambda phase: [broken, report.NOTEBOOK_DIR / "00_data_quality.ipynb"])
     frozen = dt.datetime(2021, 12, 15, 10, 15, tzinfo=dt.timezone.utc)
-    monkeypatch.setattr(report, "_now", lambda: frozen)
+    monkeypatch.setattr(runner, "_now", lambda: frozen)
     from evaltools.cli import main
 
     out = tmp_path / "runs"
+    (out / "20200101-000000_baseline").mkdir(parents=True)  # a run killed before it wrote its manifest
     assert main(["run", "baseline", "--data", str(demo_data), "--out", str(out), "--quiet"]) == 3
     result = report.run("baseline", data_dir=demo_data, out=out, progress=False)
     # the same second twice: two folders, the first untouched
-    assert sorted(p.name for p in out.iterdir() if p.is_dir()) == ["20211215-101500_baseline",
+    assert sorted(p.name for p in out.iterdir() if p.is_dir()) == ["20200101-000000_baseline",
+                                                                  "20211215-101500_baseline",
                                                                   "20211215-101500_baseline_2"]
     assert result.run_dir.name == "20211215-101500_baseline_2" and not result.ok
     m = json.loads((result.run_dir / "manifest.json").read_text(encoding="utf-8"))
@@ -230,7 +252,9 @@ def test_failing_notebook_is_recorded_and_the_others_still_run(demo_data, tmp_pa
     assert (result.run_dir / "html" / "99_fails.html").is_file()
     assert [f["notebook"] for f in result.failures] == ["99_fails"]
     assert "99_fails" in result.index_path.read_text(encoding="utf-8")
-    assert "20211215-101500_baseline_2/index.html" in (out / "index.html").read_text(encoding="utf-8")
+    listing = (out / "index.html").read_text(encoding="utf-8")
+    assert "20211215-101500_baseline_2/index.html" in listing
+    assert "20200101-000000_baseline" in listing and "niedokończona" in listing  # the demo speaks Polish
 
 
 def test_invalid_data_writes_nothing(demo_data, tmp_path):
@@ -289,11 +313,11 @@ def test_offline_strips_network_loads():
     assert "var x = 1;" in clean and "data:image/png;base64,AAAA" in clean
 
 
-def write_run(out: Path, name: str, phase: str, inputs: list[dict], tables: dict) -> Path:
+def write_run(out: Path, name: str, phase: str, inputs: list[dict], tables: dict, **fields) -> Path:
     folder = out / name
     folder.mkdir(parents=True)
     manifest = {"run": name, "phase": phase, "inputs": inputs, "tables": tables, "started": "2021-01-01T10:00:00",
-                "notebooks": [], "fingerprint": report.fingerprint(inputs), "project": {"name": "x"}}
+                "notebooks": [], "fingerprint": report.fingerprint(inputs), "project": {"name": "x"}, **fields}
     (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     return folder
 
@@ -328,3 +352,119 @@ def test_runs_index_lists_runs_newest_first(tmp_path):
                                       "20210105-100000_baseline/")]
     assert order == sorted(order)
     assert "notes" not in page
+
+
+# =========================================================================== run folders: refused, interrupted, languages
+
+def dead_pid() -> int:
+    """The id of a process that has ended (its parent waited for it)."""
+    import subprocess
+    import sys
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+@pytest.mark.parametrize("where", ["inside", "same", "file", "data_in_run"])
+def test_out_that_would_touch_the_data_is_a_usage_error(demo_data, tmp_path, where):
+    from evaltools.cli import main
+
+    data = tmp_path / "project" / "data"
+    shutil.copytree(demo_data, data)
+    out = {"inside": data / "runs", "same": data, "file": data / "participants.csv",
+           "data_in_run": tmp_path / "project"}[where]
+    if where == "data_in_run":  # the data folder sits inside something named like a run folder of --out
+        moved = out / "20210101-000000_endline" / "data"
+        moved.parent.mkdir()
+        data.rename(moved)
+        data = moved
+    before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    assert main(["run", "endline", "--data", str(data), "--out", str(out), "--quiet"]) == 2
+    with pytest.raises(UsageError):
+        report.run("endline", data_dir=data, out=out, progress=False)
+    after = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    assert before == after  # nothing written, nothing changed
+
+
+def test_out_beside_the_data_is_accepted(tmp_path):
+    data = (tmp_path / "project" / "data").resolve()
+    assert runner.check_out(tmp_path / "project", data) == (tmp_path / "project").resolve()
+    assert runner.check_out(tmp_path / "runs", data) == (tmp_path / "runs").resolve()
+
+
+def test_manifest_says_running_until_the_run_ends(tmp_path):
+    from evaltools.report import manifest as mf
+
+    m = mf.start_manifest({"run": "x", "phase": "endline", "status": "ok", "finished": "2021", "seconds": 3})
+    assert m["status"] == "running" and m["pid"] == os.getpid() and "finished" not in m
+    assert mf.run_state(m) == "running"  # this process runs
+    assert mf.run_state({**m, "pid": dead_pid()}) == "incomplete"  # its process died
+    assert mf.run_state(None) == "incomplete"  # no manifest at all
+    assert mf.run_state({"status": "failed"}) == "failed"
+    assert mf.run_state({"notebooks": [{"status": "ok"}]}) == "ok"  # a manifest from before the status field
+
+
+def test_runs_index_lists_interrupted_runs_as_incomplete(tmp_path):
+    write_run(tmp_path, "20210105-100000_baseline", "baseline", [], {},
+              status="running", pid=dead_pid())            # killed: its process is gone
+    write_run(tmp_path, "20210106-100000_endline", "endline", [], {}, status="running", pid=os.getpid())
+    (tmp_path / "20210107-100000_endline").mkdir()         # killed before the manifest was written
+    write_run(tmp_path, "20210108-100000_endline", "endline", [], {}, status="ok")
+    page = report.write_runs_index(tmp_path, lang="en").read_text(encoding="utf-8")
+    rows = {name: row for row in re.findall(r"<tr>(.*?)</tr>", page)
+            for name in re.findall(r"\d{8}-\d{6}_\w+", row)[:1]}
+    assert "incomplete" in rows["20210105-100000_baseline"]
+    assert "running" in rows["20210106-100000_endline"]
+    assert "incomplete" in rows["20210107-100000_endline"]
+    assert "20210107-100000_endline/index.html" not in page  # no page to link to
+    assert "ok" in rows["20210108-100000_endline"] and "incomplete" not in rows["20210108-100000_endline"]
+    # an interrupted baseline is not the baseline an endline compares with
+    assert report.latest_run(tmp_path, phase="baseline") is None
+
+
+def test_runs_index_keeps_each_runs_language(tmp_path):
+    write_run(tmp_path, "20210105-100000_baseline", "baseline", [], {}, parameters={"lang": "pl"})
+    write_run(tmp_path, "20211215-101500_endline", "endline", [], {}, parameters={"lang": "en"})
+    page = report.write_runs_index(tmp_path).read_text(encoding="utf-8")  # the newest run's language
+    assert 'lang="en"' in page.replace("'", '"') and "Programme runs" in page
+    rows = re.findall(r"<tr>(.*?)</tr>", page)
+    assert ">Language<" in rows[0]
+    assert "English" in rows[1] and "Polish" in rows[2]
+    pl = report.write_runs_index(tmp_path, lang="pl").read_text(encoding="utf-8")
+    rows = re.findall(r"<tr>(.*?)</tr>", pl)
+    assert "Analizy programu" in pl and "angielski" in rows[1] and "polski" in rows[2]
+
+
+def test_load_project_from_a_cache_skips_validation(demo_data, tmp_path, monkeypatch):
+    import pickle
+
+    from evaltools import validate
+    from evaltools.project import load_project
+
+    project = load_project(demo_data)
+    path = tmp_path / "project.pickle"
+    path.write_bytes(pickle.dumps(project))
+    monkeypatch.setattr(validate, "validate_folder", lambda *a, **k: pytest.fail("validated again"))
+    again = load_project(demo_data, min_cell=3, lang="en", cache=path)
+    assert again.min_cell == 3 and again.language == "en"  # run parameters still win
+    pd.testing.assert_frame_equal(again.participants, project.participants)
+
+
+def test_project_cache_is_removed_also_on_failure(tmp_path):
+    with pytest.raises(RuntimeError):
+        with runner.project_cache({"a": 1}) as path:
+            assert Path(path).is_file() and tmp_path not in Path(path).parents
+            raise RuntimeError("a notebook run broke")
+    assert not Path(path).exists() and not Path(path).parent.exists()
+
+
+def test_summary_reads_typed_tables(tmp_path):
+    from evaltools.report.summary import read_table
+
+    report.save_table(pd.DataFrame({"group": ["all", "G1"], "n_pairs": [12, 3], "suppressed": [False, True]}),
+                      "change", tmp_path)
+    back = read_table(tmp_path, "change")
+    assert str(back["suppressed"].dtype) == "boolean" and back["suppressed"].tolist() == [False, True]
+    assert back["n_pairs"].tolist() == [12, 3]
+    assert read_table(tmp_path, "missing") is None

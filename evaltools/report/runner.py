@@ -1,0 +1,358 @@
+"""The run: validate once, execute the phase's notebooks with papermill into a new run folder (docs/index.md).
+
+:func:`run` validates a data folder, then executes the phase's notebooks
+(``notebooks/*.ipynb``) into ``<out>/<YYYYmmdd-HHMMSS>_<phase>/``, renders
+each to an offline page, writes the manifest and the run's index, and
+regenerates ``<out>/index.html``. A failing notebook does not stop the
+others: its status and the failing cell go to the manifest and the result
+is not ``ok``.
+
+Notebooks run two at a time where there are two CPUs (each in its own
+kernel process; ``EVALTOOLS_WORKERS=1`` runs them one by one with
+papermill's progress bar); ``90_summary`` runs last.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import json
+import pickle
+import re
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from evaltools.errors import DataInvalid, UsageError
+from evaltools.labels import LANGS, check_lang, t
+from evaltools.report.html import _exporter, _failure_text, export_html, notebook_title
+from evaltools.report.manifest import RUN_NAME, _read_json, build_manifest, since_baseline, start_manifest
+from evaltools.report.runs_index import write_runs_index
+from evaltools.report.summary import render_run_index
+
+
+#: Where the notebooks live (the repository's ``notebooks/`` beside the package).
+NOTEBOOK_DIR = Path(__file__).resolve().parent.parent.parent / "notebooks"
+
+PHASES = ("baseline", "endline")
+#: The notebooks of each phase, in order; ``90_summary`` reads the others' tables, so it runs last.
+PHASE_NOTEBOOKS = {
+    "baseline": ("00_data_quality", "10_baseline_profile", "30_social_ties", "40_outputs_targets", "90_summary"),
+    "endline": ("00_data_quality", "10_baseline_profile", "20_outcomes_change", "30_social_ties",
+                "40_outputs_targets", "90_summary"),
+}
+#: Run parameters a user may set with ``--param key=value``, and their types (``--lang`` also sets ``lang``).
+PARAMETERS = {"min_cell": int, "alpha": float, "seed": int, "lang": str}
+DEFAULTS = {"alpha": 0.05, "seed": 0}
+
+# =========================================================================== the run
+
+@dataclass
+class RunResult:
+    """What :func:`run` made: the run folder, its index page, and whether every notebook ran."""
+
+    run_dir: Path
+    index_path: Path
+    ok: bool
+    failures: list[dict] = field(default_factory=list)
+    manifest: dict = field(default_factory=dict)
+
+
+def phase_notebooks(phase: str) -> list[Path]:
+    """The notebook files a ``phase`` runs, in order."""
+    if phase not in PHASE_NOTEBOOKS:
+        raise UsageError(f"phase {phase!r}: expected baseline or endline")
+    return [NOTEBOOK_DIR / f"{name}.ipynb" for name in PHASE_NOTEBOOKS[phase]]
+
+
+def parse_params(params: dict | None) -> dict:
+    """Type the ``--param key=value`` pairs; an unknown key or a bad value is a usage error.
+
+    >>> parse_params({"min_cell": "3", "alpha": "0,1"})
+    {'min_cell': 3, 'alpha': 0.1}
+    """
+    out = {}
+    for key, value in (params or {}).items():
+        if key not in PARAMETERS:
+            raise UsageError(f"--param {key}: unknown parameter; expected one of {', '.join(PARAMETERS)}")
+        kind = PARAMETERS[key]
+        try:
+            typed = kind(str(value).replace(",", ".")) if kind is float else kind(value)
+        except (TypeError, ValueError):
+            raise UsageError(f"--param {key}={value}: expected a {'number' if kind is float else 'whole number'}")
+        if key == "alpha" and not 0 < typed < 1:
+            raise UsageError(f"--param alpha={value}: expected a number between 0 and 1")
+        if key == "lang" and typed not in LANGS:
+            raise UsageError(f"--param lang={value}: expected one of {', '.join(LANGS)}")
+        if key == "min_cell" and typed < 1:
+            raise UsageError(f"--param min_cell={value}: expected a whole number of at least 1")
+        out[key] = typed
+    return out
+
+
+def run(phase: str, *, data_dir: str | Path, out: str | Path = "runs", lang: str | None = None,
+        params: dict | None = None, progress: bool = True, workers: int | None = None) -> RunResult:
+    """Validate ``data_dir``, execute the ``phase``'s notebooks into a new run folder under ``out``.
+
+    Invalid data raises :class:`~evaltools.errors.DataInvalid` before anything
+    is written; so does an ``out`` that :func:`check_out` refuses (a
+    :class:`~evaltools.errors.UsageError`). ``params`` (strings from the
+    command line, or typed) set ``min_cell``, ``alpha`` and ``seed``;
+    ``lang`` defaults to the project's language. Progress goes to stderr
+    when ``progress``. ``workers`` notebooks run at a time (default:
+    :func:`default_workers`); the summary notebooks (:data:`LAST`) always
+    run after the others.
+
+    The data are validated once: the notebooks load the validated project
+    from a pickle in a temporary folder outside the run folder (their
+    ``project_cache`` parameter), removed when the run ends. The manifest
+    is written with status ``running`` when the run starts and completed
+    at its end.
+    """
+    from evaltools.project import Project
+    from evaltools.validate import validate_folder
+
+    if phase not in PHASES:
+        raise UsageError(f"phase {phase!r}: expected baseline or endline")
+    typed = parse_params(params)
+    data_dir = Path(data_dir).resolve()
+    out = check_out(out, data_dir)
+    started = _now()
+    t0 = time.perf_counter()
+
+    report = validate_folder(data_dir)
+    project = Project.from_validation(report)
+    if project is None:
+        raise DataInvalid(report.problems)
+    lang = check_lang(lang or typed.get("lang") or report.language)
+    parameters = {
+        "data_dir": str(data_dir), "phase": phase, "lang": lang,
+        "min_cell": int(typed.get("min_cell", project.min_cell)),
+        "alpha": float(typed.get("alpha", DEFAULTS["alpha"])),
+        "seed": int(typed.get("seed", DEFAULTS["seed"])),
+    }
+    out.mkdir(parents=True, exist_ok=True)
+    run_dir = new_run_dir(out, phase, started)
+    for sub in ("notebooks", "html", "tables", "figures"):
+        (run_dir / sub).mkdir()
+    parameters["out_dir"] = str(run_dir)
+
+    def manifest(statuses: list[dict], finished: _dt.datetime) -> dict:
+        return build_manifest(
+            run_dir=run_dir, phase=phase, parameters=parameters, started=started, finished=finished,
+            seconds=time.perf_counter() - t0, inputs=report.inputs, tables={k: v[0] for k, v in report.tables.items()},
+            notebooks=statuses, kernel=kernel_name(), project=project, warnings=len(report.warnings))
+
+    _write_json(run_dir / "manifest.json", start_manifest(manifest([], started)))
+    write_runs_index(out, lang=lang)  # the run is listed (running) while it runs
+    with project_cache(project) as cache:
+        statuses = execute_all(phase_notebooks(phase), run_dir, {**parameters, "project_cache": cache}, lang=lang,
+                               progress=progress, workers=workers)
+    final = manifest(statuses, _now())
+    if phase == "endline":
+        final["since_baseline"] = since_baseline(out, final, exclude=run_dir)
+    _write_json(run_dir / "manifest.json", final)
+
+    index_path = run_dir / "index.html"
+    index_path.write_text(render_run_index(final, _read_json(run_dir / "summary.json"), lang=lang), encoding="utf-8")
+    write_runs_index(out, lang=lang)
+    failures = [s for s in statuses if s["status"] != "ok"]
+    return RunResult(run_dir=run_dir, index_path=index_path, ok=not failures, failures=failures, manifest=final)
+
+
+def check_out(out: str | Path, data_dir: Path) -> Path:
+    """``out`` as an absolute folder path, or a :class:`~evaltools.errors.UsageError` (docs/index.md).
+
+    Refused: ``out`` naming a file; ``out`` inside the data folder (runs
+    would be read back as data, and raw data must stay as it was); a data
+    folder inside one of ``out``'s run folders.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     data = Path(d).resolve() / "data"
+    ...     check_out(Path(d) / "runs", data) == Path(d).resolve() / "runs"
+    True
+    """
+    out = Path(out).resolve()
+    data_dir = Path(data_dir).resolve()
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out}: this is a file; expected a folder for the runs")
+    if out == data_dir or data_dir in out.parents:
+        raise UsageError(f"--out {out}: inside the data folder {data_dir}; choose a folder outside it")
+    if out in data_dir.parents and RUN_NAME.match(data_dir.relative_to(out).parts[0]):
+        raise UsageError(f"--data {data_dir}: inside a run folder of --out {out}; choose another --out")
+    return out
+
+
+@contextlib.contextmanager
+def project_cache(project):
+    """The validated ``project`` pickled in a new temporary folder (never the run or data folder); its path.
+
+    The folder is removed when the ``with`` block ends, also on failure.
+    Yields ``None`` (the notebooks then validate the data themselves) when
+    the project cannot be pickled.
+    """
+    folder = Path(tempfile.mkdtemp(prefix="evaltools-project-"))
+    try:
+        path = folder / "project.pickle"
+        try:
+            with open(path, "wb") as fh:
+                pickle.dump(project, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        except (pickle.PicklingError, TypeError, AttributeError):  # pragma: no cover - an unpicklable project
+            path = None
+        yield None if path is None else str(path)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _write_json(path: Path, data: dict) -> None:
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+#: Notebooks that read the other notebooks' tables: they run after all the others.
+LAST = ("90_summary",)
+#: Notebooks that take longest start first when several run at a time.
+FIRST = ("20_outcomes_change",)
+
+
+def default_workers() -> int:
+    """How many notebooks run at a time: 2 where there are at least 2 CPUs, else 1.
+
+    ``EVALTOOLS_WORKERS`` (an environment variable) overrides it; 1 runs
+    the notebooks one after the other with papermill's progress bar.
+    """
+    import os
+
+    value = os.environ.get("EVALTOOLS_WORKERS", "").strip()
+    if value.isdigit() and int(value) >= 1:
+        return int(value)
+    return 2 if (os.cpu_count() or 1) >= 2 else 1
+
+
+def execute_all(notebooks: list[Path], run_dir: Path, parameters: dict, *, lang: str, progress: bool = False,
+                workers: int | None = None) -> list[dict]:
+    """Execute and render every notebook; return their statuses in the order of ``notebooks``.
+
+    With ``workers`` > 1, notebooks run in that many kernels at once (each
+    kernel is its own process; the threads here only wait for them), the
+    longest first; each is rendered to HTML as soon as it finishes. The
+    notebooks of :data:`LAST` run afterwards, one by one.
+    """
+    from concurrent.futures import ThreadPoolExecutor, as_completed
+
+    kernel = kernel_name()
+    exporter = _exporter()
+    workers = max(1, workers or default_workers())
+    total = len(notebooks)
+    done: dict[Path, dict] = {}
+    order = {src: i for i, src in enumerate(notebooks, start=1)}
+
+    def finish(src: Path, status: dict) -> None:
+        status["html"] = export_html(run_dir / "notebooks" / src.name, run_dir / "html" / f"{src.stem}.html",
+                                     lang=lang, title=notebook_title(src.stem, lang), exporter=exporter,
+                                     error=status.get("error"))
+        done[src] = status
+        if progress:
+            result = (f"ok ({status['seconds']:.1f} s)" if status["status"] == "ok"
+                      else f"FAILED {_failure_text(status)}")
+            print(f"[{len(done)}/{total}] {src.stem}: {result}", file=sys.stderr, flush=True)
+
+    early = [src for src in notebooks if src.stem not in LAST]
+    late = [src for src in notebooks if src.stem in LAST]
+    if workers > 1 and len(early) > 1:
+        early.sort(key=lambda src: (src.stem not in FIRST, order[src]))
+        if progress:
+            print(t("report.progress.parallel", lang, n=len(early), workers=workers), file=sys.stderr, flush=True)
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="evaltools-notebook") as pool:
+            futures = {pool.submit(execute_notebook, src, run_dir, parameters, kernel=kernel): src for src in early}
+            for future in as_completed(futures):
+                finish(futures[future], future.result())
+    else:
+        late = early + late
+    for src in late:
+        if progress:
+            print(f"[{len(done) + 1}/{total}] {src.stem}", file=sys.stderr, flush=True)
+        finish(src, execute_notebook(src, run_dir, parameters, kernel=kernel, progress=progress))
+    return [done[src] for src in notebooks]
+
+
+def _now() -> _dt.datetime:
+    return _dt.datetime.now().astimezone()
+
+
+def new_run_dir(out: Path, phase: str, when: _dt.datetime) -> Path:
+    """Create and return a fresh ``<out>/<YYYYmmdd-HHMMSS>_<phase>`` folder; never reuse one.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     when = _dt.datetime(2021, 12, 15, 10, 15)
+    ...     [new_run_dir(Path(d), "endline", when).name for _ in range(3)]
+    ['20211215-101500_endline', '20211215-101500_endline_2', '20211215-101500_endline_3']
+    """
+    base = f"{when:%Y%m%d-%H%M%S}_{phase}"
+    for n in range(1, 10_000):
+        path = out / (base if n == 1 else f"{base}_{n}")
+        try:
+            path.mkdir()
+        except FileExistsError:
+            continue
+        return path
+    raise RuntimeError(f"{out}: cannot find a free run folder name for {base}")  # pragma: no cover
+
+
+def kernel_name() -> str:
+    """The Jupyter kernel the notebooks run in: ``evaltools`` when installed (``make install``), else ``python3``."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    try:
+        names = set(KernelSpecManager().find_kernel_specs())
+    except Exception:  # pragma: no cover - a broken Jupyter path
+        names = set()
+    return "evaltools" if "evaltools" in names else "python3"
+
+
+def _quiet_kernel_manager():
+    """A kernel manager whose kernel's own stderr (start-up chatter) does not reach the terminal."""
+    import subprocess
+
+    from jupyter_client.manager import AsyncKernelManager
+
+    class QuietKernelManager(AsyncKernelManager):
+        async def _async_launch_kernel(self, kernel_cmd, **kw):
+            kw["stderr"] = subprocess.DEVNULL
+            return await super()._async_launch_kernel(kernel_cmd, **kw)
+
+    return QuietKernelManager
+
+
+def execute_notebook(src: Path, run_dir: Path, parameters: dict, *, kernel: str, progress: bool = False) -> dict:
+    """Execute one notebook with papermill into ``run_dir/notebooks``; return its status (never raises)."""
+    import papermill as pm
+
+    dst = run_dir / "notebooks" / src.name
+    t0 = time.perf_counter()
+    status: dict = {"notebook": src.stem, "status": "ok", "error": None}
+    try:
+        pm.execute_notebook(
+            str(src), str(dst), parameters=parameters, kernel_name=kernel, progress_bar=progress,
+            log_output=False, request_save_on_cell_execute=False, kernel_manager_class=_quiet_kernel_manager(),
+            # the kernel starts in the run folder; papermill's own cwd= would chdir this whole process,
+            # which is not safe while another notebook runs in a second thread
+            resources={"metadata": {"path": str(run_dir)}})
+    except Exception as e:  # a failing notebook must not stop the others
+        error = {"type": type(e).__name__, "message": _one_line(str(e))}
+        if getattr(e, "ename", None):  # papermill.PapermillExecutionError
+            error.update(type=e.ename, message=_one_line(e.evalue), cell=e.exec_count, cell_index=e.cell_index)
+        status.update(status="failed", error=error)
+    status["seconds"] = round(time.perf_counter() - t0, 3)
+    return status
+
+
+def _one_line(message: str, limit: int = 300) -> str:
+    message = re.sub(r"\x1b\[[0-9;]*m", "", str(message)).strip()
+    lines = [ln for ln in message.splitlines() if ln.strip()]
+    text = lines[-1] if lines else ""
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,348 @@
+"""The run's headline: ``summary.json`` (``90_summary``), the "How sure" words, and the run's ``index.html``.
+
+:func:`summarise` reads the tables the other notebooks wrote (typed, see
+:func:`read_table`) and asks :mod:`evaltools.certainty` for the words;
+:func:`render_run_index` turns the manifest and the summary into the page a
+supervisor opens. Nothing here computes a statistic.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import html
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from evaltools.labels import check_lang, fmt_number, p_phrase, t
+from evaltools.report.html import _failure_text, _page, _table, notebook_title
+from evaltools.report.page import (_INT_COLUMNS, _auto, _cell, _date, _num, _p, _when, column_label, markdown,
+                                   titles)
+
+
+# --------------------------------------------------------------------------- summary.json (90_summary)
+
+#: Columns of the result tables that hold True/False (read back as the nullable ``boolean`` dtype).
+BOOL_COLUMNS = ("suppressed",)
+
+
+def read_table(out_dir: str | Path, name: str) -> pd.DataFrame | None:
+    """``<out_dir>/tables/<name>.csv`` as written by :func:`~evaltools.report.page.save_table`, typed; ``None`` if absent.
+
+    True/False columns (:data:`BOOL_COLUMNS`) come back as pandas' ``boolean``
+    dtype (an empty cell is ``<NA>``), numbers as numbers.
+
+    >>> import tempfile
+    >>> from evaltools.report.page import save_table
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     _ = save_table(pd.DataFrame({"n": [1, 2], "suppressed": [True, None]}), "x", d)
+    ...     read_table(d, "x")["suppressed"].tolist(), read_table(d, "y")
+    ([True, <NA>], None)
+    """
+    path = Path(out_dir) / "tables" / f"{name}.csv"
+    if not path.is_file():
+        return None
+    columns = pd.read_csv(path, encoding="utf-8", nrows=0).columns
+    return pd.read_csv(path, encoding="utf-8", dtype={c: "boolean" for c in BOOL_COLUMNS if c in columns})
+
+
+def summarise(out_dir: str | Path, *, project, phase: str, lang: str, alpha: float = 0.05) -> dict:
+    """The headline numbers of a run, from its ``tables/``, written to ``<out_dir>/summary.json``.
+
+    Reads the tables the other notebooks wrote (:func:`read_table`; a table
+    that is missing leaves its part empty) and adds the plain-language
+    lines of :mod:`evaltools.certainty` (verdicts, the design statement).
+    Rows of group ``all`` only: the index page shows the programme as a
+    whole. Nothing here is an identifier: counts, statistics and words.
+    """
+    from evaltools import certainty
+
+    out_dir = Path(out_dir)
+    lang = check_lang(lang)
+    start, end = project.period
+    summary: dict = {
+        "project": {"name": project.name, "period": {"start": start.date().isoformat(), "end": end.date().isoformat()}},
+        "phase": phase, "lang": lang, "alpha": alpha, "min_cell": project.min_cell,
+        "participants": int(len(project.participants)),
+    }
+    inst_titles, scale_titles = titles(project, lang)
+    tables = {name: read_table(out_dir, name) for name in
+              ("indicators", "change", "reliable_change", "network", "network_change", "data_quality")}
+    ind = tables["indicators"]
+    if ind is not None:
+        summary["targets"] = {
+            "counts": {s: int((ind["status"] == s).sum()) for s in ("met", "partly", "not met")},
+            "rows": _records(ind[["indicator_id", "label", "target", "value", "ratio", "status"]]),
+        }
+    change, rc = tables["change"], tables["reliable_change"]
+    if change is not None:
+        keep = ["instrument", "scale", "n_pairs", "mean_pre", "mean_post", "mean_diff", "ci_low", "ci_high",
+                "g_av", "g_av_ci_low", "g_av_ci_high", "p_t", "p_holm", "suppressed"]
+        summary["change"] = _records(_titled(change, keep, inst_titles, scale_titles))
+    if rc is not None:
+        keep = ["instrument", "scale", "n_pairs", "n_improved", "n_unchanged", "n_deteriorated", "n_recovered",
+                "suppressed"]
+        summary["reliable_change"] = _records(_titled(rc, keep, inst_titles, scale_titles))
+    for name in ("network", "network_change"):
+        if tables[name] is not None:
+            summary[name] = _records(tables[name])
+    if change is not None:
+        verdicts = certainty.verdicts(change, rc, lang=lang, alpha=alpha, instrument_titles=inst_titles,
+                                      scale_titles=scale_titles, higher_is_better=_higher_is_better(project))
+        summary["verdicts"] = [str(v) for v in verdicts["verdict"].dropna()]
+    summary["design"] = design_text(project, lang=lang, alpha=alpha, phase=phase)
+    if tables["data_quality"] is not None:
+        summary["data_quality"] = _records(tables["data_quality"])
+    path = out_dir / "summary.json"
+    path.write_text(json.dumps(summary, ensure_ascii=False, indent=1, default=_json_default), encoding="utf-8")
+    return summary
+
+
+def _titled(df: pd.DataFrame, keep: list[str], inst_titles: dict, scale_titles: dict) -> pd.DataFrame:
+    """The rows of group ``all``, the ``keep`` columns present, with the instrument's and scale's titles."""
+    rows = df.loc[df["group"] == "all", [c for c in keep if c in df.columns]]
+    return rows.assign(title=rows["instrument"].map(inst_titles).fillna(rows["instrument"]),
+                       scale_title=[scale_titles.get((i, s), s) for i, s in zip(rows["instrument"], rows["scale"])])
+
+
+def design_text(project, *, lang: str, alpha: float = 0.05, phase: str = "endline") -> str:
+    """The design statement of :func:`evaltools.certainty.design_statement` for this project.
+
+    The waves are the project's (baseline only in a baseline run); the
+    date of a wave is the median questionnaire date of that wave
+    (:func:`evaltools.certainty.wave_dates`), the group sizes those of
+    :func:`evaltools.certainty.group_sizes`.
+    """
+    from evaltools import certainty
+
+    waves = list(project.waves) if phase == "endline" else [w for w in project.waves if w == "baseline"]
+    dates = dict(certainty.wave_dates(project.questionnaires, waves=waves).itertuples(index=False))
+    sizes = dict(certainty.group_sizes(project.participants).itertuples(index=False))
+    start, end = project.period
+    return certainty.design_statement(
+        waves=waves, n_per_group=sizes, period_start=start, period_end=end,
+        first_wave_date=dates.get(waves[0]) if waves else None,
+        last_wave_date=dates.get(waves[-1]) if len(waves) > 1 else None,
+        lang=lang, alpha=alpha)
+
+
+def how_sure(project, *, scores: pd.DataFrame, change: pd.DataFrame, reliable_change: pd.DataFrame | None,
+             attrition: pd.DataFrame | None, sensitivity: pd.DataFrame | None, lang: str, alpha: float = 0.05):
+    """The "How sure can we be?" section: :mod:`evaltools.certainty`'s words, assembled as markdown."""
+    from evaltools import certainty
+
+    inst, scales = titles(project, lang)
+    named = {"instrument_titles": inst, "scale_titles": scales}
+
+    def title(r) -> str:
+        return f"{inst.get(r['instrument'], r['instrument'])} – {scales.get((r['instrument'], r['scale']), r['scale'])}"
+
+    verdicts = certainty.verdicts(change, reliable_change, lang=lang, alpha=alpha,
+                                  higher_is_better=_higher_is_better(project), **named)
+    parts = [t("report.nb20.how_sure_title", lang), design_text(project, lang=lang, alpha=alpha),
+             t("report.nb20.verdicts", lang), _list(verdicts["verdict"].dropna()),
+             certainty.multiplicity_sentence(certainty.multiplicity(change, alpha=alpha), lang, **named),
+             certainty.attrition_sentence(attrition, sensitivity, lang, alpha=alpha, **named),
+             _list(f"{title(r)}: {certainty.sensitivity_sentence(r, lang, alpha)}"
+                   for r in certainty.reportable_change(change).to_dict("records"))]
+    rtm = certainty.regression_to_mean_reported(scores, min_cell=project.min_cell)
+    if len(rtm):
+        parts.append(t("report.nb20.regression", lang) + " " + certainty.regression_to_mean_note(lang))
+        parts.append(_list(certainty.regression_to_mean_sentence(r, lang, title=title(r))
+                           for r in rtm.to_dict("records")))
+    parts.append(certainty.benchmark_note(lang))
+    return markdown("\n\n".join(p for p in parts if p))
+
+
+def _list(lines) -> str:
+    """Markdown bullets of ``lines`` (empty when there is none)."""
+    return "\n".join(f"- {line}" for line in lines)
+
+
+def _higher_is_better(project) -> dict:
+    return {(i, s.id): s.higher_is_better for i, ins in project.instruments.items() for s in ins.scales}
+
+
+def show_summary(summary: dict, *, lang: str):
+    """The headline numbers of :func:`summarise` as they appear on the run's index page."""
+    from IPython.display import HTML
+
+    return HTML("\n".join(_headline_html(summary, check_lang(lang))))
+
+
+def _records(df: pd.DataFrame) -> list[dict]:
+    return [{k: _json_default(v) for k, v in row.items()} for row in df.to_dict("records")]
+
+
+def _json_default(v):
+    if v is None:
+        return None
+    if isinstance(v, (pd.Timestamp, _dt.date)):
+        return v.isoformat()
+    if hasattr(v, "item") and not isinstance(v, (str, bytes)):
+        v = v.item()
+    if isinstance(v, float) and v != v:
+        return None
+    try:
+        if pd.isna(v):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return v
+
+
+# --------------------------------------------------------------------------- the run's index.html
+
+def render_run_index(manifest: dict, summary: dict | None, *, lang: str) -> str:
+    """``index.html`` of a run: headline results, links to the notebooks, data quality, provenance."""
+    e = html.escape
+    project = manifest["project"]
+    phase_label = t(f"report.phase.{manifest['phase']}", lang)
+    title = f"{project['name']} – {phase_label}"
+    parts = [f"<h1>{e(project['name'])}</h1>",
+             f"<p class='meta'>{e(t('report.index.period', lang, start=_date(project['period']['start'], lang), end=_date(project['period']['end'], lang)))}"
+             f" · {e(phase_label)} · {e(t('report.index.run_at', lang, when=_when(manifest['started'], lang)))}</p>"]
+
+    failed = [s for s in manifest["notebooks"] if s["status"] != "ok"]
+    if failed:
+        items = "".join(f"<li>{e(notebook_title(s['notebook'], lang))}: {e(_failure_text(s))}</li>" for s in failed)
+        parts.append(f"<div class='box'><p class='bad'>{e(t('report.index.failed', lang, n=len(failed)))}</p>"
+                     f"<ul>{items}</ul></div>")
+
+    if manifest["phase"] == "baseline":
+        parts.append(f"<p class='box'>{e(t('report.index.baseline_note', lang))}</p>")
+    else:
+        parts.append(f"<p class='box'>{e(since_baseline_sentence(manifest.get('since_baseline'), lang))}</p>")
+
+    parts.append(f"<h2>{e(t('report.index.pages', lang))}</h2><ul>")
+    for s in manifest["notebooks"]:
+        mark = "" if s["status"] == "ok" else f" <span class='bad'>({e(t('report.status_failed', lang))})</span>"
+        parts.append(f"<li><a href='{e(s['html'])}'>{e(notebook_title(s['notebook'], lang))}</a>{mark}</li>")
+    parts.append("</ul>")
+    summary = summary or {}
+    parts.append(f"<h2>{e(t('report.index.headline', lang))}</h2>")
+    if not summary:
+        parts.append(f"<p class='bad'>{e(t('report.index.no_summary', lang))}</p>")
+    parts += _headline_html(summary, lang)
+
+
+    parts.append(f"<h2>{e(t('report.index.data_quality', lang))}</h2>")
+    rows = [[e(name), _num(n, lang, 0)] for name, n in manifest.get("tables", {}).items()]
+    parts.append(_table([t("report.col.table", lang), t("report.index.rows", lang)], rows, {1}))
+    parts.append(f"<p>{e(t('report.index.warnings', lang, n=manifest.get('validation_warnings', 0)))}</p>")
+    dq = [r for r in summary.get("data_quality", []) if (r.get("n_rows_affected") or 0) > 0]
+    if dq:
+        rows = [[e(r["table"]), e(_cell("check", r["check"], lang, None, 2)), _num(r["n_rows_affected"], lang, 0),
+                 e(_cell("severity", r["severity"], lang, None, 2))] for r in dq]
+        parts.append(_table([column_label(c, lang) for c in ("table", "check", "n_rows_affected", "severity")],
+                            rows, {2}))
+
+    parts.append(f"<h2>{e(t('report.index.provenance', lang))}</h2>")
+    p = manifest["parameters"]
+    parts.append("<p>" + e(t("report.index.provenance_text", lang, version=manifest["toolkit"]["version"],
+                                 python=manifest["python"], fingerprint=manifest["fingerprint"][:12],
+                                 min_cell=p["min_cell"], alpha=fmt_number(p["alpha"], lang),
+                                 seed=p["seed"], seconds=fmt_number(manifest["seconds"], lang, 0))) + "</p>")
+    rows = [[f"<code>{e(f['file'])}</code>", f"<code>{f['sha256'][:16]}…</code>", _num(f["bytes"], lang, 0)]
+            for f in manifest["inputs"]]
+    parts.append(_table([t("report.index.file", lang), "sha256", t("report.index.bytes", lang)], rows, {2}))
+    parts.append(f"<p class='note'><a href='../index.html'>{e(t('report.index.all_runs', lang))}</a> · "
+                 f"<a href='manifest.json'>manifest.json</a></p>")
+    return _page(title, "\n".join(parts), lang)
+
+
+def _headline_html(summary: dict, lang: str) -> list[str]:
+    e = html.escape
+    parts = []
+    targets = summary.get("targets")
+    if targets:
+        c = targets["counts"]
+        parts.append(f"<h3>{e(t('report.index.targets', lang))}</h3>")
+        parts.append(f"<p>{e(t('report.index.targets_text', lang, met=c['met'], partly=c['partly'], not_met=c['not met'], n=len(targets['rows'])))}</p>")
+        rows = [[e(str(r["label"])), _num(r["value"], lang, 0), _num(r["target"], lang, 0),
+                 f"<span class='status-{str(r['status']).replace(' ', '-')}'>{e(_cell('status', r['status'], lang, None, 2))}</span>"]
+                for r in targets["rows"]]
+        parts.append(_table([column_label(c, lang) for c in ("label", "value", "target", "status")], rows, {1, 2}))
+    change = summary.get("change")
+    if change:
+        parts.append(f"<h3>{e(t('report.index.change', lang))}</h3>")
+        rows = []
+        for r in change:
+            name = e(f"{r['title']} – {r['scale_title']}")
+            if r.get("suppressed"):
+                rows.append([name, _num(r["n_pairs"], lang, 0)] + [e(t("report.hidden", lang))] * 3)
+                continue
+            ci = t("report.index.ci", lang, low=_num(r.get("ci_low"), lang), high=_num(r.get("ci_high"), lang))
+            gci = t("report.index.ci", lang, low=_num(r.get("g_av_ci_low"), lang),
+                    high=_num(r.get("g_av_ci_high"), lang))
+            ptxt = _p(r.get("p_holm"), lang)
+            rows.append([name, _num(r["n_pairs"], lang, 0), e(f"{_num(r.get('mean_diff'), lang)} {ci}"),
+                         e(f"{_num(r.get('g_av'), lang)} {gci}"), e(ptxt)])
+        parts.append(_table([t("report.index.outcome", lang), column_label("n_pairs", lang),
+                             t("report.index.mean_diff_ci", lang), t("report.index.g_av_ci", lang),
+                             column_label("p_holm", lang)], rows, {1, 2, 3, 4}))
+    rc = summary.get("reliable_change")
+    if rc:
+        parts.append(f"<h3>{e(t('report.index.reliable_change', lang))}</h3>")
+        rows = []
+        for r in rc:
+            name = e(f"{r['title']} – {r['scale_title']}")
+            if r.get("suppressed"):
+                rows.append([name, _num(r["n_pairs"], lang, 0)] + [e(t("report.hidden", lang))] * 4)
+            else:
+                rows.append([name] + [_num(r.get(k), lang, 0) for k in
+                                      ("n_pairs", "n_improved", "n_unchanged", "n_deteriorated", "n_recovered")])
+        parts.append(_table([t("report.index.outcome", lang)] + [column_label(k, lang) for k in
+                            ("n_pairs", "n_improved", "n_unchanged", "n_deteriorated", "n_recovered")],
+                            rows, {1, 2, 3, 4, 5}))
+    net = summary.get("network")
+    if net:
+        parts.append(f"<h3>{e(t('report.index.network', lang))}</h3>")
+        cols = ("n_nodes", "n_edges", "density", "mean_degree", "components", "isolates")
+        rows = [[e(_cell("wave", r["wave"], lang, None, 2))] +
+                [_num(r.get(k), lang, 0 if k in _INT_COLUMNS else 3) for k in cols] for r in net]
+        parts.append(_table([column_label("wave", lang)] + [column_label(k, lang) for k in cols], rows,
+                            set(range(1, len(cols) + 1))))
+        for r in summary.get("network_change") or []:
+            if r.get("p_value") is not None:
+                parts.append(f"<p>{e(t('report.index.network_change', lang, measure=column_label(str(r['measure']), lang), before=_auto(r.get('baseline'), lang), after=_auto(r.get('endline'), lang), p=p_phrase(r.get('p_value'), lang)))}</p>")
+    verdicts = summary.get("verdicts")
+    if verdicts or summary.get("design"):
+        parts.append(f"<h3>{e(t('report.index.how_sure', lang))}</h3>")
+        if verdicts:
+            parts.append("<ul class='verdicts'>" + "".join(f"<li>{_md_inline(v)}</li>" for v in verdicts) + "</ul>")
+        if summary.get("design"):
+            parts.append("".join(f"<p>{_md_inline(par)}</p>" for par in str(summary["design"]).split("\n\n")
+                                 if par.strip()))
+    return parts
+
+
+def _md_inline(text: str) -> str:
+    """A little markdown (``**bold**``, ``*italic*``, ``- `` bullets) as escaped HTML."""
+    out = html.escape(text.strip())
+    out = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", out)
+    out = re.sub(r"(?<!\*)\*(?!\s)(.+?)(?<!\s)\*(?!\*)", r"<em>\1</em>", out)
+    out = re.sub(r"^#+\s*", "", out)
+    return out.replace("\n", "<br>")
+
+
+def since_baseline_sentence(change: dict | None, lang: str) -> str:
+    """The one line an endline index says about the data since the baseline run.
+
+    >>> since_baseline_sentence(None, "en")
+    'There is no baseline run in this folder to compare the data with.'
+    """
+    if not change:
+        return t("report.since.none", lang)
+    if not (change["added"] or change["removed"] or change["changed"]):
+        return t("report.since.same", lang, run=change["baseline_run"])
+    bits = []
+    for kind in ("changed", "added", "removed"):
+        if change[kind]:
+            bits.append(t(f"report.since.{kind}", lang, files=", ".join(change[kind])))
+    for name, r in change.get("rows", {}).items():
+        if r["before"] is not None and r["after"] is not None:
+            bits.append(t("report.since.rows", lang, table=name, before=r["before"], after=r["after"]))
+    return t("report.since.head", lang, run=change["baseline_run"]) + " " + "; ".join(bits) + "."
