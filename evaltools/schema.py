@@ -34,6 +34,7 @@ CODES: dict[str, tuple[str, ...]] = {
     "support": ("emotional", "practical", "informational"),
     "contact": ("daily", "weekly", "monthly", "rarely"),
     "yesno": ("yes", "no"),
+    "arm": ("programme", "comparison"),
 }
 
 #: Sessions of these activities have no participants and never count as reach.
@@ -107,6 +108,7 @@ TABLES: dict[str, Table] = {
             C("enrolled_on", "date", example="2021-01-15"),
             C("exited_on", "date"),
             C("exit_reason", "text", personal=True),
+            C("arm", "code", codes="arm", example="programme"),  # empty = programme
         ),
         key=("participant_id",),
     ),
