@@ -735,7 +735,7 @@ def _questionnaires(rng, people, dose, instruments: dict[str, Instrument], *, ex
 
     later = {}
     if "midline" in waves:
-        mid_day = extra.integers(152, 182, n)
+        mid_day = extra.integers(_month_day(6), _month_day(7), n)  # June
         stayed = ~(people["exited"] <= mid_day)  # NaN (never left) stays
         later["midline"] = (respondent & stayed & (extra.random(n) < 0.93), mid_day, 0.55)
     if "followup" in waves:
