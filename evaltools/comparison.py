@@ -1,4 +1,6 @@
-"""A comparison arm: who is in which arm, and the programme's change against the comparison's (DESIGN.md §4).
+"""A comparison arm: who is in which arm, and the programme's change against the comparison's.
+
+Definitions: docs/statistics.md#more-waves-and-a-comparison-arm.
 
 ``participants.arm`` is ``programme`` or ``comparison``; an empty cell (or a
 table without the column) means ``programme``. Every table except
@@ -283,7 +285,8 @@ def arm_means(scores: pd.DataFrame, participants: pd.DataFrame, *, min_cell: int
     out["n"] = out["n"].fillna(0).astype("int64")
     n = out["n"].to_numpy(dtype="float64")
     with np.errstate(all="ignore"):
-        half = stats.t.isf(alpha / 2, np.where(n >= 2, n - 1, np.nan)) * out["sd"].to_numpy(dtype="float64") / np.sqrt(n)
+        se = out["sd"].to_numpy(dtype="float64") / np.sqrt(n)
+        half = stats.t.isf(alpha / 2, np.where(n >= 2, n - 1, np.nan)) * se
     out["ci_low"] = out["mean"] - half
     out["ci_high"] = out["mean"] + half
     out["_n_min"] = out.groupby(KEY, sort=False)["n"].transform("min")

@@ -1,4 +1,6 @@
-"""Three or more waves: each wave's mean, and each later wave against baseline (DESIGN.md §4, ``trajectory.csv``).
+"""Three or more waves: each wave's mean, and each later wave against baseline (``trajectory.csv``).
+
+Definitions: docs/statistics.md#more-waves-and-a-comparison-arm.
 
 One row per instrument × scale × group × wave, waves in time order
 (baseline, midline, endline, followup; those present in the scale's scores):
@@ -200,7 +202,8 @@ def trajectory(scores: pd.DataFrame, *, membership: pd.DataFrame | None = None, 
         out = out.iloc[order].reset_index(drop=True)
     n = out["n"].to_numpy(dtype="float64")
     with np.errstate(all="ignore"):
-        half = stats.t.isf(alpha / 2, np.where(n >= 2, n - 1, np.nan)) * out["sd"].to_numpy(dtype="float64") / np.sqrt(n)
+        se = out["sd"].to_numpy(dtype="float64") / np.sqrt(n)
+        half = stats.t.isf(alpha / 2, np.where(n >= 2, n - 1, np.nan)) * se
     out["ci_low"] = out["mean"] - half
     out["ci_high"] = out["mean"] + half
     out = out.assign(suppressed=False)

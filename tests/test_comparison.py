@@ -1,7 +1,9 @@
-"""The comparison arm (evaltools/comparison.py, DESIGN §4 "Comparison arm"): DiD, ANCOVA, balance, arms.
+"""The comparison arm (evaltools/comparison.py): DiD, ANCOVA, balance, arms.
+
+Definitions: docs/statistics.md#more-waves-and-a-comparison-arm.
 
 References: statsmodels OLS fitted here by formula (``smf.ols``), independently of the module's
-own normal equations; a 2 × 2 example computed by hand; the pooled-SD formula of DESIGN §4.
+own normal equations; a 2 × 2 example computed by hand; the pooled-SD formula of docs/statistics.md.
 """
 
 from __future__ import annotations
@@ -157,7 +159,8 @@ def test_arm_means_agree_with_the_changes(two_arms):
 def test_arm_is_an_optional_coded_column_with_labels():
     col = TABLES["participants"].column("arm")
     assert col is not None and not col.required and col.kind == "code" and CODES["arm"] == ("programme", "comparison")
-    assert code_label("arm", "comparison", "pl") == "grupa porównawcza" and code_label("arm", "programme", "pl") == "program"
+    assert code_label("arm", "comparison", "pl") == "grupa porównawcza"
+    assert code_label("arm", "programme", "pl") == "program"
     assert code_label("arm", "comparison", "en") == "comparison"
     assert t("schema.participants.arm.label", "pl") and t("schema.participants.arm.help", "en")
 
@@ -167,7 +170,7 @@ def test_templates_round_trip_the_arm(tmp_path):
     from evaltools.synth import demo_tables
     from evaltools.templates import write_filled_workbook
     from evaltools.instruments import find_instrument
-    from evaltools.validate import validate_folder
+    from evaltools.project import load_project
     import yaml
 
     config, tables = demo_tables(seed=2, comparison=8)
@@ -179,9 +182,7 @@ def test_templates_round_trip_the_arm(tmp_path):
     write_filled_workbook(folder / "demo.xlsx", tables, lang="pl",
                           instruments=[find_instrument(i) for i in config["instruments"]])
     (folder / "project.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
-    report = validate_folder(folder)
-    assert report.project is not None, [p.text("en") for p in report.errors]
-    read = report.project.participants.set_index("participant_id")["arm"]
+    read = load_project(folder).participants.set_index("participant_id")["arm"]
     assert (read[read.index.str.startswith("C")] == "comparison").all() and len(read) == 75 + 8
     assert (read[read.index.str.startswith("P")] == "programme").all()
     # staff may type the Polish label, and may leave the cell empty
@@ -192,8 +193,6 @@ def test_templates_round_trip_the_arm(tmp_path):
     for name, df in tables.items():
         df.to_csv(csv / f"{name}.csv", index=False)
     (csv / "project.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
-    project = validate_folder(csv).project
-    assert project is not None
-    arms = arm_of(project.participants)
+    arms = arm_of(load_project(csv).participants)
     assert (arms[arms.index.str.startswith("C")] == "comparison").all()
     assert (arms[arms.index.str.startswith("P")] == "programme").all()

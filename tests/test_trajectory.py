@@ -1,4 +1,4 @@
-"""Three or more waves (evaltools/trajectory.py, DESIGN §4 "Three or more waves").
+"""Three or more waves (evaltools/trajectory.py, docs/statistics.md#more-waves-and-a-comparison-arm).
 
 References: means, SDs and t intervals from pandas and scipy; wave effects from statsmodels
 ``smf.mixedlm("score ~ C(wave, Treatment('baseline'))", groups=participant_id).fit(reml=True)`` fitted here.
@@ -66,7 +66,8 @@ def test_means_by_wave_against_pandas_and_scipy(four_waves):
 def test_wave_effects_against_mixedlm(four_waves):
     scores, people = four_waves
     out = trajectory(scores, membership=group_membership(people), min_cell=5, alpha=0.1)
-    for group, ids in (("all", people["participant_id"]), ("G2", people.loc[people["group"] == "G2", "participant_id"])):
+    g2 = people.loc[people["group"] == "G2", "participant_id"]
+    for group, ids in (("all", people["participant_id"]), ("G2", g2)):
         data = scores[scores["participant_id"].isin(ids)]  # everyone, people measured once included
         fit = _mixedlm(data)
         ci = fit.conf_int(alpha=0.1)
@@ -83,7 +84,8 @@ def test_wave_effects_against_mixedlm(four_waves):
 
 def test_balanced_effects_are_mean_differences():
     # Every person at every wave: the REML fixed effects equal the differences of the wave means.
-    scores = pd.DataFrame({"participant_id": list("ABCDEF") * 3, "wave": np.repeat(["baseline", "midline", "endline"], 6),
+    scores = pd.DataFrame({"participant_id": list("ABCDEF") * 3,
+                           "wave": np.repeat(["baseline", "midline", "endline"], 6),
                            "instrument": "x", "scale": "s",
                            "score": [1, 2, 3, 2, 3, 4, 2, 2, 4, 3, 3, 5, 3, 3, 4, 4, 4, 6.0]})
     eff = wave_effects(scores).set_index("wave")["estimate"]
@@ -102,7 +104,8 @@ def test_small_cells_are_suppressed(four_waves):
     # G1 (50 people) would be the only other group of the partition: suppressed too at every wave
     assert out.loc[out["group"] == "G1", "suppressed"].all()
     allrows = out[out["group"] == "all"].set_index("wave")
-    assert not allrows.loc["baseline", "suppressed"] and allrows.loc["followup", "suppressed"] == (allrows.loc["followup", "n"] < 40)
+    assert not allrows.loc["baseline", "suppressed"]
+    assert allrows.loc["followup", "suppressed"] == (allrows.loc["followup", "n"] < 40)
     # a suppressed baseline empties the group's estimates
     few = scores[(scores["wave"] != "baseline") | (scores["participant_id"] < "P004")]
     out = trajectory(few, min_cell=5)
