@@ -142,6 +142,8 @@ def build_parser(lang: str = DEFAULT_LANG) -> argparse.ArgumentParser:
     s.add_argument("--format", choices=("csv", "xlsx"), default="csv", help=h("demo_data.format"))
     lang_option(s, "demo_data.lang")
     s.add_argument("--until", choices=("baseline", "endline"), default=None, help=h("demo_data.until"))
+    s.add_argument("--comparison", type=int, default=0, metavar=h("metavar.n"), help=h("demo_data.comparison"))
+    s.add_argument("--waves", default="baseline,endline", help=h("demo_data.waves"))
 
     s = command("validate", "validate")
     s.add_argument("data", type=Path, metavar=h("metavar.data"), help=h("validate.data"))
@@ -205,7 +207,8 @@ def _dispatch(args) -> int:
         if args.participants is not None and args.participants < 1:
             raise UsageError(t("cli.error.participants", args.message_lang))
         path = write_demo_data(args.out, seed=args.seed, participants=args.participants, fmt=args.format,
-                               lang=args.lang or "pl", until=args.until)
+                               lang=args.lang or "pl", until=args.until, comparison=args.comparison,
+                               waves=tuple(args.waves.split(",")))
         print(path)
         return EXIT_OK
     if args.command == "validate":

@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from evaltools.errors import DataInvalid, Problem
@@ -42,6 +43,10 @@ class Project:
     instruments: dict[str, Instrument]
     inputs: list[dict] = field(default_factory=list)  # {file, sha256, bytes}
     problems: list[Problem] = field(default_factory=list)  # warnings that did not stop loading
+    #: People of the comparison arm (``participants.arm = comparison``) and their questionnaires. Every
+    #: other field describes the programme arm only, so that no table mixes the arms (docs/statistics.md).
+    comparison_participants: pd.DataFrame | None = None
+    comparison_questionnaires: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     @classmethod
     def from_validation(cls, result: ValidationResult) -> Project | None:
@@ -49,18 +54,43 @@ class Project:
         if result.errors:
             return None
         frames = result.frames
+        people = frames["participants"]
+        questionnaires = {i: frames[f"q_{i}"] for i in result.instruments if f"q_{i}" in frames}
+        comparison = (people["arm"].eq("comparison").fillna(False).to_numpy(dtype=bool) if "arm" in people
+                      else np.zeros(len(people), dtype=bool))
+        others = set(people.loc[comparison, "participant_id"])
+
+        def programme(df: pd.DataFrame) -> pd.DataFrame:
+            return df[~df["participant_id"].isin(others)] if others else df
+
         return cls(
             data_dir=result.data_dir,
             config=result.config,
-            participants=frames["participants"],
+            participants=people[~comparison] if others else people,
             sessions=frames["sessions"],
-            attendance=frames["attendance"],
-            ties=frames["ties"],
-            questionnaires={i: frames[f"q_{i}"] for i in result.instruments if f"q_{i}" in frames},
+            attendance=programme(frames["attendance"]),
+            ties=programme(frames["ties"]),
+            questionnaires={i: programme(q) for i, q in questionnaires.items()},
             instruments=dict(result.instruments),
             inputs=result.inputs,
             problems=result.warnings,
+            comparison_participants=people[comparison] if others else None,
+            comparison_questionnaires=({i: q[q["participant_id"].isin(others)] for i, q in questionnaires.items()}
+                                       if others else {}),
         )
+
+    @property
+    def has_comparison(self) -> bool:
+        """Whether the project has people of a comparison arm."""
+        return self.comparison_participants is not None and len(self.comparison_participants) > 0
+
+    def both_arms(self) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+        """Participants and questionnaires of both arms together (for :mod:`evaltools.comparison`)."""
+        if not self.has_comparison:
+            return self.participants, self.questionnaires
+        people = pd.concat([self.participants, self.comparison_participants], ignore_index=True)
+        return people, {i: pd.concat([q, self.comparison_questionnaires.get(i, q.iloc[:0])], ignore_index=True)
+                        for i, q in self.questionnaires.items()}
 
     @property
     def name(self) -> str:

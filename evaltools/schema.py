@@ -34,6 +34,7 @@ CODES: dict[str, tuple[str, ...]] = {
     "support": ("emotional", "practical", "informational"),
     "contact": ("daily", "weekly", "monthly", "rarely"),
     "yesno": ("yes", "no"),
+    "arm": ("programme", "comparison"),
 }
 
 #: The contract's waves in the order they happen (``CODES["wave"]`` is the dropdown order).
@@ -143,6 +144,7 @@ TABLES: dict[str, Table] = {
             C("enrolled_on", "date", example="2021-01-15"),
             C("exited_on", "date"),
             C("exit_reason", "text"),
+            C("arm", "code", codes="arm", example="programme"),  # empty = programme
         ),
         key=("participant_id",),
     ),

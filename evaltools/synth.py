@@ -47,6 +47,7 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -64,6 +65,10 @@ N_DEFAULT = 75
 #: Instruments of the demo project, in project.yaml order.
 INSTRUMENTS = ("empowerment", "recovery", "independence", "social_support", "civic_activity")
 FORMATS = ("csv", "xlsx")
+#: Waves of the default demo; ``waves=`` may add ``midline`` and ``followup``.
+WAVES_DEFAULT = ("baseline", "endline")
+_WAVE_ORDER = ("baseline", "midline", "endline", "followup")
+_EXTRA_STREAM = 15  # second seed word of the generator of the extras (comparison arm, midline, follow-up)
 
 _YEAR = np.datetime64("2021-01-01", "D")
 _LAST_DAY = 364  # 2021-12-31
@@ -100,7 +105,8 @@ def _iso(days) -> np.ndarray:
 # =========================================================================== public
 
 
-def demo_tables(*, seed: int = 0, participants: int | None = None) -> tuple[dict, dict[str, pd.DataFrame]]:
+def demo_tables(*, seed: int = 0, participants: int | None = None, comparison: int = 0,
+                waves: Sequence[str] = WAVES_DEFAULT) -> tuple[dict, dict[str, pd.DataFrame]]:
     """The demo project in memory: its project.yaml and its tables.
 
     Parameters
@@ -110,6 +116,21 @@ def demo_tables(*, seed: int = 0, participants: int | None = None) -> tuple[dict
     participants
         Number of people; ``None`` is the programme's own size (75). Larger
         numbers scale families, groups, sites and sessions proportionally.
+    comparison
+        Number of people in a comparison arm (``arm = comparison``):
+        residents of a neighbouring estate who answer the adults'
+        questionnaires at baseline and endline, attend no session, have no
+        components and change less than the programme's people (about 0.1
+        latent SD). Their ids are ``C001``, ``C002``, ...
+    waves
+        The questionnaire waves, in time order: ``baseline``, optionally
+        ``midline`` (June), ``endline``, optionally ``followup`` (March of
+        the next year, after the period's end). The programme's people answer
+        every wave; the comparison arm baseline and endline only.
+
+    Every extra (comparison arm, midline, follow-up) is drawn from its own
+    seeded generator, so the programme's baseline and endline tables are the
+    same with or without them, and the default demo is unchanged.
 
     Returns
     -------
@@ -129,7 +150,9 @@ def demo_tables(*, seed: int = 0, participants: int | None = None) -> tuple[dict
     (150, 16)
     """
     plan = _Plan(participants)
+    waves = _check_extras(comparison, waves)
     rng = np.random.default_rng(seed)
+    extra = np.random.default_rng([seed, _EXTRA_STREAM])  # never the default stream: the default demo stays as it was
     instruments = {i: find_instrument(i) for i in INSTRUMENTS}
 
     people = _people(rng, plan)
@@ -137,10 +160,13 @@ def demo_tables(*, seed: int = 0, participants: int | None = None) -> tuple[dict
     sessions, attendance = _attendance(rng, people, sessions)
     sessions = _headcounts(rng, plan, people, sessions, attendance)
     dose = np.bincount(attendance["p"].to_numpy(), minlength=len(people["kind"]))
-    questionnaires = _questionnaires(rng, people, dose, instruments)
+    questionnaires = _questionnaires(rng, people, dose, instruments, extra=extra, waves=waves)
     ties = _ties(rng, people, dose)
+    if comparison:
+        questionnaires = _comparison_answers(extra, len(people["kind"]), comparison, instruments, questionnaires)
 
-    tables = _contract_tables(plan, people, sessions, attendance, ties, questionnaires)
+    tables = _contract_tables(plan, people, sessions, attendance, ties, questionnaires,
+                              comparison=_comparison_people(extra, comparison) if comparison else None)
     return _config(plan), tables
 
 
@@ -181,7 +207,8 @@ def until_baseline(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
 
 
 def write_demo_data(out: str | Path, *, seed: int = 0, participants: int | None = None, fmt: str = "csv",
-                    lang: str = "pl", until: str | None = None) -> Path:
+                    lang: str = "pl", until: str | None = None, comparison: int = 0,
+                    waves: Sequence[str] = WAVES_DEFAULT) -> Path:
     """Write the demo data folder (``evaltools demo-data``) and return its path.
 
     Parameters
@@ -189,7 +216,7 @@ def write_demo_data(out: str | Path, *, seed: int = 0, participants: int | None 
     out
         The folder to create. It must not exist, or be empty: the demo never
         overwrites anything.
-    seed, participants
+    seed, participants, comparison, waves
         As in :func:`demo_tables`.
     fmt
         ``csv``: one ``<table>.csv`` per table (UTF-8, comma-separated, ISO
@@ -219,7 +246,7 @@ def write_demo_data(out: str | Path, *, seed: int = 0, participants: int | None 
         raise UsageError(f"{out}: the folder exists and is not empty; the demo data needs a new or empty folder")
     if until not in (None, "baseline", "endline"):
         raise UsageError(f"--until {until!r} is not known; expected baseline or endline")
-    config, tables = demo_tables(seed=seed, participants=participants)
+    config, tables = demo_tables(seed=seed, participants=participants, comparison=comparison, waves=waves)
     if until == "baseline":
         tables = until_baseline(tables)
     config["language"] = lang
@@ -231,9 +258,26 @@ def write_demo_data(out: str | Path, *, seed: int = 0, participants: int | None 
         from evaltools.templates import write_filled_workbook
         write_filled_workbook(out / f"{out.name}.xlsx", tables, lang=lang,
                               instruments=[find_instrument(i) for i in config["instruments"]])
-    (out / "project.yaml").write_text(_project_yaml(config, seed=seed, n=len(tables["participants"])),
-                                      encoding="utf-8")
+    options = (f" --comparison {comparison}" if comparison else "") + (
+        f" --waves {','.join(waves)}" if tuple(waves) != WAVES_DEFAULT else "")
+    (out / "project.yaml").write_text(_project_yaml(config, seed=seed, n=len(tables["participants"]),
+                                                    options=options), encoding="utf-8")
     return out
+
+
+def _check_extras(comparison, waves) -> tuple[str, ...]:
+    """The waves as a tuple, after checking both extras (a UsageError names what is wrong)."""
+    if isinstance(comparison, bool) or not isinstance(comparison, (int, np.integer)) or comparison < 0:
+        raise UsageError(f"comparison must be a whole number of at least 0, found {comparison!r}")
+    waves = tuple(str(w).strip() for w in ([waves] if isinstance(waves, str) else waves))
+    if len(waves) == 1 and "," in waves[0]:
+        waves = tuple(w.strip() for w in waves[0].split(","))
+    unknown = [w for w in waves if w not in _WAVE_ORDER]
+    if unknown or len(set(waves)) != len(waves) or "baseline" not in waves or "endline" not in waves \
+            or list(waves) != [w for w in _WAVE_ORDER if w in waves]:
+        raise UsageError(f"waves {','.join(waves)!r} are not known; expected baseline,[midline,]endline[,followup]"
+                         " in this order")
+    return waves
 
 
 # =========================================================================== the plan
@@ -652,6 +696,8 @@ _CENTRE = {"empowerment": 0.47, "recovery": 0.47, "independence": 0.45, "social_
            "civic_activity": 0.22}
 _LOADING = 0.78  # item on its scale's latent trait
 _MISSING_BLANK, _MISSING_CODE = 0.02, 0.006
+#: What the comparison arm (adults of a neighbouring estate) answers.
+_COMPARISON_INSTRUMENTS = ("empowerment", "social_support", "civic_activity")
 
 
 def _who_answers(inst_id: str, people) -> np.ndarray:
@@ -662,8 +708,15 @@ def _who_answers(inst_id: str, people) -> np.ndarray:
             "recovery": kind == _ADULT, "independence": youth}.get(inst_id, people["respondent"])
 
 
-def _questionnaires(rng, people, dose, instruments: dict[str, Instrument]) -> dict[str, pd.DataFrame]:
-    """One ``q_<id>`` table per instrument: baseline for every respondent, endline for those who stayed."""
+def _questionnaires(rng, people, dose, instruments: dict[str, Instrument], *, extra=None,
+                    waves: Sequence[str] = WAVES_DEFAULT) -> dict[str, pd.DataFrame]:
+    """One ``q_<id>`` table per instrument: baseline for every respondent, endline for those who stayed.
+
+    With ``waves`` holding ``midline`` or ``followup``, those rows come from
+    ``extra`` (its own generator): a midline in June for those still in the
+    programme, half-way from baseline to endline; a follow-up in March of the
+    next year for most of those with an endline, with part of the gain faded.
+    """
     n = len(people["kind"])
     respondent = people["respondent"]
     # Dose: rank of the sessions attended among respondents of the same kind (0..1).
@@ -680,16 +733,67 @@ def _questionnaires(rng, people, dose, instruments: dict[str, Instrument]) -> di
     base_day = np.clip(people["enrolled"] + rng.integers(0, 12, n), 3, 58)
     end_day = rng.integers(311, 351, n)
 
+    later = {}
+    if "midline" in waves:
+        mid_day = extra.integers(_month_day(6), _month_day(7), n)  # June
+        stayed = ~(people["exited"] <= mid_day)  # NaN (never left) stays
+        later["midline"] = (respondent & stayed & (extra.random(n) < 0.93), mid_day, 0.55)
+    if "followup" in waves:
+        fu_day = extra.integers(_LAST_DAY + 60, _LAST_DAY + 90, n)  # March of the next year
+        later["followup"] = (people["endline"] & (extra.random(n) < 0.8), fu_day, 0.75)
+
     out = {}
     for inst_id, inst in instruments.items():
         who = np.flatnonzero(_who_answers(inst_id, people) & respondent)
+        extra_waves = {w: (answered[who], day[who], share) for w, (answered, day, share) in later.items()}
         out[f"q_{inst_id}"] = _answers(rng, inst, who, people["endline"][who], general[who], improvement[who],
-                                       base_day[who], end_day[who], _CENTRE.get(inst_id, 0.5))
+                                       base_day[who], end_day[who], _CENTRE.get(inst_id, 0.5),
+                                       extra=extra, extra_waves=extra_waves)
     return out
 
 
+def _comparison_answers(extra, n_programme: int, n: int, instruments: dict[str, Instrument],
+                        questionnaires: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The comparison arm's baseline and endline answers appended to the adults' questionnaires.
+
+    Residents of a neighbouring estate, as alike the programme's adults as
+    a non-randomised comparison group is (a little better off at baseline),
+    with a small true change (0.1 latent SD) and about 12 % without endline.
+    """
+    who = n_programme + np.arange(n)
+    general = extra.normal(0.1, 1, n)
+    has_endline = extra.random(n) >= 0.12
+    base_day = extra.integers(10, 59, n)
+    end_day = extra.integers(311, 351, n)
+    out = dict(questionnaires)
+    for inst_id, inst in instruments.items():
+        if inst_id not in _COMPARISON_INSTRUMENTS:
+            continue
+        q = _answers(extra, inst, who, has_endline, general, np.full(n, 0.1), base_day, end_day,
+                     _CENTRE.get(inst_id, 0.5))
+        out[f"q_{inst_id}"] = pd.concat([questionnaires[f"q_{inst_id}"], q], ignore_index=True)
+    return out
+
+
+def _comparison_people(extra, n: int) -> pd.DataFrame:
+    """The comparison arm's rows of ``participants``: adults, no family, no components, no enrolment."""
+    return pd.DataFrame({
+        "participant_id": _ids("C", n),
+        "family_id": None,
+        "components": "",
+        "group": None,
+        "role": "adult",
+        "sex": np.where(extra.random(n) < 0.6, "F", "M").astype(object),
+        "birth_year": pd.array(extra.integers(1955, 2001, n), dtype="Int64"),
+        "enrolled_on": None,
+        "exited_on": None,
+        "exit_reason": None,
+        "arm": "comparison",
+    })
+
+
 def _answers(rng, inst: Instrument, who, has_endline, general, improvement, base_day, end_day,
-             centre: float) -> pd.DataFrame:
+             centre: float, *, extra=None, extra_waves: dict | None = None) -> pd.DataFrame:
     items = inst.item_ids
     k, m = len(items), len(who)
     # Each item belongs to its smallest scale (a total scale spans the others).
@@ -704,7 +808,7 @@ def _answers(rng, inst: Instrument, who, has_endline, general, improvement, base
     scale_trait = 0.8 * trait[:, None] + 0.6 * rng.normal(0, 1, (m, len(scales)))
     endline_trait = scale_trait + improvement[:, None] + 0.35 * rng.normal(0, 1, (m, len(scales)))
 
-    def wave(latent):
+    def wave(latent, rng=rng):
         z = _LOADING * latent[:, primary] + np.sqrt(1 - _LOADING ** 2) * rng.normal(0, 1, (len(latent), k))
         x = np.clip(np.rint(item_centre + spread * z), lo, hi)
         x = np.where(reversed_items, lo + hi - x, x)
@@ -720,12 +824,18 @@ def _answers(rng, inst: Instrument, who, has_endline, general, improvement, base
 
     base = wave(scale_trait)
     end = wave(endline_trait[has_endline])
+    parts = [(who, "baseline", base_day, base), (who[has_endline], "endline", end_day[has_endline], end)]
+    for name, (answered, day, share) in (extra_waves or {}).items():
+        # midline: part of the way to the endline; follow-up: the endline with part of the gain faded
+        start = scale_trait if name == "midline" else endline_trait - improvement[:, None]
+        latent = start + share * improvement[:, None] + 0.35 * extra.normal(0, 1, (m, len(scales)))
+        parts.append((who[answered], name, day[answered], wave(latent[answered], extra)))
     frame = pd.DataFrame({
-        "p": np.concatenate([who, who[has_endline]]),
-        "wave": ["baseline"] * m + ["endline"] * int(has_endline.sum()),
-        "date": np.concatenate([_iso(base_day), _iso(end_day[has_endline])]),
+        "p": np.concatenate([part[0] for part in parts]),
+        "wave": np.concatenate([np.full(len(part[0]), part[1], dtype=object) for part in parts]),
+        "date": np.concatenate([_iso(part[2]) for part in parts]),
     })
-    values = np.vstack([base, end])
+    values = np.vstack([part[3] for part in parts])
     whole = bool(np.all(np.isnan(values) | (values == np.round(values))))
     for j, item in enumerate(items):  # answers as typed: whole numbers stay whole (3, not 3.0)
         frame[item] = pd.array(values[:, j], dtype="Float64").astype("Int64") if whole else values[:, j]
@@ -865,7 +975,8 @@ def _ids(prefix: str, n: int, width_min: int = 3) -> np.ndarray:
     return np.array([f"{prefix}{i:0{width}d}" for i in range(1, n + 1)], dtype=object)
 
 
-def _contract_tables(plan, people, sessions, attendance, ties, questionnaires) -> dict[str, pd.DataFrame]:
+def _contract_tables(plan, people, sessions, attendance, ties, questionnaires,
+                     comparison: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
     n = len(people["kind"])
     pid = _ids("P", n)
     fam_id = _ids("F", max(people["n_families"], 1), 2)
@@ -915,10 +1026,16 @@ def _contract_tables(plan, people, sessions, attendance, ties, questionnaires) -
     })
     tables = {"participants": participants, "sessions": table_sessions, "attendance": table_attendance,
               "ties": table_ties}
+    if comparison is not None:  # the arm column is written only when there is a comparison arm
+        participants = pd.concat([participants.assign(arm="programme"), comparison], ignore_index=True)
+        tables["participants"] = participants
+        pid = np.concatenate([pid, comparison["participant_id"].to_numpy(dtype=object)])
     for name, df in tables.items():
-        assert list(df.columns) == list(TABLES[name].column_names), name  # the contract's columns, in order
+        contract = [c for c in TABLES[name].column_names if c != "arm" or comparison is not None]
+        assert list(df.columns) == contract, name  # the contract's columns, in order
+    wave_rank = {w: i for i, w in enumerate(_WAVE_ORDER)}
     for name, q in questionnaires.items():
-        q = q.sort_values(["wave", "p"], kind="stable")  # baseline rows, then endline rows
+        q = q.assign(_w=q["wave"].map(wave_rank)).sort_values(["_w", "p"], kind="stable").drop(columns="_w")
         tables[name] = pd.concat([pd.DataFrame({"participant_id": pid[q["p"].to_numpy()]}),
                                   q.drop(columns="p").reset_index(drop=True)], axis=1)
     return tables
@@ -1000,9 +1117,9 @@ def _flow(value) -> str:
                           width=10_000).strip()
 
 
-def _project_yaml(config: dict, *, seed: int, n: int) -> str:
+def _project_yaml(config: dict, *, seed: int, n: int, options: str = "") -> str:
     """project.yaml as a person would write it: one line per group and per target."""
-    lines = [f"# Synthetic demo data (evaltools demo-data --seed {seed}, {n} participants).",
+    lines = [f"# Synthetic demo data (evaltools demo-data --seed {seed}{options}, {n} participants).",
              "# Every person, family and answer in this folder is invented."]
     for key in ("name", "period", "language", "instruments", "min_cell"):
         lines.append(f"{key}: {_flow(config[key]).removesuffix('...').strip()}")

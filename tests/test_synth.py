@@ -43,7 +43,8 @@ def test_folder_holds_project_yaml_and_one_csv_per_table(folder):
     expected |= {f"q_{i}.csv" for i in INSTRUMENTS}
     assert set(_files(folder)) == expected
     header = (folder / "participants.csv").read_text(encoding="utf-8").splitlines()[0]
-    assert header == ",".join(TABLES["participants"].column_names)
+    # every column of the contract except arm, which the demo writes only with a comparison arm
+    assert header == ",".join(c for c in TABLES["participants"].column_names if c != "arm")
 
 
 def test_same_seed_same_bytes_other_seed_other_data(folder, tmp_path):
@@ -110,7 +111,7 @@ def test_bad_arguments_are_usage_errors(tmp_path):
 def test_tables_use_the_contract_columns_and_codes(demo):
     _, tables = demo
     for name in TABLES:
-        assert list(tables[name].columns) == list(TABLES[name].column_names)
+        assert list(tables[name].columns) == [c for c in TABLES[name].column_names if c != "arm"]
     p, s, t = tables["participants"], tables["sessions"], tables["ties"]
     assert {c for v in p["components"] for c in split_codes(v)} <= set(CODES["component"])
     assert set(p["role"]) <= set(CODES["role"]) and set(p["sex"]) <= set(CODES["sex"])
@@ -358,3 +359,113 @@ def test_xlsx_types_the_tables_into_the_template(folder, tmp_path):
                                       b.questionnaires[inst_id].drop(columns="_row"))
     again = write_demo_data(tmp_path / "again" / "demo_xlsx", seed=0, fmt="xlsx", lang="en")
     assert _files(again) == _files(out)
+
+
+# --------------------------------------------------------------------------- a comparison arm and extra waves
+
+#: sha256 of `evaltools demo-data OUT --seed 0` (csv) made from main at f229476, before the extras existed.
+MAIN_DEMO_SHA256 = {
+    "attendance.csv": "31a19ee012447257a69e037315aa2e472cc5404e61f00d84216f6c6f066ad539",
+    "participants.csv": "a70e3dfe624fdc18e1d911cc1fcd7eba8840244376a1dcbfc4a457c07f9ece8e",
+    "project.yaml": "6549d5ac48edb6c452638103301ab4707ad76fe7944dfbb64b836671038d9228",
+    "q_civic_activity.csv": "b741c8e73ff481f9a193fdce2fd05f39a6bb77a65ac9e6327924ff178c2675b4",
+    "q_empowerment.csv": "e5795f0515a88a374f9d9ea55ba90da5ac8d6ef1ede585f426eea89fcc3b0591",
+    "q_independence.csv": "be6e23bfe93dbba4b1c3a5205f61e6503638488ce7ad997bed49d5898508f6c0",
+    "q_recovery.csv": "ec017e933dce1fec769dfb62bf7238f9b0e68e7f241ba8654fd806828ebf5093",
+    "q_social_support.csv": "1ea341c8fe6576a6163391837e6b35d2ff0f987ee5707cda10b314884335ead0",
+    "sessions.csv": "dd8bbac8c240e80bc511023d97b60b8bc0d29e7c05e12b7decdd39cf4751d7e6",
+    "ties.csv": "899f3e75bcdf4d6dadc3373c55dddf92761e2e9b34423de42f0373601556964f",
+}
+ALL_WAVES = ("baseline", "midline", "endline", "followup")
+
+
+def test_the_default_demo_has_the_same_bytes_as_before_the_extras(folder):
+    assert _files(folder) == MAIN_DEMO_SHA256
+
+
+@pytest.fixture(scope="module")
+def extended():
+    return demo_tables(seed=0, comparison=60, waves=ALL_WAVES)
+
+
+def test_extras_leave_the_programme_as_it_was(demo, extended):
+    _, base = demo
+    _, ext = extended
+    for name in ("sessions", "attendance", "ties"):
+        pd.testing.assert_frame_equal(ext[name], base[name])
+    programme = ext["participants"].iloc[:len(base["participants"])]
+    assert (programme["arm"] == "programme").all()
+    pd.testing.assert_frame_equal(programme.drop(columns="arm"), base["participants"], check_dtype=False)
+    for name in (n for n in base if n.startswith("q_")):
+        q = ext[name]
+        kept = q[q["wave"].isin(["baseline", "endline"]) & q["participant_id"].str.startswith("P")]
+        pd.testing.assert_frame_equal(kept.reset_index(drop=True), base[name], check_dtype=False)
+
+
+def test_the_comparison_arm(extended):
+    config, tables = extended
+    p = tables["participants"]
+    comp = p[p["arm"] == "comparison"]
+    assert len(comp) == 60 and comp["participant_id"].tolist()[:2] == ["C001", "C002"]
+    assert list(p.columns) == list(TABLES["participants"].column_names)
+    assert (comp["components"] == "").all() and comp["group"].isna().all() and comp["family_id"].isna().all()
+    assert not tables["attendance"]["participant_id"].isin(comp["participant_id"]).any()
+    assert not tables["ties"]["participant_id"].isin(comp["participant_id"]).any()
+    for name in (n for n in tables if n.startswith("q_")):
+        q = tables[name]
+        theirs = q[q["participant_id"].isin(comp["participant_id"])]
+        if name in ("q_empowerment", "q_social_support", "q_civic_activity"):
+            assert set(theirs["wave"]) == {"baseline", "endline"}
+            assert theirs["participant_id"].nunique() == 60
+            assert 0.75 < (theirs["wave"] == "endline").sum() / 60 < 0.97  # about 12 % without endline
+        else:
+            assert theirs.empty
+    # a smaller true change than the programme's: mean item change on empowerment
+    from evaltools.scoring import score
+    scores = score(tables["q_empowerment"], find_instrument("empowerment"))
+    wide = scores.pivot_table(index=["participant_id", "scale"], columns="wave", values="score").dropna(
+        subset=["baseline", "endline"])
+    change = (wide["endline"] - wide["baseline"]).groupby(wide.index.get_level_values(0).str[0]).mean()
+    assert change["C"] < change["P"] - 0.15 and abs(change["C"]) < 0.2
+
+
+def test_extra_waves_at_sensible_dates(extended):
+    config, tables = extended
+    q = tables["q_empowerment"]
+    assert list(dict.fromkeys(q["wave"])) == list(ALL_WAVES)  # rows in time order
+    dates = _dates(q["date"])
+    mid, fu, end = (dates[q["wave"] == w] for w in ("midline", "followup", "endline"))
+    assert mid.min() >= pd.Timestamp("2021-06-01") and mid.max() <= pd.Timestamp("2021-06-30")
+    assert fu.min() > pd.Timestamp(config["period"]["end"])  # a follow-up after the period's end
+    assert fu.max() < pd.Timestamp("2022-04-01") and end.max() < fu.min()
+    ids = lambda w: set(q.loc[q["wave"] == w, "participant_id"])
+    assert ids("followup") <= ids("endline") and ids("midline") <= ids("baseline")
+    assert not any(i.startswith("C") for i in ids("midline") | ids("followup"))
+    people = tables["participants"].set_index("participant_id")
+    left = pd.to_datetime(people.loc[list(ids("midline")), "exited_on"])
+    assert (left.isna() | (left > mid.min())).all()
+
+
+def test_only_midline_or_only_followup(demo):
+    _, mid = demo_tables(seed=0, waves=("baseline", "midline", "endline"))
+    _, fu = demo_tables(seed=0, waves="baseline,endline,followup")
+    assert set(mid["q_recovery"]["wave"]) == {"baseline", "midline", "endline"}
+    assert set(fu["q_recovery"]["wave"]) == {"baseline", "endline", "followup"}
+    assert "arm" not in mid["participants"].columns
+
+
+@pytest.mark.parametrize("kwargs", [{"comparison": -1}, {"comparison": 2.5}, {"waves": ("baseline", "followup")},
+                                    {"waves": ("endline", "baseline")}, {"waves": ("baseline", "endline", "later")}])
+def test_bad_extras_are_usage_errors(kwargs):
+    with pytest.raises(UsageError):
+        demo_tables(seed=0, **kwargs)
+
+
+def test_cli_demo_data_with_extras(tmp_path):
+    from evaltools.cli import main
+    assert main(["demo-data", str(tmp_path / "d"), "--comparison", "7", "--waves", "baseline,midline,endline"]) == 0
+    p = pd.read_csv(tmp_path / "d" / "participants.csv")
+    assert (p["arm"] == "comparison").sum() == 7
+    assert "--comparison 7 --waves baseline,midline,endline" in (tmp_path / "d" / "project.yaml").read_text("utf-8")
+    assert set(pd.read_csv(tmp_path / "d" / "q_empowerment.csv")["wave"]) == {"baseline", "midline", "endline"}
+    assert main(["demo-data", str(tmp_path / "e"), "--waves", "baseline,nope"]) == 2

@@ -348,7 +348,7 @@ def test_filled_workbook_round_trips(tmp_path, project):
     assert [c.value for c in ws[2]] == [c.example for c in TABLES["participants"].columns]  # example kept
     rows = [[c.value for c in row] for row in ws.iter_rows(min_row=3)]
     assert rows[0] == ["P101", "F1", "family_support;legal", "'=HYPERLINK(\"http://x\")", "adult", "F", 1980,
-                       dt.datetime(2021, 2, 1), dt.datetime(2021, 6, 30), None]
+                       dt.datetime(2021, 2, 1), dt.datetime(2021, 6, 30), None, None]  # arm: empty
     assert rows[1][1] is None and rows[1][3] == "'+1+2" and rows[1][8] is None
     assert rows[2][3] == "'@SUM(A1)" and rows[2][6] is None and rows[2][7] is None
     assert rows[2][8] == dt.datetime(2021, 7, 15)  # Polish date text -> real date

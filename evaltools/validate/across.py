@@ -47,6 +47,8 @@ def check_across_tables(typed, raws, instruments, config, problems) -> None:
             if df is None or column not in df:
                 return
             bad = df[column].notna() & ((df[column] < start) | (df[column] > end))
+            if "wave" in df:  # a follow-up is dated after the programme's end: that is its point
+                bad &= ~(df["wave"].eq("followup").fillna(False) & (df[column] > end))
             if bad.any():
                 rows, values = df["_row"][bad], df[column][bad].dt.strftime("%Y-%m-%d")
                 for row, value in list(zip(rows, values))[:MAX_PER_COLUMN]:

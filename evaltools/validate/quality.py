@@ -29,7 +29,10 @@ def data_quality(project) -> pd.DataFrame:
         rows.append({"table": f"q_{inst_id}", "check": "no_endline", "n_rows_affected": len(base - endl),
                      "severity": "info"})
     attended = set(project.attendance["participant_id"])
+    people = project.participants
+    if "arm" in people:  # the comparison arm attends nothing by design
+        people = people[~people["arm"].eq("comparison").fillna(False).to_numpy(dtype=bool)]
     rows.append({"table": "participants", "check": "never_attended",
-                 "n_rows_affected": int((~project.participants["participant_id"].isin(attended)).sum()),
+                 "n_rows_affected": int((~people["participant_id"].isin(attended)).sum()),
                  "severity": "info"})
     return pd.DataFrame(rows, columns=["table", "check", "n_rows_affected", "severity"])
