@@ -40,7 +40,8 @@ def analysis(data_dir: Path, *, seed: int = 0) -> dict:
     """Everything the notebooks compute, in this process, without writing: {tables: rows}."""
     from evaltools.attrition import attrition, sensitivity
     from evaltools.change import dose_from_attendance, dose_response, group_membership, paired_change
-    from evaltools.clustering import mixed_model
+    from evaltools.clustering import clustered_change
+    from evaltools.regression_to_mean import regression_to_mean
     from evaltools.indicators import dose, indicators
     from evaltools.plots.profile import participant_profile
     from evaltools.project import load_project
@@ -64,7 +65,10 @@ def analysis(data_dir: Path, *, seed: int = 0) -> dict:
                                              min_cell=p.min_cell, questionnaires=p.questionnaires)
     out["attrition"] = attrition(both, p.participants, membership=membership, min_cell=p.min_cell)
     out["sensitivity"] = sensitivity(both, p.participants, membership=membership, min_cell=p.min_cell)
-    out["mixed_model"] = mixed_model(scores, p.participants, min_cell=p.min_cell, seed=seed)
+    out["clustered_change"] = clustered_change(both, p.participants, membership=membership, min_cell=p.min_cell,
+                                               instruments=p.instruments)
+    out["regression_to_mean"] = regression_to_mean(both, p.instruments, reliability=out["reliable_change"],
+                                                   min_cell=p.min_cell)
     d = dose_from_attendance(p.attendance, sessions=p.sessions, participants=p.participants)
     out["dose_response"] = dose_response(both, d, min_cell=p.min_cell)
     out["network"] = network_by_wave(p.ties, p.participants)

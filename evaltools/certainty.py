@@ -45,8 +45,6 @@ from evaltools.schema import ordered_waves
 #: Cohen (1988) benchmarks for a standardised mean difference d: small, medium, large.
 COHEN_1988 = (0.2, 0.5, 0.8)
 
-RTM_COLUMNS = ("instrument", "scale", "n_pairs", "r_baseline_change", "p_r", "mean_diff_all",
-               "n_middle", "mean_diff_middle", "mean_diff_lowest_quartile")
 VERDICT_COLUMNS = ("instrument", "scale", "verdict")
 
 _REFERENCE_METHOD = "complete_case"
@@ -155,121 +153,6 @@ def sensitivity_sentence(row: Mapping, lang: str, alpha: float = 0.05, *, power:
     significant = _num(_get(row, "p_holm")) < alpha
     key = "below_significant" if significant else "below_not_significant"
     return t(f"certainty.sensitivity.{key}", lang, **fields)
-
-
-# --------------------------------------------------------------------------- regression to the mean
-
-def regression_to_mean(scores: pd.DataFrame, *, pre_wave: str = "baseline",
-                       post_wave: str = "endline") -> pd.DataFrame:
-    """Whether change is carried by those who started lowest, per instrument × scale.
-
-    Among complete pairs (a score at both ``pre_wave`` and ``post_wave``),
-    d = round(post − pre, 10) as in :mod:`evaltools.change`:
-
-    - ``r_baseline_change``, ``p_r``: Pearson correlation of the baseline score
-      with d (``scipy.stats.pearsonr``; empty with fewer than 3 pairs or no
-      variance). Regression to the mean makes it negative even without any
-      programme effect;
-    - ``mean_diff_all``: mean d of every pair;
-    - ``n_middle``, ``mean_diff_middle``: the middle half, people whose
-      baseline lies between the 25th and 75th percentile of the baseline
-      scores of the complete pairs, **both ends inclusive** (percentiles by
-      linear interpolation, ``numpy.quantile``'s default);
-    - ``mean_diff_lowest_quartile``: people **strictly below** the 25th
-      percentile, so that the two subsets never overlap (with many ties at
-      the percentile this subset can be empty, and the value is then empty).
-
-    One row per instrument × scale in ``scores`` (in order of appearance),
-    ``n_pairs`` 0 when no one has both waves. ``scores`` needs the columns
-    participant_id, wave, instrument, scale, score (``scores.csv``); a
-    person with two scores in one wave is an error (ValueError).
-
-    Examples
-    --------
-    >>> s = pd.DataFrame({"participant_id": ["a", "b", "c", "d"] * 2,
-    ...                   "wave": ["baseline"] * 4 + ["endline"] * 4,
-    ...                   "instrument": "x", "scale": "total",
-    ...                   "score": [1.0, 2, 3, 4, 3, 2, 3, 4]})
-    >>> r = regression_to_mean(s)
-    >>> print(r[["n_pairs", "mean_diff_all", "n_middle", "mean_diff_middle",
-    ...          "mean_diff_lowest_quartile"]].to_string(index=False))
-     n_pairs  mean_diff_all  n_middle  mean_diff_middle  mean_diff_lowest_quartile
-           4            0.5         2               0.0                        2.0
-    """
-    rows = []
-    data = scores.loc[scores["wave"].isin([pre_wave, post_wave]),
-                      ["participant_id", "wave", "instrument", "scale", "score"]]
-    for (instrument, scale), part in data.groupby(["instrument", "scale"], sort=False, dropna=False):
-        wide = part.pivot(index="participant_id", columns="wave", values="score")
-        wide = wide.reindex(columns=[pre_wave, post_wave]).astype(float).dropna()
-        pre = wide[pre_wave].to_numpy()
-        d = np.round(wide[post_wave].to_numpy() - pre, 10)
-        rows.append({"instrument": instrument, "scale": scale, "n_pairs": len(d),
-                     **_rtm_numbers(pre, d)})
-    out = pd.DataFrame(rows, columns=list(RTM_COLUMNS))
-    return out.astype({"n_pairs": "int64", "n_middle": "int64", "r_baseline_change": "float64",
-                       "p_r": "float64", "mean_diff_all": "float64", "mean_diff_middle": "float64",
-                       "mean_diff_lowest_quartile": "float64"})
-
-
-def _rtm_numbers(pre: np.ndarray, d: np.ndarray) -> dict:
-    nan = math.nan
-    if len(d) == 0:
-        return dict(r_baseline_change=nan, p_r=nan, mean_diff_all=nan, n_middle=0,
-                    mean_diff_middle=nan, mean_diff_lowest_quartile=nan)
-    r = p = nan
-    if len(d) >= 3 and np.ptp(pre) > 0 and np.ptp(d) > 0:
-        r, p = (float(v) for v in stats.pearsonr(pre, d))
-    q25, q75 = np.quantile(pre, [0.25, 0.75])
-    middle = (pre >= q25) & (pre <= q75)
-    lowest = pre < q25
-    return dict(r_baseline_change=r, p_r=p, mean_diff_all=float(d.mean()), n_middle=int(middle.sum()),
-                mean_diff_middle=float(d[middle].mean()) if middle.any() else nan,
-                mean_diff_lowest_quartile=float(d[lowest].mean()) if lowest.any() else nan)
-
-
-def regression_to_mean_sentence(row: Mapping, lang: str, *, title: str | None = None) -> str:
-    """One row of :func:`regression_to_mean` in words, with a cautious judgement.
-
-    The middle half "changed about as much as everyone" when its mean change
-    has the same sign and at least half the size of everyone's; otherwise the
-    change is said to be carried by those at the extremes and possibly to be
-    regression to the mean. :func:`regression_to_mean_note` explains the
-    correlation once per report.
-
-    Examples
-    --------
-    >>> row = {"instrument": "x", "scale": "total", "n_pairs": 20, "r_baseline_change": -0.74,
-    ...        "p_r": 0.0002, "mean_diff_all": 0.5, "n_middle": 10, "mean_diff_middle": 0.0,
-    ...        "mean_diff_lowest_quartile": 2.0}
-    >>> print(regression_to_mean_sentence(row, "en"))  # doctest: +NORMALIZE_WHITESPACE
-    x – total: correlation of baseline score with change r = -0.74 (p < 0.001, n = 20);
-    mean change of everyone +0.50, of the middle half (n = 10) 0.00, of the lowest quartile +2.00.
-    The middle half changed clearly less than everyone, so the average change is carried mainly by
-    those who started at the extremes; part of it may be regression to the mean rather than the programme.
-    """
-    title = title or f"{_get(row, 'instrument')} – {_get(row, 'scale')}"
-    n = _num(_get(row, "n_pairs"))
-    n = 0 if math.isnan(n) else int(n)
-    if n < 3:
-        return t("certainty.rtm.too_few", lang, title=title, n=fmt_number(n, lang))
-    all_, middle = _num(_get(row, "mean_diff_all")), _num(_get(row, "mean_diff_middle"))
-    head = t("certainty.rtm.header", lang, title=title, r=fmt_number(_num(_get(row, "r_baseline_change")), lang),
-             p=_fmt_p(_get(row, "p_r"), lang), n=fmt_number(n, lang), all=_fmt_signed(all_, lang),
-             n_middle=fmt_number(int(_num(_get(row, "n_middle")) or 0), lang), middle=_fmt_signed(middle, lang),
-             lowest=_fmt_signed(_num(_get(row, "mean_diff_lowest_quartile")), lang))
-    if round(all_, 10) == 0:
-        judgement = t("certainty.rtm.no_change", lang)
-    elif not math.isnan(middle) and middle / all_ >= 0.5:
-        judgement = t("certainty.rtm.middle_similar", lang)
-    else:
-        judgement = t("certainty.rtm.middle_smaller", lang)
-    return f"{head} {judgement}"
-
-
-def regression_to_mean_note(lang: str) -> str:
-    """Why a negative baseline–change correlation is a warning, and why it is not proof."""
-    return t("certainty.rtm.note", lang)
 
 
 # --------------------------------------------------------------------------- multiplicity
@@ -959,19 +842,6 @@ def group_sizes(participants: pd.DataFrame) -> pd.DataFrame:
     rows = [("all", int(participants["participant_id"].nunique()))]
     rows += [(str(g), int(n)) for g, n in counts.items() if g != "all"]
     return pd.DataFrame(rows, columns=["group", "n"])
-
-
-def regression_to_mean_reported(scores: pd.DataFrame, *, min_cell: int, pre_wave: str = "baseline",
-                                post_wave: str = "endline") -> pd.DataFrame:
-    """The rows of :func:`regression_to_mean` that may be reported: at least ``min_cell`` pairs.
-
-    >>> s = pd.DataFrame({"participant_id": list("abcdab"), "wave": ["baseline"] * 4 + ["endline"] * 2,
-    ...                   "instrument": "x", "scale": "total", "score": [1.0, 2, 3, 4, 2, 2]})
-    >>> len(regression_to_mean_reported(s, min_cell=2)), len(regression_to_mean_reported(s, min_cell=3))
-    (1, 0)
-    """
-    rtm = regression_to_mean(scores, pre_wave=pre_wave, post_wave=post_wave)
-    return rtm[rtm["n_pairs"] >= min_cell].reset_index(drop=True)
 
 
 def reportable_change(change: pd.DataFrame) -> pd.DataFrame:

@@ -180,17 +180,13 @@ def outputs_page() -> str:
         "| table | written by | in |", "|---|---|---|",
     ]
     for table in outputs.TABLES.values():
-        status = "planned" if table.planned else table.when
+        status = table.when
         out.append(_row(f"[`{table.name}.csv`](#{table.name})", f"`{table.notebook}`", status))
     out.append("")
     for table in outputs.TABLES.values():
         out += [f"## {table.name}", "", table.description, ""]
-        if table.planned:
-            out += ["*Planned*: declared from the design; no notebook writes it yet. When it is written, it will "
-                    f"be in {table.when}.", ""]
-        else:
-            out += [f"Written by `{table.notebook}` in {table.when}. One row per "
-                    f"{' × '.join(f'`{k}`' for k in table.key)}.", ""]
+        out += [f"Written by `{table.notebook}` in {table.when}. One row per "
+                f"{' × '.join(f'`{k}`' for k in table.key)}.", ""]
         out += ["| # | column | kind | dtype | meaning | header in reports (en / pl) |", "|---|---|---|---|---|---|"]
         for i, col in enumerate(table.columns, 1):
             en, pl = col.label("en"), col.label("pl")

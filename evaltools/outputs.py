@@ -9,9 +9,9 @@ frames (:func:`empty_frame`), the column order and dtypes of a result
 (:func:`check`), the columns a person sees of a table (:data:`VIEWS`) and
 the users' page ``docs/outputs.md`` (:mod:`evaltools.docs`).
 
-Tables marked ``planned`` are declared from the design (clustered change,
-regression to the mean, trajectories, a comparison arm) and not yet written
-by any notebook; later work fills them with these columns.
+Tables marked ``conditional`` are written only in runs whose data call for
+them: ``trajectory`` when a project has a midline or follow-up, ``comparison``
+when participants have ``arm = comparison``.
 
 Examples
 --------
@@ -81,7 +81,7 @@ class Table:
     when: str  # in which runs it is written
     columns: tuple[Column, ...]
     view: tuple[str, ...] | None = None  # the columns a person sees in a report (None: all but private ones)
-    planned: bool = False  # declared from the design; no notebook writes it yet
+    conditional: bool = False  # written only in runs whose data call for it (see ``when``)
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -272,20 +272,6 @@ _TABLES = (
         view=("instrument", "scale", "group", "method", "n", "mean_diff", "ci_low", "ci_high", "suppressed"),
     ),
     Table(
-        "mixed_model", "Change with people nested in families: linear mixed model of score ~ wave.",
-        "20_outcomes_change", _ENDLINE,
-        (_instrument(), _scale(),
-         _c("n_obs", "count", "int64", "Scores in the model."),
-         _c("n_people", "count", "int64", "People in the model."),
-         _c("n_families", "count", "int64", "Families in the model."),
-         _c("estimate", "estimate", "float64", "Fixed effect of endline against baseline."),
-         _c("se", "estimate", "float64", "Its standard error."),
-         *_ci("", "the estimate"),
-         _c("p", "p", "float64", "Two-sided p of the estimate."),
-         _c("converged", "flag", "boolean", "Whether the model converged."),
-         _c("note", "text", "str", "Codes (;-joined) of what the fit had to do (e.g. person_intercept_only).")),
-    ),
-    Table(
         "dose_response", "Does change grow with sessions attended? Correlation and slope over complete pairs.",
         "20_outcomes_change", _ENDLINE,
         (_instrument(), _scale(),
@@ -356,7 +342,6 @@ _TABLES = (
          _c("hours", "estimate", "float64", "Hours attended (duration_min / 60 summed)."),
          *_DOSES),
     ),
-    # ---- planned: declared from the design, filled by later work
     Table(
         "clustered_change", "Paired change with family clustering modelled on the change scores.",
         "20_outcomes_change", _ENDLINE,
@@ -374,7 +359,6 @@ _TABLES = (
          _c("icc", "estimate", "float64", "One-way ANOVA intra-family correlation of d, truncated at 0."),
          _c("design_effect", "estimate", "float64", "1 + (mean family size − 1) · icc."),
          _suppressed()),
-        planned=True,
     ),
     Table(
         "regression_to_mean", "Change expected from regression to the mean (Barnett, van der Pols & Dobson 2005).",
@@ -389,7 +373,6 @@ _TABLES = (
          _c("change_beyond_rtm", "estimate", "float64", "mean_diff − expected_rtm."),
          _c("r_baseline_change", "estimate", "float64", "Pearson correlation of baseline with change."),
          _suppressed()),
-        planned=True,
     ),
     Table(
         "trajectory", "Scores at three or more waves, and each wave against baseline (mixed model).",
@@ -403,7 +386,7 @@ _TABLES = (
          *_ci("estimate_", "the estimate"),
          _c("estimate_p", "p", "float64", "Two-sided p of the estimate."),
          _suppressed()),
-        planned=True,
+        conditional=True,
     ),
     Table(
         "comparison", "Programme against a non-randomised comparison arm (difference in differences, ANCOVA).",
@@ -421,7 +404,7 @@ _TABLES = (
          _c("ancova_p", "p", "float64", "Two-sided p of ancova."),
          _c("smd_baseline", "estimate", "float64", "Standardised baseline difference of the arms (balance)."),
          _suppressed()),
-        planned=True,
+        conditional=True,
     ),
 )
 

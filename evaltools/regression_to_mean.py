@@ -83,7 +83,8 @@ def regression_to_mean(
     instruments : mapping of id to Instrument
         Give the row order and the norms (``reference_mean`` from sourced
         functional norms only).
-    reliability : mapping, optional
+    reliability : mapping or DataFrame, optional
+        The ``reliable_change`` table (its ``all`` rows' ``reliability``), or
         (instrument, scale) → r, the reliability reliable change used for the
         scale; None, NaN or absent: no r (``reliability`` and ``expected_rtm``
         empty).
@@ -123,7 +124,11 @@ def regression_to_mean(
     r = np.where(varies & (n >= 3), np.clip(r, -1.0, 1.0), np.nan)
 
     refs = reference_means(instruments)
-    rel = {(str(i), str(s)): v for (i, s), v in (reliability or {}).items()}
+    if isinstance(reliability, pd.DataFrame):  # reliable_change.csv: the r of its group-`all` rows
+        rows_all = reliability[reliability["group"] == "all"] if "group" in reliability else reliability
+        reliability = {(i, s): r for i, s, r in rows_all[["instrument", "scale", "reliability"]]
+                       .itertuples(index=False, name=None)}
+    rel = {(str(i), str(s)): (None if v is None or v != v else v) for (i, s), v in (reliability or {}).items()}
     pairs_of_keys = list(zip(out["instrument"], out["scale"]))
     out["reference_mean"] = np.array([refs.get(k, np.nan) for k in pairs_of_keys], dtype="float64")
     out["reliability"] = np.array([np.nan if rel.get(k) is None else float(rel[k]) for k in pairs_of_keys],

@@ -7,7 +7,6 @@ integration in tests/test_power.py.
 
 from __future__ import annotations
 
-import math
 
 import numpy as np
 import pandas as pd
@@ -18,7 +17,7 @@ from scipy import stats
 
 from evaltools import certainty as c
 from evaltools.certainty import (attrition_sentence, design_statement, effect_size_word, multiplicity,
-                                 regression_to_mean, sensitivity_sentence, significance_word, verdicts)
+                                 sensitivity_sentence, significance_word, verdicts)
 from evaltools.labels import t
 
 
@@ -34,72 +33,6 @@ def long_scores(pre: dict, post: dict, instrument="emp", scale="total") -> pd.Da
     df = pd.DataFrame(rows, columns=["participant_id", "wave", "score"])
     return df.assign(instrument=instrument, scale=scale)
 
-
-def test_regression_to_mean_only_lowest_quartile_improves():
-    # 20 people with baselines 1..20; the five lowest (1..5) gain 2 points, everyone else 0.
-    pre = {f"P{i:02d}": float(i) for i in range(1, 21)}
-    post = {pid: v + (2.0 if v <= 5 else 0.0) for pid, v in pre.items()}
-    pre["DROP"] = 1.0                               # baseline only: not a pair
-    post["LATE"] = 9.0                              # endline only: not a pair
-    flat = long_scores({p: 3.0 for p in pre}, {p: 4.0 for p in post}, scale="flat")  # everyone +1
-    scores = pd.concat([long_scores(pre, post), flat]).sample(frac=1, random_state=1)  # order must not matter
-    before = scores.copy()
-    out = regression_to_mean(scores)
-    pd.testing.assert_frame_equal(scores, before)
-    assert list(out.columns) == list(c.RTM_COLUMNS)
-    row = out.set_index("scale").loc["total"]
-    assert row["n_pairs"] == 20
-    # hand: mean d = 5·2/20 = 0.5; quartiles of 1..20 (linear) are 5.75 and 15.25, so the middle half
-    # is 6..15 (10 people, d = 0) and the lowest quartile 1..5 (d = 2).
-    assert row["mean_diff_all"] == pytest.approx(0.5)
-    assert row["n_middle"] == 10
-    assert row["mean_diff_middle"] == pytest.approx(0.0)
-    assert row["mean_diff_lowest_quartile"] == pytest.approx(2.0)
-    # hand: Σ(x−10.5)(d−0.5) = 1.5·(−37.5) − 0.5·37.5 = −75; Σ(x−10.5)² = 20·399/12 = 665;
-    # Σ(d−0.5)² = 5·2.25 + 15·0.25 = 15; r = −75/√(665·15) = −0.750939...
-    assert row["r_baseline_change"] == pytest.approx(-75 / math.sqrt(665 * 15), abs=1e-12)
-    r = -75 / math.sqrt(665 * 15)
-    t_stat = r * math.sqrt(18) / math.sqrt(1 - r * r)            # p of r from t(18), by hand
-    assert row["p_r"] == pytest.approx(2 * stats.t.sf(abs(t_stat), 18), rel=1e-9)
-    flat_row = out.set_index("scale").loc["flat"]
-    assert flat_row["n_pairs"] == 20 and flat_row["mean_diff_all"] == pytest.approx(1.0)
-    assert math.isnan(flat_row["r_baseline_change"])              # no variance in baseline or change
-
-
-def test_regression_to_mean_quartile_boundaries():
-    # baselines 1, 2×6, 3: both quartiles are 2 (numpy linear), so the six 2s are the middle half
-    # (inclusive) and only the 1 is strictly below the 25th percentile.
-    pre = dict(zip("abcdefgh", [1.0, 2, 2, 2, 2, 2, 2, 3]))
-    post = dict(zip("abcdefgh", [4.0, 2.5, 2.5, 2.5, 2.5, 2.5, 2.5, 3]))
-    row = regression_to_mean(long_scores(pre, post)).iloc[0]
-    assert row["n_middle"] == 6
-    assert row["mean_diff_middle"] == pytest.approx(0.5)
-    assert row["mean_diff_lowest_quartile"] == pytest.approx(3.0)
-
-
-def test_regression_to_mean_empty_and_baseline_only():
-    empty = pd.DataFrame({k: pd.Series(dtype=d) for k, d in
-                          [("participant_id", "str"), ("wave", "str"), ("instrument", "str"),
-                           ("scale", "str"), ("score", "float64")]})
-    out = regression_to_mean(empty)
-    assert list(out.columns) == list(c.RTM_COLUMNS) and out.empty
-    base = long_scores({"a": 1.0, "b": 2.0}, {})
-    row = regression_to_mean(base).iloc[0]
-    assert row["n_pairs"] == 0 and row["n_middle"] == 0 and math.isnan(row["mean_diff_all"])
-
-
-def test_regression_to_mean_sentence():
-    row = regression_to_mean(long_scores({f"P{i}": float(i) for i in range(1, 21)},
-                                         {f"P{i}": i + (2.0 if i <= 5 else 0.0) for i in range(1, 21)})).iloc[0]
-    en = c.regression_to_mean_sentence(row, "en")
-    assert "r = -0.75" in en and "middle half changed clearly less" in en
-    pl = c.regression_to_mean_sentence(row, "pl")
-    assert "r = -0,75" in pl and "+0,50" in pl and "regresją do średniej" in pl
-    even = dict(row) | {"mean_diff_middle": 0.45}
-    assert "about as much as everyone" in c.regression_to_mean_sentence(even, "en")
-
-
-# --------------------------------------------------------------------------- multiplicity
 
 def change_table() -> pd.DataFrame:
     nan = float("nan")

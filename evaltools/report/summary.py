@@ -121,16 +121,25 @@ def design_text(project, *, lang: str, alpha: float = 0.05, phase: str = "endlin
     dates = dict(certainty.wave_dates(project.questionnaires, waves=waves).itertuples(index=False))
     sizes = dict(certainty.group_sizes(project.participants).itertuples(index=False))
     start, end = project.period
-    return certainty.design_statement(
+    text = certainty.design_statement(
         waves=waves, n_per_group=sizes, period_start=start, period_end=end,
         first_wave_date=dates.get(waves[0]) if waves else None,
         last_wave_date=dates.get(waves[-1]) if len(waves) > 1 else None,
-        lang=lang, alpha=alpha)
+        comparison_group=getattr(project, "has_comparison", False), lang=lang, alpha=alpha)
+    if "followup" in waves:
+        text += "\n\n" + t("arms.design.followup_after", lang)
+    return text
 
 
 def how_sure(project, *, scores: pd.DataFrame, change: pd.DataFrame, reliable_change: pd.DataFrame | None,
-             attrition: pd.DataFrame | None, sensitivity: pd.DataFrame | None, lang: str, alpha: float = 0.05):
-    """The "How sure can we be?" section: :mod:`evaltools.certainty`'s words, assembled as markdown."""
+             attrition: pd.DataFrame | None, sensitivity: pd.DataFrame | None, lang: str, alpha: float = 0.05,
+             clustered: pd.DataFrame | None = None, rtm: pd.DataFrame | None = None):
+    """The "How sure can we be?" section: :mod:`evaltools.certainty`'s words, assembled as markdown.
+
+    ``clustered`` (``clustered_change.csv``) adds what changes when family
+    members' changes are not taken as independent; ``rtm``
+    (``regression_to_mean.csv``) what can be said of regression to the mean.
+    """
     from evaltools import certainty
 
     inst, scales = titles(project, lang)
@@ -147,11 +156,12 @@ def how_sure(project, *, scores: pd.DataFrame, change: pd.DataFrame, reliable_ch
              certainty.attrition_sentence(attrition, sensitivity, lang, alpha=alpha, **named),
              _list(f"{title(r)}: {certainty.sensitivity_sentence(r, lang, alpha)}"
                    for r in certainty.reportable_change(change).to_dict("records"))]
-    rtm = certainty.regression_to_mean_reported(scores, min_cell=project.min_cell)
-    if len(rtm):
-        parts.append(t("report.nb20.regression", lang) + " " + certainty.regression_to_mean_note(lang))
-        parts.append(_list(certainty.regression_to_mean_sentence(r, lang, title=title(r))
-                           for r in rtm.to_dict("records")))
+    if clustered is not None and len(clustered):
+        parts.append(t("report.nb20.clustered_title", lang))
+        parts.append(_list(certainty.clustered_sentences(clustered, change, lang, alpha=alpha, **named)))
+    if rtm is not None and len(rtm):
+        parts.append(t("report.nb20.regression", lang))
+        parts.append(_list(certainty.rtm_sentences(rtm, lang, **named)))
     parts.append(certainty.benchmark_note(lang))
     return markdown("\n\n".join(p for p in parts if p))
 
