@@ -1,4 +1,4 @@
-"""Reading a data folder's tables from Excel sheets or CSV files (docs/data.md).
+"""Reading a data folder's tables from Excel or LibreOffice sheets or CSV files (docs/data.md).
 
 This module only reads: files are opened read-only and nothing is written.
 :func:`read_folder` finds every table and returns it *raw* (cells as found,
@@ -64,7 +64,7 @@ class Readout:
 
 
 def read_folder(data_dir: str | Path, *, table_names: set[str] | None = None) -> Readout:
-    """Find and read every table of ``data_dir`` (sheets of ``*.xlsx`` and ``<table>.csv``).
+    """Find and read every table of ``data_dir`` (sheets of ``*.xlsx`` / ``*.ods`` and ``<table>.csv``).
 
     ``table_names`` are the tables to look for (default: the contract's
     fixed tables and every ``q_*``). Files of other kinds are left alone.
@@ -77,11 +77,13 @@ def read_folder(data_dir: str | Path, *, table_names: set[str] | None = None) ->
         suffix = path.suffix.lower()
         if path.name.startswith(("~$", ".~lock")):
             continue  # Excel/LibreOffice lock files
-        if suffix in (".xlsm", ".xls", ".xlsb", ".ods"):
+        if suffix in (".xlsm", ".xls", ".xlsb"):
             out.problems.append(Problem("xlsm_refused" if suffix == ".xlsm" else "workbook_format",
                                         {"suffix": suffix}, file=path.name))
         elif suffix == ".xlsx":
             _read_workbook(path, wanted, out)
+        elif suffix == ".ods":
+            _read_ods(path, wanted, out)
         elif suffix == ".csv":
             name = path.stem
             if name in wanted or name.startswith("q_"):
@@ -149,29 +151,62 @@ def _read_workbook(path: Path, wanted: set[str], out: Readout) -> None:
 
 
 def _sheet_table(ws, name: str, file: str) -> RawTable:
-    rows = ws.iter_rows(values_only=False)
-    header_cells = next(rows, ())
-    header = [_header_text(c.value) for c in header_cells]
+    def rows():
+        for cells in ws.iter_rows(values_only=False):
+            number = next((c.row for c in cells if getattr(c, "row", None)), None)
+            grey = lambda cells=cells: bool(cells) and _is_grey(cells[0])  # noqa: E731
+            yield number, [getattr(c, "value", None) for c in cells], grey
+    return _rows_table(rows(), name, file)
+
+
+def _rows_table(rows, name: str, file: str) -> RawTable:
+    """A sheet's table from its rows ``(row number, cell values, is the first cell filled?)``, header first.
+
+    Shared by the xlsx and ods readers: blank rows and the example row are skipped the same way.
+    """
+    _, header_values, _ = next(rows, (None, [], None))
+    header = [_header_text(v) for v in header_values]
     while header and not header[-1]:
         header.pop()
     width = len(header)
     records, numbers = [], []
     example_checked = False
-    for cells in rows:
-        values = [getattr(c, "value", None) for c in cells[:width]]
+    for row_number, values, grey in rows:
+        values = list(values[:width])
         values += [None] * (width - len(values))
-        row_number = next((c.row for c in cells if getattr(c, "row", None)), None)
         if all(_blank(v) for v in values):
             continue
         if not example_checked:
             example_checked = True
-            if row_number == 2 and _is_example_row(name, header, values, cells):
+            if row_number == 2 and _is_example_row(name, header, values, grey):
                 continue
         records.append(values)
         numbers.append(row_number)
     frame = pd.DataFrame(records, columns=header if width else [], dtype=object)
     frame["_row"] = np.asarray(numbers, dtype="int64") if numbers else np.array([], dtype="int64")
     return RawTable(name, frame, file, name)
+
+
+def _read_ods(path: Path, wanted: set[str], out: Readout) -> None:
+    """The tables of a LibreOffice workbook (:mod:`evaltools.io_ods`), read like an xlsx's."""
+    from evaltools.io_ods import OdsError, read_sheets
+
+    why = check_workbook_zip(path)
+    if why:
+        out.problems.append(Problem(why, {"limit_mb": MAX_UNCOMPRESSED // 2**20, "ratio": MAX_RATIO},
+                                    file=path.name))
+        return
+    keep = lambda name: name.lower() not in NOT_TABLE_SHEETS and (name in wanted or name.startswith("q_"))  # noqa: E731
+    tables = []
+    try:
+        for name, rows in read_sheets(path, keep):
+            tables.append(_rows_table(((r.number, r.values, lambda r=r: r.filled) for r in rows), name, path.name))
+    except Exception as e:  # a damaged or encrypted file: XML, zip and value errors of many kinds
+        detail = type(e).__name__ if not isinstance(e, OdsError) else str(e)
+        out.problems.append(Problem("not_a_workbook", {"detail": detail}, file=path.name))
+        return
+    for table in tables:
+        _add(out, table)
 
 
 def _header_text(value) -> str:
@@ -193,7 +228,7 @@ def example_values(table_name: str) -> dict[str, object]:
     return {c.name: c.example for c in cols if c.example is not None}
 
 
-def _is_example_row(name: str, header: list[str], values: list, cells) -> bool:
+def _is_example_row(name: str, header: list[str], values: list, grey) -> bool:
     """Row 2 is the template's example when it is greyed and holds the schema's example values."""
     try:
         examples = example_values(name)
@@ -205,7 +240,7 @@ def _is_example_row(name: str, header: list[str], values: list, cells) -> bool:
             compared += 1
             if _norm(value) != _norm(examples[col]):
                 return False
-    grey = _is_grey(cells[0]) if cells else False
+    grey = grey()  # asked only here: looking up a cell's fill is slow
     if name.startswith("q_"):  # P001 / baseline may be real answers: the grey fill must say "example" too
         return compared >= 2 and grey
     return compared >= 2 or (compared >= 1 and grey)
