@@ -48,7 +48,7 @@ class Problem:
 
     def text(self, lang: str = "en") -> str:
         from evaltools.labels import t
-        fields = {k: _short(v, 60 if k == "value" else 400) for k, v in self.fields.items()}
+        fields = {k: _short(_in_lang(v, lang), 60 if k == "value" else 400) for k, v in self.fields.items()}
         message = t(f"validate.{self.key}", lang, **fields)
         where = self.where(lang)
         return f"{where}: {message}" if where else message
@@ -59,6 +59,13 @@ class Problem:
 
     def __str__(self) -> str:
         return self.text("en")
+
+
+def _in_lang(value, lang: str):
+    """A field given in every language (``{"pl": …, "en": …}``) in ``lang``; any other value as it is."""
+    if isinstance(value, dict) and lang in value:
+        return value[lang]
+    return value
 
 
 def _short(value, limit: int = 60):

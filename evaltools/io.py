@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from evaltools.errors import Problem
-from evaltools.labels import LANGS, catalogue
+from evaltools.labels import LANGS, catalogue, get_locale
 from evaltools.schema import CODES, TABLES
 
 #: An xlsx whose parts unpack to more than this is refused before parsing.
@@ -368,6 +368,22 @@ def code_lookup(kind: str) -> dict[str, str]:
             for lang in LANGS:
                 lookup.setdefault(entry[lang].strip().lower(), code)
     return lookup
+
+
+def code_choices(kind: str, lang: str) -> list[str]:
+    """What a person working in ``lang`` is offered for a coded column (templates' dropdowns, messages).
+
+    The codes' labels in ``lang`` when its locale says so (``code_labels``),
+    else the codes; every choice is a spelling :func:`code_lookup` accepts.
+
+    >>> code_choices("sex", "pl"), code_choices("sex", "en")
+    (['kobieta', 'mężczyzna', 'inna', 'nieznana'], ['F', 'M', 'other', 'unknown'])
+    """
+    if not get_locale(lang).code_labels:
+        return list(CODES[kind])
+    entries = catalogue()
+    return [entries[f"code.{kind}.{code}"][lang] if f"code.{kind}.{code}" in entries else code
+            for code in CODES[kind]]
 
 
 def _as_text(value) -> object:

@@ -21,8 +21,8 @@ _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when pres
 
 from evaltools.errors import InstrumentError, Problem
 from evaltools.instruments import Instrument, find_instrument
-from evaltools.io import RawTable, parse_column, read_folder, text_series
-from evaltools.labels import t
+from evaltools.io import RawTable, code_choices, parse_column, read_folder, text_series
+from evaltools.labels import LANGS, t
 from evaltools.privacy import is_pesel, looks_personal
 from evaltools.project import Project
 from evaltools.schema import CODES, STAFF_ACTIVITIES, TABLES, Column, Table, pandera_schema, questionnaire_table
@@ -281,7 +281,9 @@ def _check_table(raw: RawTable, table: Table, problems: list[Problem], *, instru
                    "date": "not_a_date"}[col.kind]
             if instrument is not None and col.kind == "number":
                 key = "not_a_number"
-            fields = {"expected": ", ".join(col.allowed())} if col.codes else {}
+            fields = {}
+            if col.codes:  # in each language, what that language's template offers
+                fields["expected"] = {lang: ", ".join(code_choices(col.codes, lang)) for lang in LANGS}
             _capped(problems, raw, key, frame["_row"][bad], shown, col.name, fields)
             unreadable_cells[col.name] = bad
         typed[col.name] = values

@@ -71,13 +71,24 @@ def validations(ws) -> dict[str, object]:
     return out
 
 
+def dropdown(wb, dv) -> list[str]:
+    """The entries a list validation offers: inline (``"a,b"``) or a range of the hidden lists sheet."""
+    if dv.formula1.startswith('"'):
+        return dv.formula1.strip('"').split(",")
+    sheet, ref = dv.formula1.split("!")
+    return [c.value for row in wb[sheet][ref.replace("$", "")] for c in row]
+
+
 # --------------------------------------------------------------------------- structure
 
 
 @pytest.mark.parametrize("lang", ["pl", "en"])
 def test_sheet_names(books, lang):
     wb = books[lang]
-    assert wb.sheetnames == [instructions_sheet(lang), *TABLES, CODEBOOK_SHEET]
+    # the Polish activity labels (> 255 characters) need the hidden lists sheet
+    lists = [LISTS_SHEET] if lang == "pl" else []
+    assert wb.sheetnames == [instructions_sheet(lang), *TABLES, CODEBOOK_SHEET, *lists]
+    assert all(wb[name].sheet_state == "hidden" for name in lists)
     assert instructions_sheet("pl") == "instrukcja" and instructions_sheet("en") == "instructions"
     for name in (instructions_sheet(lang), CODEBOOK_SHEET, LISTS_SHEET):  # never read as a table
         assert name not in TABLES and not name.startswith("q_")
@@ -130,7 +141,7 @@ def test_example_row_is_schema_example_and_grey(books, lang):
 
 @pytest.mark.parametrize("lang", ["pl", "en"])
 def test_validations_follow_the_schema(books, lang):
-    date_format = {"pl": "dd.mm.yyyy", "en": "yyyy-mm-dd"}[lang]
+    date_format = {"pl": "dd.mm.yyyy", "en": "yyyy-mm-dd"}[lang]  # locales/<lang>.yaml: excel_date
     for name, table in TABLES.items():
         ws = books[lang][name]
         dvs = validations(ws)
@@ -141,10 +152,15 @@ def test_validations_follow_the_schema(books, lang):
                 assert dv is None, (name, col.name)
                 assert ws.column_dimensions[letter].number_format == "@"
                 continue
-            assert str(dv.sqref) == f"{letter}2:{letter}1000", (name, col.name)
+            assert str(dv.sqref) == f"{letter}2:{letter}10002", (name, col.name)  # example + 10 000 rows
             if col.kind in ("code", "codes"):
                 assert dv.type == "list"
-                assert dv.formula1 == '"' + ",".join(CODES[col.codes]) + '"'
+                offered = dropdown(books[lang], dv)
+                if lang == "en":
+                    assert offered == list(CODES[col.codes])
+                else:  # Polish labels first, then the codes (the reader takes both)
+                    labels = [code_label(col.codes, c, "pl") for c in CODES[col.codes]]
+                    assert offered == labels + list(CODES[col.codes])
                 # a ;-list cell (components, support) must stay typeable: no error, a prompt instead
                 assert bool(dv.showErrorMessage) is (col.kind == "code")
                 assert not dv.showDropDown  # (True would *hide* the in-cell dropdown)
@@ -221,7 +237,7 @@ def test_item_validation_rejects_out_of_scale(qbook):
     dvs = validations(qbook["q_empowerment"])
     dv = dvs["D"]
     assert dv.type == "custom"
-    assert str(dv.sqref) == "D2:D1000"
+    assert str(dv.sqref) == "D2:D10002"
     # empowerment.yaml: response 1..5, missing_codes [9, 99]
     assert dv.formula1 == "OR(AND(ISNUMBER(D2),D2>=1,D2<=5),D2=9,D2=99)"
     assert dv.showErrorMessage and "9, 99" in dv.error and "1" in dv.error and "5" in dv.error
@@ -342,7 +358,7 @@ def test_filled_workbook_round_trips(tmp_path, project):
     path = write_filled_workbook(tmp_path / "x" / "demo.xlsx", _tables(), lang="pl", instruments=[mood])
     assert path == tmp_path / "x" / "demo.xlsx"
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == ["instrukcja", *TABLES, "q_mood", CODEBOOK_SHEET]
+    assert wb.sheetnames == ["instrukcja", *TABLES, "q_mood", CODEBOOK_SHEET, LISTS_SHEET]
     ws = wb["participants"]
     assert [c.value for c in ws[1]] == list(TABLES["participants"].column_names)
     assert [c.value for c in ws[2]] == [c.example for c in TABLES["participants"].columns]  # example kept
@@ -368,8 +384,8 @@ def test_filled_workbook_round_trips(tmp_path, project):
     assert q == [["P001", "baseline", "2021-01-20", 0, 0],
                  ["P101", "baseline", dt.datetime(2021, 2, 1), 3, None],
                  ["P101", "endline", dt.datetime(2021, 11, 30), 99, 7]]
-    # validations reach beyond the data: rows 2 .. 1000 + number of data rows
-    assert str(validations(wb["participants"])["E"].sqref) == "E2:E1003"
+    # validations reach beyond the data: rows 2 .. 2 + 10 000 + number of data rows
+    assert str(validations(wb["participants"])["E"].sqref) == "E2:E10005"
     assert wb["participants"].protection.sheet and wb["participants"].freeze_panes == "A2"
 
 
