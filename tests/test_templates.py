@@ -414,3 +414,59 @@ def test_filled_workbook_rejects_unknown_tables_and_columns(tmp_path):
 def test_example_values_match_schema():
     for table in TABLES.values():
         assert example_values(table) == {c.name: c.example for c in table.columns}
+
+
+# --------------------------------------------------------------------------- Polish labels in the Polish template
+
+
+def test_polish_dropdown_labels_read_back_as_codes(tmp_path):
+    """Each Polish label a dropdown offers, typed into its coded column, reads back as its code."""
+    from evaltools.io import parse_column, read_folder
+
+    wb = openpyxl.load_workbook(REPO / "data_templates" / "pl" / "evaltools_pl.xlsx")
+    expected = {}
+    for name, table in TABLES.items():
+        ws = wb[name]
+        dvs = validations(ws)
+        for idx, col in enumerate(table.columns, 1):
+            if col.kind not in ("code", "codes"):
+                continue
+            codes = list(CODES[col.codes])
+            labels = dropdown(wb, dvs[openpyxl.utils.get_column_letter(idx)])[:len(codes)]
+            # hand-checked against codes.yaml: the labels are Polish words, not the codes
+            assert not set(labels) & set(codes) or col.codes == "yesno" and labels == ["tak", "nie"]
+            for row, label in enumerate(labels, 3):
+                ws.cell(row, idx, label)
+            expected[(name, col.name)] = codes
+    assert len(expected) == 9  # components, role, sex, activity, wave, relation, support, contact, on_estate
+    (tmp_path / "d").mkdir()
+    wb.save(tmp_path / "d" / "staff.xlsx")
+    out = read_folder(tmp_path / "d")
+    for (name, column), codes in expected.items():
+        table = TABLES[name]
+        col = next(c for c in table.columns if c.name == column)
+        raw = out.tables[name].frame[column]
+        values, bad = parse_column(raw, kind=col.kind, codes=col.codes)
+        assert not bad.any(), (name, column)
+        assert values.tolist()[:len(codes)] == codes, (name, column)
+    assert out.tables["participants"].frame["sex"].tolist()[:4] == ["kobieta", "mężczyzna", "inna", "nieznana"]
+
+
+def test_expected_codes_listed_in_the_readers_language(tmp_path):
+    """`oczekiwano jednego z: self_help_meeting, …` was the bug: Polish messages list the Polish labels."""
+    from evaltools.synth import write_demo_data
+    from evaltools.validate import validate_folder
+
+    data = write_demo_data(tmp_path / "d", seed=0, participants=12)
+    for table, column, value in (("participants", "sex", "K"), ("sessions", "activity", "spotkanie")):
+        df = pd.read_csv(data / f"{table}.csv", dtype=str, keep_default_na=False)
+        df.loc[0, column] = value
+        df.to_csv(data / f"{table}.csv", index=False)
+    problems = {p.column: p for p in validate_folder(data).problems if p.key == "not_a_code"}
+    assert problems["sex"].text("pl").endswith(
+        "'K' nie jest dozwolonym kodem; oczekiwano jednego z: kobieta, mężczyzna, inna, nieznana.")
+    assert problems["sex"].text("en").endswith("'K' is not an allowed code; expected one of: F, M, other, unknown.")
+    pl = problems["activity"].text("pl")
+    assert "oczekiwano jednego z: spotkanie grupy samopomocowej, wizyta asystenta rodziny," in pl
+    assert "self_help_meeting" not in pl
+    assert "expected one of: self_help_meeting, family_visit," in problems["activity"].text("en")
