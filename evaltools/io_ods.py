@@ -216,7 +216,7 @@ def _row_values(row, limit: int) -> tuple[list, str | None]:
             first_style, first = cell.get(_STYLE_NAME), False
         repeat = _repeat(cell, _COLS_REPEATED, MAX_COLUMNS)
         value = _cell_value(cell)
-        if _blank(value):
+        if value is None:  # empty: written only if a value follows (text of spaces is kept, as in an xlsx)
             pending += repeat
             continue
         room = limit - len(values)

@@ -128,13 +128,13 @@ def test_typed_cells(tmp_path):
         '<table:table-cell office:value-type="string"><office:annotation><text:p>note</text:p></office:annotation>'
         '<text:p>a<text:s text:c="3"/>b<text:span>c</text:span></text:p><text:p>d</text:p></table:table-cell>',
         "<table:covered-table-cell/>",
-        s("z"),
+        s("z"), s(" "),
     ]
     header = row(*(s(f"c{i}") for i in range(len(cells))))
     write_ods(tmp_path / "d" / "w.ods", sheet("q_x", header, row(*cells)))
     frame = read_one(tmp_path / "d", "q_x")
     assert frame.iloc[0, :-1].tolist() == [1980, 45.5, dt.datetime(2021, 3, 15), dt.datetime(2021, 3, 15, 8, 30),
-                                           True, 0.25, "a   bc\nd", None, "z"]
+                                           True, 0.25, "a   bc\nd", None, "z", " "]
     assert type(frame.iloc[0, 0]) is int and frame["_row"].tolist() == [2]
 
 
@@ -147,7 +147,7 @@ def test_repeats_are_bounded_by_cells_that_exist(tmp_path):
     write_ods(tmp_path / "d" / "w.ods", sheet("q_x", header, twice, blank_tail, wide, blank_tail))
     start = time.perf_counter()
     frame = read_one(tmp_path / "d", "q_x")
-    assert time.perf_counter() - start < 5  # no million-row or billion-cell expansion
+    assert time.perf_counter() - start < 10  # no million-row or billion-cell expansion
     assert list(frame.columns) == ["participant_id", "v", "_row"]  # the blank header tail is dropped
     assert frame.drop(columns="_row").values.tolist() == [["P1", 3], ["P1", 3], ["P1", 3], ["x", "x"]]
     assert frame["_row"].tolist() == [2, 3, 4, 1_048_005]  # numbers as LibreOffice shows them
