@@ -230,3 +230,20 @@ def test_libreoffice_round_trip_of_the_polish_demo_workbook(tmp_path):
     assert_same_tables(demo, ods.parent)
     assert_same_tables(demo, back.parent)
     assert len(read_folder(ods.parent).tables["attendance"].frame) > 1000
+
+
+@needs_soffice
+@pytest.mark.parametrize("lang", ["pl", "en"])
+def test_blank_templates_saved_by_libreoffice(tmp_path, lang):
+    """A blank template saved as .ods holds every table, empty (the example row is not data), and its dropdowns."""
+    repo = Path(__file__).resolve().parents[1]
+    ods = soffice_convert(repo / "data_templates" / lang / f"evaltools_{lang}.xlsx", "ods", tmp_path / "d",
+                          tmp_path / "profile")
+    out = read_folder(ods.parent)
+    assert out.problems == []
+    assert {name: len(t.frame) for name, t in out.tables.items()} == {
+        "participants": 0, "sessions": 0, "attendance": 0, "ties": 0}
+    with zipfile.ZipFile(ods) as zf:
+        content = zf.read("content.xml").decode("utf-8")
+    offered = "&quot;kobieta&quot;;&quot;mężczyzna&quot;" if lang == "pl" else "&quot;F&quot;;&quot;M&quot;"
+    assert f"of:cell-content-is-in-list({offered}" in content
