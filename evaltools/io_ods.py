@@ -13,7 +13,8 @@ row or column number, and a repeated non-blank cell or row is expanded only
 up to the width a caller asks for and the largest sheet LibreOffice makes.
 
 The XML is parsed with :mod:`defusedxml` (no entities, no DTD) as a stream,
-each row dropped once read; the zip is checked for size and compression
+each row dropped from the tree once read (memory stays flat; about as fast as
+openpyxl reads the same workbook saved as xlsx); the zip is checked for size and compression
 ratio by the caller (:func:`evaltools.io.check_workbook_zip`).
 
 Cells come back as the xlsx reader gives them: ``float``, ``bool``,
@@ -41,6 +42,8 @@ MIMETYPE = "application/vnd.oasis.opendocument.spreadsheet"
 MAX_ROWS = 1_048_576
 #: ... nor more columns than this.
 MAX_COLUMNS = 16_384
+#: A file whose repeated non-blank rows and cells expand to more cells than this is refused.
+MAX_REPEATED_CELLS = 5_000_000
 
 _TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 _OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
@@ -113,69 +116,48 @@ class _Parser:
         self.wanted = wanted
         self.width = width or len
         self.filled_styles: set[str] = set()
-        self.stack: list = []
+        self.budget = MAX_REPEATED_CELLS  # cells that repeats may still add
 
     def sheets(self) -> Iterator[tuple[str, Iterator[Row]]]:
         for event, elem in self.events:
             if event == "start":
-                self.stack.append(elem)
                 if elem.tag == _T_TABLE:
                     name = (elem.get(_NAME) or "").strip()
-                    if self.wanted(name):
-                        rows = self._rows()
+                    keep = self.wanted(name)
+                    rows = self._rows(elem, keep)
+                    if keep:
                         yield name, rows
-                        for _ in rows:  # the caller stopped early: read to the end of the sheet
-                            pass
-                    else:
-                        self._skip(elem)
-                continue
-            self.stack.pop()
-            if elem.tag == _S_STYLE:
+                    for _ in rows:  # a sheet nobody wants, or the caller stopped early: read to its end
+                        pass
+            elif elem.tag == _S_STYLE:
                 props = elem.find(_S_CELL_PROPS)
                 background = props.get(_BACKGROUND) if props is not None else None
                 if background and background.lower() not in ("transparent", "#ffffff"):
                     self.filled_styles.add(elem.get(_S_NAME))
-                self._drop(elem)
+                elem.clear()
 
-    def _skip(self, table) -> None:
-        """Read past a sheet nobody wants, dropping its rows as they come."""
-        for event, elem in self.events:
-            if event == "start":
-                self.stack.append(elem)
-                continue
-            self.stack.pop()
-            if elem is table:
-                self._drop(elem)
-                return
-            if elem.tag == _T_ROW:
-                self._drop(elem)
-
-    def _drop(self, elem) -> None:
-        elem.clear()
-        if self.stack:
-            try:
-                self.stack[-1].remove(elem)
-            except ValueError:
-                pass
-
-    def _rows(self) -> Iterator[Row]:
+    def _rows(self, table, keep: bool) -> Iterator[Row]:
+        """The rows of ``table`` (none when not ``keep``); each row is dropped from the tree once read."""
         number = 0  # rows seen so far, repeats included
         limit: int | None = None  # cells wanted per row, once the header is read
-        column_styles: list[tuple[int, str | None]] = []
+        column_styles: list[str | None] = []
         for event, elem in self.events:
             if event == "start":
-                self.stack.append(elem)
                 continue
-            self.stack.pop()
-            if elem.tag == _T_COLUMN:
-                column_styles.append((_repeat(elem, _COLS_REPEATED, MAX_COLUMNS), elem.get(_DEFAULT_CELL_STYLE)))
-                self._drop(elem)
-            elif elem.tag == _T_ROW:
-                repeat = _repeat(elem, _ROWS_REPEATED, MAX_ROWS)
-                values, first_style = _row_values(elem, MAX_COLUMNS if limit is None else limit)
-                self._drop(elem)
+            tag = elem.tag
+            if tag == _T_ROW:
+                if keep:
+                    repeat = _repeat(elem, _ROWS_REPEATED, MAX_ROWS)
+                    values, first_style, added = _row_values(elem, MAX_COLUMNS if limit is None else limit)
+                    self.budget -= added + (0 if all(_blank(v) for v in values) else (repeat - 1) * len(values))
+                    if self.budget < 0:
+                        raise OdsError(f"repeated rows and cells expand to more than {MAX_REPEATED_CELLS} cells")
+                elem.clear()
+                del table[:]  # rows read (and columns, already seen) leave the tree: memory stays flat
+                if not keep:
+                    continue
                 if first_style is None and column_styles:
-                    first_style = column_styles[0][1]
+                    first_style = column_styles[0]
                 filled = first_style in self.filled_styles
                 if limit is None:  # the header row
                     while values and _blank(values[-1]):
@@ -192,8 +174,10 @@ class _Parser:
                     number += 1
                     yield Row(number, list(values), filled)
                 number = min(number, MAX_ROWS)
-            elif elem.tag == _T_TABLE:
-                self._drop(elem)
+            elif tag == _T_COLUMN:
+                column_styles.append(elem.get(_DEFAULT_CELL_STYLE))
+            elif tag == _T_TABLE:
+                elem.clear()
                 return
 
 
@@ -204,14 +188,18 @@ def _repeat(elem, attr: str, cap: int) -> int:
         return 1
 
 
-def _row_values(row, limit: int) -> tuple[list, str | None]:
-    """The first ``limit`` cell values of a row (blank repeats stay unexpanded past the last value)."""
+def _row_values(row, limit: int) -> tuple[list, str | None, int]:
+    """The first ``limit`` cell values of a row, the first cell's style, how many cells repeats added.
+
+    Blank cells past the last value are never expanded.
+    """
     values: list = []
     pending = 0  # blank cells not yet written (they matter only when a value follows)
-    first_style, first = None, True
+    first_style, first, elements = None, True, 0
     for cell in row:
         if cell.tag not in (_T_CELL, _T_COVERED):
             continue
+        elements += 1
         if first:
             first_style, first = cell.get(_STYLE_NAME), False
         repeat = _repeat(cell, _COLS_REPEATED, MAX_COLUMNS)
@@ -227,7 +215,7 @@ def _row_values(row, limit: int) -> tuple[list, str | None]:
         values.extend([value] * min(repeat, limit - len(values)))
         if len(values) >= limit:
             break
-    return values, first_style
+    return values, first_style, max(0, len(values) - elements)
 
 
 def _cell_value(cell):

@@ -159,6 +159,20 @@ def test_repeated_rows_stop_at_the_sheet_limit(tmp_path, monkeypatch):
     assert read_one(tmp_path / "d", "q_x")["_row"].tolist() == list(range(2, 11))
 
 
+def test_repeats_beyond_the_budget_are_refused(tmp_path, monkeypatch):
+    """A header of 16 384 columns and a row of them repeated a million times would be 17 billion cells."""
+    monkeypatch.setattr(io_ods, "MAX_REPEATED_CELLS", 100_000)
+    header = row(s("h", ' table:number-columns-repeated="16384"'))
+    data = row(s("v", ' table:number-columns-repeated="16384"'), extra=' table:number-rows-repeated="1000000"')
+    write_ods(tmp_path / "d" / "w.ods", sheet("q_x", header, data))
+    out = read_folder(tmp_path / "d")
+    assert out.tables == {} and [p.key for p in out.problems] == ["not_a_workbook"]
+    assert "100000 cells" in out.problems[0].fields["detail"]
+    monkeypatch.setattr(io_ods, "MAX_REPEATED_CELLS", 10_000_000)  # within the budget: read in full
+    write_ods(tmp_path / "e" / "w.ods", sheet("q_x", header, data.replace("1000000", "500")))
+    assert read_one(tmp_path / "e", "q_x").shape == (500, 16_385)
+
+
 def test_example_row_skipped_when_filled(tmp_path):
     grey = ('<style:style style:name="ce1" style:family="table-cell"><style:table-cell-properties '
             'fo:background-color="#d9d9d9"/></style:style>')
