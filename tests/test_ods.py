@@ -51,7 +51,8 @@ def s(text: str, extra: str = "") -> str:
 
 
 def f(value: str, extra: str = "") -> str:
-    return f'<table:table-cell office:value-type="float" office:value="{value}"{extra}><text:p>x</text:p></table:table-cell>'
+    return (f'<table:table-cell office:value-type="float" office:value="{value}"{extra}>'
+            "<text:p>x</text:p></table:table-cell>")
 
 
 def row(*cells: str, extra: str = "") -> str:
@@ -155,7 +156,8 @@ def test_repeats_are_bounded_by_cells_that_exist(tmp_path):
 
 def test_repeated_rows_stop_at_the_sheet_limit(tmp_path, monkeypatch):
     monkeypatch.setattr(io_ods, "MAX_ROWS", 10)
-    write_ods(tmp_path / "d" / "w.ods", sheet("q_x", row(s("a")), row(s("v"), extra=' table:number-rows-repeated="999999999"')))
+    many = row(s("v"), extra=' table:number-rows-repeated="999999999"')
+    write_ods(tmp_path / "d" / "w.ods", sheet("q_x", row(s("a")), many))
     assert read_one(tmp_path / "d", "q_x")["_row"].tolist() == list(range(2, 11))
 
 
@@ -189,7 +191,8 @@ def test_example_row_skipped_when_filled(tmp_path):
 
 def test_only_table_sheets_are_read(tmp_path):
     header = row(s("session_id"), s("participant_id"))
-    write_ods(tmp_path / "d" / "w.ods", sheet("instrukcja", row(s("tekst"))) + sheet("notes", header, row(s("a"), s("b")))
+    write_ods(tmp_path / "d" / "w.ods", sheet("instrukcja", row(s("tekst")))
+              + sheet("notes", header, row(s("a"), s("b")))
               + sheet("attendance", header, row(s("S1"), s("P1"))) + sheet("codebook", header))
     out = read_folder(tmp_path / "d")
     assert list(out.tables) == ["attendance"] and out.problems == []
