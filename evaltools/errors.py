@@ -47,7 +47,7 @@ class Problem:
 
     def text(self, lang: str = "en") -> str:
         from evaltools.labels import t
-        fields = {k: v.text(lang) if isinstance(v, Phrase) else _short(v, 60 if k == "value" else 400)
+        fields = {k: v.text(lang) if isinstance(v, Phrase) else _short(_in_lang(v, lang), 60 if k == "value" else 400)
                   for k, v in self.fields.items()}
         message = t(f"validate.{self.key}", lang, **fields)
         where = self.where(lang)
@@ -75,6 +75,13 @@ class Phrase:
     def text(self, lang: str = "en") -> str:
         from evaltools.labels import t
         return t(f"validate.{self.key}", lang, **self.fields)
+
+
+def _in_lang(value, lang: str):
+    """A field given in every language (``{"pl": …, "en": …}``) in ``lang``; any other value as it is."""
+    if isinstance(value, dict) and lang in value:
+        return value[lang]
+    return value
 
 
 def _short(value, limit: int = 60):

@@ -1,4 +1,4 @@
-"""Reading a data folder's tables from Excel sheets or CSV files (docs/data.md).
+"""Reading a data folder's tables from Excel or LibreOffice sheets or CSV files (docs/data.md).
 
 This module only reads: files are opened read-only and nothing is written.
 :func:`read_folder` finds every table and returns it *raw* (cells as found,
@@ -33,7 +33,7 @@ import pandas as pd
 
 from evaltools.errors import Problem
 from evaltools.exports import export_file_hint, normalise_export
-from evaltools.labels import LANGS, catalogue
+from evaltools.labels import LANGS, catalogue, get_locale
 from evaltools.schema import CODES, TABLES
 
 #: An xlsx whose parts unpack to more than this is refused before parsing.
@@ -60,7 +60,7 @@ class Readout:
 
 
 def read_folder(data_dir: str | Path, *, table_names: set[str] | None = None) -> Readout:
-    """Find and read every table of ``data_dir`` (sheets of ``*.xlsx`` and ``<table>.csv``).
+    """Find and read every table of ``data_dir`` (sheets of ``*.xlsx`` / ``*.ods`` and ``<table>.csv``).
 
     ``table_names`` are the tables to look for (default: the contract's
     fixed tables and every ``q_*``). Files of other kinds are left alone.
@@ -72,7 +72,7 @@ def read_folder(data_dir: str | Path, *, table_names: set[str] | None = None) ->
         suffix = path.suffix.lower()
         if path.name.startswith(("~$", ".~lock")):
             continue  # Excel/LibreOffice lock files
-        if suffix in (".xlsm", ".xls", ".xlsb", ".ods"):
+        if suffix in (".xlsm", ".xls", ".xlsb"):
             out.problems.append(Problem("xlsm_refused" if suffix == ".xlsm" else "workbook_format",
                                         {"suffix": suffix}, file=path.name))
         elif suffix == ".xlsx":
@@ -80,6 +80,8 @@ def read_folder(data_dir: str | Path, *, table_names: set[str] | None = None) ->
             _read_workbook(path, wanted, out)
             if len(out.tables) == before and (hint := export_file_hint(path.name, wanted)):
                 out.problems.append(hint)  # a Kobo export under Kobo's own name
+        elif suffix == ".ods":
+            _read_ods(path, wanted, out)
         elif suffix == ".csv":
             name = path.stem
             if name in wanted or name.startswith("q_"):
@@ -154,29 +156,62 @@ def _read_workbook(path: Path, wanted: set[str], out: Readout) -> None:
 
 
 def _sheet_table(ws, name: str, file: str) -> RawTable:
-    rows = ws.iter_rows(values_only=False)
-    header_cells = next(rows, ())
-    header = [_header_text(c.value) for c in header_cells]
+    def rows():
+        for cells in ws.iter_rows(values_only=False):
+            number = next((c.row for c in cells if getattr(c, "row", None)), None)
+            grey = lambda cells=cells: bool(cells) and _is_grey(cells[0])  # noqa: E731
+            yield number, [getattr(c, "value", None) for c in cells], grey
+    return _rows_table(rows(), name, file)
+
+
+def _rows_table(rows, name: str, file: str) -> RawTable:
+    """A sheet's table from its rows ``(row number, cell values, is the first cell filled?)``, header first.
+
+    Shared by the xlsx and ods readers: blank rows and the example row are skipped the same way.
+    """
+    _, header_values, _ = next(rows, (None, [], None))
+    header = [_header_text(v) for v in header_values]
     while header and not header[-1]:
         header.pop()
     width = len(header)
     records, numbers = [], []
     example_checked = False
-    for cells in rows:
-        values = [getattr(c, "value", None) for c in cells[:width]]
+    for row_number, values, grey in rows:
+        values = list(values[:width])
         values += [None] * (width - len(values))
-        row_number = next((c.row for c in cells if getattr(c, "row", None)), None)
         if all(_blank(v) for v in values):
             continue
         if not example_checked:
             example_checked = True
-            if row_number == 2 and _is_example_row(name, header, values, cells):
+            if row_number == 2 and _is_example_row(name, header, values, grey):
                 continue
         records.append(values)
         numbers.append(row_number)
     frame = pd.DataFrame(records, columns=header if width else [], dtype=object)
     frame["_row"] = np.asarray(numbers, dtype="int64") if numbers else np.array([], dtype="int64")
     return RawTable(name, frame, file, name)
+
+
+def _read_ods(path: Path, wanted: set[str], out: Readout) -> None:
+    """The tables of a LibreOffice workbook (:mod:`evaltools.io_ods`), read like an xlsx's."""
+    from evaltools.io_ods import OdsError, read_sheets
+
+    why = check_workbook_zip(path)
+    if why:
+        out.problems.append(Problem(why, {"limit_mb": MAX_UNCOMPRESSED // 2**20, "ratio": MAX_RATIO},
+                                    file=path.name))
+        return
+    keep = lambda name: name.lower() not in NOT_TABLE_SHEETS and (name in wanted or name.startswith("q_"))  # noqa: E731
+    tables = []
+    try:
+        for name, rows in read_sheets(path, keep):
+            tables.append(_rows_table(((r.number, r.values, lambda r=r: r.filled) for r in rows), name, path.name))
+    except Exception as e:  # a damaged or encrypted file: XML, zip and value errors of many kinds
+        detail = type(e).__name__ if not isinstance(e, OdsError) else str(e)
+        out.problems.append(Problem("not_a_workbook", {"detail": detail}, file=path.name))
+        return
+    for table in tables:
+        _add(out, table)
 
 
 def _header_text(value) -> str:
@@ -198,7 +233,7 @@ def example_values(table_name: str) -> dict[str, object]:
     return {c.name: c.example for c in cols if c.example is not None}
 
 
-def _is_example_row(name: str, header: list[str], values: list, cells) -> bool:
+def _is_example_row(name: str, header: list[str], values: list, grey) -> bool:
     """Row 2 is the template's example when it is greyed and holds the schema's example values."""
     try:
         examples = example_values(name)
@@ -210,7 +245,7 @@ def _is_example_row(name: str, header: list[str], values: list, cells) -> bool:
             compared += 1
             if _norm(value) != _norm(examples[col]):
                 return False
-    grey = _is_grey(cells[0]) if cells else False
+    grey = grey()  # asked only here: looking up a cell's fill is slow
     if name.startswith("q_"):  # P001 / baseline may be real answers: the grey fill must say "example" too
         return compared >= 2 and grey
     return compared >= 2 or (compared >= 1 and grey)
@@ -338,6 +373,22 @@ def code_lookup(kind: str) -> dict[str, str]:
             for lang in LANGS:
                 lookup.setdefault(entry[lang].strip().lower(), code)
     return lookup
+
+
+def code_choices(kind: str, lang: str) -> list[str]:
+    """What a person working in ``lang`` is offered for a coded column (templates' dropdowns, messages).
+
+    The codes' labels in ``lang`` when its locale says so (``code_labels``),
+    else the codes; every choice is a spelling :func:`code_lookup` accepts.
+
+    >>> code_choices("sex", "pl"), code_choices("sex", "en")
+    (['kobieta', 'mężczyzna', 'inna', 'nieznana'], ['F', 'M', 'other', 'unknown'])
+    """
+    if not get_locale(lang).code_labels:
+        return list(CODES[kind])
+    entries = catalogue()
+    return [entries[f"code.{kind}.{code}"][lang] if f"code.{kind}.{code}" in entries else code
+            for code in CODES[kind]]
 
 
 def _as_text(value) -> object:

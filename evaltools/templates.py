@@ -58,13 +58,14 @@ from openpyxl.xml.functions import tostring
 
 from evaltools.errors import ProjectError
 from evaltools.instruments import Instrument, find_instrument
-from evaltools.labels import check_lang, code_label, t
+from evaltools.io import code_choices
+from evaltools.labels import check_lang, code_label, get_locale, t
 from evaltools.privacy import neutralise
 from evaltools.schema import QUESTIONNAIRE_COLUMNS, TABLES, Column, Table, questionnaire_table
 
-#: Rows 2..DATA_ROWS of an empty template carry the validations (a filled
-#: workbook extends them by its number of data rows).
-DATA_ROWS = 1000
+#: The example row and DATA_ROWS rows below it carry the validations (a
+#: filled workbook adds its number of data rows).
+DATA_ROWS = 10_000
 CODEBOOK_SHEET = "codebook"
 #: Hidden sheet holding dropdown lists too long (> 255 characters) to be written inline.
 LISTS_SHEET = "lists"
@@ -72,7 +73,6 @@ LISTS_SHEET = "lists"
 FIXED_TIME = dt.datetime(2021, 1, 1)
 #: Dates outside this range are refused by the date validation (typos such as 2201).
 DATE_RANGE = (dt.datetime(1990, 1, 1), dt.datetime(2099, 12, 31))
-DATE_FORMATS = {"pl": "dd.mm.yyyy", "en": "yyyy-mm-dd"}
 #: Example of a questionnaire row: participant and wave of the schema; items get the response minimum.
 Q_EXAMPLE = {c.name: c.example for c in QUESTIONNAIRE_COLUMNS}
 
@@ -310,7 +310,7 @@ class _Builder:
         ws.protection = SheetProtection(sheet=True, objects=True, formatColumns=False, formatRows=False,
                                         insertRows=False, deleteRows=False, sort=False)
         n_rows = 0 if df is None else len(df)
-        last = DATA_ROWS + n_rows
+        last = 2 + DATA_ROWS + n_rows
         examples = example_values(table, inst)
         header, example, data_styles = [], [], []
         for idx, col in enumerate(table.columns, 1):
@@ -415,7 +415,7 @@ class _Builder:
 
     def _number_format(self, col: Column) -> str:
         if col.kind == "date":
-            return DATE_FORMATS[self.lang]
+            return get_locale(self.lang).excel_date
         if col.kind in ("int", "number"):
             return "General"
         return "@"  # text: an id typed as 001 stays 001, a typed formula is not run
@@ -430,21 +430,24 @@ class _Builder:
         title = t("templates.dv.error_title", lang)
         if col.kind in ("code", "codes"):
             codes = col.allowed()
-            dv = DataValidation(type="list", formula1=self._list_formula(col.codes, codes), allow_blank=True)
+            offered = code_choices(col.codes, lang)
+            dv = DataValidation(type="list", formula1=self._list_formula(col.codes, _dropdown(offered, codes)),
+                                allow_blank=True)
             if col.kind == "code":
-                dv.error = _limit(t("templates.dv.code", lang, codes=", ".join(codes)))
+                dv.error = _limit(t("templates.dv.code", lang, codes=", ".join(offered)))
                 dv.errorTitle = title
                 dv.showErrorMessage = True
             else:  # a ;-list: the dropdown offers single codes, typing several must stay possible
                 dv.showErrorMessage = False
                 dv.promptTitle = t("templates.dv.codes_title", lang)
-                dv.prompt = _limit(t("templates.dv.codes", lang, example=col.example or codes[0]))
+                example = [offered[codes.index(c)] for c in (col.example or codes[0]).split(";")]
+                dv.prompt = _limit(t("templates.dv.codes", lang, example=";".join(example)))
                 dv.showInputMessage = True
         elif col.kind == "date":
             lo, hi = DATE_RANGE
             dv = DataValidation(type="date", operator="between", formula1=str(int(to_excel(lo))),
                                 formula2=str(int(to_excel(hi))), allow_blank=True, showErrorMessage=True)
-            fmt = "%d.%m.%Y" if lang == "pl" else "%Y-%m-%d"
+            fmt = get_locale(lang).date
             example = pd.Timestamp(col.example or "2021-01-15").strftime(fmt)
             dv.error = t("templates.dv.date", lang, lo=lo.strftime(fmt), hi=hi.strftime(fmt), example=example)
             dv.errorTitle = title
@@ -484,6 +487,18 @@ class _Builder:
 # --------------------------------------------------------------------------- cell values
 
 
+def _dropdown(offered: list[str], codes: tuple[str, ...]) -> tuple[str, ...]:
+    """A coded column's dropdown: what the language offers (labels or codes), then any code not among them.
+
+    Typing a code stays possible in a template that offers labels (the reader takes both).
+
+    >>> _dropdown(["tak", "nie"], ("yes", "no")), _dropdown(["yes", "no"], ("yes", "no"))
+    (('tak', 'nie', 'yes', 'no'), ('yes', 'no'))
+    """
+    seen = {o.lower() for o in offered}
+    return (*offered, *(c for c in codes if c.lower() not in seen))
+
+
 def _is_item(col: Column, inst: Instrument | None) -> bool:
     return inst is not None and col.name not in Q_EXAMPLE
 
@@ -500,7 +515,7 @@ def _plain(x):
 def _num(x, lang: str) -> str:
     x = _plain(x)
     text = f"{x:g}" if isinstance(x, float) else str(x)
-    return text.replace(".", ",") if lang == "pl" else text
+    return text.replace(".", get_locale(lang).decimal)
 
 
 def _formula_number(x) -> str:

@@ -173,17 +173,15 @@ def test_templates_round_trip_the_arm(tmp_path):
     from evaltools.project import load_project
     import yaml
 
-    config, tables = demo_tables(seed=2, comparison=8)
-    # (until validation lets a comparison person's components be empty, give them one)
-    people = tables["participants"]
-    tables["participants"] = people.assign(components=people["components"].replace("", "community"))
+    config, tables = demo_tables(seed=2, comparison=8)  # comparison people take part in no component
     folder = tmp_path / "demo"
     folder.mkdir()
     write_filled_workbook(folder / "demo.xlsx", tables, lang="pl",
                           instruments=[find_instrument(i) for i in config["instruments"]])
     (folder / "project.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
-    read = load_project(folder).participants.set_index("participant_id")["arm"]
+    read = load_project(folder).both_arms()[0].set_index("participant_id")["arm"]
     assert (read[read.index.str.startswith("C")] == "comparison").all() and len(read) == 75 + 8
+    assert load_project(folder).participants["arm"].eq("programme").all()  # every other table: the programme arm
     assert (read[read.index.str.startswith("P")] == "programme").all()
     # staff may type the Polish label, and may leave the cell empty
     csv = tmp_path / "csv"
@@ -193,6 +191,7 @@ def test_templates_round_trip_the_arm(tmp_path):
     for name, df in tables.items():
         df.to_csv(csv / f"{name}.csv", index=False)
     (csv / "project.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
-    arms = arm_of(load_project(csv).participants)
+    arms = arm_of(load_project(csv).both_arms()[0])
+    assert (arms.index.str.startswith("C")).sum() == 8
     assert (arms[arms.index.str.startswith("C")] == "comparison").all()
     assert (arms[arms.index.str.startswith("P")] == "programme").all()

@@ -125,3 +125,18 @@ def test_zip_bomb_is_refused_before_parsing(tmp_path):
         zf.writestr("xl/worksheets/sheet1.xml", b"0" * (50 * 2**20))  # 50 MB of zeros packs to ~50 kB
     assert check_workbook_zip(bomb) == "zip_bomb"
     assert check_workbook_zip(tmp_path / "missing.xlsx") == "not_a_workbook"
+
+
+def test_ods_is_a_workbook_and_old_formats_are_still_refused(tmp_path):
+    """An .ods is read like an .xlsx (its table beside the same CSV is a table given twice); .xls is refused."""
+    from evaltools.io import read_folder
+
+    fixtures = Path(__file__).parent / "fixtures"
+    shutil.copy(fixtures / "staff_pl.ods", tmp_path)
+    (tmp_path / "attendance.csv").write_text("session_id,participant_id\nS1,P1\n", encoding="utf-8")
+    (tmp_path / "old.xls").write_bytes(b"\xd0\xcf\x11\xe0")
+    out = read_folder(tmp_path)
+    assert sorted((p.key, p.file) for p in out.problems) == [("table_twice", "staff_pl.ods"),
+                                                            ("workbook_format", "old.xls")]
+    assert out.tables["attendance"].file == "attendance.csv"  # the first found (files in name order) wins
+    assert out.tables["sessions"].file == "staff_pl.ods"

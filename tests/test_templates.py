@@ -71,13 +71,24 @@ def validations(ws) -> dict[str, object]:
     return out
 
 
+def dropdown(wb, dv) -> list[str]:
+    """The entries a list validation offers: inline (``"a,b"``) or a range of the hidden lists sheet."""
+    if dv.formula1.startswith('"'):
+        return dv.formula1.strip('"').split(",")
+    sheet, ref = dv.formula1.split("!")
+    return [c.value for row in wb[sheet][ref.replace("$", "")] for c in row]
+
+
 # --------------------------------------------------------------------------- structure
 
 
 @pytest.mark.parametrize("lang", ["pl", "en"])
 def test_sheet_names(books, lang):
     wb = books[lang]
-    assert wb.sheetnames == [instructions_sheet(lang), *TABLES, CODEBOOK_SHEET]
+    # the Polish activity labels (> 255 characters) need the hidden lists sheet
+    lists = [LISTS_SHEET] if lang == "pl" else []
+    assert wb.sheetnames == [instructions_sheet(lang), *TABLES, CODEBOOK_SHEET, *lists]
+    assert all(wb[name].sheet_state == "hidden" for name in lists)
     assert instructions_sheet("pl") == "instrukcja" and instructions_sheet("en") == "instructions"
     for name in (instructions_sheet(lang), CODEBOOK_SHEET, LISTS_SHEET):  # never read as a table
         assert name not in TABLES and not name.startswith("q_")
@@ -130,7 +141,7 @@ def test_example_row_is_schema_example_and_grey(books, lang):
 
 @pytest.mark.parametrize("lang", ["pl", "en"])
 def test_validations_follow_the_schema(books, lang):
-    date_format = {"pl": "dd.mm.yyyy", "en": "yyyy-mm-dd"}[lang]
+    date_format = {"pl": "dd.mm.yyyy", "en": "yyyy-mm-dd"}[lang]  # locales/<lang>.yaml: excel_date
     for name, table in TABLES.items():
         ws = books[lang][name]
         dvs = validations(ws)
@@ -141,10 +152,15 @@ def test_validations_follow_the_schema(books, lang):
                 assert dv is None, (name, col.name)
                 assert ws.column_dimensions[letter].number_format == "@"
                 continue
-            assert str(dv.sqref) == f"{letter}2:{letter}1000", (name, col.name)
+            assert str(dv.sqref) == f"{letter}2:{letter}10002", (name, col.name)  # example + 10 000 rows
             if col.kind in ("code", "codes"):
                 assert dv.type == "list"
-                assert dv.formula1 == '"' + ",".join(CODES[col.codes]) + '"'
+                offered = dropdown(books[lang], dv)
+                if lang == "en":
+                    assert offered == list(CODES[col.codes])
+                else:  # Polish labels first, then the codes (the reader takes both)
+                    labels = [code_label(col.codes, c, "pl") for c in CODES[col.codes]]
+                    assert offered == labels + list(CODES[col.codes])
                 # a ;-list cell (components, support) must stay typeable: no error, a prompt instead
                 assert bool(dv.showErrorMessage) is (col.kind == "code")
                 assert not dv.showDropDown  # (True would *hide* the in-cell dropdown)
@@ -221,7 +237,7 @@ def test_item_validation_rejects_out_of_scale(qbook):
     dvs = validations(qbook["q_empowerment"])
     dv = dvs["D"]
     assert dv.type == "custom"
-    assert str(dv.sqref) == "D2:D1000"
+    assert str(dv.sqref) == "D2:D10002"
     # empowerment.yaml: response 1..5, missing_codes [9, 99]
     assert dv.formula1 == "OR(AND(ISNUMBER(D2),D2>=1,D2<=5),D2=9,D2=99)"
     assert dv.showErrorMessage and "9, 99" in dv.error and "1" in dv.error and "5" in dv.error
@@ -342,7 +358,7 @@ def test_filled_workbook_round_trips(tmp_path, project):
     path = write_filled_workbook(tmp_path / "x" / "demo.xlsx", _tables(), lang="pl", instruments=[mood])
     assert path == tmp_path / "x" / "demo.xlsx"
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == ["instrukcja", *TABLES, "q_mood", CODEBOOK_SHEET]
+    assert wb.sheetnames == ["instrukcja", *TABLES, "q_mood", CODEBOOK_SHEET, LISTS_SHEET]
     ws = wb["participants"]
     assert [c.value for c in ws[1]] == list(TABLES["participants"].column_names)
     assert [c.value for c in ws[2]] == [c.example for c in TABLES["participants"].columns]  # example kept
@@ -368,8 +384,8 @@ def test_filled_workbook_round_trips(tmp_path, project):
     assert q == [["P001", "baseline", "2021-01-20", 0, 0],
                  ["P101", "baseline", dt.datetime(2021, 2, 1), 3, None],
                  ["P101", "endline", dt.datetime(2021, 11, 30), 99, 7]]
-    # validations reach beyond the data: rows 2 .. 1000 + number of data rows
-    assert str(validations(wb["participants"])["E"].sqref) == "E2:E1003"
+    # validations reach beyond the data: rows 2 .. 2 + 10 000 + number of data rows
+    assert str(validations(wb["participants"])["E"].sqref) == "E2:E10005"
     assert wb["participants"].protection.sheet and wb["participants"].freeze_panes == "A2"
 
 
@@ -398,3 +414,59 @@ def test_filled_workbook_rejects_unknown_tables_and_columns(tmp_path):
 def test_example_values_match_schema():
     for table in TABLES.values():
         assert example_values(table) == {c.name: c.example for c in table.columns}
+
+
+# --------------------------------------------------------------------------- Polish labels in the Polish template
+
+
+def test_polish_dropdown_labels_read_back_as_codes(tmp_path):
+    """Each Polish label a dropdown offers, typed into its coded column, reads back as its code."""
+    from evaltools.io import parse_column, read_folder
+
+    wb = openpyxl.load_workbook(REPO / "data_templates" / "pl" / "evaltools_pl.xlsx")
+    expected = {}
+    for name, table in TABLES.items():
+        ws = wb[name]
+        dvs = validations(ws)
+        for idx, col in enumerate(table.columns, 1):
+            if col.kind not in ("code", "codes"):
+                continue
+            codes = list(CODES[col.codes])
+            labels = dropdown(wb, dvs[openpyxl.utils.get_column_letter(idx)])[:len(codes)]
+            # hand-checked against codes.yaml: the labels are Polish words, not the codes
+            assert not set(labels) & set(codes) or col.codes == "yesno" and labels == ["tak", "nie"]
+            for row, label in enumerate(labels, 3):
+                ws.cell(row, idx, label)
+            expected[(name, col.name)] = codes
+    assert len(expected) == 10  # components, role, sex, arm, activity, wave, relation, support, contact, on_estate
+    (tmp_path / "d").mkdir()
+    wb.save(tmp_path / "d" / "staff.xlsx")
+    out = read_folder(tmp_path / "d")
+    for (name, column), codes in expected.items():
+        table = TABLES[name]
+        col = next(c for c in table.columns if c.name == column)
+        raw = out.tables[name].frame[column]
+        values, bad = parse_column(raw, kind=col.kind, codes=col.codes)
+        assert not bad.any(), (name, column)
+        assert values.tolist()[:len(codes)] == codes, (name, column)
+    assert out.tables["participants"].frame["sex"].tolist()[:4] == ["kobieta", "mężczyzna", "inna", "nieznana"]
+
+
+def test_expected_codes_listed_in_the_readers_language(tmp_path):
+    """`oczekiwano jednego z: self_help_meeting, …` was the bug: Polish messages list the Polish labels."""
+    from evaltools.synth import write_demo_data
+    from evaltools.validate import validate_folder
+
+    data = write_demo_data(tmp_path / "d", seed=0, participants=12)
+    for table, column, value in (("participants", "sex", "K"), ("sessions", "activity", "spotkanie")):
+        df = pd.read_csv(data / f"{table}.csv", dtype=str, keep_default_na=False)
+        df.loc[0, column] = value
+        df.to_csv(data / f"{table}.csv", index=False)
+    problems = {p.column: p for p in validate_folder(data).problems if p.key == "not_a_code"}
+    assert problems["sex"].text("pl").endswith(
+        "'K' nie jest dozwolonym kodem; oczekiwano jednego z: kobieta, mężczyzna, inna, nieznana.")
+    assert problems["sex"].text("en").endswith("'K' is not an allowed code; expected one of: F, M, other, unknown.")
+    pl = problems["activity"].text("pl")
+    assert "oczekiwano jednego z: spotkanie grupy samopomocowej, wizyta asystenta rodziny," in pl
+    assert "self_help_meeting" not in pl
+    assert "expected one of: self_help_meeting, family_visit," in problems["activity"].text("en")

@@ -55,6 +55,8 @@ class Locale:
     fallback: str | None = None
     order: float = 100.0
     excel_date: str = "yyyy-mm-dd"
+    #: Templates' dropdowns and validation messages offer this language's labels of codes (not only the codes).
+    code_labels: bool = False
     source: str = ""
     _rules: tuple[Callable[[float], bool], ...] = field(default=(), repr=False, compare=False)
 
@@ -150,7 +152,8 @@ def _read_locale(path: Path) -> Locale:
     return Locale(code=code, name=str(data["name"]), decimal=str(data["decimal"]), thousands=str(data["thousands"]),
                   date=str(data["date"]), datetime=str(data["datetime"]), plural=rules,
                   fallback=str(fallback).lower() if fallback else None, order=float(data.get("order", 100)),
-                  excel_date=str(data.get("excel_date", "yyyy-mm-dd")), source=str(path),
+                  excel_date=str(data.get("excel_date", "yyyy-mm-dd")),
+                  code_labels=bool(data.get("code_labels", False)), source=str(path),
                   _rules=tuple(_compile_rule(r, path) for r in rules))
 
 

@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 
 from evaltools.errors import Problem
-from evaltools.io import RawTable, parse_column, text_series
+from evaltools.io import RawTable, code_choices, parse_column, text_series
+from evaltools.labels import LANGS
 from evaltools.privacy import is_pesel, looks_personal
 from evaltools.schema import Column, Table, pandera_schema
 
@@ -96,7 +97,9 @@ def check_table(raw: RawTable, table: Table, problems: list[Problem], *, instrum
                    "date": "not_a_date"}[col.kind]
             if instrument is not None and col.kind == "number":
                 key = "not_a_number"
-            fields = {"expected": ", ".join(col.allowed())} if col.codes else {}
+            fields = {}
+            if col.codes:  # in each language, what that language's template offers
+                fields["expected"] = {lang: ", ".join(code_choices(col.codes, lang)) for lang in LANGS}
             capped(problems, raw, key, frame["_row"][bad], shown, col.name, fields)
             unreadable_cells[col.name] = bad
         typed[col.name] = values
