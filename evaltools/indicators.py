@@ -27,7 +27,9 @@ Vocabulary (docs/targets.md, implemented exactly):
   ``min_sessions`` applies here too (default 1, so exactly the definition;
   ``0`` adds every person of P, attended or not);
 - ``improved``: people of P reliably improved on the target's
-  ``instrument`` and ``scale``.
+  ``instrument`` and ``scale``; when that scale has no reliable change (no
+  complete pairs, or reliability ``none``: nobody could be classified) the
+  target is ``not measured``, with value and ratio empty.
 
 Examples
 --------
@@ -62,7 +64,7 @@ from evaltools.schema import CODES, STAFF_ACTIVITIES, TARGET_COUNTS, TARGET_SESS
 #: Columns of ``indicators.csv``.
 INDICATOR_COLUMNS = ("indicator_id", "label", "target", "value", "ratio", "status")
 #: Status codes, from best to worst (labels: ``indicators.status.<code with _>``).
-STATUSES = ("met", "partly", "not met")
+STATUSES = ("met", "partly", "not met", "not measured")
 #: Activities of sessions with participants, in the contract's order (the columns of :func:`dose`).
 PARTICIPANT_ACTIVITIES = tuple(a for a in CODES["activity"] if a not in STAFF_ACTIVITIES)
 DOSE_COLUMNS = ("participant_id", "sessions", "hours", *(f"sessions_{a}" for a in PARTICIPANT_ACTIVITIES))
@@ -100,7 +102,8 @@ def indicators(targets: list[dict], *, participants: pd.DataFrame, sessions: pd.
         order: ``target`` (float), ``value`` (a count, Int64; empty when
         unknown), ``ratio`` = value / target, ``status`` = ``met`` when
         value ≥ target, ``partly`` when value ≥ 50 % of target, else
-        ``not met`` (empty when value is). Counts of activity are never
+        ``not met`` (empty when value is); ``not measured`` for an
+        ``improved`` target whose scale has no reliable change. Counts of activity are never
         suppressed (docs/statistics.md#small-cells).
 
     Raises
@@ -120,9 +123,11 @@ def indicators(targets: list[dict], *, participants: pd.DataFrame, sessions: pd.
     rows = []
     for target in targets or []:
         value = _value(target, people, sess, att, improved)
+        unmeasured = target["count"] == "improved" and improved is not None and not _classified(target, improved)
+        value = None if unmeasured else value
         goal = float(target["target"])
         ratio = value / goal if value is not None else np.nan
-        status = (None if value is None else "met" if value >= goal
+        status = ("not measured" if unmeasured else None if value is None else "met" if value >= goal
                   else "partly" if value >= 0.5 * goal else "not met")
         rows.append({"indicator_id": str(target["id"]), "label": _label(target, lang), "target": goal,
                      "value": value, "ratio": ratio, "status": status})
@@ -173,6 +178,13 @@ def _value(target: dict, people: pd.DataFrame, sess: pd.DataFrame, att: pd.DataF
     if count == "reach":
         return len(counted) + int(with_people["headcount"].fillna(0).sum())
     raise AssertionError(count)  # pragma: no cover - _not_computable refused it
+
+
+def _classified(target: dict, improved: pd.DataFrame) -> bool:
+    """Whether anyone has a reliable-change category on the target's scale (else it has no reliable change)."""
+    on_scale = ((improved["instrument"].astype("str") == str(target["instrument"]))
+                & (improved["scale"].astype("str") == str(target["scale"])))
+    return bool(improved.loc[on_scale, "category"].notna().any())
 
 
 def _people(participants: pd.DataFrame) -> pd.DataFrame:

@@ -3,7 +3,7 @@
 An instrument is declared in one YAML file; the loader checks every key and
 names the file and the key of everything it cannot use, so a typo such as
 ``revesed`` never passes: :func:`load_instrument` raises
-:class:`~evaltools.errors.InstrumentError` listing every problem, and
+:class:`~evaltools.errors.InstrumentError` listing every error, and
 :func:`read_instrument` (what validation uses) returns them as
 :class:`~evaltools.errors.Problem` objects beside whatever of the file parsed.
 
@@ -32,21 +32,39 @@ from evaltools.labels import langs
 LIBRARY = Path(__file__).parent / "instruments"
 
 TOP_KEYS = {"id", "title", "source", "licence", "response", "missing_codes", "scoring", "min_items",
-            "higher_is_better", "reliability", "norms", "items", "subscales"}
+            "higher_is_better", "reliability", "reliability_source", "norms", "items", "subscales"}
 REQUIRED_KEYS = {"id", "title", "response", "items", "subscales"}
-SCALE_KEYS = {"id", "items", "reversed", "min_items", "reliability", "norms", "higher_is_better", "title"}
+SCALE_KEYS = {"id", "items", "reversed", "min_items", "reliability", "reliability_source", "norms", "higher_is_better",
+              "title"}
 ITEM_KEYS = {"id", "text"}
 RESPONSE_KEYS = {"min", "max", "labels"}
-NORM_KEYS = {"functional", "dysfunctional", "cutoff"}
+NORM_KEYS = {"source", "functional", "dysfunctional", "cutoff"}
 
 
 @dataclass(frozen=True)
 class Norms:
+    """A scale's norms: functional and dysfunctional populations, or a cutoff, and where they come from.
+
+    Norms are used (for the clinical cutoff, the RCI's SD and the reference
+    mean of regression to the mean) only when they carry a ``source``, a
+    citation; norms without one are kept, so that validation can warn about
+    them, and used nowhere (:attr:`sourced`).
+
+    >>> Norms(3.9, 0.6, 2.6, 0.7).sourced, Norms(cutoff=3.0, source="Author 2019, Table 3").sourced
+    (False, True)
+    """
+
     functional_mean: float | None = None
     functional_sd: float | None = None
     dysfunctional_mean: float | None = None
     dysfunctional_sd: float | None = None
     cutoff: float | None = None
+    source: str | None = None
+
+    @property
+    def sourced(self) -> bool:
+        """Whether the norms name their source (only then are they used)."""
+        return bool(self.source and self.source.strip())
 
     def clinical_cutoff(self) -> float | None:
         """Jacobson & Truax (1991) criterion c, or the given ``cutoff``.
@@ -74,6 +92,8 @@ class Scale:
     norms: Norms | None
     higher_is_better: bool
     title: dict | None = None
+    #: Where ``reliability`` was published; without it the RCI does not use ``reliability``.
+    reliability_source: str | None = None
 
 
 @dataclass(frozen=True)
@@ -118,6 +138,25 @@ class _Findings:
 
     def add(self, message: str, entry: str | None = None, /, **fields) -> None:
         self.problems.append(Problem(f"instrument.{message}", fields, file=self.path, entry=entry or None))
+
+    def warn(self, message: str, entry: str | None = None, /, **fields) -> None:
+        """A problem that does not stop the instrument from being used (``severity = "warning"``)."""
+        self.problems.append(Problem(f"instrument.{message}", fields, file=self.path, entry=entry or None,
+                                     severity="warning"))
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    def citation(self, key: str, value) -> str | None:
+        """A citation (non-empty text), or None: absent, blank, or not text (a problem)."""
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            self.add("source_not_text", key, value=repr(value))
+            return None
+        text = str(value).strip()
+        return text or None
 
     def keys(self, where: str, mapping, allowed) -> bool:
         """Whether ``mapping`` is a mapping; each unknown key (with the closest known one) is a problem."""
@@ -183,30 +222,36 @@ def _closest(key, allowed):
 def _norms(found: _Findings, key: str, value) -> Norms | None:
     if value is None or not found.keys(key, value, NORM_KEYS):
         return None
+    source = found.citation(f"{key}.source", value.get("source"))
     if "cutoff" in value:
         cutoff = found.number(f"{key}.cutoff", value["cutoff"])
-        return None if cutoff is None else Norms(cutoff=float(cutoff))
-    parts = {}
-    for side in ("functional", "dysfunctional"):
-        if side not in value:
-            found.add("norms_incomplete", key)
-            return None
-        if not found.keys(f"{key}.{side}", value[side], {"mean", "sd"}):
-            return None
-        mean = found.number(f"{key}.{side}.mean", value[side].get("mean"))
-        sd = found.number(f"{key}.{side}.sd", value[side].get("sd"), lo=0)
-        if mean is None or sd is None:
-            return None
-        parts[side] = (float(mean), float(sd))
-    return Norms(*parts["functional"], *parts["dysfunctional"])
+        norms = None if cutoff is None else Norms(cutoff=float(cutoff), source=source)
+    else:
+        parts = {}
+        for side in ("functional", "dysfunctional"):
+            if side not in value:
+                found.add("norms_incomplete", key)
+                return None
+            if not found.keys(f"{key}.{side}", value[side], {"mean", "sd"}):
+                return None
+            mean = found.number(f"{key}.{side}.mean", value[side].get("mean"))
+            sd = found.number(f"{key}.{side}.sd", value[side].get("sd"), lo=0)
+            if mean is None or sd is None:
+                return None
+            parts[side] = (float(mean), float(sd))
+        norms = Norms(*parts["functional"], *parts["dysfunctional"], source=source)
+    if norms is not None and not norms.sourced:
+        found.warn("norms_unsourced", key)
+    return norms
 
 
 def parse_instrument(data: dict, path: str | Path = "<instrument>", *, expect_id: str | None = None,
                      problems: list[Problem] | None = None) -> Instrument | None:
     """Check a loaded YAML mapping against docs/instruments.md and build the Instrument.
 
-    Every problem is found in one pass. Without ``problems`` any problem
-    raises :class:`~evaltools.errors.InstrumentError` listing them all. With
+    Every problem is found in one pass. Without ``problems`` any error
+    raises :class:`~evaltools.errors.InstrumentError` listing them all
+    (warnings, such as norms without a ``source``, do not stop it). With
     a ``problems`` list they are appended to it and the instrument is built
     from whatever parsed (the response range is NaN when it is broken, a
     broken subscale is left out), so that a questionnaire can still be
@@ -215,8 +260,8 @@ def parse_instrument(data: dict, path: str | Path = "<instrument>", *, expect_id
     found = _Findings(str(path))
     inst = _parse(data, found, expect_id)
     if problems is None:
-        if found.problems:
-            raise InstrumentError("\n".join(p.text("en") for p in found.problems), found.problems)
+        if found.errors:
+            raise InstrumentError("\n".join(p.text("en") for p in found.errors), found.errors)
         return inst
     problems.extend(found.problems)
     return inst
@@ -244,6 +289,7 @@ def _parse(data, found: _Findings, expect_id: str | None) -> Instrument | None:
         scoring = "mean"
     items = _items(found, data.get("items"))
     top = {"min_items": data.get("min_items"), "reliability": data.get("reliability"),
+           "reliability_source": found.citation("reliability_source", data.get("reliability_source")),
            "higher_is_better": found.flag("higher_is_better", data.get("higher_is_better", True)),
            "norms": _norms(found, "norms", data.get("norms"))}
     scales = _scales(found, data.get("subscales"), [it.id for it in items or ()], top)
@@ -325,9 +371,9 @@ def _scales(found: _Findings, raw_scales, item_ids: list[str], top: dict) -> lis
         return []
     scales = []
     for i, sc in enumerate(raw_scales):
-        before = len(found.problems)
+        before = len(found.errors)
         scale = _scale(found, i, sc, item_ids, top)
-        if scale is not None and len(found.problems) == before:
+        if scale is not None and len(found.errors) == before:
             scales.append(scale)
     ids = [s.id for s in scales]
     if len(set(ids)) != len(ids):
@@ -368,6 +414,11 @@ def _scale(found: _Findings, i: int, sc, item_ids: list[str], top: dict) -> Scal
     rel = sc.get("reliability", top["reliability"])
     if rel is not None:
         rel = found.number(f"{where}.reliability", rel, lo=0, hi=0.9999)
+    # a source describes one number: a subscale's own reliability takes only the subscale's own source
+    if "reliability" in sc or "reliability_source" in sc:
+        rel_source = found.citation(f"{where}.reliability_source", sc.get("reliability_source"))
+    else:
+        rel_source = top["reliability_source"]
     hib = found.flag(f"{where}.higher_is_better", sc["higher_is_better"]) if "higher_is_better" in sc \
         else top["higher_is_better"]
     norms = _norms(found, f"{where}.norms", sc["norms"]) if "norms" in sc else top["norms"]
@@ -375,14 +426,15 @@ def _scale(found: _Findings, i: int, sc, item_ids: list[str], top: dict) -> Scal
     if not isinstance(min_items, (int, float)) or isinstance(min_items, bool):
         return None
     return Scale(str(sc["id"]), sitems, rev, int(min_items), None if rel is None else float(rel), norms,
-                 hib is not False, stitle)
+                 hib is not False, stitle, rel_source)
 
 
 def load_instrument(path: str | Path) -> Instrument:
     """Read and check one instrument YAML file; raise :class:`~evaltools.errors.InstrumentError` naming every problem."""
     inst, problems = _read(Path(path), str(path))
-    if problems:
-        raise InstrumentError("\n".join(p.text("en") for p in problems), problems)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        raise InstrumentError("\n".join(p.text("en") for p in errors), errors)
     return inst
 
 
@@ -411,8 +463,9 @@ def find_instrument(inst_id: str, data_dir: str | Path | None = None) -> Instrum
     Raises :class:`~evaltools.errors.InstrumentError` naming every problem of the file.
     """
     inst, problems = read_instrument(inst_id, data_dir)
-    if problems:
-        raise InstrumentError("\n".join(p.text("en") for p in problems), problems)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        raise InstrumentError("\n".join(p.text("en") for p in errors), errors)
     return inst
 
 

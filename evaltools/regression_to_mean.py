@@ -52,14 +52,20 @@ RTM_COLUMNS = ["instrument", "scale", "group", "n_pairs", "baseline_mean", "refe
 def reference_means(instruments: Mapping) -> dict[tuple[str, str], float]:
     """(instrument, scale) → the functional norm's mean, for scales whose norms carry a ``source``.
 
-    >>> reference_means({})
+    >>> from evaltools.instruments import Instrument, Norms, Scale
+    >>> def one(norms):
+    ...     return Instrument("x", {}, "", "", 1, 5, {}, (), "mean", (), (Scale("s", ("a",), (), 1, None, norms, True),),
+    ...                       True, "")
+    >>> reference_means({"x": one(Norms(3.9, 0.6, 2.6, 0.7, source="Author 2019, Table 3"))})
+    {('x', 's'): 3.9}
+    >>> reference_means({"x": one(Norms(3.9, 0.6, 2.6, 0.7))})    # no source: not used
     {}
     """
     out = {}
     for inst_id, inst in (instruments or {}).items():
         for scale in inst.scales:
             norms = scale.norms
-            if norms is None or not getattr(norms, "source", None) or norms.functional_mean is None:
+            if norms is None or not norms.sourced or norms.functional_mean is None:
                 continue
             out[(str(inst_id), str(scale.id))] = float(norms.functional_mean)
     return out

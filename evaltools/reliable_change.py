@@ -4,34 +4,43 @@ For each instrument × scale, one standard error of the difference:
 
     S_diff = √2 · SD₁ · √(1 − r)
 
-- SD₁ is the dysfunctional norm's SD when the scale has norms with a
-  dysfunctional group, else the SD (n − 1) of every baseline score on the
-  scale: all participants with one, dropouts included, all groups;
-- r is the scale's ``reliability`` when the instrument gives one, else its
-  baseline Cronbach's alpha (:func:`evaltools.reliability.reliability`, or a
-  table passed as ``reliability_table``).
+- SD₁ is the dysfunctional norm's SD when the scale has sourced norms (a
+  ``source`` is given) with a dysfunctional group, else the SD (n − 1) of
+  every baseline score on the scale: all participants with one, dropouts
+  included, all groups;
+- r is, in this order (column ``reliability_source``):
+  ``published`` — the scale's ``reliability`` when the instrument gives its
+  ``reliability_source``; ``sample`` — the scale's baseline Cronbach's alpha
+  (:func:`evaltools.reliability.reliability`, or a table passed as
+  ``reliability_table``) when it is > 0 and rests on at least
+  ``min_n_alpha`` complete cases (default :data:`MIN_N_ALPHA`); ``none`` —
+  else: no reliable change is computed for the scale (an alpha of 3 people,
+  or a negative one, says nothing about measurement error).
 
 Per complete pair, RC = (endline − baseline) / S_diff; the person improved
 when RC > 1.96 and deteriorated when RC < −1.96 (signs swapped when
 ``higher_is_better`` is false), else is unchanged. With a clinical cutoff c
-(``norms``: c = (s_f·M_d + s_d·M_f)/(s_f + s_d), or the given ``cutoff``),
-a person recovered when improved, with baseline on the dysfunctional side of
-c and endline strictly on the functional side. Without norms or cutoff,
-``recovered`` and ``n_recovered`` are empty. Where S_diff cannot be computed
-(no reliability, SD₁ of 0 or undefined), RC and the categories are empty.
+from sourced norms (c = (s_f·M_d + s_d·M_f)/(s_f + s_d), or the given
+``cutoff``), a person recovered when improved, with baseline on the
+dysfunctional side of c and endline strictly on the functional side.
+Without sourced norms, ``recovered`` and ``n_recovered`` are empty. Where
+S_diff cannot be computed (reliability ``none``, SD₁ of 0 or undefined), RC
+and the categories are empty.
 
 Only instruments given in ``instruments`` are assessed (the RCI needs a
 scale's reliability; ego-network measures have none).
 
 Examples
 --------
->>> from evaltools.instruments import LIBRARY, load_instrument
->>> inst = load_instrument(LIBRARY / "empowerment.yaml")    # norms: f 3.9 (0.6), d 2.6 (0.7)
+>>> from evaltools.instruments import Instrument, Norms, Scale
+>>> norms = Norms(3.9, 0.6, 2.6, 0.7, source="Author 2019, Table 3")
+>>> scale = Scale("agency", ("a1", "a2"), (), 1, 0.80, norms, True, reliability_source="Author 2019, n = 412")
+>>> inst = Instrument("emp", {}, "", "", 1, 5, {}, (), "mean", (), (scale,), True, "")
 >>> round(s_diff(0.7, 0.80), 6)          # √2 · 0.7 · √0.2
 0.442719
 >>> s = pd.DataFrame({"participant_id": ["A", "A", "B", "B"], "wave": ["baseline", "endline"] * 2,
-...                   "instrument": "empowerment", "scale": "agency", "score": [2.5, 3.8, 3.0, 2.0]})
->>> people = reliable_change_people(s, instruments={"empowerment": inst})
+...                   "instrument": "emp", "scale": "agency", "score": [2.5, 3.8, 3.0, 2.0]})
+>>> people = reliable_change_people(s, instruments={"emp": inst})
 >>> people[["participant_id", "category", "recovered"]]
   participant_id      category  recovered
 0              A      improved       True
@@ -52,10 +61,16 @@ from evaltools.privacy import suppress_small_cells
 from evaltools.instruments import Instrument
 
 RC_COLUMNS = ["instrument", "scale", "group", "n_pairs", "reliability", "sd_baseline", "s_diff", "n_improved",
-              "n_unchanged", "n_deteriorated", "n_recovered", "suppressed"]
+              "n_unchanged", "n_deteriorated", "n_recovered", "suppressed", "reliability_source"]
 PEOPLE_COLUMNS = ["participant_id", "instrument", "scale", "pre", "post", "diff", "rc", "category", "recovered"]
-SCALE_PARAMETER_COLUMNS = ["instrument", "scale", "reliability", "sd_baseline", "s_diff", "cutoff",
-                           "higher_is_better"]
+SCALE_PARAMETER_COLUMNS = ["instrument", "scale", "reliability", "reliability_source", "sd_baseline", "s_diff",
+                           "cutoff", "higher_is_better"]
+#: Where r comes from (column ``reliability_source``): the instrument's sourced ``reliability``, the
+#: sample's baseline alpha, or nowhere (no reliable change for the scale).
+RELIABILITY_SOURCES = ("published", "sample", "none")
+#: Complete baseline cases the sample's alpha must rest on to stand in for a published reliability
+#: (the run parameter ``min_n_alpha``).
+MIN_N_ALPHA = 30
 #: |RC| beyond which a change is reliable (two-sided 5 %, Jacobson & Truax 1991).
 RC_CRITICAL = 1.96
 CATEGORIES = ("improved", "unchanged", "deteriorated")
@@ -75,46 +90,76 @@ def scale_parameters(
     reliability_table: pd.DataFrame | None = None,
     questionnaires: Mapping[str, pd.DataFrame] | None = None,
     pre_wave: str = "baseline",
+    min_n_alpha: int = MIN_N_ALPHA,
 ) -> pd.DataFrame:
-    """One row per instrument × scale: the r, SD₁, S_diff and cutoff the RCI uses.
+    """One row per instrument × scale: the r (and where it comes from), SD₁, S_diff and cutoff the RCI uses.
 
     ``reliability_table`` (the :func:`~evaltools.reliability.reliability`
-    table) gives the baseline alpha of scales without a published
-    reliability; without it, it is computed from ``questionnaires`` when
-    given, else r is empty for such scales.
+    table, columns ``instrument, scale, wave, n, alpha``) gives the baseline
+    alpha of scales without a published reliability; without it, it is
+    computed from ``questionnaires`` when given. The alpha is used only when
+    it is > 0 (and < 1: S_diff would be 0) and its ``n`` (complete cases) is
+    at least ``min_n_alpha``.
 
     Returns
     -------
     DataFrame
-        ``instrument, scale, reliability, sd_baseline, s_diff, cutoff, higher_is_better``.
+        ``instrument, scale, reliability, reliability_source, sd_baseline,
+        s_diff, cutoff, higher_is_better``; ``reliability_source`` is one of
+        :data:`RELIABILITY_SOURCES` and ``reliability`` and ``s_diff`` are
+        empty where it is ``none``; ``cutoff`` is empty without sourced norms.
+
+    Examples
+    --------
+    >>> from evaltools.instruments import Instrument, Scale
+    >>> inst = Instrument("x", {}, "", "", 1, 5, {}, (), "mean", (),
+    ...                   (Scale("s", ("a", "b"), (), 1, None, None, True),), True, "")
+    >>> scores = pd.DataFrame({"participant_id": list("abcd"), "wave": "baseline", "instrument": "x",
+    ...                        "scale": "s", "score": [1.0, 2.0, 3.0, 4.0]})
+    >>> alphas = pd.DataFrame({"instrument": ["x"], "scale": ["s"], "wave": ["baseline"], "n": [4], "alpha": [0.7]})
+    >>> scale_parameters(scores, instruments={"x": inst}, reliability_table=alphas)[
+    ...     ["reliability", "reliability_source", "s_diff"]]
+       reliability reliability_source  s_diff
+    0          NaN               none     NaN
+    >>> row = scale_parameters(scores, instruments={"x": inst}, reliability_table=alphas, min_n_alpha=4).iloc[0]
+    >>> row["reliability_source"], round(float(row["s_diff"]), 6)   # √2 · sd(1, 2, 3, 4) · √0.3
+    ('sample', 1.0)
     """
     if reliability_table is None and questionnaires is not None:
         from evaltools.reliability import reliability
         reliability_table = reliability(questionnaires, instruments, min_cell=0)
-    alphas = {}
+    alphas: dict = {}
     if reliability_table is not None and len(reliability_table):
         base = reliability_table[reliability_table["wave"] == pre_wave]
-        alphas = {(i, s): a for i, s, a in base[["instrument", "scale", "alpha"]].itertuples(index=False, name=None)}
+        n = pd.to_numeric(base["n"], errors="coerce") if "n" in base else pd.Series(np.nan, index=base.index)
+        alphas = {(str(i), str(sc)): (float(a), float(k)) for i, sc, a, k in
+                  zip(base["instrument"], base["scale"], pd.to_numeric(base["alpha"], errors="coerce"), n)}
     baseline = scores[(scores["wave"] == pre_wave) & scores["score"].notna()]
     sds = baseline.groupby(KEY, sort=False)["score"].std().to_dict()
     rows = []
     for inst_id, inst in instruments.items():
         for scale in inst.scales:
-            r = scale.reliability if scale.reliability is not None else alphas.get((inst_id, scale.id), np.nan)
-            norms = scale.norms
+            alpha, n_alpha = alphas.get((str(inst_id), scale.id), (np.nan, np.nan))
+            if scale.reliability is not None and scale.reliability_source:
+                r, source = float(scale.reliability), "published"
+            elif np.isfinite(alpha) and 0 < alpha < 1 and np.isfinite(n_alpha) and n_alpha >= min_n_alpha:
+                r, source = float(alpha), "sample"
+            else:
+                r, source = np.nan, "none"
+            norms = scale.norms if scale.norms is not None and scale.norms.sourced else None
             if norms is not None and norms.dysfunctional_sd is not None:
                 sd1 = norms.dysfunctional_sd
             else:
                 sd1 = sds.get((inst_id, scale.id), np.nan)
-            r = float(r) if r is not None else np.nan
             sd1 = float(sd1)
             sd = s_diff(sd1, r)
             cutoff = norms.clinical_cutoff() if norms is not None else None
-            rows.append((inst_id, scale.id, r, sd1, sd if sd > 0 else np.nan,
+            rows.append((inst_id, scale.id, r, source, sd1, sd if sd > 0 else np.nan,
                          np.nan if cutoff is None else float(cutoff), scale.higher_is_better))
     out = pd.DataFrame(rows, columns=SCALE_PARAMETER_COLUMNS)
-    return out.astype({"instrument": "str", "scale": "str", "reliability": "float64", "sd_baseline": "float64",
-                       "s_diff": "float64", "cutoff": "float64", "higher_is_better": "bool"})
+    return out.astype({"instrument": "str", "scale": "str", "reliability": "float64", "reliability_source": "str",
+                       "sd_baseline": "float64", "s_diff": "float64", "cutoff": "float64",
+                       "higher_is_better": "bool"})
 
 
 def reliable_change_people(
@@ -125,6 +170,7 @@ def reliable_change_people(
     questionnaires: Mapping[str, pd.DataFrame] | None = None,
     pre_wave: str = "baseline",
     post_wave: str = "endline",
+    min_n_alpha: int = MIN_N_ALPHA,
 ) -> pd.DataFrame:
     """Reliable change per person (never rendered; it feeds counts and the ``improved`` targets).
 
@@ -134,10 +180,12 @@ def reliable_change_people(
         ``participant_id, instrument, scale, pre, post, diff, rc, category,
         recovered``: one row per complete pair of the instruments given.
         ``category`` is improved / unchanged / deteriorated (NA where S_diff is
-        undefined); ``recovered`` is boolean, NA without a cutoff.
+        undefined, e.g. reliability ``none``: the scale has no reliable
+        change); ``recovered`` is boolean, NA without a cutoff from sourced
+        norms.
     """
     params = scale_parameters(scores, instruments=instruments, reliability_table=reliability_table,
-                              questionnaires=questionnaires, pre_wave=pre_wave)
+                              questionnaires=questionnaires, pre_wave=pre_wave, min_n_alpha=min_n_alpha)
     pairs = paired_scores(scores, pre_wave=pre_wave, post_wave=post_wave)
     out = pairs.merge(params, on=KEY, how="inner", sort=False)
     sign = np.where(out["higher_is_better"].to_numpy(dtype=bool), 1.0, -1.0)
@@ -171,6 +219,7 @@ def reliable_change(
     questionnaires: Mapping[str, pd.DataFrame] | None = None,
     pre_wave: str = "baseline",
     post_wave: str = "endline",
+    min_n_alpha: int = MIN_N_ALPHA,
 ) -> pd.DataFrame:
     """Counts of reliable change per instrument × scale × group: the ``reliable_change.csv`` table.
 
@@ -178,14 +227,17 @@ def reliable_change(
     ``all`` always (every person with a pair), then the groups of
     ``membership``; rows with fewer than ``min_cell`` pairs, and rows hidden
     by the complementary or nested rule, keep only their keys, ``n_pairs``
-    and ``suppressed``. ``reliability``, ``sd_baseline``
-    and ``s_diff`` are the scale's (the same in every group row).
+    and ``suppressed``. ``reliability``, ``reliability_source``,
+    ``sd_baseline`` and ``s_diff`` are the scale's (the same in every group
+    row, see :func:`scale_parameters`); where ``reliability_source`` is
+    ``none`` the counts are empty.
 
     Returns
     -------
     DataFrame
         ``instrument, scale, group, n_pairs, reliability, sd_baseline, s_diff,
-        n_improved, n_unchanged, n_deteriorated, n_recovered, suppressed``.
+        n_improved, n_unchanged, n_deteriorated, n_recovered, suppressed,
+        reliability_source``.
 
     Examples
     --------
@@ -200,10 +252,13 @@ def reliable_change(
     1   voice   all        0        True
     """
     membership = as_membership(membership)
+    if reliability_table is None and questionnaires is not None:
+        from evaltools.reliability import reliability
+        reliability_table = reliability(questionnaires, instruments, min_cell=0)
     params = scale_parameters(scores, instruments=instruments, reliability_table=reliability_table,
-                              questionnaires=questionnaires, pre_wave=pre_wave)
+                              pre_wave=pre_wave, min_n_alpha=min_n_alpha)
     people = reliable_change_people(scores, instruments=instruments, reliability_table=reliability_table,
-                                    questionnaires=questionnaires, pre_wave=pre_wave, post_wave=post_wave)
+                                    pre_wave=pre_wave, post_wave=post_wave, min_n_alpha=min_n_alpha)
     groups = group_order(membership)
     long = by_group(people, membership)
     cat = long["category"]
@@ -212,7 +267,7 @@ def reliable_change(
     counts = long.groupby([*KEY, "group"], sort=False).agg(
         n_pairs=("diff", "size"), n_improved=("_imp", "sum"), n_unchanged=("_unc", "sum"),
         n_deteriorated=("_det", "sum"), n_recovered=("_rec", "sum")).reset_index()
-    grid = params[[*KEY, "reliability", "sd_baseline", "s_diff", "cutoff"]].merge(
+    grid = params[[*KEY, "reliability", "reliability_source", "sd_baseline", "s_diff", "cutoff"]].merge(
         pd.DataFrame({"group": pd.Series(groups, dtype="str")}), how="cross")
     out = grid.merge(counts, on=[*KEY, "group"], how="left", sort=False)
     out["n_pairs"] = out["n_pairs"].fillna(0).astype("int64")
@@ -228,4 +283,5 @@ def reliable_change(
                                partition_groups=partition(membership, partition_groups),
                                people=people_by_cell(long, out, keys=[*KEY, "group"]))
     floats = ["reliability", "sd_baseline", "s_diff", *count_cols]
-    return out.astype({**{c: "float64" for c in floats}, "suppressed": "bool"}).reset_index(drop=True)
+    return out.astype({**{c: "float64" for c in floats}, "suppressed": "bool",
+                       "reliability_source": "str"}).reset_index(drop=True)

@@ -138,6 +138,28 @@ def test_improved_without_results_is_empty_and_labels_follow_lang():
     assert out.loc[1, "value"] == 10 and out.loc[1, "status"] == "met"
 
 
+def test_improved_on_a_scale_without_reliable_change_is_not_measured():
+    # issue 14 item 6: a scale whose reliability is `none` (or with no complete pairs) classifies nobody; its
+    # target is "not measured" with value and ratio empty, never "not met" with value 0 (DESIGN §5)
+    unclassified = pd.concat([IMPROVED, pd.DataFrame({
+        "participant_id": ["P01", "P04"], "instrument": "independence", "scale": "housing",
+        "category": pd.Series([NA, NA], dtype="str")})], ignore_index=True)
+    targets = [target("housing", "improved", 2, instrument="independence", scale="housing"),
+               target("nobody_paired", "improved", 2, instrument="independence", scale="budgeting"),
+               target("agency", "improved", 2, instrument="empowerment", scale="agency")]
+    out = indicators(targets, participants=PARTICIPANTS, sessions=SESSIONS, attendance=ATTENDANCE,
+                     improved=unclassified).set_index("indicator_id")
+    for tid in ("housing", "nobody_paired"):
+        assert out.loc[tid, "status"] == "not measured"
+        assert pd.isna(out.loc[tid, "value"]) and np.isnan(out.loc[tid, "ratio"])
+    # a measured scale with nobody of P improved is 0 and "not met", not "not measured"
+    assert out.loc["agency", "value"] == 3 and out.loc["agency", "status"] == "met"   # P01 P04 P06
+    nobody = IMPROVED.assign(category="unchanged")
+    row = indicators(targets[2:], participants=PARTICIPANTS, sessions=SESSIONS, attendance=ATTENDANCE,
+                     improved=nobody).iloc[0]
+    assert row["value"] == 0 and row["status"] == "not met"
+
+
 def test_no_targets_keeps_columns():
     out = indicators([], participants=PARTICIPANTS, sessions=SESSIONS, attendance=ATTENDANCE)
     assert tuple(out.columns) == INDICATOR_COLUMNS and len(out) == 0

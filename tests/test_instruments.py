@@ -36,7 +36,17 @@ def test_every_library_file_loads_and_is_complete(inst_id):
     assert len(inst.response_labels["pl"]) == len(inst.response_labels["en"]) == n_labels
     for scale in inst.scales:
         assert scale.title and scale.title["pl"] and scale.title["en"]
-        assert scale.reliability is not None
+        # a shipped reliability or norms always cite their source (issue 14: no planning numbers)
+        assert (scale.reliability is None) == (scale.reliability_source is None)
+        assert scale.norms is None or scale.norms.sourced
+
+
+@pytest.mark.parametrize("inst_id", PROGRAMME_SCALES)
+def test_programme_scales_ship_no_reliability_or_norms(inst_id):
+    # a programme scale written for the evaluation has no publisher: its former planning reliabilities
+    # (.70-.88) and norms (3.9/0.6, 2.6/0.7; scale midpoints) were the demo's, not a publication's
+    inst = load_instrument(library()[inst_id])
+    assert all(scale.reliability is None and scale.norms is None for scale in inst.scales)
 
 
 @pytest.mark.parametrize("inst_id", PROGRAMME_SCALES)
@@ -66,6 +76,13 @@ def test_mspss_structure_and_reliability_as_published():
         scale = inst.scale(scale_id)
         assert scale.items == tuple(f"mspss_{i:02d}" for i in numbers)
         assert scale.reliability == alpha and scale.reversed == ()
+        assert "Zimet" in scale.reliability_source
+
+
+def test_gse_reliability_cites_the_polish_adaptation():
+    # Juczyński (2001): Cronbach's alpha .85 for the Polish GSES
+    scale = load_instrument(LIBRARY / "gse.yaml").scales[0]
+    assert scale.reliability == 0.85 and "Juczyński 2001" in scale.reliability_source
 
 
 def test_gse_structure():
@@ -165,11 +182,24 @@ def test_unknown_item_in_a_subscale_and_id_not_the_file_name(tmp_path):
 # --------------------------------------------------------------------------- subscale values win
 
 
-def test_subscale_values_win_over_the_instruments():
-    inst = load_instrument(LIBRARY / "empowerment.yaml")
+def test_subscale_values_win_over_the_instruments(tmp_path):
+    def edit(d):
+        d.update(reliability=0.80, reliability_source="Test 2019")
+        d["subscales"][1]["reliability"] = 0.78          # voice's own number, without its own source
+    inst = load_instrument(_variant(tmp_path, edit))
     agency, voice = inst.scale("agency"), inst.scale("voice")
     assert agency.reliability == 0.80 and voice.reliability == 0.78  # instrument 0.80, voice its own
+    # a source belongs to its number: agency inherits the instrument's pair, voice's own number has none
+    assert agency.reliability_source == "Test 2019" and voice.reliability_source is None
     assert agency.min_items == math.ceil(0.8 * 3) == 3 and voice.min_items == 2  # default vs own
+
+
+def test_reliability_source_per_subscale(tmp_path):
+    def edit(d):
+        d["subscales"][1].update(reliability=0.78, reliability_source="Test 2020, Table 2")
+    inst = load_instrument(_variant(tmp_path, edit))
+    assert inst.scale("voice").reliability_source == "Test 2020, Table 2"
+    assert inst.scale("agency").reliability is None and inst.scale("agency").reliability_source is None
 
 
 def test_subscale_norms_and_direction_win():
@@ -193,11 +223,34 @@ def test_subscale_norms_and_direction_win():
     assert b.norms.clinical_cutoff() == pytest.approx(1.5)  # (0.5·1 + 0.5·2)/(0.5 + 0.5), equal SDs: the midpoint
 
 
-def test_per_subscale_cutoff_in_the_library():
-    inst = load_instrument(LIBRARY / "independence.yaml")
-    assert inst.scale("total").norms.clinical_cutoff() == 2.5
-    assert inst.scale("budgeting").norms is None
-    assert inst.scale("total").min_items == 12 and inst.scale("budgeting").min_items == 2
+def test_per_subscale_cutoff(tmp_path):
+    def edit(d):
+        d["subscales"][1]["norms"] = {"cutoff": 2.5, "source": "Test 2019, Table 3"}
+    inst = load_instrument(_variant(tmp_path, edit))
+    assert inst.scale("voice").norms == Norms(cutoff=2.5, source="Test 2019, Table 3")
+    assert inst.scale("agency").norms is None
+
+
+def test_norms_without_source_warn_and_are_kept_unsourced(tmp_path):
+    from evaltools.instruments import read_instrument
+
+    def edit(d):
+        d["norms"] = {"functional": {"mean": 3.9, "sd": 0.6}, "dysfunctional": {"mean": 2.6, "sd": 0.7}}
+    path = _variant(tmp_path, edit)
+    inst = load_instrument(path)                                  # a warning does not refuse the file
+    assert inst.scale("agency").norms == Norms(3.9, 0.6, 2.6, 0.7) and not inst.scale("agency").norms.sourced
+    data_dir = tmp_path
+    (data_dir / "instruments").mkdir()
+    path.rename(data_dir / "instruments" / "empowerment.yaml")
+    inst, problems = read_instrument("empowerment", data_dir)
+    assert inst is not None and len(inst.scales) == 2            # the subscales are not dropped for a warning
+    assert [(p.key, p.severity, p.entry) for p in problems] == [("instrument.norms_unsourced", "warning", "norms")]
+    assert "norms without a source" in problems[0].text("en") and "bez źródła" in problems[0].text("pl")
+
+
+def test_a_source_must_be_text(tmp_path):
+    path = _variant(tmp_path, lambda d: d.update(reliability=0.8, reliability_source=["Test", 2019]))
+    _refused(path, "reliability_source", "expected a source")
 
 
 # --------------------------------------------------------------------------- clinical cutoff
@@ -205,9 +258,9 @@ def test_per_subscale_cutoff_in_the_library():
 
 def test_clinical_cutoff_jacobson_truax():
     # c = (s_f·M_d + s_d·M_f) / (s_f + s_d)   (Jacobson & Truax 1991, criterion c)
-    # empowerment.yaml: functional 3.9 (SD 0.6), dysfunctional 2.6 (SD 0.7):
+    # functional 3.9 (SD 0.6), dysfunctional 2.6 (SD 0.7):
     # hand calculation (0.6·2.6 + 0.7·3.9) / 1.3 = (1.56 + 2.73) / 1.3 = 4.29 / 1.3 = 3.3
-    norms = load_instrument(LIBRARY / "empowerment.yaml").scale("agency").norms
+    norms = Norms(3.9, 0.6, 2.6, 0.7, source="Test 2019")
     assert norms.clinical_cutoff() == pytest.approx(3.3)
     # unequal SDs pull c towards the tighter population: functional 40 (SD 10), dysfunctional 20 (SD 5):
     # hand calculation (10·20 + 5·40) / 15 = 400 / 15 = 26.666…, not the midpoint 30
@@ -218,7 +271,7 @@ def test_clinical_cutoff_jacobson_truax():
 
 
 def test_norms_need_both_populations(tmp_path):
-    path = _variant(tmp_path, lambda d: d["norms"].pop("dysfunctional"))
+    path = _variant(tmp_path, lambda d: d.update(norms={"source": "Test 2019", "functional": {"mean": 3.9, "sd": 0.6}}))
     _refused(path, "norms", "needs both functional and dysfunctional")
 
 

@@ -64,7 +64,10 @@ def test_forest_leaves_out_suppressed_rows_and_says_so(big):
 
 def test_reliable_change_bars_shares(big):
     scores, members, _ = big
-    rc = reliable_change(scores, instruments={"empowerment": EMP}, membership=members)
+    # the library's empowerment scale has no published reliability: give it a sample alpha of 40 cases
+    alphas = pd.DataFrame({"instrument": "empowerment", "scale": ["agency", "voice"], "wave": "baseline",
+                           "n": 40, "alpha": 0.8})
+    rc = reliable_change(scores, instruments={"empowerment": EMP}, membership=members, reliability_table=alphas)
     fig = reliable_change_bars(rc, instruments={"empowerment": EMP})
     ax = fig.axes[0]
     all_rows = rc[rc["group"] == "all"]

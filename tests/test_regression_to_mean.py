@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from evaltools.instruments import Norms
 from evaltools.regression_to_mean import RTM_COLUMNS, reference_means, regression_to_mean
 
 
@@ -26,8 +27,8 @@ def long_scores(pre, post, scale="s", instrument="x"):
 
 
 def instrument(scale_ids, *, mean=3.5, source="Author 2019, Table 3"):
-    norms = SimpleNamespace(functional_mean=mean, functional_sd=0.6, dysfunctional_mean=2.6, dysfunctional_sd=0.7,
-                            cutoff=None, source=source)
+    norms = Norms(functional_mean=mean, functional_sd=0.6, dysfunctional_mean=2.6, dysfunctional_sd=0.7,
+                  source=source)
     return SimpleNamespace(scales=[SimpleNamespace(id=s, norms=norms) for s in scale_ids])
 
 
