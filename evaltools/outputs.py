@@ -236,7 +236,7 @@ _TABLES = (
          _c("reliability_source", "text", "str",
             "Where r comes from: published (the instrument's cited reliability), sample (the baseline alpha, "
             "> 0, of at least min_n_alpha complete cases) or none (no reliable change: counts empty).")),
-        view=("instrument", "scale", "group", "n_pairs", "reliability", "s_diff", "n_improved", "n_unchanged",
+        view=("instrument", "scale", "group", "n_pairs", "reliability", "reliability_source", "s_diff", "n_improved", "n_unchanged",
               "n_deteriorated", "n_recovered", "suppressed"),
     ),
     Table(

@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from evaltools.labels import check_lang, code_label, fmt_date, fmt_datetime, fmt_number, fmt_p, has, t
+from evaltools.outputs import VIEWS as _OUTPUT_VIEWS
 from evaltools.privacy import neutralise_frame
 from evaltools.report.html import _table
 
@@ -111,20 +112,8 @@ def _figure_title(fig) -> str:
     return ""
 
 
-#: Columns shown for a table kind (the CSV keeps all of them).
-VIEWS = {
-    "change": ["instrument", "scale", "group", "n_pairs", "mean_pre", "mean_post", "mean_diff", "ci_low", "ci_high",
-               "g_av", "g_av_ci_low", "g_av_ci_high", "p_holm", "suppressed"],
-    "reliable_change": ["instrument", "scale", "group", "n_pairs", "reliability", "s_diff", "n_improved",
-                        "n_unchanged", "n_deteriorated", "n_recovered", "suppressed"],
-    "reliability": ["instrument", "scale", "wave", "n", "k_items", "alpha", "alpha_ci_low", "alpha_ci_high", "omega",
-                    "suppressed"],
-    "attrition": ["instrument", "scale", "group", "n_baseline", "n_completers", "n_dropouts", "mean_completers",
-                  "mean_dropouts", "smd", "p_welch", "suppressed"],
-    "sensitivity": ["instrument", "scale", "group", "method", "n", "mean_diff", "ci_low", "ci_high", "suppressed"],
-    "describe": ["instrument", "scale", "wave", "measure", "n", "mean", "sd", "q1", "median", "q3", "suppressed"],
-    "indicators": ["label", "target", "value", "ratio", "status"],
-}
+#: Columns shown for a table kind (the CSV keeps all of them): declared once, in :mod:`evaltools.outputs`.
+VIEWS = _OUTPUT_VIEWS
 
 
 def display_frame(df: pd.DataFrame, *, lang: str, project=None, digits: int = 2, max_rows: int = 60,
@@ -345,7 +334,8 @@ _AUTO_COLUMNS = {"baseline", "endline", "diff"}
 _SMALL_COLUMNS = {"density", "largest_component_share", "transitivity", "baseline", "endline", "diff"}
 _P_COLUMNS = {"p", "p_t", "p_wilcoxon", "p_holm", "p_value"}
 _CODE_KINDS = {"wave": "wave", "status": "status", "severity": "severity", "relation": "relation",
-               "support": "support", "activity": "activity", "role": "role", "sex": "sex", "method": "method"}
+               "support": "support", "activity": "activity", "role": "role", "sex": "sex", "method": "method",
+               "reliability_source": "reliability_source"}
 
 
 def _cell(col: str, v, lang: str, project, digits: int) -> str:

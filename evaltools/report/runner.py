@@ -45,8 +45,8 @@ PHASE_NOTEBOOKS = {
                 "40_outputs_targets", "90_summary"),
 }
 #: Run parameters a user may set with ``--param key=value``, and their types (``--lang`` also sets ``lang``).
-PARAMETERS = {"min_cell": int, "alpha": float, "seed": int, "lang": str}
-DEFAULTS = {"alpha": 0.05, "seed": 0}
+PARAMETERS = {"min_cell": int, "alpha": float, "seed": int, "lang": str, "min_n_alpha": int}
+DEFAULTS = {"alpha": 0.05, "seed": 0, "min_n_alpha": 30}
 
 # =========================================================================== the run
 
@@ -133,6 +133,7 @@ def run(phase: str, *, data_dir: str | Path, out: str | Path = "runs", lang: str
         "min_cell": int(typed.get("min_cell", project.min_cell)),
         "alpha": float(typed.get("alpha", DEFAULTS["alpha"])),
         "seed": int(typed.get("seed", DEFAULTS["seed"])),
+        "min_n_alpha": int(typed.get("min_n_alpha", DEFAULTS["min_n_alpha"])),
     }
     out.mkdir(parents=True, exist_ok=True)
     run_dir = new_run_dir(out, phase, started)
