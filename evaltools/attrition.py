@@ -53,7 +53,7 @@ Examples
 >>> sens.loc[sens["group"] == "all", cols].round(2)  # doctest: +NORMALIZE_WHITESPACE
                 method  n  mean_diff  ci_low              note
 0        complete_case  6       1.00    0.34
-1  multiple_imputation  8       0.93   -0.07
+1  multiple_imputation  8       1.02   -0.29
 2        tipping_point  8       0.00     NaN  ci_includes_zero
 """
 
@@ -231,13 +231,13 @@ def impute_endline(x_obs: np.ndarray, y_obs: np.ndarray, x_mis: np.ndarray, m: i
     if rank == 0 or df < 1:
         return None
     cols = np.sort(piv[:rank])
-    chol = linalg.cholesky(gram[np.ix_(cols, cols)], lower=True)                    # XᵀX = LLᵀ
-    beta_hat = linalg.cho_solve((chol, True), x_obs[:, cols].T @ y_obs)
+    unit = np.outer(scale[cols], scale[cols])
+    inverse = np.linalg.inv(gram[np.ix_(cols, cols)] / unit) / unit                # (XᵀX)⁻¹, columns scaled
+    beta_hat = inverse @ (x_obs[:, cols].T @ y_obs)
     rss = float(np.sum((y_obs - x_obs[:, cols] @ beta_hat) ** 2))
     sigma = np.sqrt(rss / rng.chisquare(df, size=m))
-    # L⁻ᵀz has covariance L⁻ᵀL⁻¹ = (XᵀX)⁻¹
-    beta = beta_hat[:, None] + sigma[None, :] * linalg.solve_triangular(chol, rng.standard_normal((rank, m)),
-                                                                        lower=True, trans="T")
+    root = np.linalg.cholesky(inverse)                                               # root·rootᵀ = (XᵀX)⁻¹
+    beta = beta_hat[:, None] + sigma[None, :] * (root @ rng.standard_normal((rank, m)))
     return x_mis[:, cols] @ beta + sigma[None, :] * rng.standard_normal((len(x_mis), m))
 
 
