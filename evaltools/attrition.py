@@ -75,7 +75,7 @@ ATTRITION_COLUMNS = ["instrument", "scale", "group", "n_baseline", "n_completers
 SENSITIVITY_COLUMNS = ["instrument", "scale", "group", "method", "n_pairs", "n_dropouts", "n", "mean_diff",
                        "ci_low", "ci_high", "ci_level", "suppressed", "note"]
 METHODS = ("complete_case", "multiple_imputation", "tipping_point")
-#: Imputations per estimate (DESIGN §4).
+#: Imputations per estimate.
 N_IMPUTATIONS = 20
 #: Step of the tipping-point search, in scale points.
 TIPPING_STEP = 0.05

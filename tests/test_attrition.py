@@ -268,3 +268,13 @@ def test_baseline_status():
     status = baseline_status(scores)
     assert status["completer"].tolist() == [True, True, True, False, False]
     assert status["post"].isna().tolist() == [False, False, False, True, True]
+
+
+def test_attrition_sentence_reads_imputation_not_tipping_point():
+    # the tipping point is a shift without a CI: the certainty sentence compares complete pairs with MI only
+    from evaltools.certainty import attrition_sentence
+
+    scores, participants, _, _ = make(seed=1)
+    sentence = attrition_sentence(attrition(scores, participants), sensitivity(scores, participants), "en")
+    assert "(multiple imputation of the missing scores of those lost) does not change the conclusion" in sentence
+    assert "tipping" not in sentence
