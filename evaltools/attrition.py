@@ -429,11 +429,13 @@ def sensitivity(
     n_all = n_pairs + n_drop
     s1, s2 = s1_obs[:, None] + sd, s2_obs[:, None] + sd2
 
-    cc_mean, cc_u = _moments(s1_obs, s2_obs, n_pairs)
-    with np.errstate(all="ignore"):
-        half = stats.t.isf(alpha / 2, n_pairs - 1) * np.sqrt(cc_u)
-    cc = (np.where(n_pairs > 0, cc_mean, np.nan), *(np.where(n_pairs >= 2, cc_mean + s * half, np.nan)
-                                                    for s in (-1, 1)))
+    with np.errstate(all="ignore"):                                  # complete pairs: the one-sample t CI
+        cc_mean = s1_obs / n_pairs
+        centred = np.bincount(cell[is_done], weights=(diff[row[is_done]] - cc_mean[cell[is_done]]) ** 2,
+                              minlength=n_cells)
+        half = stats.t.isf(alpha / 2, n_pairs - 1) * (np.sqrt(centred * n_pairs / (n_pairs - 1)) / n_pairs)
+    cc_mean, half = np.where(n_pairs > 0, cc_mean, np.nan), np.where(n_pairs >= 2, half, np.nan)
+    cc = (cc_mean, cc_mean - half, cc_mean + half)
     key_cell = np.repeat(np.arange(len(keys)), n_cells // max(len(keys), 1))
     usable = estimable[key_cell] & (n_drop > 0)
     mi = tuple(np.where(usable, est, np.nan) for est in _pooled_ci(s1, s2, n_all, alpha))
