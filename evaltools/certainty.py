@@ -241,7 +241,7 @@ def attrition_sentence(attrition_df: pd.DataFrame | None, sensitivity_df: pd.Dat
       a scale is the CI's verdict: rise (ci_low > 0), fall (ci_high < 0) or
       unclear; the reference method is ``complete_case`` (else the first
       method listed), and the conclusion "changes" on a scale when any other
-      method's verdict differs from it.
+      method's verdict differs from it (``tipping_point`` rows are not read).
 
     ``None``, an empty frame or missing columns are handled: the sentence
     then says what could not be assessed.
@@ -318,7 +318,8 @@ def _sensitivity_part(sens: pd.DataFrame | None, lang: str, instrument_titles, s
     if sens is None or not need <= set(sens.columns):
         return t("certainty.attrition.sensitivity_missing", lang)
     sens = _group_all(sens)
-    sens = sens[~_suppressed_mask(sens).to_numpy()]
+    # a tipping point is a shift, not an estimate of change with a CI: it has no verdict
+    sens = sens[~_suppressed_mask(sens).to_numpy() & (sens["method"].astype(str) != "tipping_point").to_numpy()]
     if sens.empty:
         return t("certainty.attrition.sensitivity_missing", lang)
     methods = list(dict.fromkeys(sens["method"].astype(str)))

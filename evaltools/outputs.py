@@ -260,15 +260,19 @@ _TABLES = (
               "mean_dropouts", "smd", "p_welch", "suppressed"),
     ),
     Table(
-        "sensitivity", "Mean change under other ways of treating dropouts (column method).",
+        "sensitivity", "Mean change with the dropouts imputed, and the shift that would overturn it (column method).",
         "20_outcomes_change", _ENDLINE,
         (_instrument(), _scale(), _group(),
-         _c("method", "key", "str", "complete_case, baseline_carried_forward or inverse_probability."),
+         _c("method", "key", "str", "complete_case; multiple_imputation (m = 20 imputations of the dropouts' "
+            "endline, Rubin's rules, Barnard–Rubin df); tipping_point (the shift δ of every imputed endline at "
+            "which the pooled CI first includes 0)."),
          _c("n_pairs", "count", "int64", "Complete pairs."),
-         _c("n_dropouts", "count", "int64", "People with baseline and no endline."),
-         _c("n", "count", "int64", "People the method's estimate rests on."),
-         _c("mean_diff", "estimate", "float64", "Mean change under the method."),
-         *_ci("", "mean_diff"),
+         _c("n_dropouts", "count", "int64", "People with baseline and no endline (0 for complete_case)."),
+         _c("n", "count", "int64", "People the method's estimate rests on (everyone with a baseline score "
+            "unless complete_case)."),
+         _c("mean_diff", "estimate", "float64", "Mean change under the method; for tipping_point, δ (signed, "
+            "towards no change; 0 when the CI includes 0 already)."),
+         *_ci("", "mean_diff (empty for tipping_point)"),
          _ci_level(),
          _suppressed(),
          _c("note", "text", "str", "Codes (;-joined) saying why an estimate is missing or special.")),

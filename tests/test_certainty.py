@@ -315,9 +315,8 @@ def test_attrition_sentence_reads_the_attrition_module():
     assert (f"did not differ significantly from completers on any scale (1 checked; largest standardised "
             f"difference {abs(row['smd']):.2f} – emp – total: dropouts {row['mean_dropouts']:.2f}, completers "
             f"{row['mean_completers']:.2f}) – a difference worth noting (at least 0.2)") in text
-    assert text.endswith("the sensitivity analysis (baseline carried forward, i.e. those lost counted as unchanged; "
-                         "weighting completers by the inverse probability of completing) does not change the "
-                         "conclusion on any scale.")
+    assert text.endswith("the sensitivity analysis (multiple imputation of the missing scores of those lost) does "
+                         "not change the conclusion on any scale.")
     # with min_cell 7 the six dropouts cannot be shown: counts stay, the comparison is withheld
     hidden = attrition_sentence(attrition.attrition(scores, participants, min_cell=7), None, "en")
     assert "too few dropouts to show that without risk to privacy" in hidden
