@@ -61,6 +61,7 @@ from scipy import stats
 
 from evaltools.change import KEY
 from evaltools.groups import as_membership, by_group, group_membership, group_order, partition, people_by_cell
+from evaltools.groups import without_repeats_of_all
 from evaltools.privacy import suppress_small_cells
 
 ATTRITION_COLUMNS = ["instrument", "scale", "group", "n_baseline", "n_completers", "n_dropouts",
@@ -94,7 +95,11 @@ def _setup(scores, participants, membership, pre_wave, post_wave):
     keys = scores[KEY].drop_duplicates().astype("str")
     groups = group_order(membership)
     grid = keys.merge(pd.DataFrame({"group": pd.Series(groups, dtype="str")}), how="cross")
-    return membership, by_group(status, membership), grid
+    long = by_group(status, membership)
+    # a group holding exactly the people of `all` (for a scale) is not shown twice: its cells and rows go
+    grid = without_repeats_of_all(grid, long, keys=[*KEY, "group"])[0].reset_index(drop=True)
+    long = long.merge(grid, on=[*KEY, "group"], how="inner", sort=False)
+    return membership, long, grid
 
 
 def attrition(

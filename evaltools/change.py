@@ -58,7 +58,7 @@ from scipy.optimize import elementwise
 # group_membership, MEMBERSHIP_COLUMNS and MDES_POWER live in groups and power; they stay importable
 # from here for notebooks written before those modules existed.
 from evaltools.groups import MEMBERSHIP_COLUMNS, as_membership, by_group, group_membership, group_order  # noqa: F401
-from evaltools.groups import partition, people_by_cell
+from evaltools.groups import partition, without_repeats_of_all
 from evaltools.power import MDES_POWER, mdes_dz  # noqa: F401
 from evaltools.privacy import suppress_small_cells
 
@@ -358,9 +358,9 @@ def paired_change(
     out["mdes_dz"] = mdes_dz(n, alpha=alpha)
     out = out[CHANGE_COLUMNS]
 
+    out, people = without_repeats_of_all(out, long, keys=[*KEY, "group"])
     out = suppress_small_cells(out, n_col="n_pairs", min_cell=min_cell, keys=(*KEY, "group"),
-                               partition_groups=partition(membership, partition_groups),
-                               people=people_by_cell(long, out, keys=[*KEY, "group"]))
+                               partition_groups=partition(membership, partition_groups), people=people)
     shown = ~out["suppressed"]
     out["p_holm"] = holm(out.loc[shown, "p_t"], out.loc[shown, ["group", "instrument"]]).reindex(out.index)
     float_cols = [c for c in CHANGE_COLUMNS if c not in ("instrument", "scale", "group", "n_pairs", "suppressed")]

@@ -273,7 +273,8 @@ def test_complementary_suppression_within_a_partition():
     out = paired_change(long_scores(pre, pre + rng.normal(0.5, 0.5, 24)), membership=group_membership(participants),
                         partition_groups={"A", "B", "C"}).set_index("group")
     assert out.loc["A", "suppressed"] and out.loc["B", "suppressed"]        # B is hidden so A cannot be recovered
-    assert not out.loc["C", "suppressed"] and not out.loc["community", "suppressed"]
+    assert not out.loc["C", "suppressed"] and not out.loc["all", "suppressed"]
+    assert "community" not in out.index                   # everyone is in community: the row would repeat `all`
 
 
 def test_holm_within_group_and_instrument_over_shown_rows():
