@@ -16,8 +16,12 @@ baseline and the endline score exist. With d = round(endline − baseline, 10)
   with a CI from the noncentral t: λ_L, λ_U solve
   ``nct.sf(t, n − 1, λ) = alpha/2`` and ``1 − alpha/2``; CI = g_av·λ/t
   (empty when t = 0 or not finite, or n < 3);
-- p_holm: Holm's adjustment of p_t within one family = the shown
-  (not suppressed) rows of one group and one instrument;
+- p_holm: Holm's adjustment of p_t within one family of shown (not
+  suppressed) rows, named in ``holm_family``: the ``all`` rows of the
+  ``primary_outcomes`` (``instrument/scale``, from project.yaml) form the
+  confirmatory family ``primary``; every other row is exploratory, in the
+  family ``<instrument>/<group>`` (ego-network measures: ``ego_network``);
+  without primary outcomes every row is exploratory;
 - mdes_dz: the smallest d_z that a two-sided paired t-test at ``alpha`` on
   n_pairs people detects with 80 % power (:func:`evaltools.power.mdes_dz`,
   equal to ``statsmodels``' ``TTestPower().solve_power``).
@@ -25,11 +29,14 @@ baseline and the endline score exist. With d = round(endline − baseline, 10)
 Rows: every instrument × scale (those of ``instruments`` in their order, then
 any other instrument in ``scores`` such as ``ego_network``) × every group:
 ``all`` always, then the groups of ``membership`` (:mod:`evaltools.groups`).
-A group with no pair keeps a row with ``n_pairs`` 0, suppressed. Small cells
+A group with no pair keeps a row with ``n_pairs`` 0, suppressed; a group
+holding exactly the people of ``all`` has no row
+(:func:`evaltools.groups.without_repeats_of_all`). Small cells
 are suppressed with :func:`evaltools.privacy.suppress_small_cells` (below
 ``min_cell``, complementary within the partition, and a row whose people lie
 within another row's, 1 to ``min_cell`` − 1 pairs fewer); a suppressed row
-keeps only ``instrument, scale, group, n_pairs, suppressed``.
+keeps only ``instrument, scale, group, n_pairs, suppressed`` (``holm_family``
+empty: it is in no family).
 
 Examples
 --------
@@ -58,15 +65,17 @@ from scipy.optimize import elementwise
 # group_membership, MEMBERSHIP_COLUMNS and MDES_POWER live in groups and power; they stay importable
 # from here for notebooks written before those modules existed.
 from evaltools.groups import MEMBERSHIP_COLUMNS, as_membership, by_group, group_membership, group_order  # noqa: F401
-from evaltools.groups import partition, without_repeats_of_all
+from evaltools.groups import ALL, partition, without_repeats_of_all
 from evaltools.power import MDES_POWER, mdes_dz  # noqa: F401
 from evaltools.privacy import suppress_small_cells
 
 CHANGE_COLUMNS = [
     "instrument", "scale", "group", "n_pairs", "mean_pre", "sd_pre", "mean_post", "sd_post", "mean_diff",
     "ci_low", "ci_high", "ci_level", "t", "df", "p_t", "w_stat", "p_wilcoxon", "d_z", "g_av", "g_av_ci_low",
-    "g_av_ci_high", "p_holm", "suppressed", "mdes_dz",
+    "g_av_ci_high", "p_holm", "suppressed", "mdes_dz", "holm_family",
 ]
+#: The ``holm_family`` of the confirmatory tests: the ``all`` rows of project.yaml's ``primary_outcomes``.
+PRIMARY_FAMILY = "primary"
 PAIR_COLUMNS = ["instrument", "scale", "participant_id", "pre", "post", "diff"]
 DOSE_COLUMNS = ["participant_id", "sessions"]
 DOSE_RESPONSE_COLUMNS = ["instrument", "scale", "n", "r", "p", "slope", "slope_ci_low", "slope_ci_high",
@@ -261,7 +270,32 @@ def holm(p: pd.Series, families: pd.DataFrame) -> pd.Series:
 
 def _empty_change() -> pd.DataFrame:
     out = pd.DataFrame({c: pd.Series([], dtype="float64") for c in CHANGE_COLUMNS})
-    return out.astype({"instrument": "str", "scale": "str", "group": "str", "n_pairs": "int64", "suppressed": "bool"})
+    return out.astype({"instrument": "str", "scale": "str", "group": "str", "n_pairs": "int64", "suppressed": "bool",
+                       "holm_family": "str"})
+
+
+def holm_families(change: pd.DataFrame, primary_outcomes: Iterable[str] | None = None) -> pd.Series:
+    """The Holm family of each row of a change table: ``primary``, ``<instrument>/<group>``, or empty.
+
+    A shown ``all`` row of an ``instrument/scale`` named in
+    ``primary_outcomes`` is in the confirmatory family ``primary``; every
+    other shown row is exploratory, in the family of its instrument and
+    group; a suppressed row is in none (NaN).
+
+    >>> ch = pd.DataFrame({"instrument": ["emp", "emp", "emp", "rec"], "scale": ["agency", "voice", "agency", "coping"],
+    ...                    "group": ["all", "all", "G1", "all"], "suppressed": [False, False, False, True]})
+    >>> holm_families(ch, ["emp/agency", "rec/coping"]).tolist()
+    ['primary', 'emp/all', 'emp/G1', nan]
+    >>> holm_families(ch).tolist()
+    ['emp/all', 'emp/all', 'emp/G1', nan]
+    """
+    instrument = change["instrument"].astype("str")
+    family = (instrument + "/" + change["group"].astype("str")).astype(object)
+    primary = {str(p) for p in (primary_outcomes or [])}
+    if primary:
+        named = (instrument + "/" + change["scale"].astype("str")).isin(primary)
+        family = family.mask(named & (change["group"] == ALL), PRIMARY_FAMILY)
+    return family.mask(change["suppressed"].astype(bool), np.nan)
 
 
 def paired_change(
@@ -274,6 +308,7 @@ def paired_change(
     partition_groups: Iterable | None = None,
     pre_wave: str = "baseline",
     post_wave: str = "endline",
+    primary_outcomes: Iterable[str] | None = None,
 ) -> pd.DataFrame:
     """Paired change per instrument × scale × group: the ``change.csv`` table.
 
@@ -299,6 +334,10 @@ def paired_change(
         component code.
     pre_wave, post_wave : str
         The two waves compared.
+    primary_outcomes : iterable of str, optional
+        project.yaml's ``primary_outcomes`` (``instrument/scale``): their
+        ``all`` rows form the confirmatory Holm family ``primary``
+        (:func:`holm_families`).
 
     Returns
     -------
@@ -356,14 +395,17 @@ def paired_change(
     out["p_holm"] = np.nan
     out["suppressed"] = False
     out["mdes_dz"] = mdes_dz(n, alpha=alpha)
+    out["holm_family"] = None
     out = out[CHANGE_COLUMNS]
 
     out, people = without_repeats_of_all(out, long, keys=[*KEY, "group"])
     out = suppress_small_cells(out, n_col="n_pairs", min_cell=min_cell, keys=(*KEY, "group"),
                                partition_groups=partition(membership, partition_groups), people=people)
+    out["holm_family"] = holm_families(out, primary_outcomes)
     shown = ~out["suppressed"]
-    out["p_holm"] = holm(out.loc[shown, "p_t"], out.loc[shown, ["group", "instrument"]]).reindex(out.index)
-    float_cols = [c for c in CHANGE_COLUMNS if c not in ("instrument", "scale", "group", "n_pairs", "suppressed")]
+    out["p_holm"] = holm(out.loc[shown, "p_t"], out.loc[shown, ["holm_family"]]).reindex(out.index)
+    float_cols = [c for c in CHANGE_COLUMNS
+                  if c not in ("instrument", "scale", "group", "n_pairs", "suppressed", "holm_family")]
     return out.astype({**{c: "float64" for c in float_cols}, "suppressed": "bool"}).reset_index(drop=True)
 
 

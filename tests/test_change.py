@@ -62,7 +62,8 @@ def test_lakens_movie_example():
 
 def test_columns_exact_and_empty_input():
     out = paired_change(long_scores(MOVIE_2, MOVIE_1), membership=NO_GROUPS)
-    assert out.columns.tolist() == CHANGE_COLUMNS and CHANGE_COLUMNS[-2:] == ["suppressed", "mdes_dz"]
+    assert out.columns.tolist() == CHANGE_COLUMNS
+    assert CHANGE_COLUMNS[-3:] == ["suppressed", "mdes_dz", "holm_family"]      # new columns at the end
     empty = paired_change(long_scores([], []), membership=NO_GROUPS)
     assert empty.columns.tolist() == CHANGE_COLUMNS and len(empty) == 0
 
@@ -295,6 +296,51 @@ def test_holm_within_group_and_instrument_over_shown_rows():
     assert math.isnan(out.loc[out["scale"] == "tiny", "p_holm"].iloc[0])
     p = pd.Series([0.01, np.nan, 0.02])
     assert holm(p, pd.DataFrame({"f": ["x", "x", "x"]})).tolist()[::2] == [0.02, 0.02]   # NaN does not count
+
+
+def test_holm_primary_family_and_exploratory_families():
+    from statsmodels.stats.multitest import multipletests
+
+    rng = np.random.default_rng(8)
+    ids = [f"P{i:03d}" for i in range(30)]
+    participants = pd.DataFrame({"participant_id": ids, "components": "community", "group": ["G1"] * 15 + ["G2"] * 15})
+    frames = []
+    for inst, scales in (("a", ["s0", "s1", "s2"]), ("b", ["s0", "s1"]), ("ego_network", ["size"])):
+        for k, scale in enumerate(scales):
+            pre = rng.normal(3, 1, 30)
+            frames.append(long_scores(pre, pre + rng.normal(0.1 + 0.15 * k, 0.6, 30), instrument=inst, scale=scale,
+                                      ids=ids))
+    frames.append(long_scores([1, 2, 3.0], [2, 2, 4.0], instrument="b", scale="tiny", ids=ids[:3]))   # suppressed
+    scores = pd.concat(frames)
+    members = group_membership(participants)
+    primary = ["a/s0", "b/s1", "ego_network/size", "b/tiny"]
+    out = paired_change(scores, membership=members, primary_outcomes=primary)
+    assert "community" not in set(out["group"])            # everyone: it would repeat `all`
+    key = out["instrument"] + "/" + out["scale"]
+    is_primary = key.isin(primary[:3]) & (out["group"] == "all")
+    assert (out.loc[is_primary, "holm_family"] == "primary").all() and is_primary.sum() == 3
+    # the confirmatory family: the 3 shown all-rows of the primary outcomes (b/tiny is suppressed: no family)
+    fam = out[is_primary]
+    np.testing.assert_allclose(fam["p_holm"], multipletests(fam["p_t"], method="holm")[1], rtol=1e-12)
+    tiny = out[out["scale"] == "tiny"]
+    assert tiny["suppressed"].all() and tiny["holm_family"].isna().all() and tiny["p_holm"].isna().all()
+    # every other shown row is exploratory, in <instrument>/<group>: a/all holds s1 and s2 (s0 is primary)
+    rest = out[~is_primary & ~out["suppressed"]]
+    assert (rest["holm_family"] == rest["instrument"] + "/" + rest["group"]).all()
+    a_all = out[(out["holm_family"] == "a/all")]
+    assert a_all["scale"].tolist() == ["s1", "s2"]
+    np.testing.assert_allclose(a_all["p_holm"], multipletests(a_all["p_t"], method="holm")[1], rtol=1e-12)
+    g1 = out[out["holm_family"] == "a/G1"]
+    assert g1["scale"].tolist() == ["s0", "s1", "s2"]
+    np.testing.assert_allclose(g1["p_holm"], multipletests(g1["p_t"], method="holm")[1], rtol=1e-12)
+    # without primary outcomes every row is exploratory, the family of its instrument and group
+    plain = paired_change(scores, membership=members)
+    shown = plain[~plain["suppressed"]]
+    assert (shown["holm_family"] == shown["instrument"] + "/" + shown["group"]).all()
+    assert set(shown["holm_family"]) == {f"{i}/{g}" for i in ("a", "b", "ego_network") for g in ("all", "G1", "G2")}
+    # the columns other than p_holm and holm_family do not depend on the families
+    same = [c for c in CHANGE_COLUMNS if c not in ("p_holm", "holm_family")]
+    pd.testing.assert_frame_equal(plain[same], out[same])
 
 
 def test_ego_network_without_instrument_object():
