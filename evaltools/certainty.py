@@ -924,7 +924,7 @@ def rtm_sentences(rtm: pd.DataFrame, lang: str, *, instrument_titles: Mapping | 
             for _, row in rtm.iterrows()]
 
 
-# --------------------------------------------------------------------------- Holm families (confirmatory vs exploratory)
+# --------------------------------------------------------------------------- Holm families
 
 #: The ``holm_family`` of the confirmatory tests (:data:`evaltools.change.PRIMARY_FAMILY`).
 PRIMARY_HOLM_FAMILY = "primary"

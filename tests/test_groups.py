@@ -52,7 +52,8 @@ def test_by_group_and_people_by_cell():
 def test_without_repeats_of_all_drops_only_non_empty_repeats():
     from evaltools.groups import without_repeats_of_all
 
-    long = pd.DataFrame({"instrument": "i", "scale": ["s"] * 4 + ["t"] * 3, "participant_id": list("ABAB") + list("AAB"),
+    long = pd.DataFrame({"instrument": "i", "scale": ["s"] * 4 + ["t"] * 3,
+                         "participant_id": list("ABAB") + list("AAB"),
                          "group": ["all", "all", "youth", "youth", "all", "youth", "all"]})
     cells = pd.DataFrame({"instrument": "i", "scale": list("sssttt"), "group": ["all", "youth", "G1"] * 2})
     kept, people = without_repeats_of_all(cells, long, keys=["instrument", "scale", "group"])

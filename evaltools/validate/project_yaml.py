@@ -89,9 +89,11 @@ def check_primary_outcomes(config: dict, instruments: Mapping, problems: list[Pr
     ...                         "empowerment/agensy", "recovery/parenting"]},
     ...                        {"empowerment": load_instrument(LIBRARY / "empowerment.yaml")}, found)
     >>> for p in found:
-    ...     print(p)
-    project.yaml, key primary_outcomes: 'empowerment/agensy': empowerment has no scale agensy; its scales: agency, voice.
-    project.yaml, key primary_outcomes: 'recovery/parenting': recovery is not an instrument of the project; its instruments: empowerment.
+    ...     print(p)  # doctest: +NORMALIZE_WHITESPACE
+    project.yaml, key primary_outcomes: 'empowerment/agensy': empowerment has no scale agensy;
+        its scales: agency, voice.
+    project.yaml, key primary_outcomes: 'recovery/parenting': recovery is not an instrument of the project;
+        its instruments: empowerment.
     """
     listed = [str(i) for i in config.get("instruments") or []]
     for entry in config.get("primary_outcomes") or []:
