@@ -64,10 +64,6 @@ N_DEFAULT = 75
 #: Instruments of the demo project, in project.yaml order.
 INSTRUMENTS = ("empowerment", "recovery", "independence", "social_support", "civic_activity")
 FORMATS = ("csv", "xlsx")
-#: The demo's primary outcomes (project.yaml): self-help's agency, the family assistants' crisis coping, the
-#: youth programme's independent living, community work's neighbourhood ties.
-PRIMARY_OUTCOMES = ("empowerment/agency", "recovery/crisis_coping", "independence/total",
-                    "social_support/neighbourhood_ties")
 
 _YEAR = np.datetime64("2021-01-01", "D")
 _LAST_DAY = 364  # 2021-12-31
@@ -985,6 +981,12 @@ def _targets(plan: _Plan) -> list[dict]:
                "People with a reliable gain in agency", "improved", scaled(5),
                instrument="empowerment", scale="agency"),
     ]
+
+
+#: The demo's primary outcomes (project.yaml): self-help's agency, the family assistants' crisis coping, the
+#: youth programme's independent living, community work's neighbourhood ties.
+PRIMARY_OUTCOMES = ("empowerment/agency", "recovery/crisis_coping", "independence/total",
+                    "social_support/neighbourhood_ties")
 
 
 def _config(plan: _Plan) -> dict:
