@@ -67,6 +67,7 @@ from scipy import linalg, sparse, stats
 
 from evaltools.change import KEY
 from evaltools.groups import ALL, as_membership, by_group, group_membership, group_order, partition, people_by_cell
+from evaltools.groups import without_repeats_of_all
 from evaltools.privacy import suppress_small_cells
 
 ATTRITION_COLUMNS = ["instrument", "scale", "group", "n_baseline", "n_completers", "n_dropouts",
@@ -104,7 +105,11 @@ def _setup(scores, participants, membership, pre_wave, post_wave):
     keys = scores[KEY].drop_duplicates().astype("str")
     groups = group_order(membership)
     grid = keys.merge(pd.DataFrame({"group": pd.Series(groups, dtype="str")}), how="cross")
-    return membership, by_group(status, membership), grid
+    long = by_group(status, membership)
+    # a group holding exactly the people of `all` (for a scale) is not shown twice: its cells and rows go
+    grid = without_repeats_of_all(grid, long, keys=[*KEY, "group"])[0].reset_index(drop=True)
+    long = long.merge(grid, on=[*KEY, "group"], how="inner", sort=False)
+    return membership, long, grid
 
 
 def attrition(
@@ -460,6 +465,9 @@ def sensitivity(
     cells = out["_cell"].to_numpy()
     out = out[[*SENSITIVITY_COLUMNS, "_n_min"]].astype(
         {"instrument": "str", "scale": "str", "group": "str", "method": "str", "note": "str"}).reset_index(drop=True)
+    # a group holding exactly the people of `all` (for a scale) is not shown twice
+    shown = np.isin(cells, without_repeats_of_all(grid, long, keys=[*KEY, "group"])[0].index.to_numpy())
+    out, cells = out[shown].reset_index(drop=True), cells[shown]
     # a complete-case row describes the completers, the two others everyone with a baseline score; these rest
     # on the dropouts too, so they are hidden when either the completers or the dropouts are few (as in attrition)
     everyone = people_by_cell(long, grid, keys=[*KEY, "group"]).to_numpy()[cells]

@@ -214,9 +214,11 @@ _TABLES = (
          _c("d_z", "estimate", "float64", "mean_diff / SD of the differences."),
          _c("g_av", "estimate", "float64", "Hedges' g_av (Lakens 2013)."),
          *_ci("g_av_", "g_av (noncentral t)"),
-         _c("p_holm", "p", "float64", "p_t adjusted by Holm within its family."),
+         _c("p_holm", "p", "float64", "p_t adjusted by Holm within its family (holm_family)."),
          _suppressed(),
-         _c("mdes_dz", "estimate", "float64", "Smallest d_z the paired t-test had 80 % power to detect.")),
+         _c("mdes_dz", "estimate", "float64", "Smallest d_z the paired t-test had 80 % power to detect."),
+         _c("holm_family", "text", "str", "The Holm family of the row: primary (the all rows of project.yaml's "
+            "primary_outcomes, confirmatory) or <instrument>/<group> (exploratory); empty when suppressed.")),
         view=("instrument", "scale", "group", "n_pairs", "mean_pre", "mean_post", "mean_diff", "ci_low", "ci_high",
               "g_av", "g_av_ci_low", "g_av_ci_high", "p_holm", "suppressed"),
     ),
