@@ -304,7 +304,7 @@ def _check_pesel(raw: RawTable, texts: dict[str, pd.Series], problems: list[Prob
         cells = text.to_numpy(dtype=object, na_value="")
         if max(map(len, cells), default=0) < 11:  # most columns (codes, ids, dates) are shorter: skip the regex
             continue
-        if not _ELEVEN_DIGITS.search("\n".join(cells)):  # one search over the column, not one per cell
+        if not any(_ELEVEN_DIGITS.search(v) for v in pd.unique(cells)):  # codes repeat: search each value once
             continue
         candidates = text.str.contains(_ELEVEN_DIGITS, regex=True, na=False)
         if not candidates.any():
