@@ -310,8 +310,14 @@ def _attended(attendance: pd.DataFrame, people: pd.DataFrame, sess: pd.DataFrame
     session = pd.Index(sess["session_id"]).get_indexer(attendance["session_id"].astype("str"))
     person = pd.Index(people["participant_id"]).get_indexer(attendance["participant_id"].astype("str"))
     known = (session >= 0) & (person >= 0)
-    pair = pd.unique(session[known].astype("int64") * max(len(people), 1) + person[known])
+    pair = _first(session[known].astype("int64") * max(len(people), 1) + person[known])
     return pair // max(len(people), 1), pair % max(len(people), 1)
+
+
+def _first(keys: np.ndarray) -> np.ndarray:
+    """Each distinct key once, in the order of first appearance (a sort; faster than hashing millions)."""
+    _, first = np.unique(keys, return_index=True)
+    return keys[np.sort(first)]
 
 
 def _people(participants: pd.DataFrame) -> pd.DataFrame:
@@ -329,8 +335,12 @@ def _people(participants: pd.DataFrame) -> pd.DataFrame:
 def _sessions(sessions: pd.DataFrame) -> pd.DataFrame:
     s = pd.DataFrame({"session_id": sessions["session_id"].astype("str"),
                       "activity": sessions["activity"].astype("str")})
-    s["group"] = (sessions["group"].astype("str").str.strip() if "group" in sessions
-                  else pd.Series(pd.NA, index=s.index, dtype="str"))
+    if "group" in sessions:  # a few groups over many sessions: trim each distinct value once
+        positions, found = pd.factorize(sessions["group"].astype("str").to_numpy(dtype=object))
+        trimmed = np.array([v.strip() for v in found] + [np.nan], dtype=object)
+        s["group"] = pd.Series(trimmed[positions], index=s.index, dtype="str")
+    else:
+        s["group"] = pd.Series(pd.NA, index=s.index, dtype="str")
     s["headcount"] = (pd.to_numeric(sessions["headcount"], errors="coerce").astype("float64")
                       if "headcount" in sessions else 0.0)
     return s.dropna(subset=["session_id"]).drop_duplicates("session_id").reset_index(drop=True)
@@ -400,7 +410,7 @@ def dose(attendance: pd.DataFrame, sessions: pd.DataFrame, *,
         people = sorted(ids if participants is not None else pd.unique(text[known]))
         person = pd.Index(people).get_indexer(text)
         known &= person >= 0
-        pair = pd.unique(session[known].astype("int64") * max(len(people), 1) + person[known])  # once per pair
+        pair = _first(session[known].astype("int64") * max(len(people), 1) + person[known])  # once per pair
         session, person = pair // max(len(people), 1), pair % max(len(people), 1)
         kind = pd.Index(PARTICIPANT_ACTIVITIES).get_indexer(s["activity"].astype("object"))[session]
         duration = pd.Series(s["duration_min"].to_numpy()[session], dtype="float64")

@@ -396,12 +396,9 @@ def _by_value(text: pd.Series) -> tuple[np.ndarray, list[str]]:
     return positions, list(values)
 
 
-def _spread(per_value, positions: np.ndarray, index, fill=None) -> np.ndarray:
-    """Per-value results back to one per cell; missing cells get ``fill`` (default: the dtype's NA)."""
-    per_value = np.asarray(per_value)
-    if fill is None:
-        return pd.api.extensions.take(per_value, positions, allow_fill=True)
-    return pd.api.extensions.take(per_value, positions, allow_fill=True, fill_value=fill)
+def _spread(per_value: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """Per-value results back to one per cell; missing cells (position -1) get the dtype's NA."""
+    return pd.api.extensions.take(np.asarray(per_value), positions, allow_fill=True)
 
 
 def parse_column(raw: pd.Series, *, kind: str, codes: str | None = None,
@@ -424,15 +421,15 @@ def parse_column(raw: pd.Series, *, kind: str, codes: str | None = None,
         return values, bad
     if kind == "codes":
         lookup = code_lookup(codes)
-        positions, found = _by_value(text.fillna(""))
+        positions, found = _by_value(text)
         out, wrong = [], []
         for value in found:
             items = [i.strip().lower() for i in value.replace(",", ";").split(";") if i.strip()]
             mapped = [lookup.get(i) for i in items]
             wrong.append(any(m is None for m in mapped))
             out.append(";".join(dict.fromkeys(m for m in mapped if m)) or None)
-        values = pd.Series(np.array(out, dtype=object)[positions], index=index, dtype="str")
-        return values, pd.Series(np.array(wrong, dtype=bool)[positions], index=index) & text.notna()
+        values = pd.Series(np.array(out + [None], dtype=object)[positions], index=index, dtype="str")
+        return values, pd.Series(np.array(wrong + [False], dtype=bool)[positions], index=index)
     direct_cells = not _all_text(raw)  # Excel numbers and dates come typed; CSV cells never do
     if kind in ("int", "number"):
         if direct_cells:
@@ -444,10 +441,10 @@ def parse_column(raw: pd.Series, *, kind: str, codes: str | None = None,
         positions, found = _by_value(rest)
         normalised = pd.Series(found, dtype="str").str.replace("\u00a0", "").str.replace(" ", "").str.replace(",", ".")
         parsed = pd.to_numeric(normalised, errors="coerce").astype("float64").to_numpy()
-        values = pd.Series(_spread(parsed, positions, index), index=index, dtype="float64")
+        values = pd.Series(_spread(parsed, positions), index=index, dtype="float64")
         if numeric is not None:
             values = numeric.fillna(values)
-        bad = text.notna() & values.isna()
+        bad = (text.notna() if numeric is not None else pd.Series(positions >= 0, index=index)) & values.isna()
         if kind == "int":
             bad |= values.notna() & (values != values.round())
         return values.where(~bad), bad
@@ -463,10 +460,10 @@ def parse_column(raw: pd.Series, *, kind: str, codes: str | None = None,
         iso = pd.to_datetime(found.str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
         polish = pd.to_datetime(found, format="%d.%m.%Y", errors="coerce")
         parsed = iso.fillna(polish).astype("datetime64[ns]").to_numpy()
-        values = pd.Series(_spread(parsed, positions, index), index=index, dtype="datetime64[ns]")
+        values = pd.Series(_spread(parsed, positions), index=index, dtype="datetime64[ns]")
         if direct is not None:
             values = direct.fillna(values).astype("datetime64[ns]")
-        bad = text.notna() & values.isna()
+        bad = (text.notna() if direct is not None else pd.Series(positions >= 0, index=index)) & values.isna()
         return values, bad
     raise ValueError(f"unknown column kind {kind!r}")
 
