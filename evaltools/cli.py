@@ -172,8 +172,16 @@ def build_parser(lang: str = DEFAULT_LANG) -> argparse.ArgumentParser:
     return p
 
 
+def _printable_streams() -> None:
+    """A console or file that cannot encode a letter (cp1252 on Windows and "ż") shows an escape, never fails."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(AttributeError, ValueError):
+            stream.reconfigure(errors="backslashreplace")
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
+    _printable_streams()
     lang = resolve_lang(argv)
     with _argparse_speaks(lang):
         args = build_parser(lang).parse_args(argv)

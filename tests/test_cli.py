@@ -256,3 +256,12 @@ def test_demo_writes_data_and_runs_under_out(system, monkeypatch, tmp_path, caps
     assert [(p, kw["data_dir"], kw["out"], kw["lang"]) for p, kw in runs] == [
         ("endline", tmp_path / "data" / "demo", tmp_path / "runs", "en")] * 2
     assert capsys.readouterr().out.splitlines()[-1] == str(tmp_path / "runs" / "r" / "index.html")
+
+
+def test_messages_survive_a_console_that_cannot_encode_them():
+    """Windows' cp1252 console (or a redirected file) has no "ż": the text is escaped, not a traceback."""
+    env = {"PATH": "/usr/bin:/bin", "PYTHONIOENCODING": "cp1252", "LANG": "C"}
+    out = subprocess.run([sys.executable, "-m", "evaltools", "--lang", "pl", "validate", "--help"],
+                         env=env, capture_output=True, timeout=120)
+    assert out.returncode == 0 and b"Traceback" not in out.stderr, out.stderr
+    assert out.stdout.startswith(b"u\\u017cycie:")  # "użycie:", its ż escaped
