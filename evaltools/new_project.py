@@ -25,20 +25,23 @@ PRIMARY_OUTCOMES = ("empowerment/agency", "recovery/crisis_coping", "independenc
                     "social_support/perceived_support", "civic_activity/total")
 GROUPS = {"G1": {"pl": "Grupa samopomocowa 1", "en": "Self-help group 1"}}
 TARGETS = (
-    {"id": "families_assisted", "label": {"pl": "Rodziny z asystą rodzinną", "en": "Families with a family assistant"},
+    {"id": "families_assisted",
+     "label": {"pl": "Rodziny z asystą rodzinną", "en": "Families with a family assistant"},
      "count": "families", "where": {"activity": "family_visit"}, "target": 15},
-    {"id": "youth_independence", "label": {"pl": "Młodzież w programie usamodzielnienia",
-                                           "en": "Young people in the independence programme"},
+    {"id": "youth_independence",
+     "label": {"pl": "Młodzież w programie usamodzielnienia", "en": "Young people in the independence programme"},
      "count": "participants", "where": {"component": "youth"}, "min_sessions": 5, "target": 6},
-    {"id": "self_help_groups", "label": {"pl": "Grupy samopomocowe dla dorosłych", "en": "Self-help groups for adults"},
+    {"id": "self_help_groups",
+     "label": {"pl": "Grupy samopomocowe dla dorosłych", "en": "Self-help groups for adults"},
      "count": "groups", "where": {"activity": "self_help_meeting"}, "target": 3},
-    {"id": "community_actions", "label": {"pl": "Akcje aktywizujące społeczność lokalną",
-                                          "en": "Community activation actions"},
+    {"id": "community_actions",
+     "label": {"pl": "Akcje aktywizujące społeczność lokalną", "en": "Community activation actions"},
      "count": "sessions", "where": {"activity": "community_event"}, "target": 8},
-    {"id": "reach_all", "label": {"pl": "Osoby, które skorzystały z działań", "en": "People reached by the programme"},
+    {"id": "reach_all",
+     "label": {"pl": "Osoby, które skorzystały z działań", "en": "People reached by the programme"},
      "count": "reach", "target": 150},
-    {"id": "empowerment_improved", "label": {"pl": "Osoby z rzetelną poprawą poczucia sprawczości",
-                                             "en": "People with a reliable gain in agency"},
+    {"id": "empowerment_improved",
+     "label": {"pl": "Osoby z rzetelną poprawą poczucia sprawczości", "en": "People with a reliable gain in agency"},
      "count": "improved", "instrument": "empowerment", "scale": "agency", "target": 5},
 )
 

@@ -169,7 +169,7 @@ def test_init_validates_with_only_empty_tables(system, tmp_path, capsys):
 
 
 def test_init_yaml_has_only_documented_keys(system, tmp_path):
-    """Every key is one project.yaml may hold and docs/data.md, docs/targets.md describe; the example is the programme's shape."""
+    """Every key is one project.yaml may hold and docs/data.md, docs/targets.md describe; the programme's shape."""
     import re
 
     from evaltools.instruments import find_instrument
@@ -229,7 +229,7 @@ def test_init_polish_comments_and_no_overwrite(system, tmp_path, capsys):
 
 
 def test_demo_writes_data_and_runs_under_out(system, monkeypatch, tmp_path, capsys):
-    """`evaltools demo --out DIR` = `make demo` in DIR: data/demo (xlsx, seed 0) made once, then an endline into runs/."""
+    """`evaltools demo --out DIR` = `make demo` in DIR: data/demo (xlsx, seed 0) made once, an endline into runs/."""
     from types import SimpleNamespace
 
     import evaltools.report as report

@@ -161,7 +161,7 @@ def test_runner_reads_the_packaged_notebooks():
 
 
 class _Kernel32:
-    """Stands in for kernel32: ``processes`` maps pid -> exit code (259: still active); ``denied`` pids are another user's."""
+    """Stands in for kernel32: ``processes`` maps pid -> exit code (259: still active); ``denied``: another user's."""
 
     def __init__(self, processes: dict, denied=()):
         self.processes, self.denied, self.error, self.closed = processes, set(denied), 0, []
