@@ -24,6 +24,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io as _io
+import re
+import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,13 +35,16 @@ import pandas as pd
 
 from evaltools.errors import Problem
 from evaltools.exports import export_file_hint, normalise_export
-from evaltools.labels import LANGS, catalogue
-from evaltools.schema import CODES, TABLES
+from evaltools.labels import LANGS, catalogue, t
+from evaltools.schema import CODES, QUESTIONNAIRE_COLUMNS, TABLES
 
 #: An xlsx whose parts unpack to more than this is refused before parsing.
 MAX_UNCOMPRESSED = 512 * 1024 * 1024
 #: ... and so is one that unpacks to more than this many times its size (a zip bomb).
 MAX_RATIO = 200
+#: Columns that identify a row: the example marker is looked for in these.
+_ID_COLUMNS = {c.name for table in TABLES.values() for c in table.columns if c.kind == "id"} | {
+    c.name for c in QUESTIONNAIRE_COLUMNS if c.kind == "id"}
 NOT_TABLE_SHEETS = {"instructions", "instrukcja", "codebook", "słownik", "slownik", "lists", "listy", "_lists"}
 
 
@@ -51,6 +56,7 @@ class RawTable:
     frame: pd.DataFrame  # raw cells, object dtype, plus "_row"
     file: str
     sheet: str | None = None
+    skipped: int = 0  # template example rows left out (see :func:`drop_example_rows`)
 
 
 @dataclass
@@ -72,6 +78,9 @@ def read_folder(data_dir: str | Path, *, table_names: set[str] | None = None) ->
         suffix = path.suffix.lower()
         if path.name.startswith(("~$", ".~lock")):
             continue  # Excel/LibreOffice lock files
+        if leaves_folder(path, data_dir):
+            out.problems.append(Problem("link_outside", {}, file=path.name))
+            continue
         if suffix in (".xlsm", ".xls", ".xlsb", ".ods"):
             out.problems.append(Problem("xlsm_refused" if suffix == ".xlsm" else "workbook_format",
                                         {"suffix": suffix}, file=path.name))
@@ -92,9 +101,18 @@ def read_folder(data_dir: str | Path, *, table_names: set[str] | None = None) ->
     return out
 
 
+def leaves_folder(path: Path, folder: Path) -> bool:
+    """Whether ``path`` (a link, or inside a linked folder) leads out of ``folder``; such a file is never read."""
+    try:
+        return not Path(path).resolve().is_relative_to(Path(folder).resolve())
+    except (OSError, RuntimeError):  # a loop of links
+        return True
+
+
 def _add(out: Readout, table: RawTable | None) -> None:
     if table is None:
         return
+    table.frame, table.skipped = drop_example_rows(table.frame)
     if table.name.startswith("q_"):  # a KoboToolbox / ODK Central export becomes a plain q_ table
         table.frame, found = normalise_export(table.frame, file=table.file, sheet=table.sheet, table=table.name)
         out.problems.extend(found)
@@ -154,29 +172,37 @@ def _read_workbook(path: Path, wanted: set[str], out: Readout) -> None:
 
 
 def _sheet_table(ws, name: str, file: str) -> RawTable:
-    rows = ws.iter_rows(values_only=False)
+    rows = _sheet_rows(ws)
     header_cells = next(rows, ())
     header = [_header_text(c.value) for c in header_cells]
     while header and not header[-1]:
         header.pop()
     width = len(header)
     records, numbers = [], []
-    example_checked = False
     for cells in rows:
         values = [getattr(c, "value", None) for c in cells[:width]]
         values += [None] * (width - len(values))
         row_number = next((c.row for c in cells if getattr(c, "row", None)), None)
         if all(_blank(v) for v in values):
             continue
-        if not example_checked:
-            example_checked = True
-            if row_number == 2 and _is_example_row(name, header, values, cells):
-                continue
         records.append(values)
         numbers.append(row_number)
     frame = pd.DataFrame(records, columns=header if width else [], dtype=object)
     frame["_row"] = np.asarray(numbers, dtype="int64") if numbers else np.array([], dtype="int64")
     return RawTable(name, frame, file, name)
+
+
+def _sheet_rows(ws):
+    """The rows of a sheet that hold cells, whatever size the sheet's ``<dimension>`` claims.
+
+    openpyxl's read-only mode trusts that header: too small, and rows are
+    lost; too large, and it pads millions of empty rows. Forgetting it reads
+    exactly the rows written, and the empty rows between them (an empty
+    tuple each) are passed over here, so the work follows the cells that exist.
+    """
+    if hasattr(ws, "reset_dimensions"):
+        ws.reset_dimensions()
+    return (cells for cells in ws.iter_rows(values_only=False) if cells)
 
 
 def _header_text(value) -> str:
@@ -191,45 +217,52 @@ def _blank(v) -> bool:
     return isinstance(v, str) and not v.strip()
 
 
-def example_values(table_name: str) -> dict[str, object]:
-    """The values of a template's greyed example row (row 2), by column."""
-    from evaltools.schema import QUESTIONNAIRE_COLUMNS
-    cols = QUESTIONNAIRE_COLUMNS if table_name.startswith("q_") else TABLES[table_name].columns
-    return {c.name: c.example for c in cols if c.example is not None}
+# --------------------------------------------------------------------------- the template's example row
+
+def example_id(lang: str) -> str:
+    """The identifier of a template's example row in ``lang``, a value no real row can have.
+
+    >>> example_id("pl"), example_id("en")
+    ('PRZYKŁAD-1', 'EXAMPLE-1')
+    """
+    return f"{t('validate.example_marker', lang)}-1"
 
 
-def _is_example_row(name: str, header: list[str], values: list, cells) -> bool:
-    """Row 2 is the template's example when it is greyed and holds the schema's example values."""
-    try:
-        examples = example_values(name)
-    except KeyError:
-        return False
-    compared = 0
-    for col, value in zip(header, values):
-        if col in examples:
-            compared += 1
-            if _norm(value) != _norm(examples[col]):
-                return False
-    grey = _is_grey(cells[0]) if cells else False
-    if name.startswith("q_"):  # P001 / baseline may be real answers: the grey fill must say "example" too
-        return compared >= 2 and grey
-    return compared >= 2 or (compared >= 1 and grey)
+def _example_pattern() -> re.Pattern:
+    markers = {_fold(t("validate.example_marker", lang)) for lang in LANGS}
+    return re.compile(r"^(?:" + "|".join(sorted(map(re.escape, markers))) + r")-\d+$")
 
 
-def _is_grey(cell) -> bool:
-    try:
-        fill = cell.fill
-        return fill is not None and fill.fill_type == "solid"
-    except Exception:
-        return False
+def _fold(text: str) -> str:
+    """Upper case without diacritics (``Przykład`` -> ``PRZYKLAD``), so a retyped marker is still one."""
+    text = unicodedata.normalize("NFKD", str(text).strip().replace("ł", "l").replace("Ł", "L"))
+    return "".join(ch for ch in text if not unicodedata.combining(ch)).upper()
 
 
-def _norm(value) -> str:
-    if isinstance(value, (dt.datetime, dt.date)):
-        return value.strftime("%Y-%m-%d")
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return "" if value is None else str(value).strip().lower()
+def drop_example_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """``frame`` without the rows whose identifier carries the example marker, and how many there were.
+
+    Only the marker counts (in any language, any letter case), in any
+    identifier column and any row: a real row is never taken for the example
+    because its values resemble it.
+
+    >>> f = pd.DataFrame({"participant_id": ["Przykład-1", "P001"], "sex": ["F", "F"], "_row": [2, 3]})
+    >>> kept, n = drop_example_rows(f)
+    >>> kept["participant_id"].tolist(), n
+    (['P001'], 1)
+    """
+    columns = [c for c in frame.columns if c in _ID_COLUMNS]
+    if not columns or frame.empty:
+        return frame, 0
+    pattern = _example_pattern()
+    marked = pd.Series(False, index=frame.index)
+    for col in columns:
+        cells = frame[col]
+        text = cells[cells.map(lambda v: isinstance(v, str))]
+        marked[text.index] |= text.map(lambda v: bool(pattern.match(_fold(v)))).astype(bool)
+    if not marked.any():
+        return frame, 0
+    return frame[~marked].reset_index(drop=True), int(marked.sum())
 
 
 # --------------------------------------------------------------------------- CSV
@@ -397,12 +430,41 @@ def parse_column(raw: pd.Series, *, kind: str, codes: str | None = None,
             bad |= values.notna() & (values != values.round())
         return values.where(~bad), bad
     if kind == "date":
-        direct = pd.Series([pd.Timestamp(v) if isinstance(v, (dt.datetime, dt.date)) else pd.NaT for v in raw],
-                           index=raw.index, dtype="datetime64[ns]")
+        direct = pd.Series([_timestamp(v) if isinstance(v, (dt.datetime, dt.date)) else pd.NaT for v in raw],
+                           index=raw.index, dtype="datetime64[us]")
         rest = text.where(direct.isna())
         iso = pd.to_datetime(rest.str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
         polish = pd.to_datetime(rest, format="%d.%m.%Y", errors="coerce")
-        values = direct.fillna(iso).fillna(polish).astype("datetime64[ns]")
+        values = _readable_dates(direct.fillna(iso).fillna(polish))
         bad = present & values.isna()
         return values, bad
     raise ValueError(f"unknown column kind {kind!r}")
+
+
+#: Dates a table may hold: pandas' nanosecond range, whole days.
+FIRST_DATE, LAST_DATE = pd.Timestamp.min.ceil("D"), pd.Timestamp.max.floor("D")
+_DATE_SHAPE = r"^\s*(?:(?P<iso>\d{1,4})-\d{1,2}-\d{1,2}(?:[ T].*)?|\d{1,2}\.\d{1,2}\.(?P<pl>\d{1,4}))\s*$"
+
+
+def _timestamp(value) -> pd.Timestamp:
+    """A date cell as a timestamp, or NaT when its year lies outside :data:`FIRST_DATE` – :data:`LAST_DATE`."""
+    stamp = pd.Timestamp(value)
+    return stamp if FIRST_DATE <= stamp <= LAST_DATE else pd.NaT
+
+
+def _readable_dates(values: pd.Series) -> pd.Series:
+    """Parsed dates in nanoseconds; a date outside the readable range becomes NaT (reported as unreadable)."""
+    values = values.astype("datetime64[us]")
+    inside = values.notna() & (values >= FIRST_DATE.as_unit("us")) & (values <= LAST_DATE.as_unit("us"))
+    return values.where(inside).astype("datetime64[ns]")
+
+
+def year_out_of_range(text: pd.Series) -> pd.Series:
+    """Which cells are shaped like a date but lie outside the years a table can hold (1678–2261).
+
+    >>> year_out_of_range(pd.Series(["9999-12-31", "16.01.3021", "2021-03-15", "abc", None])).tolist()
+    [True, True, False, False, False]
+    """
+    parts = text.astype("str").str.extract(_DATE_SHAPE)
+    year = pd.to_numeric(parts["iso"].fillna(parts["pl"]), errors="coerce")
+    return (year.notna() & ((year <= FIRST_DATE.year) | (year >= LAST_DATE.year))).reindex(text.index, fill_value=False)
