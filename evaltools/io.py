@@ -63,6 +63,7 @@ class RawTable:
 class Readout:
     tables: dict[str, RawTable] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    near_misses: list[tuple[str, Problem]] = field(default_factory=list)  # (table, "rename it") until settled
 
 
 def read_folder(data_dir: str | Path, *, table_names: set[str] | None = None) -> Readout:
@@ -90,14 +91,15 @@ def read_folder(data_dir: str | Path, *, table_names: set[str] | None = None) ->
             if len(out.tables) == before and (hint := export_file_hint(path.name, wanted)):
                 out.problems.append(hint)  # a Kobo export under Kobo's own name
         elif suffix == ".csv":
-            name = path.stem
+            name = table_name_for(path.stem, wanted, out, file=path.name)
             if name in wanted or name.startswith("q_"):
                 _add(out, _read_csv(path, name, out.problems))
-            else:
+            elif not any(p.file == path.name for _, p in out.near_misses):
                 out.problems.append(export_file_hint(path.name, wanted)
                                     or Problem("unknown_file", {"name": path.name}, file=path.name, severity="warning"))
         elif suffix == ".zip" and (hint := export_file_hint(path.name, wanted)):
             out.problems.append(hint)
+    _settle_names(out)
     return out
 
 
@@ -126,6 +128,81 @@ def _add(out: Readout, table: RawTable | None) -> None:
 
 def _place(table: RawTable) -> str:
     return f"{table.file}" + (f" [{table.sheet}]" if table.sheet else "")
+
+
+# --------------------------------------------------------------------------- names of sheets and files
+
+#: What staff call the fixed tables in Polish (a sheet named so is a near miss: it is never guessed).
+_TABLE_WORDS = {"uczestnicy": "participants", "uczestnik": "participants", "zajecia": "sessions",
+                "spotkania": "sessions", "sesje": "sessions", "obecnosc": "attendance", "obecnosci": "attendance",
+                "obecnosci_na_zajeciach": "attendance", "wiezi": "ties", "relacje": "ties", "siec": "ties"}
+
+
+def _fold_name(name: str) -> str:
+    """``' Q Empowerment '`` -> ``q_empowerment``: letter case, spaces and dashes folded."""
+    return re.sub(r"[\s\-]+", "_", str(name).strip()).strip("_").lower()
+
+
+def table_name_for(name: str, wanted: set[str], out: Readout, *, file: str, sheet: str | None = None) -> str:
+    """The table a sheet (or a CSV file's stem) ``name`` holds: itself, or a table it differs from only in
+    letter case or spaces (read, with a warning); a near miss (``Uczestnicy``, ``dane-participants``,
+    ``atendance``) is remembered in ``out`` and ``name`` returned unchanged.
+
+    >>> out = Readout()
+    >>> [table_name_for(n, {"participants", "ties"}, out, file="f.xlsx", sheet=n)
+    ...  for n in ["participants", " Participants", "Uczestnicy"]]
+    ['participants', 'participants', 'Uczestnicy']
+    >>> [p.key for p in out.problems], [(t, p.key) for t, p in out.near_misses]
+    (['sheet_read_as'], [('participants', 'sheet_near_miss')])
+    """
+    plain = name.strip()
+    if plain in wanted or plain.startswith("q_") or plain.lower() in NOT_TABLE_SHEETS:
+        return plain
+    folded = _fold_name(name)
+    if folded in wanted or (folded.startswith("q_") and folded[2:].isidentifier()):
+        key = "sheet_read_as" if sheet is not None else "file_read_as"
+        out.problems.append(Problem(key, {"sheet": name, "table": folded, "name": file}, file=file, sheet=sheet,
+                                    table=folded, severity="warning"))
+        return folded
+    near = _near_table(folded, wanted)
+    if near:
+        key = "sheet_near_miss" if sheet is not None else "file_near_miss"
+        out.near_misses.append((near, Problem(key, {"sheet": name, "table": near, "name": file}, file=file,
+                                              sheet=sheet, table=near)))
+    return plain
+
+
+def _near_table(folded: str, wanted: set[str]) -> str | None:
+    """The one table ``folded`` (see :func:`_fold_name`) most likely means, or None."""
+    import difflib
+    ascii_name = _fold(folded).lower()
+    if ascii_name in _TABLE_WORDS:
+        return _TABLE_WORDS[ascii_name]
+    ends = [t for t in wanted if ascii_name.endswith("_" + t) or ascii_name.endswith("-" + t)]
+    if len(ends) == 1:  # LibreOffice's per-sheet CSV: <workbook>-<sheet>.csv
+        return ends[0]
+    close = difflib.get_close_matches(ascii_name, sorted(wanted), n=2, cutoff=0.85)
+    return close[0] if len(close) == 1 else None
+
+
+def _settle_names(out: Readout) -> None:
+    """After the whole folder is read: a near miss of a table still missing is an error (it says what to
+    rename); one of a table found elsewhere is left out. A workbook copy (``dane - kopia.xlsx``) that repeats
+    several tables of another file is said once, naming both files."""
+    for table, problem in out.near_misses:
+        if table not in out.tables:
+            out.problems.append(problem)
+    twice: dict[tuple[str, str], list[Problem]] = {}
+    for p in out.problems:
+        if p.key == "table_twice" and p.table in out.tables:
+            twice.setdefault((p.file, out.tables[p.table].file), []).append(p)
+    for (file, first), found in twice.items():
+        if len(found) > 1 and file != first:
+            at = out.problems.index(found[0])
+            out.problems = [p for p in out.problems if not any(p is f for f in found)]
+            out.problems.insert(at, Problem("file_twice", {"file": file, "first": first,
+                                                           "tables": ", ".join(p.table for p in found)},
+                                            file=file))
 
 
 # --------------------------------------------------------------------------- Excel
@@ -158,7 +235,7 @@ def _read_workbook(path: Path, wanted: set[str], out: Readout) -> None:
         return
     try:
         for ws in wb.worksheets:
-            name = ws.title.strip()
+            name = table_name_for(ws.title, wanted, out, file=path.name, sheet=ws.title)
             if name.lower() in NOT_TABLE_SHEETS:
                 continue
             if name in wanted or name.startswith("q_"):
