@@ -7,6 +7,7 @@ that the input files are byte-for-byte unchanged.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import shutil
 import subprocess
@@ -217,6 +218,137 @@ FAULTS = {
     "too_many_cells": f_too_many_cells,
     "zip_bomb": f_zip_bomb,
 }
+
+
+# --------------------------------------------------------------------------- issue 12: what enters
+# Hostile and imperfect input: real files (workbooks written by openpyxl with edited XML, real links,
+# Windows-1250 text), each checked like every fault above.
+
+def to_workbook(folder: Path, file: str, tables: list[str], *, iso_dates: bool = False, cells: dict | None = None):
+    """Move ``tables`` from their CSV files into sheets of ``folder/file`` (text cells, as typed);
+    ``cells`` puts typed values in: {(table, data_row_index, column): value}."""
+    import openpyxl
+    wb = openpyxl.Workbook(iso_dates=iso_dates)
+    wb.remove(wb.active)
+    for table in tables:
+        df = read(folder, table)
+        ws = wb.create_sheet(table)
+        ws.append(list(df.columns))
+        for i, row in enumerate(df.itertuples(index=False)):
+            ws.append([None if v == "" else v for v in row])
+        for (tab, i, col), value in (cells or {}).items():
+            if tab == table:
+                cell = ws.cell(i + 2, list(df.columns).index(col) + 1, value)
+                if isinstance(value, dt.datetime):
+                    cell.number_format = "yyyy-mm-dd"
+        (folder / f"{table}.csv").unlink()
+    wb.save(folder / file)
+    return folder / file
+
+
+def edit_sheet_xml(path: Path, fn) -> None:
+    """Rewrite every worksheet's XML of the workbook at ``path`` with ``fn(xml_text)``."""
+    import zipfile
+    with zipfile.ZipFile(path) as zf:
+        parts = {i.filename: zf.read(i.filename) for i in zf.infolist()}
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in parts.items():
+            if name.startswith("xl/worksheets/sheet"):
+                data = fn(data.decode("utf-8")).encode("utf-8")
+            zf.writestr(name, data)
+
+
+def f_excel_date(value, where):
+    def make(folder):
+        to_workbook(folder, "sessions.xlsx", ["sessions"], iso_dates=where == "t=d",
+                    cells={("sessions", 0, "date"): value})
+        return ("sessions.xlsx, sheet sessions, row 2, column date", "year outside 1678–2261")
+    return make
+
+
+def f_cp1250_instrument_typo(folder):
+    src = Path(__file__).parents[1] / "evaltools" / "instruments" / "empowerment.yaml"
+    text = src.read_text(encoding="utf-8").replace("reversed: [emp_02]", "revesed: [emp_02]")
+    assert any(ord(ch) > 127 for ch in text)  # Polish letters: the encoding matters
+    (folder / "instruments").mkdir(exist_ok=True)
+    (folder / "instruments" / "empowerment.yaml").write_bytes(text.encode("cp1250"))
+    return ("instruments/empowerment.yaml", "did you mean 'reversed'")
+
+
+def alias_bomb(levels=9, width=9) -> str:
+    lines = ["a0: &a0 [" + ", ".join(["lol"] * width) + "]"]
+    lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * width) + "]" for i in range(1, levels + 1)]
+    return "\n".join(lines) + "\n"
+
+
+def f_yaml_bomb(folder):
+    path = folder / "project.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + alias_bomb().replace("a0:", "x0:", 0), encoding="utf-8")
+    return ("project.yaml", "would expand to more than")
+
+
+def f_instrument_bomb(folder):
+    (folder / "instruments").mkdir(exist_ok=True)
+    (folder / "instruments" / "empowerment.yaml").write_text(alias_bomb(), encoding="utf-8")
+    return ("instruments/empowerment.yaml", "would expand to more than")
+
+
+def f_link_out(folder):
+    target = folder.parent / "outside" / "secret.csv"
+    target.parent.mkdir(exist_ok=True)
+    target.write_text("root:x:0:0:root:/root:/bin/bash\n", encoding="utf-8")
+    (folder / "participants.csv").unlink()
+    (folder / "participants.csv").symlink_to(target)
+    return ("participants.csv", "link to a place outside the data folder")
+
+
+def f_escape_cell(folder):
+    r = set_cell(folder, "sessions", 0, "activity", "\x1b[2J\x1b[HFAKE: Dane są poprawne")
+    return (f"sessions.csv, row {r}, column activity", "'\\x1b[2J\\x1b[HFAKE: Dane są poprawne'")
+
+
+def f_sheet_named(title, table, other=()):
+    def make(folder):
+        path = to_workbook(folder, "dane.xlsx", [table, *other])
+        import openpyxl
+        wb = openpyxl.load_workbook(path)
+        wb[table].title = title
+        wb.save(path)
+        return ("dane.xlsx", f"sheet '{title}' looks like table {table}; rename the sheet to {table}")
+    return make
+
+
+def f_libreoffice_csv(folder):
+    (folder / "participants.csv").rename(folder / "dane-participants.csv")
+    return ("dane-participants.csv", "looks like table participants; rename the file to participants.csv")
+
+
+def f_boolean_cell(folder):
+    to_workbook(folder, "sessions.xlsx", ["sessions"], cells={("sessions", 0, "activity"): True})
+    return ("sessions.xlsx, sheet sessions, row 2, column activity", "'TRUE' is not an allowed code")
+
+
+FAULTS.update({
+    "date_3021_polish": f_cell("sessions", "date", "16.01.3021", "year outside 1678–2261"),
+    "date_9999_iso": f_cell("participants", "enrolled_on", "9999-12-31", "year outside 1678–2261"),
+    "date_9999_polish": f_cell("q_empowerment", "date", "31.12.9999", "year outside 1678–2261"),
+    "date_1600": f_cell("sessions", "date", "1600-01-01", "year outside 1678–2261"),
+    "date_year_1": f_cell("participants", "exited_on", "0001-01-01", "year outside 1678–2261"),
+    "date_excel_9999": f_excel_date(dt.datetime(9999, 12, 31), "serial"),
+    "date_t_d_1500": f_excel_date(dt.datetime(1500, 6, 1), "t=d"),
+    "instrument_cp1250": f_cp1250_instrument_typo,
+    "yaml_alias_bomb": f_yaml_bomb,
+    "instrument_alias_bomb": f_instrument_bomb,
+    "instrument_path": f_yaml(lambda c: c["instruments"].append("../../../outside/evil"),
+                              "'../../../outside/evil' is not an instrument id"),
+    "link_out_of_folder": f_link_out,
+    "terminal_escape": f_escape_cell,
+    "sheet_polish_name": f_sheet_named("Uczestnicy", "participants"),
+    "libreoffice_csv_name": f_libreoffice_csv,
+    "boolean_cell": f_boolean_cell,
+    "answer_decimal_comma": f_cell("q_empowerment", "emp_01", "4,5", "answer 4.5 is not a whole number"),
+})
+
 
 
 @pytest.mark.parametrize("fault", sorted(FAULTS))
