@@ -239,7 +239,7 @@ def _read_workbook(path: Path, wanted: set[str], out: Readout) -> None:
             if name.lower() in NOT_TABLE_SHEETS:
                 continue
             if name in wanted or name.startswith("q_"):
-                _add(out, _sheet_table(ws, name, path.name))
+                _read_sheet(ws, name, path.name, out)
         if path.stem.startswith("q_") and not any(t.file == path.name for t in out.tables.values()):
             table = _sheet_table(wb.worksheets[0], path.stem, path.name)  # q_<id>.xlsx: a Kobo export's sheet
             table.sheet = wb.worksheets[0].title
@@ -269,6 +269,23 @@ def _sheet_table(ws, name: str, file: str) -> RawTable:
     return RawTable(name, frame, file, name)
 
 
+class _SheetBroken(Exception):
+    """A cell openpyxl cannot convert (``t="d"`` holding ``15000-01-01``, a number that is not one)."""
+
+    def __init__(self, row: int, detail: str):
+        super().__init__(detail)
+        self.row, self.detail = row, detail
+
+
+def _read_sheet(ws, name: str, file: str, out: Readout) -> None:
+    """One sheet as a table; a cell that cannot be converted is a problem naming file, sheet and row."""
+    try:
+        _add(out, _sheet_table(ws, name, file))
+    except _SheetBroken as e:
+        out.problems.append(Problem("cell_broken", {"detail": e.detail}, file=file, sheet=ws.title, row=e.row,
+                                    table=name))
+
+
 def _sheet_rows(ws):
     """The rows of a sheet that hold cells, whatever size the sheet's ``<dimension>`` claims.
 
@@ -279,7 +296,13 @@ def _sheet_rows(ws):
     """
     if hasattr(ws, "reset_dimensions"):
         ws.reset_dimensions()
-    return (cells for cells in ws.iter_rows(values_only=False) if cells)
+    row = 0
+    try:
+        for row, cells in enumerate(ws.iter_rows(values_only=False), 1):
+            if cells:
+                yield cells
+    except (ValueError, TypeError, OverflowError, KeyError, IndexError) as e:
+        raise _SheetBroken(row + 1, str(e)) from None
 
 
 def _header_text(value) -> str:
