@@ -27,6 +27,7 @@ import io as _io
 import re
 import unicodedata
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -244,6 +245,8 @@ def _read_workbook(path: Path, wanted: set[str], out: Readout) -> None:
             table = _sheet_table(wb.worksheets[0], path.stem, path.name)  # q_<id>.xlsx: a Kobo export's sheet
             table.sheet = wb.worksheets[0].title
             _add(out, table)
+    except _SheetBroken as e:  # the first sheet of a Kobo export, read whole
+        out.problems.append(Problem("cell_broken", {"detail": e.detail}, file=path.name, row=e.row))
     finally:
         wb.close()
 
@@ -301,8 +304,9 @@ def _sheet_rows(ws):
         for row, cells in enumerate(ws.iter_rows(values_only=False), 1):
             if cells:
                 yield cells
-    except (ValueError, TypeError, OverflowError, KeyError, IndexError) as e:
-        raise _SheetBroken(row + 1, str(e)) from None
+    except (ValueError, TypeError, OverflowError, KeyError, IndexError, SyntaxError, EOFError, OSError,
+            zipfile.BadZipFile, zlib.error) as e:  # SyntaxError: the XML parser's ParseError
+        raise _SheetBroken(row + 1, str(e) or type(e).__name__) from None
 
 
 def _header_text(value) -> str:

@@ -329,7 +329,14 @@ def f_boolean_cell(folder):
     return ("sessions.xlsx, sheet sessions, row 2, column activity", "'TRUE' is not an allowed code")
 
 
+def f_broken_date_cell(folder):
+    path = to_workbook(folder, "sessions.xlsx", ["sessions"])
+    edit_sheet_xml(path, lambda x: re.sub(r'<c r="B3"[^>]*>.*?</c>', '<c r="B3" t="d"><v>15000-01-01</v></c>', x))
+    return ("sessions.xlsx, sheet sessions, row 3", "15000-01-01")
+
+
 FAULTS.update({
+    "cell_openpyxl_cannot_convert": f_broken_date_cell,
     "date_3021_polish": f_cell("sessions", "date", "16.01.3021", "year outside 1678–2261"),
     "date_9999_iso": f_cell("participants", "enrolled_on", "9999-12-31", "year outside 1678–2261"),
     "date_9999_polish": f_cell("q_empowerment", "date", "31.12.9999", "year outside 1678–2261"),
