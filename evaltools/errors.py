@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 
 
@@ -34,15 +35,15 @@ class Problem:
         from evaltools.labels import t
         parts = []
         if self.file:
-            parts.append(self.file)
+            parts.append(shown(self.file))
         if self.sheet:
-            parts.append(t("validate.where.sheet", lang, sheet=self.sheet))
+            parts.append(t("validate.where.sheet", lang, sheet=shown(self.sheet)))
         if self.row is not None:
             parts.append(t("validate.where.row", lang, row=self.row))
         if self.column:
-            parts.append(t("validate.where.column", lang, column=self.column))
+            parts.append(t("validate.where.column", lang, column=shown(self.column)))
         if self.entry:
-            parts.append(t("validate.where.entry", lang, entry=self.entry))
+            parts.append(t("validate.where.entry", lang, entry=shown(self.entry)))
         return ", ".join(parts)
 
     def text(self, lang: str = "en") -> str:
@@ -85,8 +86,35 @@ def _in_lang(value, lang: str):
 
 
 def _short(value, limit: int = 60):
-    text = value if isinstance(value, str) else str(value)
+    text = shown(value if isinstance(value, str) else str(value))
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def shown(text) -> str:
+    r"""``text`` safe to print on a terminal: control and invisible formatting characters escaped.
+
+    A cell, header or file name may hold terminal escape sequences (clearing
+    the screen, faking a line of output, OSC-8 links) or bidirectional
+    overrides; every message that quotes one shows them as ``\x1b``,
+    ``\u202e``, never raw.
+
+    >>> print(shown("ok\x1b[2J\rFAKE\u202e"))
+    ok\x1b[2J\rFAKE\u202e
+    >>> shown("Łódź, 15.03.2021")
+    'Łódź, 15.03.2021'
+    """
+    text = str(text)
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() or unicodedata.category(ch) == "Zs" else _escape(ch) for ch in text)
+
+
+def _escape(ch: str) -> str:
+    named = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+    if ch in named:
+        return named[ch]
+    code = ord(ch)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 class EvaltoolsError(Exception):

@@ -19,6 +19,7 @@ Examples
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,7 +38,7 @@ REQUIRED_KEYS = {"id", "title", "response", "items", "subscales"}
 SCALE_KEYS = {"id", "items", "reversed", "min_items", "reliability", "reliability_source", "norms", "higher_is_better",
               "title"}
 ITEM_KEYS = {"id", "text"}
-RESPONSE_KEYS = {"min", "max", "labels"}
+RESPONSE_KEYS = {"min", "max", "labels", "step"}
 NORM_KEYS = {"source", "functional", "dysfunctional", "cutoff"}
 
 
@@ -117,6 +118,8 @@ class Instrument:
     scales: tuple[Scale, ...]
     higher_is_better: bool
     path: str
+    #: Answers lie on min + k × step; None takes any number in the range (see :func:`_response_step`).
+    response_step: float | None = 1.0
 
     @property
     def item_ids(self) -> tuple[str, ...]:
@@ -299,7 +302,7 @@ def _parse(data, found: _Findings, expect_id: str | None) -> Instrument | None:
         id=inst_id, title=title or {}, source=str(data.get("source") or ""), licence=str(data.get("licence") or ""),
         response_min=lo, response_max=hi, response_labels=labels, missing_codes=missing, scoring=scoring,
         items=tuple(items), scales=tuple(scales), higher_is_better=top["higher_is_better"] is not False,
-        path=found.path,
+        path=found.path, response_step=_response_step(found, data.get("response"), lo, hi),
     )
 
 
@@ -323,6 +326,16 @@ def _response(found: _Findings, response) -> tuple[float, float, dict]:
                 found.add("text_boolean", f"response.labels.{lang}[{i}]", value=repr(v))
         labels[lang] = [str(v) for v in values]
     return (nan if lo is None else lo), (nan if hi is None else hi), labels
+
+
+def _response_step(found: _Findings, response, lo: float, hi: float) -> float | None:
+    """The step between answers: ``response.step`` when given; else 1 on a scale of whole numbers
+    (a ``4,5`` on a 1–5 scale is a typo, not an answer), and none on a scale with fractional ends."""
+    step = response.get("step") if isinstance(response, dict) else None
+    if step is not None:
+        return found.number("response.step", step, lo=1e-9)
+    whole = all(isinstance(v, (int, float)) and math.isfinite(v) and float(v).is_integer() for v in (lo, hi))
+    return 1.0 if whole else None
 
 
 def _missing_codes(found: _Findings, missing, lo: float, hi: float) -> tuple[float, ...]:
@@ -442,7 +455,9 @@ def _read(path: Path, shown: str) -> tuple[Instrument | None, list[Problem]]:
     """The instrument of one file as far as it parses, and its problems (``shown`` names the file)."""
     problems: list[Problem] = []
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_SafeLoader)
+        data = read_yaml(path)
+    except YamlAliasBomb as e:
+        return None, [Problem("yaml_aliases", {"limit": e.limit}, file=shown)]
     except yaml.YAMLError as e:
         return None, [Problem("instrument.not_yaml", {"detail": str(e).replace("\n", " ")}, file=shown)]
     except (OSError, UnicodeDecodeError) as e:
@@ -450,6 +465,92 @@ def _read(path: Path, shown: str) -> tuple[Instrument | None, list[Problem]]:
                               file=shown)]
     inst = parse_instrument(data, shown, expect_id=path.stem, problems=problems)
     return inst, problems
+
+
+#: A YAML file whose aliases (``*name``) would expand to more values than this is refused before loading.
+MAX_YAML_VALUES = 100_000
+
+
+class YamlAliasBomb(Exception):
+    """A YAML file's aliases would expand beyond :data:`MAX_YAML_VALUES` ("billion laughs")."""
+
+    def __init__(self, limit: int):
+        super().__init__(f"YAML aliases would expand to more than {limit} values")
+        self.limit = limit
+
+
+def read_yaml(path: str | Path):
+    """A YAML file of a data folder (project.yaml, instruments/*.yaml), safely.
+
+    Text is UTF-8 (with or without BOM) or Windows-1250, as Notepad saves it
+    (:func:`evaltools.io.decode_text`). Only plain YAML is built (safe
+    loader), and a file whose aliases would expand to more than
+    :data:`MAX_YAML_VALUES` values raises :class:`YamlAliasBomb` before
+    anything is built; a syntax error raises :class:`yaml.YAMLError`.
+    """
+    from evaltools.io import decode_text
+    text = decode_text(Path(path).read_bytes())
+    _count_values(text, MAX_YAML_VALUES)
+    return yaml.load(text, Loader=_SafeLoader)
+
+
+def _count_values(text: str, limit: int) -> int:
+    r"""How many values ``text`` holds once every alias is expanded; :class:`YamlAliasBomb` past ``limit``.
+
+    Parsing events costs time in the size of the text, not of its expansion.
+
+    >>> _count_values("a: &x [1, 2]\nb: *x\n", 100)
+    9
+    >>> bomb = "a: &a [x, x]\n" + "".join(f"{c}: &{c} [*{p}, *{p}]\n" for p, c in zip("abcdefgh", "bcdefghi"))
+    >>> _count_values(bomb, 1000)
+    Traceback (most recent call last):
+    ...
+    evaltools.instruments.YamlAliasBomb: YAML aliases would expand to more than 1000 values
+    """
+    sizes: dict[str, int] = {}
+    open_nodes: list[list] = []  # [anchor, values so far]
+    total = 0
+    for event in yaml.parse(text, Loader=_SafeLoader):
+        if isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent)):
+            n = 1 if isinstance(event, yaml.ScalarEvent) else sizes.get(event.anchor, 1)
+            if isinstance(event, yaml.ScalarEvent) and event.anchor:
+                sizes[event.anchor] = 1
+        elif isinstance(event, yaml.CollectionStartEvent):
+            open_nodes.append([event.anchor, 1])
+            total += 1
+            continue
+        elif isinstance(event, yaml.CollectionEndEvent):
+            anchor, n_inside = open_nodes.pop()
+            if anchor:
+                sizes[anchor] = n_inside
+            if open_nodes:
+                open_nodes[-1][1] += n_inside
+            continue
+        else:
+            continue
+        total += n
+        if open_nodes:
+            open_nodes[-1][1] += n
+        if total > limit or n > limit:
+            raise YamlAliasBomb(limit)
+    return total
+
+
+def plain_id(inst_id) -> bool:
+    """An instrument id is a plain name (letters, digits, ``_``), never a path.
+
+    >>> plain_id("empowerment"), plain_id("../../outside/evil"), plain_id("a.b")
+    (True, False, False)
+    """
+    return isinstance(inst_id, str) and bool(re.fullmatch(r"[A-Za-z0-9_]+", inst_id))
+
+
+def _read_custom(path: Path, data_dir: Path, shown: str) -> tuple[Instrument | None, list[Problem]]:
+    """A custom instrument file, refused unread when it is a link leading out of the data folder."""
+    from evaltools.io import leaves_folder
+    if leaves_folder(path, data_dir):
+        return None, [Problem("link_outside", {}, file=shown)]
+    return _read(path, shown)
 
 
 def library() -> dict[str, Path]:
@@ -476,10 +577,12 @@ def read_instrument(inst_id: str, data_dir: str | Path | None = None) -> tuple[I
     None when nothing usable; a custom file is named relative to ``data_dir``
     (``instruments/<id>.yaml``), as the person who wrote it sees it.
     """
+    if not plain_id(inst_id):
+        return None, [Problem("instrument.bad_id", {"id": inst_id}, file="project.yaml", entry="instruments")]
     if data_dir is not None:
         custom = Path(data_dir) / "instruments" / f"{inst_id}.yaml"
         if custom.is_file():
-            return _read(custom, f"instruments/{inst_id}.yaml")
+            return _read_custom(custom, Path(data_dir), f"instruments/{inst_id}.yaml")
     lib = library()
     if inst_id not in lib:
         where = (Path(data_dir) if data_dir is not None else Path(".")) / "instruments" / f"{inst_id}.yaml"

@@ -25,7 +25,9 @@ import csv
 import datetime as dt
 import io as _io
 import re
+import unicodedata
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,14 +36,17 @@ import pandas as pd
 
 from evaltools.errors import Problem
 from evaltools.exports import export_file_hint, normalise_export
-from evaltools.labels import LANGS, catalogue, get_locale
-from evaltools.schema import CODES, TABLES
+from evaltools.labels import LANGS, catalogue, get_locale, t
+from evaltools.schema import CODES, QUESTIONNAIRE_COLUMNS, TABLES
 
 #: An xlsx whose parts unpack to more than this is refused before parsing.
 MAX_UNCOMPRESSED = 512 * 1024 * 1024
 #: ... and so is one that unpacks to more than this many times its size (a zip bomb).
 MAX_RATIO = 200
 _SPACE = re.compile(r"\s")  # what str.strip() removes
+#: Columns that identify a row: the example marker is looked for in these.
+_ID_COLUMNS = {c.name for table in TABLES.values() for c in table.columns if c.kind == "id"} | {
+    c.name for c in QUESTIONNAIRE_COLUMNS if c.kind == "id"}
 NOT_TABLE_SHEETS = {"instructions", "instrukcja", "codebook", "słownik", "slownik", "lists", "listy", "_lists"}
 
 
@@ -53,12 +58,14 @@ class RawTable:
     frame: pd.DataFrame  # raw cells, object dtype, plus "_row"
     file: str
     sheet: str | None = None
+    skipped: int = 0  # template example rows left out (see :func:`drop_example_rows`)
 
 
 @dataclass
 class Readout:
     tables: dict[str, RawTable] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    near_misses: list[tuple[str, Problem]] = field(default_factory=list)  # (table, "rename it") until settled
 
 
 def read_folder(data_dir: str | Path, *, table_names: set[str] | None = None) -> Readout:
@@ -74,6 +81,9 @@ def read_folder(data_dir: str | Path, *, table_names: set[str] | None = None) ->
         suffix = path.suffix.lower()
         if path.name.startswith(("~$", ".~lock")):
             continue  # Excel/LibreOffice lock files
+        if leaves_folder(path, data_dir):
+            out.problems.append(Problem("link_outside", {}, file=path.name))
+            continue
         if suffix in (".xlsm", ".xls", ".xlsb"):
             out.problems.append(Problem("xlsm_refused" if suffix == ".xlsm" else "workbook_format",
                                         {"suffix": suffix}, file=path.name))
@@ -85,20 +95,32 @@ def read_folder(data_dir: str | Path, *, table_names: set[str] | None = None) ->
         elif suffix == ".ods":
             _read_ods(path, wanted, out)
         elif suffix == ".csv":
-            name = path.stem
+            name = table_name_for(path.stem, wanted, out, file=path.name)
             if name in wanted or name.startswith("q_"):
                 _add(out, _read_csv(path, name, out.problems))
-            else:
-                out.problems.append(export_file_hint(path.name, wanted)
-                                    or Problem("unknown_file", {"name": path.name}, file=path.name, severity="warning"))
+            elif hint := export_file_hint(path.name, wanted):  # a platform's export: its own, sharper message
+                out.near_misses[:] = [(t, p) for t, p in out.near_misses if p.file != path.name]
+                out.problems.append(hint)
+            elif not any(p.file == path.name for _, p in out.near_misses):
+                out.problems.append(Problem("unknown_file", {"name": path.name}, file=path.name, severity="warning"))
         elif suffix == ".zip" and (hint := export_file_hint(path.name, wanted)):
             out.problems.append(hint)
+    _settle_names(out)
     return out
+
+
+def leaves_folder(path: Path, folder: Path) -> bool:
+    """Whether ``path`` (a link, or inside a linked folder) leads out of ``folder``; such a file is never read."""
+    try:
+        return not Path(path).resolve().is_relative_to(Path(folder).resolve())
+    except (OSError, RuntimeError):  # a loop of links
+        return True
 
 
 def _add(out: Readout, table: RawTable | None) -> None:
     if table is None:
         return
+    table.frame, table.skipped = drop_example_rows(table.frame)
     if table.name.startswith("q_"):  # a KoboToolbox / ODK Central export becomes a plain q_ table
         table.frame, found = normalise_export(table.frame, file=table.file, sheet=table.sheet, table=table.name)
         out.problems.extend(found)
@@ -112,6 +134,81 @@ def _add(out: Readout, table: RawTable | None) -> None:
 
 def _place(table: RawTable) -> str:
     return f"{table.file}" + (f" [{table.sheet}]" if table.sheet else "")
+
+
+# --------------------------------------------------------------------------- names of sheets and files
+
+#: What staff call the fixed tables in Polish (a sheet named so is a near miss: it is never guessed).
+_TABLE_WORDS = {"uczestnicy": "participants", "uczestnik": "participants", "zajecia": "sessions",
+                "spotkania": "sessions", "sesje": "sessions", "obecnosc": "attendance", "obecnosci": "attendance",
+                "obecnosci_na_zajeciach": "attendance", "wiezi": "ties", "relacje": "ties", "siec": "ties"}
+
+
+def _fold_name(name: str) -> str:
+    """``' Q Empowerment '`` -> ``q_empowerment``: letter case, spaces and dashes folded."""
+    return re.sub(r"[\s\-]+", "_", str(name).strip()).strip("_").lower()
+
+
+def table_name_for(name: str, wanted: set[str], out: Readout, *, file: str, sheet: str | None = None) -> str:
+    """The table a sheet (or a CSV file's stem) ``name`` holds: itself, or a table it differs from only in
+    letter case or spaces (read, with a warning); a near miss (``Uczestnicy``, ``dane-participants``,
+    ``atendance``) is remembered in ``out`` and ``name`` returned unchanged.
+
+    >>> out = Readout()
+    >>> [table_name_for(n, {"participants", "ties"}, out, file="f.xlsx", sheet=n)
+    ...  for n in ["participants", " Participants", "Uczestnicy"]]
+    ['participants', 'participants', 'Uczestnicy']
+    >>> [p.key for p in out.problems], [(t, p.key) for t, p in out.near_misses]
+    (['sheet_read_as'], [('participants', 'sheet_near_miss')])
+    """
+    plain = name.strip()
+    if plain in wanted or plain.startswith("q_") or plain.lower() in NOT_TABLE_SHEETS:
+        return plain
+    folded = _fold_name(name)
+    if folded in wanted or (folded.startswith("q_") and folded[2:].isidentifier()):
+        key = "sheet_read_as" if sheet is not None else "file_read_as"
+        out.problems.append(Problem(key, {"sheet": name, "table": folded, "name": file}, file=file, sheet=sheet,
+                                    table=folded, severity="warning"))
+        return folded
+    near = _near_table(folded, wanted)
+    if near:
+        key = "sheet_near_miss" if sheet is not None else "file_near_miss"
+        out.near_misses.append((near, Problem(key, {"sheet": name, "table": near, "name": file}, file=file,
+                                              sheet=sheet, table=near)))
+    return plain
+
+
+def _near_table(folded: str, wanted: set[str]) -> str | None:
+    """The one table ``folded`` (see :func:`_fold_name`) most likely means, or None."""
+    import difflib
+    ascii_name = _fold(folded).lower()
+    if ascii_name in _TABLE_WORDS:
+        return _TABLE_WORDS[ascii_name]
+    ends = [t for t in wanted if ascii_name.endswith("_" + t) or ascii_name.endswith("-" + t)]
+    if len(ends) == 1:  # LibreOffice's per-sheet CSV: <workbook>-<sheet>.csv
+        return ends[0]
+    close = difflib.get_close_matches(ascii_name, sorted(wanted), n=2, cutoff=0.85)
+    return close[0] if len(close) == 1 else None
+
+
+def _settle_names(out: Readout) -> None:
+    """After the whole folder is read: a near miss of a table still missing is an error (it says what to
+    rename); one of a table found elsewhere is left out. A workbook copy (``dane - kopia.xlsx``) that repeats
+    several tables of another file is said once, naming both files."""
+    for table, problem in out.near_misses:
+        if table not in out.tables:
+            out.problems.append(problem)
+    twice: dict[tuple[str, str], list[Problem]] = {}
+    for p in out.problems:
+        if p.key == "table_twice" and p.table in out.tables:
+            twice.setdefault((p.file, out.tables[p.table].file), []).append(p)
+    for (file, first), found in twice.items():
+        if len(found) > 1 and file != first:
+            at = out.problems.index(found[0])
+            out.problems = [p for p in out.problems if not any(p is f for f in found)]
+            out.problems.insert(at, Problem("file_twice", {"file": file, "first": first,
+                                                           "tables": ", ".join(p.table for p in found)},
+                                            file=file))
 
 
 # --------------------------------------------------------------------------- Excel
@@ -144,49 +241,46 @@ def _read_workbook(path: Path, wanted: set[str], out: Readout) -> None:
         return
     try:
         for ws in wb.worksheets:
-            name = ws.title.strip()
+            name = table_name_for(ws.title, wanted, out, file=path.name, sheet=ws.title)
             if name.lower() in NOT_TABLE_SHEETS:
                 continue
             if name in wanted or name.startswith("q_"):
-                _add(out, _sheet_table(ws, name, path.name))
+                _read_sheet(ws, name, path.name, out)
         if path.stem.startswith("q_") and not any(t.file == path.name for t in out.tables.values()):
             table = _sheet_table(wb.worksheets[0], path.stem, path.name)  # q_<id>.xlsx: a Kobo export's sheet
             table.sheet = wb.worksheets[0].title
             _add(out, table)
+    except _SheetBroken as e:  # the first sheet of a Kobo export, read whole
+        out.problems.append(Problem("cell_broken", {"detail": e.detail}, file=path.name, row=e.row))
     finally:
         wb.close()
 
 
 def _sheet_table(ws, name: str, file: str) -> RawTable:
     def rows():
-        for cells in ws.iter_rows(values_only=False):
+        for cells in _sheet_rows(ws):
             number = next((c.row for c in cells if getattr(c, "row", None)), None)
-            grey = lambda cells=cells: bool(cells) and _is_grey(cells[0])  # noqa: E731
-            yield number, [getattr(c, "value", None) for c in cells], grey
+            yield number, [getattr(c, "value", None) for c in cells]
     return _rows_table(rows(), name, file)
 
 
 def _rows_table(rows, name: str, file: str) -> RawTable:
-    """A sheet's table from its rows ``(row number, cell values, is the first cell filled?)``, header first.
+    """A sheet's table from its rows ``(row number, cell values)``, header first.
 
-    Shared by the xlsx and ods readers: blank rows and the example row are skipped the same way.
+    Shared by the xlsx and ods readers: blank rows are skipped the same way
+    (the example row is recognised by its marker, :func:`drop_example_rows`).
     """
-    _, header_values, _ = next(rows, (None, [], None))
+    _, header_values = next(rows, (None, []))
     header = [_header_text(v) for v in header_values]
     while header and not header[-1]:
         header.pop()
     width = len(header)
     records, numbers = [], []
-    example_checked = False
-    for row_number, values, grey in rows:
+    for row_number, values in rows:
         values = list(values[:width])
         values += [None] * (width - len(values))
         if all(_blank(v) for v in values):
             continue
-        if not example_checked:
-            example_checked = True
-            if row_number == 2 and _is_example_row(name, header, values, grey):
-                continue
         records.append(values)
         numbers.append(row_number)
     frame = pd.DataFrame(records, columns=header if width else [], dtype=object)
@@ -207,13 +301,50 @@ def _read_ods(path: Path, wanted: set[str], out: Readout) -> None:
     tables = []
     try:
         for name, rows in read_sheets(path, keep):
-            tables.append(_rows_table(((r.number, r.values, lambda r=r: r.filled) for r in rows), name, path.name))
+            tables.append(_rows_table(((r.number, r.values) for r in rows), name, path.name))
     except Exception as e:  # a damaged or encrypted file: XML, zip and value errors of many kinds
         detail = type(e).__name__ if not isinstance(e, OdsError) else str(e)
         out.problems.append(Problem("not_a_workbook", {"detail": detail}, file=path.name))
         return
     for table in tables:
         _add(out, table)
+
+
+class _SheetBroken(Exception):
+    """A cell openpyxl cannot convert (``t="d"`` holding ``15000-01-01``, a number that is not one)."""
+
+    def __init__(self, row: int, detail: str):
+        super().__init__(detail)
+        self.row, self.detail = row, detail
+
+
+def _read_sheet(ws, name: str, file: str, out: Readout) -> None:
+    """One sheet as a table; a cell that cannot be converted is a problem naming file, sheet and row."""
+    try:
+        _add(out, _sheet_table(ws, name, file))
+    except _SheetBroken as e:
+        out.problems.append(Problem("cell_broken", {"detail": e.detail}, file=file, sheet=ws.title, row=e.row,
+                                    table=name))
+
+
+def _sheet_rows(ws):
+    """The rows of a sheet that hold cells, whatever size the sheet's ``<dimension>`` claims.
+
+    openpyxl's read-only mode trusts that header: too small, and rows are
+    lost; too large, and it pads millions of empty rows. Forgetting it reads
+    exactly the rows written, and the empty rows between them (an empty
+    tuple each) are passed over here, so the work follows the cells that exist.
+    """
+    if hasattr(ws, "reset_dimensions"):
+        ws.reset_dimensions()
+    row = 0
+    try:
+        for row, cells in enumerate(ws.iter_rows(values_only=False), 1):
+            if cells:
+                yield cells
+    except (ValueError, TypeError, OverflowError, KeyError, IndexError, SyntaxError, EOFError, OSError,
+            zipfile.BadZipFile, zlib.error) as e:  # SyntaxError: the XML parser's ParseError
+        raise _SheetBroken(row + 1, str(e) or type(e).__name__) from None
 
 
 def _header_text(value) -> str:
@@ -228,45 +359,52 @@ def _blank(v) -> bool:
     return isinstance(v, str) and not v.strip()
 
 
-def example_values(table_name: str) -> dict[str, object]:
-    """The values of a template's greyed example row (row 2), by column."""
-    from evaltools.schema import QUESTIONNAIRE_COLUMNS
-    cols = QUESTIONNAIRE_COLUMNS if table_name.startswith("q_") else TABLES[table_name].columns
-    return {c.name: c.example for c in cols if c.example is not None}
+# --------------------------------------------------------------------------- the template's example row
+
+def example_id(lang: str) -> str:
+    """The identifier of a template's example row in ``lang``, a value no real row can have.
+
+    >>> example_id("pl"), example_id("en")
+    ('PRZYKŁAD-1', 'EXAMPLE-1')
+    """
+    return f"{t('validate.example_marker', lang)}-1"
 
 
-def _is_example_row(name: str, header: list[str], values: list, grey) -> bool:
-    """Row 2 is the template's example when it is greyed and holds the schema's example values."""
-    try:
-        examples = example_values(name)
-    except KeyError:
-        return False
-    compared = 0
-    for col, value in zip(header, values):
-        if col in examples:
-            compared += 1
-            if _norm(value) != _norm(examples[col]):
-                return False
-    grey = grey()  # asked only here: looking up a cell's fill is slow
-    if name.startswith("q_"):  # P001 / baseline may be real answers: the grey fill must say "example" too
-        return compared >= 2 and grey
-    return compared >= 2 or (compared >= 1 and grey)
+def _example_pattern() -> re.Pattern:
+    markers = {_fold(t("validate.example_marker", lang)) for lang in LANGS}
+    return re.compile(r"^(?:" + "|".join(sorted(map(re.escape, markers))) + r")-\d+$")
 
 
-def _is_grey(cell) -> bool:
-    try:
-        fill = cell.fill
-        return fill is not None and fill.fill_type == "solid"
-    except Exception:
-        return False
+def _fold(text: str) -> str:
+    """Upper case without diacritics (``Przykład`` -> ``PRZYKLAD``), so a retyped marker is still one."""
+    text = unicodedata.normalize("NFKD", str(text).strip().replace("ł", "l").replace("Ł", "L"))
+    return "".join(ch for ch in text if not unicodedata.combining(ch)).upper()
 
 
-def _norm(value) -> str:
-    if isinstance(value, (dt.datetime, dt.date)):
-        return value.strftime("%Y-%m-%d")
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return "" if value is None else str(value).strip().lower()
+def drop_example_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """``frame`` without the rows whose identifier carries the example marker, and how many there were.
+
+    Only the marker counts (in any language, any letter case), in any
+    identifier column and any row: a real row is never taken for the example
+    because its values resemble it.
+
+    >>> f = pd.DataFrame({"participant_id": ["Przykład-1", "P001"], "sex": ["F", "F"], "_row": [2, 3]})
+    >>> kept, n = drop_example_rows(f)
+    >>> kept["participant_id"].tolist(), n
+    (['P001'], 1)
+    """
+    columns = [c for c in frame.columns if c in _ID_COLUMNS]
+    if not columns or frame.empty:
+        return frame, 0
+    pattern = _example_pattern()
+    marked = pd.Series(False, index=frame.index)
+    for col in columns:
+        cells = frame[col]
+        text = cells[cells.map(lambda v: isinstance(v, str))]
+        marked[text.index] |= text.map(lambda v: bool(pattern.match(_fold(v)))).astype(bool)
+    if not marked.any():
+        return frame, 0
+    return frame[~marked].reset_index(drop=True), int(marked.sum())
 
 
 # --------------------------------------------------------------------------- CSV
@@ -493,8 +631,8 @@ def parse_column(raw: pd.Series, *, kind: str, codes: str | None = None,
         return values.where(~bad), bad
     if kind == "date":
         if direct_cells:
-            direct = pd.Series([pd.Timestamp(v) if isinstance(v, (dt.datetime, dt.date)) else pd.NaT for v in raw],
-                               index=index, dtype="datetime64[ns]")
+            direct = pd.Series([_timestamp(v) if isinstance(v, (dt.datetime, dt.date)) else pd.NaT for v in raw],
+                               index=index, dtype="datetime64[us]")
             rest = text.where(direct.isna())
         else:
             direct, rest = None, text
@@ -502,10 +640,10 @@ def parse_column(raw: pd.Series, *, kind: str, codes: str | None = None,
         found = pd.Series(found, dtype="str")
         iso = pd.to_datetime(found.str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
         polish = pd.to_datetime(found, format="%d.%m.%Y", errors="coerce")
-        parsed = iso.fillna(polish).astype("datetime64[ns]").to_numpy()
+        parsed = _readable_dates(iso.fillna(polish)).to_numpy()
         values = pd.Series(_spread(parsed, positions), index=index, dtype="datetime64[ns]")
         if direct is not None:
-            values = direct.fillna(values).astype("datetime64[ns]")
+            values = _readable_dates(direct).fillna(values).astype("datetime64[ns]")
         bad = (text.notna() if direct is not None else pd.Series(positions >= 0, index=index)) & values.isna()
         return values, bad
     raise ValueError(f"unknown column kind {kind!r}")
@@ -514,3 +652,32 @@ def parse_column(raw: pd.Series, *, kind: str, codes: str | None = None,
 def _all_text(raw: pd.Series) -> bool:
     """Whether every present cell is a string (a CSV column), so no cell is a typed number or date."""
     return pd.api.types.infer_dtype(raw, skipna=True) in ("string", "empty")
+
+
+#: Dates a table may hold: pandas' nanosecond range, whole days.
+FIRST_DATE, LAST_DATE = pd.Timestamp.min.ceil("D"), pd.Timestamp.max.floor("D")
+_DATE_SHAPE = r"^\s*(?:(?P<iso>\d{1,4})-\d{1,2}-\d{1,2}(?:[ T].*)?|\d{1,2}\.\d{1,2}\.(?P<pl>\d{1,4}))\s*$"
+
+
+def _timestamp(value) -> pd.Timestamp:
+    """A date cell as a timestamp, or NaT when its year lies outside :data:`FIRST_DATE` – :data:`LAST_DATE`."""
+    stamp = pd.Timestamp(value)
+    return stamp if FIRST_DATE <= stamp <= LAST_DATE else pd.NaT
+
+
+def _readable_dates(values: pd.Series) -> pd.Series:
+    """Parsed dates in nanoseconds; a date outside the readable range becomes NaT (reported as unreadable)."""
+    values = values.astype("datetime64[us]")
+    inside = values.notna() & (values >= FIRST_DATE.as_unit("us")) & (values <= LAST_DATE.as_unit("us"))
+    return values.where(inside).astype("datetime64[ns]")
+
+
+def year_out_of_range(text: pd.Series) -> pd.Series:
+    """Which cells are shaped like a date but lie outside the years a table can hold (1678–2261).
+
+    >>> year_out_of_range(pd.Series(["9999-12-31", "16.01.3021", "2021-03-15", "abc", None])).tolist()
+    [True, True, False, False, False]
+    """
+    parts = text.astype("str").str.extract(_DATE_SHAPE)
+    year = pd.to_numeric(parts["iso"].fillna(parts["pl"]), errors="coerce")
+    return (year.notna() & ((year <= FIRST_DATE.year) | (year >= LAST_DATE.year))).reindex(text.index, fill_value=False)

@@ -27,7 +27,7 @@ Examples
 --------
 >>> from evaltools.schema import TABLES
 >>> example_values(TABLES["attendance"])
-{'session_id': 'S001', 'participant_id': 'P001'}
+{'session_id': 'EXAMPLE-1', 'participant_id': 'EXAMPLE-1'}
 >>> workbook_name("en")
 'evaltools_en.xlsx'
 """
@@ -94,22 +94,31 @@ def instructions_sheet(lang: str) -> str:
     return t("templates.sheet.instructions", lang)
 
 
-def example_values(table: Table, instrument: Instrument | None = None) -> dict[str, object]:
+def example_values(table: Table, instrument: Instrument | None = None, *, lang: str = "en") -> dict[str, object]:
     """What row 2 (the grey example row) of a table's sheet holds, column by column.
 
     Contract tables: each :attr:`Column.example` as written in the schema
-    (dates as ISO text, ``None`` = blank cell). ``q_<id>`` sheets:
-    participant_id ``P001``, wave ``baseline``, date ``2021-01-20`` and the
-    response minimum in every item.
+    (dates as ISO text, ``None`` = blank cell), except that every identifier
+    carries the example marker (``EXAMPLE-1`` / ``PRZYKŁAD-1``,
+    :func:`evaltools.io.example_id`), which no real row can have: the reader
+    skips the row by that marker and never by values that merely resemble it.
+    ``q_<id>`` sheets: participant_id the marker, wave ``baseline``, date
+    ``2021-01-20`` and the response minimum in every item.
 
     >>> from evaltools.instruments import LIBRARY, load_instrument
     >>> inst = load_instrument(LIBRARY / "empowerment.yaml")
     >>> example_values(questionnaire_table(inst), inst)["emp_01"]
     1
+    >>> example_values(TABLES["attendance"], lang="pl")["participant_id"]
+    'PRZYKŁAD-1'
     """
+    from evaltools.io import example_id
     if instrument is None:
-        return {c.name: c.example for c in table.columns}
-    return {c.name: Q_EXAMPLE[c.name] if c.name in Q_EXAMPLE else _plain(instrument.response_min)
+        values = {c.name: c.example for c in table.columns}
+    else:
+        values = {c.name: Q_EXAMPLE[c.name] if c.name in Q_EXAMPLE else _plain(instrument.response_min)
+                  for c in table.columns}
+    return {c.name: example_id(lang) if c.kind == "id" and values[c.name] is not None else values[c.name]
             for c in table.columns}
 
 
@@ -311,7 +320,7 @@ class _Builder:
                                         insertRows=False, deleteRows=False, sort=False)
         n_rows = 0 if df is None else len(df)
         last = 2 + DATA_ROWS + n_rows
-        examples = example_values(table, inst)
+        examples = example_values(table, inst, lang=lang)
         header, example, data_styles = [], [], []
         for idx, col in enumerate(table.columns, 1):
             letter = get_column_letter(idx)

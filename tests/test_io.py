@@ -5,6 +5,7 @@ The forgiving cases must read to exactly the same typed tables as the clean fold
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from pathlib import Path
 
@@ -188,3 +189,57 @@ def test_csv_blank_rows_dropped_and_line_numbers_kept(tmp_path):
     frame = read_folder(tmp_path).tables["sessions"].frame
     assert frame["session_id"].tolist() == ["S1", "S2", ""] and frame["_row"].tolist() == [2, 5, 6]
     assert frame["date"].tolist() == ["2021-01-01", "", "2021-01-02"]
+
+
+# --------------------------------------------------------------------------- issue 12: hostile input
+
+@pytest.mark.parametrize("cell", ["16.01.3021", "9999-12-31", "31.12.9999", "1600-01-01", "0001-01-01",
+                                  "2262-04-12", dt.datetime(9999, 12, 31), dt.datetime(1500, 6, 1), dt.date(1, 1, 1)])
+def test_dates_outside_the_readable_years_are_unreadable_not_a_crash(cell):
+    from evaltools.io import year_out_of_range
+    raw = pd.Series([cell, "2021-03-15", None], dtype=object)
+    values, bad = parse_column(raw, kind="date")
+    assert values.dtype == "datetime64[ns]"
+    assert bad.tolist() == [True, False, False]
+    assert pd.isna(values[0]) and values[1] == pd.Timestamp("2021-03-15")
+    from evaltools.io import text_series
+    assert year_out_of_range(text_series(raw)).tolist() == [True, False, False]
+
+
+def test_dates_at_the_edges_of_the_range_still_read():
+    values, bad = parse_column(pd.Series(["1677-09-22", "2262-04-11", "22.09.1677"], dtype=object), kind="date")
+    assert not bad.any() and values.dt.year.tolist() == [1677, 2262, 1677]
+
+
+def test_example_rows_go_by_marker_only():
+    from evaltools.io import drop_example_rows
+    frame = pd.DataFrame({"participant_id": ["P001", "przyklad-7", " EXAMPLE-1 ", "EXAMPLE-1x", "EXAMPLE"],
+                          "wave": ["baseline"] * 5, "_row": [2, 3, 4, 5, 6]})
+    kept, n = drop_example_rows(frame)
+    assert n == 2 and kept["_row"].tolist() == [2, 5, 6]
+    assert drop_example_rows(frame.drop(columns="participant_id"))[1] == 0  # no id column, nothing dropped
+
+
+def test_messages_escape_control_characters():
+    from evaltools.errors import Problem
+    p = Problem("not_a_code", {"value": "\x1b[2JFAKE", "expected": "a"}, file="x\x1b]8;;u\x07.csv",
+                sheet="s\u202e", row=2, column="c\r")
+    text = p.text("en")
+    assert all(ch not in text for ch in "\x1b\x07\u202e\r")
+    assert "\\x1b[2JFAKE" in text and "x\\x1b]8;;u\\x07.csv" in text and "\\u202e" in text and "c\\r" in text
+
+
+def test_yaml_reader_bounds_aliases_and_reads_cp1250(tmp_path):
+    from evaltools.instruments import MAX_YAML_VALUES, YamlAliasBomb, plain_id, read_yaml
+    ok = tmp_path / "ok.yaml"
+    ok.write_bytes("title: {pl: Poczucie sprawczości}\na: &x [1, 2]\nb: *x\n".encode("cp1250"))
+    assert read_yaml(ok) == {"title": {"pl": "Poczucie sprawczości"}, "a": [1, 2], "b": [1, 2]}
+    bomb = tmp_path / "bomb.yaml"
+    lines = ["a0: &a0 [" + ", ".join(["x"] * 10) + "]"]
+    lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 6)]  # 10**6 values
+    bomb.write_text("\n".join(lines), encoding="utf-8")
+    with pytest.raises(YamlAliasBomb):
+        read_yaml(bomb)
+    assert MAX_YAML_VALUES < 10**6
+    assert [plain_id(i) for i in ("civic_activity", "../x", "a/b", "a b", "", "ok2")] == [
+        True, False, False, False, False, True]

@@ -175,16 +175,19 @@ def test_repeats_beyond_the_budget_are_refused(tmp_path, monkeypatch):
     assert read_one(tmp_path / "e", "q_x").shape == (500, 16_385)
 
 
-def test_example_row_skipped_when_filled(tmp_path):
+def test_example_row_goes_by_its_marker_not_its_look(tmp_path):
+    """The example row is recognised by its marker id (docs/data.md), in an .ods as in an .xlsx; a real row that
+    resembles it, grey or not, is read."""
     grey = ('<style:style style:name="ce1" style:family="table-cell"><style:table-cell-properties '
             'fo:background-color="#d9d9d9"/></style:style>')
     header = row(s("participant_id"), s("wave"), s("emp_01"))
-    example = row(s("P001", ' table:style-name="ce1"'), s("baseline", ' table:style-name="ce1"'),
+    example = row(s("PRZYKŁAD-1", ' table:style-name="ce1"'), s("baseline", ' table:style-name="ce1"'),
                   f("1", ' table:style-name="ce1"'))
-    plain = row(s("P001"), s("baseline"), f("1"))  # the same values without the grey fill: real answers
+    look_alike = row(s("P001", ' table:style-name="ce1"'), s("baseline", ' table:style-name="ce1"'),
+                     f("1", ' table:style-name="ce1"'))  # grey, but real answers
     data = row(s("P002"), s("baseline"), f("4"))
     write_ods(tmp_path / "a" / "w.ods", sheet("q_empowerment", header, example, data), styles=grey)
-    write_ods(tmp_path / "b" / "w.ods", sheet("q_empowerment", header, plain, data), styles=grey)
+    write_ods(tmp_path / "b" / "w.ods", sheet("q_empowerment", header, look_alike, data), styles=grey)
     assert read_one(tmp_path / "a", "q_empowerment")["participant_id"].tolist() == ["P002"]
     assert read_one(tmp_path / "b", "q_empowerment")["participant_id"].tolist() == ["P001", "P002"]
 

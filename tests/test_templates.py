@@ -132,7 +132,8 @@ def test_frozen_protected_header_locked_data_unlocked(books, lang):
 def test_example_row_is_schema_example_and_grey(books, lang):
     for name, table in TABLES.items():
         ws = books[lang][name]
-        assert [c.value for c in ws[2]] == [col.example for col in table.columns]
+        assert [c.value for c in ws[2]] == list(example_values(table, lang=lang).values())
+        assert ws["A2"].value == {"pl": "PRZYKŁAD-1", "en": "EXAMPLE-1"}[lang]  # the marker the reader skips
         for cell in ws[2]:
             assert cell.fill.fgColor.rgb == GREY
             assert cell.font.i
@@ -213,9 +214,11 @@ def test_q_sheets_for_project_instruments_custom_included(qbook):
     assert "How do you feel today?" in ws["D1"].comment.text
     assert "Jak się" not in ws["D1"].comment.text
     assert ws.freeze_panes == "A2" and ws.protection.sheet
-    # row 2: P001, baseline, the schema's questionnaire date, the response minimum (0) in each item
-    assert [c.value for c in ws[2]] == ["P001", "baseline", "2021-01-20", 0, 0]
-    assert [c.value for c in qbook["q_empowerment"][2]] == ["P001", "baseline", "2021-01-20", 1, 1, 1, 1, 1, 1]
+    # row 2: the example marker, baseline, the schema's questionnaire date, the response minimum (0) in each item
+    marker = qbook["q_mood"]["A2"].value
+    assert marker in ("PRZYKŁAD-1", "EXAMPLE-1")
+    assert [c.value for c in ws[2]] == [marker, "baseline", "2021-01-20", 0, 0]
+    assert [c.value for c in qbook["q_empowerment"][2]] == [marker, "baseline", "2021-01-20", 1, 1, 1, 1, 1, 1]
     assert {c.name: c.example for c in QUESTIONNAIRE_COLUMNS}["date"] == "2021-01-20"
     paragraph = "\n".join(str(v[0]) for v in qbook["instructions"].iter_rows(values_only=True) if v and v[0])
     assert "q_mood – Mood." in paragraph
@@ -361,7 +364,7 @@ def test_filled_workbook_round_trips(tmp_path, project):
     assert wb.sheetnames == ["instrukcja", *TABLES, "q_mood", CODEBOOK_SHEET, LISTS_SHEET]
     ws = wb["participants"]
     assert [c.value for c in ws[1]] == list(TABLES["participants"].column_names)
-    assert [c.value for c in ws[2]] == [c.example for c in TABLES["participants"].columns]  # example kept
+    assert [c.value for c in ws[2]] == list(example_values(TABLES["participants"], lang="pl").values())  # kept
     rows = [[c.value for c in row] for row in ws.iter_rows(min_row=3)]
     assert rows[0] == ["P101", "F1", "family_support;legal", "'=HYPERLINK(\"http://x\")", "adult", "F", 1980,
                        dt.datetime(2021, 2, 1), dt.datetime(2021, 6, 30), None, None]  # arm: empty
@@ -381,7 +384,7 @@ def test_filled_workbook_round_trips(tmp_path, project):
                                                                                           ["S2", "P102"]]
     assert wb["ties"].max_row == 2  # a table not given keeps header and example
     q = [[c.value for c in row] for row in wb["q_mood"].iter_rows(min_row=2)]
-    assert q == [["P001", "baseline", "2021-01-20", 0, 0],
+    assert q == [["PRZYKŁAD-1", "baseline", "2021-01-20", 0, 0],
                  ["P101", "baseline", dt.datetime(2021, 2, 1), 3, None],
                  ["P101", "endline", dt.datetime(2021, 11, 30), 99, 7]]
     # validations reach beyond the data: rows 2 .. 2 + 10 000 + number of data rows
@@ -411,9 +414,12 @@ def test_filled_workbook_rejects_unknown_tables_and_columns(tmp_path):
             {"session_id": ["S1"], "participant_id": ["P1"], "surname": ["X"]})}, instruments=[])
 
 
-def test_example_values_match_schema():
+def test_example_values_match_schema_but_ids_carry_the_marker():
     for table in TABLES.values():
-        assert example_values(table) == {c.name: c.example for c in table.columns}
+        for lang, marker in (("pl", "PRZYKŁAD-1"), ("en", "EXAMPLE-1")):
+            expected = {c.name: marker if c.kind == "id" and c.example is not None else c.example
+                        for c in table.columns}
+            assert example_values(table, lang=lang) == expected
 
 
 # --------------------------------------------------------------------------- Polish labels in the Polish template

@@ -7,6 +7,8 @@ that the input files are byte-for-byte unchanged.
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 import hashlib
 import shutil
 import subprocess
@@ -228,6 +230,153 @@ FAULTS = {
 }
 
 
+# --------------------------------------------------------------------------- issue 12: what enters
+# Hostile and imperfect input: real files (workbooks written by openpyxl with edited XML, real links,
+# Windows-1250 text), each checked like every fault above.
+
+def to_workbook(folder: Path, file: str, tables: list[str], *, iso_dates: bool = False, cells: dict | None = None):
+    """Move ``tables`` from their CSV files into sheets of ``folder/file`` (text cells, as typed);
+    ``cells`` puts typed values in: {(table, data_row_index, column): value}."""
+    import openpyxl
+    wb = openpyxl.Workbook(iso_dates=iso_dates)
+    wb.remove(wb.active)
+    for table in tables:
+        df = read(folder, table)
+        ws = wb.create_sheet(table)
+        ws.append(list(df.columns))
+        for i, row in enumerate(df.itertuples(index=False)):
+            ws.append([None if v == "" else v for v in row])
+        for (tab, i, col), value in (cells or {}).items():
+            if tab == table:
+                cell = ws.cell(i + 2, list(df.columns).index(col) + 1, value)
+                if isinstance(value, dt.datetime):
+                    cell.number_format = "yyyy-mm-dd"
+        (folder / f"{table}.csv").unlink()
+    wb.save(folder / file)
+    return folder / file
+
+
+def edit_sheet_xml(path: Path, fn) -> None:
+    """Rewrite every worksheet's XML of the workbook at ``path`` with ``fn(xml_text)``."""
+    import zipfile
+    with zipfile.ZipFile(path) as zf:
+        parts = {i.filename: zf.read(i.filename) for i in zf.infolist()}
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in parts.items():
+            if name.startswith("xl/worksheets/sheet"):
+                data = fn(data.decode("utf-8")).encode("utf-8")
+            zf.writestr(name, data)
+
+
+def set_dimension(path: Path, ref: str) -> None:
+    """Make every sheet of ``path`` claim ``<dimension ref=...>``, as other writers' files may (wrongly) do."""
+    def edit(xml):
+        new, n = re.subn(r'<dimension ref="[^"]*"\s*/>', f'<dimension ref="{ref}"/>', xml)
+        assert n == 1
+        return new
+    edit_sheet_xml(path, edit)
+
+
+def f_excel_date(value, where):
+    def make(folder):
+        to_workbook(folder, "sessions.xlsx", ["sessions"], iso_dates=where == "t=d",
+                    cells={("sessions", 0, "date"): value})
+        return ("sessions.xlsx, sheet sessions, row 2, column date", "year outside 1678–2261")
+    return make
+
+
+def f_cp1250_instrument_typo(folder):
+    src = Path(__file__).parents[1] / "evaltools" / "instruments" / "empowerment.yaml"
+    text = src.read_text(encoding="utf-8").replace("reversed: [emp_02]", "revesed: [emp_02]")
+    assert any(ord(ch) > 127 for ch in text)  # Polish letters: the encoding matters
+    (folder / "instruments").mkdir(exist_ok=True)
+    (folder / "instruments" / "empowerment.yaml").write_bytes(text.encode("cp1250"))
+    return ("instruments/empowerment.yaml", "did you mean 'reversed'")
+
+
+def alias_bomb(levels=9, width=9) -> str:
+    lines = ["a0: &a0 [" + ", ".join(["lol"] * width) + "]"]
+    lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * width) + "]" for i in range(1, levels + 1)]
+    return "\n".join(lines) + "\n"
+
+
+def f_yaml_bomb(folder):
+    path = folder / "project.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + alias_bomb().replace("a0:", "x0:", 0), encoding="utf-8")
+    return ("project.yaml", "would expand to more than")
+
+
+def f_instrument_bomb(folder):
+    (folder / "instruments").mkdir(exist_ok=True)
+    (folder / "instruments" / "empowerment.yaml").write_text(alias_bomb(), encoding="utf-8")
+    return ("instruments/empowerment.yaml", "would expand to more than")
+
+
+def f_link_out(folder):
+    target = folder.parent / "outside" / "secret.csv"
+    target.parent.mkdir(exist_ok=True)
+    target.write_text("root:x:0:0:root:/root:/bin/bash\n", encoding="utf-8")
+    (folder / "participants.csv").unlink()
+    (folder / "participants.csv").symlink_to(target)
+    return ("participants.csv", "link to a place outside the data folder")
+
+
+def f_escape_cell(folder):
+    r = set_cell(folder, "sessions", 0, "activity", "\x1b[2J\x1b[HFAKE: Dane są poprawne")
+    return (f"sessions.csv, row {r}, column activity", "'\\x1b[2J\\x1b[HFAKE: Dane są poprawne'")
+
+
+def f_sheet_named(title, table, other=()):
+    def make(folder):
+        path = to_workbook(folder, "dane.xlsx", [table, *other])
+        import openpyxl
+        wb = openpyxl.load_workbook(path)
+        wb[table].title = title
+        wb.save(path)
+        return ("dane.xlsx", f"sheet '{title}' looks like table {table}; rename the sheet to {table}")
+    return make
+
+
+def f_libreoffice_csv(folder):
+    (folder / "participants.csv").rename(folder / "dane-participants.csv")
+    return ("dane-participants.csv", "looks like table participants; rename the file to participants.csv")
+
+
+def f_boolean_cell(folder):
+    to_workbook(folder, "sessions.xlsx", ["sessions"], cells={("sessions", 0, "activity"): True})
+    return ("sessions.xlsx, sheet sessions, row 2, column activity", "'TRUE' is not an allowed code")
+
+
+def f_broken_date_cell(folder):
+    path = to_workbook(folder, "sessions.xlsx", ["sessions"])
+    edit_sheet_xml(path, lambda x: re.sub(r'<c r="B3"[^>]*>.*?</c>', '<c r="B3" t="d"><v>15000-01-01</v></c>', x))
+    return ("sessions.xlsx, sheet sessions, row 3", "15000-01-01")
+
+
+FAULTS.update({
+    "cell_openpyxl_cannot_convert": f_broken_date_cell,
+    "date_3021_polish": f_cell("sessions", "date", "16.01.3021", "year outside 1678–2261"),
+    "date_9999_iso": f_cell("participants", "enrolled_on", "9999-12-31", "year outside 1678–2261"),
+    "date_9999_polish": f_cell("q_empowerment", "date", "31.12.9999", "year outside 1678–2261"),
+    "date_1600": f_cell("sessions", "date", "1600-01-01", "year outside 1678–2261"),
+    "date_year_1": f_cell("participants", "exited_on", "0001-01-01", "year outside 1678–2261"),
+    "date_excel_9999": f_excel_date(dt.datetime(9999, 12, 31), "serial"),
+    "date_t_d_1500": f_excel_date(dt.datetime(1500, 6, 1), "t=d"),
+    "instrument_cp1250": f_cp1250_instrument_typo,
+    "yaml_alias_bomb": f_yaml_bomb,
+    "instrument_alias_bomb": f_instrument_bomb,
+    "instrument_path": f_yaml(lambda c: c["instruments"].append("../../../outside/evil"),
+                              "'../../../outside/evil' is not an instrument id"),
+    "link_out_of_folder": f_link_out,
+    "terminal_escape": f_escape_cell,
+    "sheet_polish_name": f_sheet_named("Uczestnicy", "participants"),
+    "libreoffice_csv_name": f_libreoffice_csv,
+    "boolean_cell": f_boolean_cell,
+    "answer_decimal_comma": f_cell("q_empowerment", "emp_01", "4,5", "answer 4.5 is not a whole number"),
+})
+
+
+
 @pytest.mark.parametrize("fault", sorted(FAULTS))
 def test_fault_is_reported_where_it_is(fault, folder, capsys):
     expect = FAULTS[fault](folder)
@@ -381,3 +530,201 @@ def test_demo_names_its_primary_outcomes_and_validates(demo):
                                           "social_support/neighbourhood_ties"]
     result = validate_folder(demo)
     assert result.errors == [] and result.config["primary_outcomes"] == config["primary_outcomes"]
+
+
+# --------------------------------------------------------------------------- issue 12: no row lost, none invented
+
+def test_escape_sequences_never_reach_the_terminal(folder, capsys):
+    set_cell(folder, "sessions", 0, "activity", "\x1b[2J\x1b[HFAKE: Dane są poprawne")
+    set_cell(folder, "sessions", 1, "group", "\x1b]8;;http://evil\x07G1\x1b]8;;\x07")
+    df = read(folder, "sessions").rename(columns={"headcount": "head\x1b[31mcount"})
+    write(folder, "sessions", df)
+    assert main(["validate", str(folder), "--lang", "en"]) == 1
+    out, err = capsys.readouterr()
+    assert "\x1b" not in out + err and "\x07" not in out + err
+    assert "\\x1b[2J" in err and "head\\x1b[31mcount" in err
+
+
+def test_link_out_of_the_folder_is_never_read(folder, capsys):
+    f_link_out(folder)
+    assert main(["validate", str(folder), "--lang", "en"]) == 1
+    out, err = capsys.readouterr()
+    assert "root:x:0:0" not in out + err
+    assert not any(i["file"] == "participants.csv" for i in validate_folder(folder).inputs)
+
+
+def test_link_inside_the_folder_is_read(folder):
+    (folder / "store").mkdir()
+    (folder / "participants.csv").rename(folder / "store" / "participants.csv")
+    (folder / "participants.csv").symlink_to(Path("store") / "participants.csv")
+    assert not validate_folder(folder).errors
+
+
+def test_linked_project_yaml_and_instrument_are_refused(folder, tmp_path):
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (folder / "project.yaml").rename(outside / "project.yaml")
+    (folder / "project.yaml").symlink_to(outside / "project.yaml")
+    keys = {(p.key, p.file) for p in validate_folder(folder).errors}
+    assert ("link_outside", "project.yaml") in keys
+    (folder / "project.yaml").unlink()
+    (outside / "project.yaml").rename(folder / "project.yaml")
+    src = Path(__file__).parents[1] / "evaltools" / "instruments" / "empowerment.yaml"
+    (folder / "instruments").mkdir()
+    (folder / "instruments" / "empowerment.yaml").symlink_to(src)
+    keys = {(p.key, p.file) for p in validate_folder(folder).errors}
+    assert ("link_outside", "instruments/empowerment.yaml") in keys
+
+
+def test_yaml_alias_bomb_is_refused_fast(folder):
+    import time
+    (folder / "project.yaml").write_text("name: x\n" + alias_bomb(9, 9) + "period: {start: *a9, end: *a9}\n",
+                                         encoding="utf-8")
+    assert len((folder / "project.yaml").read_bytes()) < 2048
+    start = time.perf_counter()
+    report = validate_folder(folder)
+    assert time.perf_counter() - start < 20
+    assert [p.file for p in report.errors if p.key == "yaml_aliases"] == ["project.yaml"]
+
+
+def test_plain_anchors_still_load(folder):
+    path = folder / "project.yaml"
+    text = path.read_text(encoding="utf-8").replace("period:", "period: &p", 1)
+    path.write_text(text + "x_period: *p\n", encoding="utf-8")
+    keys = {p.key for p in validate_folder(folder).errors}
+    assert keys == {"project_key_unknown"}  # the alias was expanded; only the unknown key is left
+
+
+def test_cp1250_instrument_reads_as_utf8(folder):
+    src = Path(__file__).parents[1] / "evaltools" / "instruments" / "empowerment.yaml"
+    (folder / "instruments").mkdir()
+    (folder / "instruments" / "empowerment.yaml").write_bytes(src.read_text(encoding="utf-8").encode("cp1250"))
+    report = validate_folder(folder)
+    assert not report.errors, [str(p) for p in report.errors]
+    from evaltools.instruments import load_instrument
+    assert report.instruments["empowerment"].title == load_instrument(src).title
+
+
+def _rows(report, table):
+    return report.frames[table]["_row"].tolist()
+
+
+def test_sheet_rows_beyond_a_small_dimension_are_read(folder):
+    clean = validate_folder(folder)
+    n = len(clean.frames["q_empowerment"])
+    path = to_workbook(folder, "q.xlsx", ["q_empowerment"])
+    set_dimension(path, "A1:I40")
+    report = validate_folder(folder)
+    assert not report.errors, [str(p) for p in report.errors]
+    assert len(report.frames["q_empowerment"]) == n == report.tables["q_empowerment"][0]
+
+
+def test_a_dimension_of_one_cell_hides_no_column(folder):
+    path = to_workbook(folder, "q.xlsx", ["q_empowerment"])
+    set_dimension(path, "A1")
+    report = validate_folder(folder)
+    assert not report.errors, [str(p) for p in report.errors]
+
+
+def test_a_huge_dimension_costs_only_the_cells_that_exist(folder):
+    import time
+    n = len(read(folder, "sessions"))
+    path = to_workbook(folder, "s.xlsx", ["sessions"])
+    bottom = '<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row></sheetData>'
+    set_dimension(path, "A1:XFD1048576")
+    edit_sheet_xml(path, lambda x: x.replace("</sheetData>", bottom))
+    start = time.perf_counter()
+    report = validate_folder(folder)
+    assert time.perf_counter() - start < 30
+    assert not report.errors, [str(p) for p in report.errors]
+    assert report.tables["sessions"][0] == len(report.frames["sessions"]) == n
+
+
+def test_example_row_is_skipped_by_its_marker_and_counted(folder, capsys):
+    df = read(folder, "attendance")
+    n = len(df)
+    marked = pd.concat([pd.DataFrame([{"session_id": "PRZYKŁAD-1", "participant_id": "PRZYKŁAD-1"}]), df,
+                        pd.DataFrame([{"session_id": "Example-1", "participant_id": "EXAMPLE-1"}])])
+    write(folder, "attendance", marked)
+    report = validate_folder(folder)
+    assert not report.errors, [str(p) for p in report.errors]
+    assert len(report.frames["attendance"]) == n and report.skipped["attendance"] == 2
+    assert main(["validate", str(folder), "--lang", "en"]) == 0
+    assert "template example rows skipped: 2" in capsys.readouterr().out
+
+
+def test_a_real_row_like_the_old_example_is_never_dropped(folder):
+    import openpyxl
+    from openpyxl.styles import PatternFill
+    df = read(folder, "sessions")
+    df.loc[0, ["session_id", "date", "activity", "group", "duration_min", "headcount"]] = [
+        "S001", "2021-02-03", "self_help_meeting", "G1", "90", "0"]  # the schema's example values, typed for real
+    att = read(folder, "attendance")
+    att.loc[0, "session_id"] = "S001"
+    write(folder, "sessions", df)
+    write(folder, "attendance", att)
+    path = to_workbook(folder, "dane.xlsx", ["sessions", "attendance"])
+    wb = openpyxl.load_workbook(path)
+    for ws in wb.worksheets:  # greyed, as staff may well format their first row
+        for cell in ws[2]:
+            cell.fill = PatternFill("solid", fgColor="D9D9D9")
+    wb.save(path)
+    report = validate_folder(folder)
+    assert not report.errors, [str(p) for p in report.errors]
+    assert "S001" in set(report.frames["sessions"]["session_id"])
+    assert len(report.frames["sessions"]) == len(df) and report.skipped["sessions"] == 0
+
+
+def test_template_example_row_in_the_real_template_is_skipped(tmp_path, demo):
+    from evaltools.templates import write_templates
+    for lang in ("pl", "en"):
+        book, = write_templates(tmp_path / lang, lang=lang)
+        from evaltools.io import read_folder
+        readout = read_folder(book.parent)
+        assert {name: len(t.frame) for name, t in readout.tables.items()} == {
+            name: 0 for name in readout.tables}
+        assert all(t.skipped == 1 for t in readout.tables.values())
+
+
+def test_sheet_differing_in_case_or_spaces_is_read_with_a_warning(folder, capsys):
+    import openpyxl
+    path = to_workbook(folder, "dane.xlsx", ["participants", "attendance"])
+    wb = openpyxl.load_workbook(path)
+    wb["participants"].title, wb["attendance"].title = "p", "a"  # Excel's sheet names ignore case
+    wb["p"].title, wb["a"].title = "Participants", " ATTENDANCE"
+    wb.save(path)
+    report = validate_folder(folder)
+    assert not report.errors, [str(p) for p in report.errors]
+    warned = {p.sheet for p in report.warnings if p.key == "sheet_read_as"}
+    assert warned == {"Participants", " ATTENDANCE"}
+
+
+def test_a_leftover_copy_of_the_workbook_is_said_once(folder, capsys):
+    tables = ["participants", "sessions", "attendance", "q_empowerment"]
+    saved = {t: read(folder, t) for t in tables}
+    to_workbook(folder, "dane.xlsx", tables)
+    for t, df in saved.items():
+        write(folder, t, df)
+    to_workbook(folder, "dane - kopia.xlsx", tables)
+    assert main(["validate", str(folder), "--lang", "en"]) == 1
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if "dane - kopia.xlsx" in line]
+    assert len(lines) == 1 and "dane.xlsx" in lines[0] and "appears a second time" not in err, err
+
+
+def test_boolean_cell_is_quoted_as_excel_shows_it(folder, capsys):
+    f_boolean_cell(folder)
+    assert main(["validate", str(folder), "--lang", "pl"]) == 1
+    assert "'PRAWDA' nie jest dozwolonym kodem" in capsys.readouterr().err
+
+
+def test_answers_on_a_half_step_scale_are_accepted(folder):
+    src = Path(__file__).parents[1] / "evaltools" / "instruments" / "empowerment.yaml"
+    text = src.read_text(encoding="utf-8").replace("response:\n", "response:\n  step: 0.5\n", 1)
+    assert "step: 0.5" in text
+    (folder / "instruments").mkdir()
+    (folder / "instruments" / "empowerment.yaml").write_text(text, encoding="utf-8")
+    set_cell(folder, "q_empowerment", 0, "emp_01", "4,5")
+    assert not validate_folder(folder).errors
+    set_cell(folder, "q_empowerment", 0, "emp_01", "4,25")
+    assert [p.key for p in validate_folder(folder).errors] == ["answer_not_whole"]

@@ -61,7 +61,7 @@ def test_xlsx_demo_reads_to_the_same_tables_as_csv(csv_demo, xlsx_demo):
 
 def test_example_row_left_in_place_is_not_data(xlsx_demo):
     wb = openpyxl.load_workbook(_workbook(xlsx_demo))
-    assert wb["participants"]["A2"].value == "P001"  # the grey example is still there
+    assert wb["participants"]["A2"].value == "PRZYKŁAD-1"  # the grey example (its marker) is still there
     project = load_project(xlsx_demo)
     assert project.participants["_row"].min() == 3
 

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from evaltools.errors import Problem
+from evaltools.errors import Problem, shown
 from evaltools.instruments import Instrument, read_instrument
-from evaltools.io import read_folder
+from evaltools.io import leaves_folder, read_folder
 from evaltools.labels import DEFAULT_LANG, LANGS, t
 from evaltools.schema import TABLES, questionnaire_table
 from evaltools.validate.across import check_across_tables
@@ -43,6 +43,7 @@ class ValidationResult:
     config: dict = field(default_factory=dict)
     frames: dict[str, pd.DataFrame] = field(default_factory=dict)
     instruments: dict[str, Instrument] = field(default_factory=dict)
+    skipped: dict[str, int] = field(default_factory=dict)  # table -> template example rows left out
 
     @property
     def errors(self) -> list[Problem]:
@@ -62,6 +63,8 @@ def fingerprint_files(data_dir: Path) -> list[dict]:
     """sha256 and size of every file below ``data_dir`` (read-only)."""
     out = []
     for path in sorted(p for p in Path(data_dir).rglob("*") if p.is_file()):
+        if leaves_folder(path, data_dir):
+            continue  # a link out of the folder is never read (validate names it)
         digest = hashlib.sha256()
         with open(path, "rb") as fh:
             for chunk in iter(lambda: fh.read(1 << 20), b""):
@@ -101,6 +104,7 @@ def validate_folder(data_dir: str | Path) -> ValidationResult:
                 result.problems.append(Problem("table_missing", {"table": name}, table=name))
             continue
         result.tables[name] = (len(raw.frame), raw.file + (f" [{raw.sheet}]" if raw.sheet else ""))
+        result.skipped[name] = raw.skipped
         frame = check_table(raw, table_def, result.problems, instrument=instruments.get(name[2:]))
         if frame is not None:
             typed[name] = frame
@@ -154,7 +158,9 @@ def summary(report: ValidationResult, lang: str | None = None) -> str:
     lang = lang or report.language
     lines = [t("validate.summary_ok", lang, folder=report.data_dir)]
     for name, (n, place) in sorted(report.tables.items()):
-        lines.append(t("validate.summary_table", lang, table=name, n=n, place=place))
+        lines.append(t("validate.summary_table", lang, table=name, n=n, place=shown(place)))
+        if report.skipped.get(name):
+            lines.append(t("validate.summary_skipped", lang, n=report.skipped[name]))
     if report.warnings:
         lines.append(t("validate.summary_warnings", lang, n=len(report.warnings)))
         lines += [f"- {p.text(lang)}" for p in report.warnings]

@@ -9,9 +9,9 @@ import pandas as pd
 import yaml
 
 from evaltools.errors import Phrase, Problem
+from evaltools.instruments import YamlAliasBomb, plain_id, read_yaml
+from evaltools.io import leaves_folder
 from evaltools.labels import DEFAULT_LANG, LANGS
-
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: same result, faster
 
 #: The keys project.yaml may hold.
 PROJECT_KEYS = {"name", "period", "language", "instruments", "min_cell", "targets", "groups", "primary_outcomes"}
@@ -27,8 +27,14 @@ def read_project_yaml(data_dir: Path, problems: list[Problem]) -> dict:
     if not path.is_file():
         problems.append(Problem("project_missing", {}, file="project.yaml"))
         return {}
+    if leaves_folder(path, data_dir):
+        problems.append(Problem("link_outside", {}, file="project.yaml"))
+        return {}
     try:
-        config = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=_SafeLoader) or {}
+        config = read_yaml(path) or {}
+    except YamlAliasBomb as e:
+        problems.append(Problem("yaml_aliases", {"limit": e.limit}, file="project.yaml"))
+        return {}
     except (yaml.YAMLError, UnicodeDecodeError) as e:
         problems.append(Problem("project_broken", {"detail": str(e).replace("\n", " ")}, file="project.yaml"))
         return {}
@@ -61,6 +67,11 @@ def read_project_yaml(data_dir: Path, problems: list[Problem]) -> dict:
     if not isinstance(insts, list) or not all(isinstance(i, str) for i in insts):
         bad("instruments", insts, "instruments")
         config["instruments"] = []
+    elif not all(plain_id(i) for i in insts):  # an id is a file name inside the folder, never a path
+        for i in insts:
+            if not plain_id(i):
+                problems.append(Problem("instrument.bad_id", {"id": i}, file="project.yaml", entry="instruments"))
+        config["instruments"] = [i for i in insts if plain_id(i)]
     groups = config.get("groups")
     if groups is not None and not isinstance(groups, dict):
         bad("groups", groups, "groups")

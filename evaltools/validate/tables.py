@@ -11,8 +11,8 @@ import re
 import numpy as np
 import pandas as pd
 
-from evaltools.errors import Problem
-from evaltools.io import RawTable, code_choices, parse_column, text_series
+from evaltools.errors import Phrase, Problem
+from evaltools.io import RawTable, code_choices, parse_column, text_series, year_out_of_range
 from evaltools.labels import LANGS
 from evaltools.privacy import is_pesel, looks_personal
 from evaltools.schema import Column, Table, pandera_schema
@@ -106,7 +106,14 @@ def check_table(raw: RawTable, table: Table, problems: list[Problem], *, instrum
             fields = {}
             if col.codes:  # in each language, what that language's template offers
                 fields["expected"] = {lang: ", ".join(code_choices(col.codes, lang)) for lang in LANGS}
-            capped(problems, raw, key, frame["_row"][bad], shown, col.name, fields)
+            shown = as_typed(frame[col.name][bad], shown)
+            if col.kind == "date":  # a date with an impossible year says so, not "not a date"
+                far = year_out_of_range(texts[col.name][bad])
+                capped(problems, raw, "date_year_unreadable", frame["_row"][bad][far], shown[far], col.name)
+                bad_rows, shown = frame["_row"][bad][~far], shown[~far]
+            else:
+                bad_rows = frame["_row"][bad]
+            capped(problems, raw, key, bad_rows, shown, col.name, fields)
             unreadable_cells[col.name] = bad
         typed[col.name] = values
     typed["_row"] = frame["_row"].to_numpy()
@@ -114,6 +121,17 @@ def check_table(raw: RawTable, table: Table, problems: list[Problem], *, instrum
     _check_schema(raw, table, typed, problems, instrument, unreadable_cells)
     _check_keys(raw, table, typed, problems)
     return typed.reset_index(drop=True)
+
+
+def as_typed(raw: pd.Series, text: pd.Series) -> pd.Series:
+    """Cells as a person sees them in the sheet: a TRUE/FALSE cell as Excel shows it in the reader's language
+    (TRUE, PRAWDA), everything else as its text."""
+    flags = raw.map(lambda v: isinstance(v, (bool, np.bool_)))
+    if not flags.any():
+        return text
+    out = text.astype(object).copy()
+    out[flags] = raw[flags].map(lambda v: Phrase("cell_true" if v else "cell_false"))
+    return out
 
 
 def _check_pesel(raw: RawTable, texts: dict[str, pd.Series], problems: list[Problem]) -> None:
@@ -175,11 +193,27 @@ def _check_schema(raw: RawTable, table: Table, typed: pd.DataFrame, problems: li
                 continue
             values = typed[item]
             outside = values.notna() & ((values < lo) | (values > hi)) & ~values.isin(allowed_missing)
+            _check_step(raw, instrument, typed, item, ~outside & ~values.isin(allowed_missing), problems)
             if outside.any():
                 capped(problems, raw, "answer_out_of_scale", typed["_row"][outside],
                         values[outside].map(lambda v: f"{v:g}"), item,
                         {"lo": f"{lo:g}", "hi": f"{hi:g}",
                          "missing": ", ".join(f"{m:g}" for m in instrument.missing_codes) or "–"})
+
+
+def _check_step(raw: RawTable, instrument, typed: pd.DataFrame, item: str, inside: pd.Series,
+                problems: list[Problem]) -> None:
+    """Answers lie on the instrument's steps (whole numbers on a 1–5 scale: ``4,5`` is a typo)."""
+    step = getattr(instrument, "response_step", None)
+    values = typed[item]
+    if not step or not inside.any():
+        return
+    k = (values - instrument.response_min) / step
+    off = inside & values.notna() & ((k - k.round()).abs() > 1e-9)
+    if off.any():
+        lo, hi = instrument.response_min, instrument.response_max
+        capped(problems, raw, "answer_not_whole", typed["_row"][off], values[off].map(lambda v: f"{v:g}"), item,
+               {"lo": f"{lo:g}", "hi": f"{hi:g}"})
 
 
 def _check_keys(raw: RawTable, table: Table, typed: pd.DataFrame, problems: list[Problem]) -> None:
