@@ -6,8 +6,9 @@ baseline and the endline score exist. With d = round(endline − baseline, 10)
 
 - ``mean_diff`` with a t-based CI (``ci_level`` = 1 − ``alpha``);
 - paired t as ``scipy.stats.ttest_rel(post, pre)`` (computed in one pass for
-  all cells; equal to SciPy's to rounding; when every d is the same, t is
-  ±inf with p 0, or NaN when every d is 0, as SciPy gives);
+  all cells; equal to SciPy's to rounding). When every d is the same (sd of
+  d is 0: everyone changed by the same amount) there is no variation to
+  test: t, p_t, d_z and the g_av CI are empty (SciPy gives t = ±inf, p = 0);
 - Wilcoxon signed-rank ``scipy.stats.wilcoxon(d)`` with SciPy's defaults
   (reproduced for all cells at once by :func:`wilcoxon_cells`);
 - d_z = mean_diff / sd(d) (NaN when sd(d) is 0);
@@ -319,8 +320,7 @@ def paired_change(
     with np.errstate(all="ignore"):
         se = sd_d / np.sqrt(n)
         half = stats.t.isf(alpha / 2, df) * se
-        t = np.where(sd_d > 0, mean_d / se, np.where(mean_d != 0, np.sign(mean_d) * np.inf, np.nan))
-        t = np.where(np.isnan(sd_d), np.nan, t)
+        t = np.where(sd_d > 0, mean_d / se, np.nan)  # sd of d 0: nothing to test (not ±inf, p 0)
         p_t = np.where(np.isnan(t), np.nan, 2 * stats.t.sf(np.abs(t), df))
         d_z = np.where(sd_d > 0, mean_d / sd_d, np.nan)
         sd_av = (out["sd_pre"].to_numpy(dtype="float64") + out["sd_post"].to_numpy(dtype="float64")) / 2

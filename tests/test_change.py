@@ -149,13 +149,16 @@ def test_edge_cases_n_0_1_2_constant_and_zero_change():
     assert n1["n_pairs"] == 1 and n1["mean_diff"] == 1 and n1[["t", "p_t", "d_z", "g_av", "mdes_dz"]].isna().all()
     n2 = out.loc["n2"]
     assert n2["df"] == 1 and np.isfinite(n2["t"]) and n2[["g_av_ci_low", "g_av_ci_high"]].isna().all()  # n < 3
-    const = out.loc["constant"]                            # every d = 1: SciPy's t is inf, p 0
-    assert const["t"] == np.inf and const["p_t"] == 0 and math.isnan(const["d_z"])
-    assert const["ci_low"] == const["ci_high"] == 1
+    # every d = 1: SciPy gives t = inf, p = 0; DESIGN §4: zero variance of d is no test, so t, p, d_z, g_av CI empty
+    const = out.loc["constant"]
+    assert const[["t", "p_t", "d_z", "g_av_ci_low", "g_av_ci_high", "p_holm"]].isna().all()
+    assert const["ci_low"] == const["ci_high"] == 1 and const["mean_diff"] == 1
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         assert stats.ttest_rel([2, 3, 4, 5, 6.0], [1, 2, 3, 4, 5.0]).statistic == np.inf
         ref_zero = stats.wilcoxon(np.zeros(5))
+        ref_const = stats.wilcoxon(np.ones(5))             # the signed-rank test stays: 2 / 2**5
+    assert const["w_stat"] == ref_const.statistic and const["p_wilcoxon"] == pytest.approx(ref_const.pvalue)
     zero = out.loc["zero"]
     assert math.isnan(zero["t"]) and math.isnan(zero["p_t"]) and math.isnan(zero["d_z"])
     assert zero["w_stat"] == ref_zero.statistic and zero["p_wilcoxon"] == ref_zero.pvalue
