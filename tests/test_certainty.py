@@ -144,7 +144,7 @@ def test_verdicts_three_kinds_of_row_in_both_languages():
         "significant (p (Holm) = 0.220); reliably improved: 2 of 14 people (14%), reliably worse: 1; with 14 pairs "
         "only changes of d_z ≥ 0.81 could be detected reliably, so this is not evidence of no change.")
     assert lines["community"] == (
-        "Empowerment – community: not reported – only 3 people have both waves, fewer than the minimum group "
+        "Empowerment – community: hidden – only 3 people have both waves, fewer than the minimum group "
         "size for reporting (privacy protection).")
     pl = verdicts(ch, RELIABLE, lang="pl", instrument_titles=titles, higher_is_better={"emp": True})
     lines = pl.set_index("scale")["verdict"]
@@ -159,7 +159,7 @@ def test_verdicts_three_kinds_of_row_in_both_languages():
         "pogorszenie: 1; przy 14 parach wiarygodnie można było wykryć tylko zmiany o d_z ≥ 0,81, więc nie jest "
         "to dowód braku zmiany.")
     assert lines["community"] == (
-        "Empowerment – community: nie raportowano – liczba osób z oboma pomiarami (3) jest mniejsza niż minimalna "
+        "Empowerment – community: ukryto – liczba osób z oboma pomiarami (3) jest mniejsza niż minimalna "
         "liczebność grupy w raportach (ochrona prywatności).")
 
 
@@ -179,9 +179,10 @@ def test_verdict_wording_depends_on_holm_and_direction():
 def test_verdicts_empty_and_no_pairs():
     out = verdicts(change_table().iloc[0:0], None, lang="pl")
     assert list(out.columns) == ["instrument", "scale", "verdict"] and out.empty
-    none = pd.DataFrame({"instrument": ["emp"], "scale": ["total"], "group": ["all"], "n_pairs": [0],
-                         "mean_diff": [float("nan")], "suppressed": [False]})
-    assert "change cannot be estimated" in verdicts(none, None, lang="en")["verdict"].iloc[0]
+    one = pd.DataFrame({"instrument": ["emp"], "scale": ["total"], "group": ["all"], "n_pairs": [1],
+                        "mean_diff": [0.5], "suppressed": [False]})
+    assert "change cannot be estimated – too few people with both waves (1)" in verdicts(one, None, lang="en")[
+        "verdict"].iloc[0]
 
 
 def test_effect_size_word_benchmarks():
@@ -336,5 +337,9 @@ def test_verdicts_and_sensitivity_read_the_change_module():
     line = verdicts(ch, None, lang="en")["verdict"].iloc[0]
     assert line.startswith(f"emp – total: scores rose – mean change +{row['mean_diff']:.2f} points "
                            f"(95% CI {row['ci_low']:.2f} to {row['ci_high']:.2f}); effect size: "
-                           f"{effect_size_word(row['g_av'], 'en')} (g_av = {row['g_av']:.2f}; Cohen 1988)")
+                           f"{effect_size_word(row['g_av'], 'en')} (g_av = {row['g_av']:.2f}, 95% CI "
+                           f"{row['g_av_ci_low']:.2f} to {row['g_av_ci_high']:.2f}; Cohen 1988)")
+    # g_av 0.48 (small) with CI 0.14 to 0.81: the ends are negligible and large, so both are named
+    assert (round(row["g_av"], 2), round(row["g_av_ci_low"], 2), round(row["g_av_ci_high"], 2)) == (0.48, 0.14, 0.81)
+    assert "Cohen 1988), but the data are consistent with anything from a negligible one to a large one;" in line
     assert "With 14 pairs, changes of d_z ≥ 0.81" in sensitivity_sentence(row, "en")   # mdes_dz of 14 pairs
