@@ -45,8 +45,10 @@ templates: $(STAMP)
 	$(BIN)/evaltools templates data_templates/pl --lang pl
 	$(BIN)/evaltools templates data_templates/en --lang en
 
+# JupyterLab on the repository, opened at the notebooks (evaltools/notebooks); their defaults read the demo.
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=.
+	@test -e $(DEMO) || $(BIN)/evaltools demo-data $(DEMO) --seed 0 --format xlsx
+	$(BIN)/jupyter lab --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/evaltools/notebooks
 
 clean:
 	rm -rf $(VENV) $(UVENV) .pytest_cache .bench build *.egg-info

@@ -9,29 +9,34 @@ but none at endline.
 standardised difference (mean_dropouts − mean_completers) / √((sd_c² + sd_d²)/2)
 (Austin 2009); |smd| above 0.1–0.2 is a difference worth a sentence.
 
-:func:`sensitivity` puts beside the complete-case mean change two estimates
-that keep the dropouts:
+:func:`sensitivity` puts beside the complete-case mean change an estimate
+that keeps the dropouts, and says how far it could be wrong:
 
 - ``complete_case``: the mean change of complete pairs (as in change.csv);
-- ``baseline_carried_forward``: every dropout is counted with no change
-  (endline = baseline, d = 0); a conservative estimate when the programme
-  helps, since it assumes it did nothing for those who left;
-- ``inverse_probability``: completers weighted by 1/p̂, p̂ being the
-  probability of completing given the baseline score (a logistic
-  regression within the cell), so completers who resemble the dropouts
-  count more. Valid when dropping out depends on the baseline score only
-  (missing at random). The CI treats the weights as known, which is
-  conservative for estimated weights (Robins, Rotnitzky & Zhao 1994).
+- ``multiple_imputation``: the mean change (endline − baseline) of everyone
+  with a baseline score, the dropouts' endline scores imputed m = 20 times
+  (:func:`impute_endline`) and the m estimates pooled by Rubin's rules with
+  the Barnard–Rubin degrees of freedom (:func:`rubin_pool`). Valid when
+  dropping out depends only on what the model sees (missing at random);
+- ``tipping_point``: the shift δ added to every imputed dropout's endline at
+  which the pooled CI first includes 0 (:func:`tipping_point`): how much
+  worse than the model predicts the dropouts would have to have fared for
+  the conclusion to go. ``mean_diff`` holds δ; the CI columns are empty.
 
-All CIs are t-based with ``ci_level`` = 1 − ``alpha``. Small cells: a row is
-suppressed when its group has fewer than ``min_cell`` completers or (in
-:func:`attrition`) dropouts, with the complementary and nested rules of
+Carrying the baseline forward (every dropout unchanged) is not offered: it
+invents certainty, its CI being narrower than the complete cases'.
+
+All CIs have ``ci_level`` = 1 − ``alpha``. Small cells: a row is suppressed
+when its group has fewer than ``min_cell`` completers or (in
+:func:`attrition`, and for the two rows that rest on the dropouts) dropouts,
+with the complementary and nested rules of
 :func:`evaltools.privacy.suppress_small_cells`: a row whose people lie within
 another shown row's is hidden when any of its people counts (baseline,
 completers, dropouts, n) is 1 to ``min_cell`` − 1 below the other's.
 
 ``note`` holds codes, ``;``-joined (their text is in the label catalogue
-under ``outcomes.note.<code>``): ``no_dropouts``, ``model_not_converged``.
+under ``outcomes.note.<code>``): ``no_dropouts``, ``not_estimable``,
+``ci_includes_zero``, ``no_tipping_point``.
 
 Examples
 --------
@@ -44,11 +49,12 @@ Examples
    n_completers  n_dropouts  mean_completers  mean_dropouts
 0             6           2         2.833333            2.0
 >>> sens = sensitivity(s, p, min_cell=2)
->>> sens.loc[sens["group"] == "all", ["method", "n", "mean_diff"]]
-                     method  n  mean_diff
-0             complete_case  6   1.000000
-1  baseline_carried_forward  8   0.750000
-2       inverse_probability  8   0.947614
+>>> cols = ["method", "n", "mean_diff", "ci_low", "note"]
+>>> sens.loc[sens["group"] == "all", cols].round(2)  # doctest: +NORMALIZE_WHITESPACE
+                method  n  mean_diff  ci_low              note
+0        complete_case  6       1.00    0.34
+1  multiple_imputation  8       1.02   -0.29
+2        tipping_point  8       0.00     NaN  ci_includes_zero
 """
 
 from __future__ import annotations
@@ -57,10 +63,11 @@ from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import linalg, sparse, stats
 
 from evaltools.change import KEY
-from evaltools.groups import as_membership, by_group, group_membership, group_order, partition, people_by_cell
+from evaltools.groups import ALL, as_membership, by_group, group_membership, group_order, partition, people_by_cell
+from evaltools.groups import without_repeats_of_all
 from evaltools.privacy import suppress_small_cells
 
 ATTRITION_COLUMNS = ["instrument", "scale", "group", "n_baseline", "n_completers", "n_dropouts",
@@ -68,7 +75,11 @@ ATTRITION_COLUMNS = ["instrument", "scale", "group", "n_baseline", "n_completers
                      "t", "df", "p_welch", "smd", "suppressed"]
 SENSITIVITY_COLUMNS = ["instrument", "scale", "group", "method", "n_pairs", "n_dropouts", "n", "mean_diff",
                        "ci_low", "ci_high", "ci_level", "suppressed", "note"]
-METHODS = ("complete_case", "baseline_carried_forward", "inverse_probability")
+METHODS = ("complete_case", "multiple_imputation", "tipping_point")
+#: Imputations per estimate.
+N_IMPUTATIONS = 20
+#: Step of the tipping-point search, in scale points.
+TIPPING_STEP = 0.05
 
 
 def baseline_status(scores: pd.DataFrame, *, pre_wave: str = "baseline", post_wave: str = "endline") -> pd.DataFrame:
@@ -94,7 +105,11 @@ def _setup(scores, participants, membership, pre_wave, post_wave):
     keys = scores[KEY].drop_duplicates().astype("str")
     groups = group_order(membership)
     grid = keys.merge(pd.DataFrame({"group": pd.Series(groups, dtype="str")}), how="cross")
-    return membership, by_group(status, membership), grid
+    long = by_group(status, membership)
+    # a group holding exactly the people of `all` (for a scale) is not shown twice: its cells and rows go
+    grid = without_repeats_of_all(grid, long, keys=[*KEY, "group"])[0].reset_index(drop=True)
+    long = long.merge(grid, on=[*KEY, "group"], how="inner", sort=False)
+    return membership, long, grid
 
 
 def attrition(
@@ -160,80 +175,159 @@ def attrition(
     return out[ATTRITION_COLUMNS].astype({**{c: "float64" for c in floats}, "suppressed": "bool"})
 
 
-def completion_weights(pre: np.ndarray, completer: np.ndarray, cell: np.ndarray, n_cells: int,
-                       max_iter: int = 50) -> tuple[np.ndarray, np.ndarray]:
-    """1/p̂ of completing, from a logistic regression of completion on the baseline score in each cell.
+def rubin_pool(q: np.ndarray, u: np.ndarray, *, n_com: np.ndarray | float) -> tuple[np.ndarray, ...]:
+    """Rubin's rules over the last axis (the m imputations): ``(q̄, ū, b, t, df)``.
 
-    All cells are fitted at once by Newton–Raphson (intercept + standardised
-    baseline score; intercept only where the baseline score does not vary).
-    Returns ``(weights per row, converged per cell)``; a cell without
-    dropouts, or without completers, or whose fit diverges (separation) is
-    not converged and its rows get NaN weights.
+    ``q`` holds the m estimates and ``u`` their squared standard errors;
+    ``n_com`` is the complete-data degrees of freedom ν_com (n − 1 for a
+    mean). Following van Buuren, *Flexible Imputation of Missing Data*, 2nd
+    ed. (2018), §2.3.2–2.3.6: q̄ = mean of q (2.16), ū = mean of u (2.18),
+    b = variance of q with m − 1 in the denominator (2.19),
+    t = ū + (1 + 1/m)·b (2.20); λ = (1 + 1/m)·b / t (2.24),
+    ν_old = (m − 1)/λ² (2.30), ν_obs = (ν_com + 1)/(ν_com + 3)·ν_com·(1 − λ)
+    (2.31) and the Barnard–Rubin (1999) df = ν_old·ν_obs / (ν_old + ν_obs)
+    (2.32), which is ν_obs when b = 0.
 
-    >>> pre = np.array([2, 3, 3, 4, 2, 3, 1, 3.0]); done = np.array([1, 1, 1, 1, 1, 1, 0, 0.0])
-    >>> w, ok = completion_weights(pre, done, np.zeros(8, dtype=int), 1)
-    >>> bool(ok[0]), round(float((1 / w).sum()), 6)     # the ML fit gives Σ p̂ = number of completers
-    (True, 6.0)
+    >>> q̄, ū, b, t, df = rubin_pool(np.array([1.0, 2.0, 3.0]), np.array([0.5, 0.5, 0.5]), n_com=9)
+    >>> float(q̄), float(ū), float(b), round(float(t), 4), round(float(df), 4)
+    (2.0, 0.5, 1.0, 1.8333, 1.3274)
     """
-    y = completer.astype("float64")
-    n = np.bincount(cell, minlength=n_cells).astype("float64")
-    n_done = np.bincount(cell, weights=y, minlength=n_cells)
-    mean = np.bincount(cell, weights=pre, minlength=n_cells) / np.maximum(n, 1)
-    var = np.bincount(cell, weights=(pre - mean[cell]) ** 2, minlength=n_cells) / np.maximum(n - 1, 1)
-    sd = np.sqrt(var)
+    q = np.asarray(q, dtype="float64")
+    u = np.asarray(u, dtype="float64")
+    m = q.shape[-1]
+    qbar, ubar = q.mean(axis=-1), u.mean(axis=-1)
+    b = q.var(axis=-1, ddof=1)
+    total = ubar + (1 + 1 / m) * b
     with np.errstate(all="ignore"):
-        z = np.where(sd[cell] > 1e-12, (pre - mean[cell]) / sd[cell], 0.0)
-    slope = sd > 1e-12
-    active = (n_done > 0) & (n_done < n)
-    b0 = np.zeros(n_cells)
-    b1 = np.zeros(n_cells)
-    converged = np.zeros(n_cells, dtype=bool)
-    for _ in range(max_iter):
-        p = 1.0 / (1.0 + np.exp(-(b0[cell] + b1[cell] * z)))
-        w = p * (1 - p)
-        r = y - p
-        g0 = np.bincount(cell, weights=r, minlength=n_cells)
-        g1 = np.bincount(cell, weights=r * z, minlength=n_cells)
-        h00 = np.bincount(cell, weights=w, minlength=n_cells)
-        h01 = np.bincount(cell, weights=w * z, minlength=n_cells)
-        h11 = np.bincount(cell, weights=w * z * z, minlength=n_cells)
-        with np.errstate(all="ignore"):
-            det = h00 * h11 - h01**2
-            s0 = np.where(slope, (h11 * g0 - h01 * g1) / det, g0 / h00)
-            s1 = np.where(slope, (h00 * g1 - h01 * g0) / det, 0.0)
-        moving = active & ~converged
-        b0 = np.where(moving, b0 + s0, b0)
-        b1 = np.where(moving, b1 + s1, b1)
-        diverged = ~np.isfinite(b0) | ~np.isfinite(b1) | (np.abs(b0) > 30) | (np.abs(b1) > 30)
-        active &= ~diverged
-        converged |= active & (np.maximum(np.abs(s0), np.abs(s1)) < 1e-10)
-        b0 = np.where(active, b0, 0.0)
-        b1 = np.where(active, b1, 0.0)
-        if not (active & ~converged).any():
-            break
-    p = 1.0 / (1.0 + np.exp(-(b0[cell] + b1[cell] * z)))
-    return np.where(converged[cell], 1.0 / p, np.nan), converged
+        lam = np.where(total > 0, (1 + 1 / m) * b / total, 0.0)
+        nu_com = np.asarray(n_com, dtype="float64")
+        nu_obs = (nu_com + 1) / (nu_com + 3) * nu_com * (1 - lam)
+        # 1/ν = 1/ν_obs + 1/ν_old with 1/ν_old = λ²/(m − 1): ν_old·ν_obs/(ν_old + ν_obs), finite at λ = 0
+        df = nu_obs / (1 + nu_obs * lam**2 / (m - 1))
+    return qbar, ubar, b, total, df
 
 
-def _mean_ci(total_w, sum_wd, sum_w2d2_centered, n, alpha):
+def impute_endline(x_obs: np.ndarray, y_obs: np.ndarray, x_mis: np.ndarray, m: int,
+                   rng: np.random.Generator) -> np.ndarray | None:
+    """m draws of the missing ``y`` from the posterior predictive of a normal linear regression: (n_mis, m).
+
+    Bayesian linear regression imputation (van Buuren 2018, §3.2.2,
+    Algorithm 3.1, ``mice.impute.norm`` without its ridge): with β̂ and the
+    residual sum of squares RSS of ``y_obs ~ x_obs``, each draw takes
+    σ̇² = RSS / g, g ~ χ²(n_obs − p), β̇ ~ N(β̂, σ̇²(XᵀX)⁻¹) and
+    y* = x_mis·β̇ + σ̇·ε, ε ~ N(0, 1). Columns of ``x_obs`` that are linear
+    combinations of others (e.g. groups that partition the people, beside
+    the intercept) are dropped first (pivoted QR of the scaled XᵀX). With one variable missing
+    and the predictors complete, chained equations reduce to this one step.
+    ``None`` when fewer than p + 1 rows are observed (no residual df).
+
+    >>> rng = np.random.default_rng(0)
+    >>> x = np.c_[np.ones(5), [1.0, 2, 3, 4, 5]]
+    >>> impute_endline(x, 2 * x[:, 1], x[:2], 3, rng).shape
+    (2, 3)
+    """
+    gram = x_obs.T @ x_obs
+    scale = np.sqrt(np.diag(gram))
+    scale[scale == 0] = 1.0
+    _, r, piv = linalg.qr(gram / np.outer(scale, scale), pivoting=True)
+    diag = np.abs(np.diag(r))
+    rank = int(np.sum(diag > 1e-9 * diag[0])) if len(diag) and diag[0] > 0 else 0
+    df = len(y_obs) - rank
+    if rank == 0 or df < 1:
+        return None
+    cols = np.sort(piv[:rank])
+    unit = np.outer(scale[cols], scale[cols])
+    inverse = np.linalg.inv(gram[np.ix_(cols, cols)] / unit) / unit                # (XᵀX)⁻¹, columns scaled
+    beta_hat = inverse @ (x_obs[:, cols].T @ y_obs)
+    rss = float(np.sum((y_obs - x_obs[:, cols] @ beta_hat) ** 2))
+    sigma = np.sqrt(rss / rng.chisquare(df, size=m))
+    root = np.linalg.cholesky(inverse)                                               # root·rootᵀ = (XᵀX)⁻¹
+    beta = beta_hat[:, None] + sigma[None, :] * (root @ rng.standard_normal((rank, m)))
+    return x_mis[:, cols] @ beta + sigma[None, :] * rng.standard_normal((len(x_mis), m))
+
+
+def _moments(s1: np.ndarray, s2: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and squared SE of the mean from Σx, Σx² and n (broadcast over trailing axes)."""
     with np.errstate(all="ignore"):
-        m = sum_wd / total_w
-        se = np.sqrt(sum_w2d2_centered * n / (n - 1)) / total_w
-        half = stats.t.isf(alpha / 2, n - 1) * se
-    m = np.where(n > 0, m, np.nan)
-    half = np.where(n >= 2, half, np.nan)
-    return m, m - half, m + half
+        mean = s1 / n
+        var = np.maximum(s2 - s1 * mean, 0.0) / (n - 1)
+        return mean, var / n
 
 
-def _weighted(cell, d, w, n_cells, alpha):
-    """Hajek mean of d with weights w per cell, its SE treating w as known, and a t CI (df = n − 1)."""
-    n = np.bincount(cell, minlength=n_cells).astype("float64")
-    total_w = np.bincount(cell, weights=w, minlength=n_cells)
-    sum_wd = np.bincount(cell, weights=w * d, minlength=n_cells)
+def _pooled_ci(s1, s2, n, alpha):
+    """Rubin-pooled mean and CI from per-imputation sums (..., m); n broadcast without the m axis."""
+    q, u = _moments(s1, s2, n[..., None])
+    qbar, _, _, total, df = rubin_pool(q, u, n_com=n - 1)
     with np.errstate(all="ignore"):
-        m = sum_wd / total_w
-    centered = np.bincount(cell, weights=w**2 * (d - m[cell]) ** 2, minlength=n_cells)
-    return n, _mean_ci(total_w, sum_wd, centered, n, alpha)
+        half = stats.t.isf(alpha / 2, df) * np.sqrt(total)
+    ok = (n >= 2) & np.isfinite(half)
+    return np.where(n > 0, qbar, np.nan), np.where(ok, qbar - half, np.nan), np.where(ok, qbar + half, np.nan)
+
+
+def tipping_point(s1: np.ndarray, s2: np.ndarray, sd: np.ndarray, n: np.ndarray, n_drop: np.ndarray,
+                  span: np.ndarray, *, alpha: float = 0.05, step: float = TIPPING_STEP) -> np.ndarray:
+    """Per cell, the shift δ of every imputed dropout's change at which the pooled CI first includes 0.
+
+    ``s1``, ``s2``: Σd and Σd² of each cell's people per imputation (cells × m);
+    ``sd``: Σd over the cell's dropouts (cells × m); ``n``, ``n_drop``: people and
+    dropouts per cell; ``span``: how far to search (the scale's observed range).
+    Adding δ to the n_d imputed values gives Σd + n_d·δ and
+    Σd² + 2δ·Σd_dropouts + n_d·δ², so every δ is pooled anew (Rubin's rules
+    with its own Barnard–Rubin df) without imputing again. δ is searched from 0
+    in steps of ``step`` towards 0 change (against the sign of the pooled
+    estimate: downwards for a rise), up to ``span``. Returns δ (signed, in the
+    change's units): 0 where the CI includes 0 already, NaN where no δ within
+    ``span`` reaches it (or the cell has no dropout or no estimate).
+
+    One cell of 4 dropouts imputed alike 20 times (Σd = 4.2, Σd² = 4.5: mean 1.05,
+    SE 0.0866, df 2, CI 1.05 ± 0.373): the CI reaches 0 once δ ≤ −0.677.
+
+    >>> s1, s2 = np.full((1, 20), 4.2), np.full((1, 20), 4.5)
+    >>> float(tipping_point(s1, s2, s1, np.array([4.0]), np.array([4.0]), np.array([3.0]))[0])
+    -0.7
+    """
+    qbar, lo, hi = _pooled_ci(s1, s2, n, alpha)
+    out = np.where(np.isfinite(lo) & (lo <= 0) & (hi >= 0), 0.0, np.nan)
+    todo = np.flatnonzero(np.isfinite(lo) & np.isnan(out) & (n_drop > 0))
+    direction = -np.sign(qbar)
+    steps_max = np.floor(np.round(np.asarray(span, dtype="float64") / step, 9))
+    start, block = 1, 200
+    while len(todo):
+        j = np.arange(start, start + block, dtype="float64")
+        delta = direction[todo, None] * step * j[None, :]                                  # cells × steps
+        nd = n_drop[todo, None, None]
+        t1 = s1[todo, None, :] + nd * delta[..., None]
+        t2 = s2[todo, None, :] + 2 * delta[..., None] * sd[todo, None, :] + nd * delta[..., None] ** 2
+        _, lo_j, hi_j = _pooled_ci(t1, t2, np.broadcast_to(n[todo, None], delta.shape), alpha)
+        hit = (lo_j <= 0) & (hi_j >= 0) & (j[None, :] <= steps_max[todo, None])
+        first = np.where(hit.any(axis=1), hit.argmax(axis=1), -1)
+        found = first >= 0
+        out[todo[found]] = np.round(delta[found, first[found]], 10)
+        start += block
+        todo = todo[~found & (start <= steps_max[todo])]
+    return out
+
+
+def _design(people: pd.Index, membership: pd.DataFrame, dose: pd.DataFrame | None) -> np.ndarray:
+    """Predictors of the endline score besides the baseline, one row per person of ``people``.
+
+    Intercept, sessions attended (when ``dose`` is given; 0 without a row)
+    and one indicator per group of ``membership`` other than ``all``.
+    """
+    cols = [np.ones(len(people))]
+    if dose is not None:
+        sessions = dose[["participant_id", "sessions"]].astype({"participant_id": "str"})
+        sessions = sessions.drop_duplicates("participant_id")
+        at = people.get_indexer(sessions["participant_id"])
+        attended = np.zeros(len(people))
+        attended[at[at >= 0]] = pd.to_numeric(sessions["sessions"], errors="coerce").fillna(0).to_numpy()[at >= 0]
+        cols.append(attended)
+    members = membership[membership["group"] != ALL]
+    groups = pd.Index(pd.unique(members["group"]))
+    who = people.get_indexer(members["participant_id"])
+    dummies = np.zeros((len(people), len(groups)))
+    dummies[who[who >= 0], groups.get_indexer(members["group"])[who >= 0]] = 1.0
+    return np.column_stack([*cols, dummies])
 
 
 def sensitivity(
@@ -243,55 +337,143 @@ def sensitivity(
     membership: pd.DataFrame | None = None,
     min_cell: int = 5,
     alpha: float = 0.05,
+    seed: int = 0,
+    dose: pd.DataFrame | None = None,
+    m: int = N_IMPUTATIONS,
     partition_groups: Iterable | None = None,
     pre_wave: str = "baseline",
     post_wave: str = "endline",
 ) -> pd.DataFrame:
-    """Mean change three ways, so that dropouts are never dropped silently.
+    """Mean change with and without the dropouts, and the shift that would overturn it.
+
+    The imputation model is fitted once per instrument × scale on everyone
+    with a baseline score (not per group): endline score ~ baseline score +
+    sessions attended (when ``dose`` is given) + one indicator per group of
+    ``membership`` other than ``all`` (programme components and
+    ``participants.group`` values). Every group's estimate then uses the same
+    m imputed data sets, drawn with ``numpy.random.default_rng(seed)``.
+
+    Parameters
+    ----------
+    scores : DataFrame
+        Long scores (``participant_id, wave, instrument, scale, score``).
+    participants : DataFrame
+        Gives the groups (:func:`evaltools.groups.group_membership`) unless
+        ``membership`` is given.
+    seed : int
+        Seed of the imputations.
+    dose : DataFrame, optional
+        ``participant_id, sessions`` (:func:`evaltools.change.dose_from_attendance`);
+        a person without a row attended 0 sessions.
+    m : int
+        Number of imputations (20).
 
     Returns
     -------
     DataFrame
         ``instrument, scale, group, method, n_pairs, n_dropouts, n, mean_diff,
         ci_low, ci_high, ci_level, suppressed, note``: three rows (``method``
-        complete_case, baseline_carried_forward, inverse_probability) per
-        instrument × scale × group. ``n`` is the number of people the estimate
-        rests on (pairs, plus dropouts for the two other methods).
+        complete_case, multiple_imputation, tipping_point) per instrument ×
+        scale × group. ``n`` is the number of people the estimate rests on
+        (pairs; everyone with a baseline score for the two others). For
+        ``tipping_point``, ``mean_diff`` is δ, signed (negative when the
+        estimate is a rise: the dropouts would have to have changed δ less
+        than imputed); it is 0 (note ``ci_includes_zero``) when the pooled CI
+        already includes 0, and empty (``no_tipping_point``) when no shift
+        within the scale's observed range reaches 0.
     """
-    membership, long, grid = _setup(scores, participants, membership, pre_wave, post_wave)
+    if membership is None:
+        membership = group_membership(participants)
+    membership = as_membership(membership)
+    status = baseline_status(scores, pre_wave=pre_wave, post_wave=post_wave)
+    keys = scores[KEY].drop_duplicates().astype("str")
+    grid = keys.merge(pd.DataFrame({"group": pd.Series(group_order(membership), dtype="str")}), how="cross")
     n_cells = len(grid)
-    cell = pd.MultiIndex.from_frame(grid).get_indexer(pd.MultiIndex.from_frame(long[[*KEY, "group"]]))
-    done = long["completer"].to_numpy(bool)
-    pre = long["pre"].to_numpy("float64")
-    d_all = np.where(done, np.round(long["post"].to_numpy("float64") - pre, 10), 0.0)
-    ones = np.ones(len(long))
-    n_pairs, cc = _weighted(cell[done], d_all[done], ones[done], n_cells, alpha)
-    n_all, bocf = _weighted(cell, d_all, ones, n_cells, alpha)
-    weights, converged = completion_weights(pre, done, cell, n_cells)
-    _, ipw = _weighted(cell[done], d_all[done], np.nan_to_num(weights[done], nan=1.0), n_cells, alpha)
-    n_drop = n_all - n_pairs
+    done = status["completer"].to_numpy(bool)
+    pre, post = status["pre"].to_numpy("float64"), status["post"].to_numpy("float64")
+    diff = np.where(done, np.round(post - pre, 10), 0.0)
+
+    # imputation: one model per instrument × scale, m draws of every dropout's endline at once
+    key_of = pd.MultiIndex.from_frame(keys).get_indexer(pd.MultiIndex.from_frame(status[KEY].astype("str")))
+    person_codes, people = pd.factorize(status["participant_id"].astype("str"))
+    x = np.column_stack([_design(pd.Index(people), membership, dose)[person_codes], pre])
+    drop_rows = np.flatnonzero(~done)
+    drop_pos = np.full(len(status), -1)
+    drop_pos[drop_rows] = np.arange(len(drop_rows))
+    imputed = np.full((len(drop_rows), m), np.nan)
+    rng = np.random.default_rng(seed)
+    estimable = np.zeros(len(keys), dtype=bool)
+    span = np.zeros(len(keys))
+    for k in range(len(keys)):
+        rows = key_of == k
+        obs, mis = rows & done, rows & ~done
+        values = np.r_[pre[rows], post[obs]]
+        span[k] = values.max() - values.min() if len(values) else 0.0
+        if not mis.any():
+            estimable[k] = True
+            continue
+        draws = impute_endline(x[obs], post[obs], x[mis], m, rng)
+        if draws is not None:
+            estimable[k] = True
+            imputed[drop_pos[mis]] = draws - pre[mis, None]
+
+    # per cell: sums over the completers once, over the dropouts per imputation
+    long = by_group(status.assign(_row=np.arange(len(status))), membership)
+    row = long["_row"].to_numpy()
+    groups = pd.Index(grid["group"].iloc[:n_cells // max(len(keys), 1)])
+    cell = key_of[row] * len(groups) + groups.get_indexer(long["group"])
+    is_done = done[row]
+    n_pairs = np.bincount(cell[is_done], minlength=n_cells).astype("float64")
+    n_drop = np.bincount(cell[~is_done], minlength=n_cells).astype("float64")
+    s1_obs = np.bincount(cell[is_done], weights=diff[row[is_done]], minlength=n_cells)
+    s2_obs = np.bincount(cell[is_done], weights=diff[row[is_done]] ** 2, minlength=n_cells)
+    to_cell = sparse.csr_matrix((np.ones(int((~is_done).sum())), (cell[~is_done], drop_pos[row[~is_done]])),
+                                shape=(n_cells, len(drop_rows)))
+    filled = np.nan_to_num(imputed)
+    sd, sd2 = to_cell @ filled, to_cell @ filled**2
+    n_all = n_pairs + n_drop
+    s1, s2 = s1_obs[:, None] + sd, s2_obs[:, None] + sd2
+
+    with np.errstate(all="ignore"):                                  # complete pairs: the one-sample t CI
+        cc_mean = s1_obs / n_pairs
+        centred = np.bincount(cell[is_done], weights=(diff[row[is_done]] - cc_mean[cell[is_done]]) ** 2,
+                              minlength=n_cells)
+        half = stats.t.isf(alpha / 2, n_pairs - 1) * (np.sqrt(centred * n_pairs / (n_pairs - 1)) / n_pairs)
+    cc_mean, half = np.where(n_pairs > 0, cc_mean, np.nan), np.where(n_pairs >= 2, half, np.nan)
+    cc = (cc_mean, cc_mean - half, cc_mean + half)
+    key_cell = np.repeat(np.arange(len(keys)), n_cells // max(len(keys), 1))
+    usable = estimable[key_cell] & (n_drop > 0)
+    mi = tuple(np.where(usable, est, np.nan) for est in _pooled_ci(s1, s2, n_all, alpha))
     no_drop = (n_drop == 0) & (n_pairs > 0)
-    # without dropouts the three estimates agree; a cell whose model diverged gets none
-    ipw = tuple(np.where(no_drop, c, np.where(converged, i, np.nan)) for c, i in zip(cc, ipw))
-    ipw_note = np.where(no_drop, "no_dropouts", np.where(~converged & (n_pairs > 0), "model_not_converged", ""))
-    note = np.where(no_drop, "no_dropouts", "")
+    mi = tuple(np.where(no_drop, c, i) for c, i in zip(cc, mi))
+    tip = np.where(usable, tipping_point(s1, s2, sd, n_all, n_drop, span[key_cell], alpha=alpha), np.nan)
+    nan = np.full(n_cells, np.nan)
+    mi_note = np.where(no_drop, "no_dropouts", np.where(~estimable[key_cell] & (n_drop > 0), "not_estimable", ""))
+    tip_note = np.where(~usable | np.isnan(mi[1]), mi_note,
+                        np.where(tip == 0, "ci_includes_zero", np.where(np.isnan(tip), "no_tipping_point", "")))
     frames = []
-    for method, est, n, dropouts, notes in (("complete_case", cc, n_pairs, np.zeros(n_cells), note),
-                                            ("baseline_carried_forward", bocf, n_all, n_drop, note),
-                                            ("inverse_probability", ipw, n_all, n_drop, ipw_note)):
+    for method, est, n, dropouts, note in (
+            ("complete_case", cc, n_pairs, np.zeros(n_cells), np.where(no_drop, "no_dropouts", "")),
+            ("multiple_imputation", mi, n_all, n_drop, mi_note),
+            ("tipping_point", (tip, nan, nan), n_all, n_drop, tip_note)):
+        n_min = np.where(dropouts > 0, np.minimum(n_pairs, dropouts), n_pairs)
         frames.append(grid.assign(method=method, n_pairs=n_pairs.astype("int64"),
                                   n_dropouts=dropouts.astype("int64"), n=n.astype("int64"), mean_diff=est[0],
                                   ci_low=est[1], ci_high=est[2], ci_level=1.0 - alpha, suppressed=False,
-                                  note=notes, _cell=np.arange(n_cells)))
+                                  note=note, _cell=np.arange(n_cells), _n_min=n_min.astype("int64")))
     out = pd.concat(frames, ignore_index=True).sort_values(["_cell"], kind="stable")
     cells = out["_cell"].to_numpy()
-    out = out[SENSITIVITY_COLUMNS].astype({"instrument": "str", "scale": "str", "group": "str", "method": "str",
-                                           "note": "str"}).reset_index(drop=True)
-    # a complete-case row describes the completers, the two others everyone with a baseline score
+    out = out[[*SENSITIVITY_COLUMNS, "_n_min"]].astype(
+        {"instrument": "str", "scale": "str", "group": "str", "method": "str", "note": "str"}).reset_index(drop=True)
+    # a group holding exactly the people of `all` (for a scale) is not shown twice
+    shown = np.isin(cells, without_repeats_of_all(grid, long, keys=[*KEY, "group"])[0].index.to_numpy())
+    out, cells = out[shown].reset_index(drop=True), cells[shown]
+    # a complete-case row describes the completers, the two others everyone with a baseline score; these rest
+    # on the dropouts too, so they are hidden when either the completers or the dropouts are few (as in attrition)
     everyone = people_by_cell(long, grid, keys=[*KEY, "group"]).to_numpy()[cells]
-    completers = people_by_cell(long[done], grid, keys=[*KEY, "group"]).to_numpy()[cells]
+    completers = people_by_cell(long[is_done], grid, keys=[*KEY, "group"]).to_numpy()[cells]
     people = np.where((out["method"] == "complete_case").to_numpy(), completers, everyone)
-    out = suppress_small_cells(out, n_col="n_pairs", min_cell=min_cell,
+    out = suppress_small_cells(out, n_col="_n_min", min_cell=min_cell,
                                keys=("instrument", "scale", "group", "method", "n_pairs", "n_dropouts", "n"),
                                family=("instrument", "scale", "method"),
                                partition_groups=partition(membership, partition_groups), people=people)

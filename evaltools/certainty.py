@@ -295,7 +295,7 @@ def attrition_sentence(attrition_df: pd.DataFrame | None, sensitivity_df: pd.Dat
       a scale is the CI's verdict: rise (ci_low > 0), fall (ci_high < 0) or
       unclear; the reference method is ``complete_case`` (else the first
       method listed), and the conclusion "changes" on a scale when any other
-      method's verdict differs from it.
+      method's verdict differs from it (``tipping_point`` rows are not read).
 
     ``None``, an empty frame or missing columns are handled: the sentence
     then says what could not be assessed.
@@ -372,7 +372,8 @@ def _sensitivity_part(sens: pd.DataFrame | None, lang: str, instrument_titles, s
     if sens is None or not need <= set(sens.columns):
         return t("certainty.attrition.sensitivity_missing", lang)
     sens = _group_all(sens)
-    sens = sens[~_suppressed_mask(sens).to_numpy()]
+    # a tipping point is a shift, not an estimate of change with a CI: it has no verdict
+    sens = sens[~_suppressed_mask(sens).to_numpy() & (sens["method"].astype(str) != "tipping_point").to_numpy()]
     if sens.empty:
         return t("certainty.attrition.sensitivity_missing", lang)
     methods = list(dict.fromkeys(sens["method"].astype(str)))
@@ -966,3 +967,98 @@ def reportable_change(change: pd.DataFrame) -> pd.DataFrame:
     1
     """
     return change[(change["group"] == "all") & ~_suppressed_mask(change)]
+
+
+# --------------------------------------------------------------------------- Holm families
+
+#: The ``holm_family`` of the confirmatory tests (:data:`evaltools.change.PRIMARY_FAMILY`).
+PRIMARY_HOLM_FAMILY = "primary"
+
+
+def _holm_tests(change: pd.DataFrame) -> pd.DataFrame:
+    """The rows Holm adjusted: shown, with a ``p_t`` and a ``holm_family``."""
+    if "holm_family" not in change or len(change) == 0:
+        return change.iloc[0:0]
+    family = change["holm_family"]
+    tested = ~_suppressed_mask(change) & _numeric(change, "p_t").notna() & family.notna() & (family != "")
+    return change[tested.to_numpy()]
+
+
+def holm_family_phrase(change: pd.DataFrame, family: str, lang: str, *,
+                       instrument_titles: Mapping | None = None) -> str:
+    """Which tests one Holm correction of ``change.csv`` covered, as a phrase for a sentence.
+
+    ``family`` is a ``holm_family`` value: ``primary`` gives "across the 4
+    primary outcomes", an exploratory family "within the 3 scales of
+    Empowerment" (with "in the group …" for a group other than ``all``). The
+    count is of the family's tests (shown rows with a p_t).
+
+    Examples
+    --------
+    >>> ch = pd.DataFrame({"instrument": ["emp", "emp", "emp", "rec"], "scale": ["a", "v", "v", "c"],
+    ...                    "group": ["all", "all", "G1", "all"], "p_t": [0.01, 0.2, 0.3, 0.04],
+    ...                    "suppressed": False, "holm_family": ["primary", "emp/all", "emp/G1", "primary"]})
+    >>> holm_family_phrase(ch, "primary", "en"), holm_family_phrase(ch, "primary", "pl")
+    ('across the 2 primary outcomes', 'łącznie dla 2 wyników głównych')
+    >>> holm_family_phrase(ch, "emp/G1", "en", instrument_titles={"emp": "Empowerment"})
+    'within the 1 scale of Empowerment in the group G1'
+    """
+    rows = _holm_tests(change)
+    rows = rows[(rows["holm_family"] == family).to_numpy()]
+    n = len(rows)
+    if family == PRIMARY_HOLM_FAMILY:
+        return t("holm.across_primary", lang, n=n)
+    first = rows.iloc[0] if n else None
+    instrument = str(first["instrument"]) if first is not None else family.split("/", 1)[0]
+    group = str(first["group"]) if first is not None and "group" in rows else "all"
+    title = (instrument_titles or {}).get(instrument, instrument)
+    if group == "all":
+        return t("holm.within_instrument", lang, n=n, instrument=title)
+    return t("holm.within_instrument_group", lang, n=n, instrument=title, group=_group_label(group, lang))
+
+
+def holm_families_sentence(change: pd.DataFrame, lang: str, *, alpha: float = 0.05,
+                           instrument_titles: Mapping | None = None) -> str:
+    """Which family each Holm correction covered, and that only primary results are confirmatory.
+
+    With a ``primary`` family (project.yaml's ``primary_outcomes``): the
+    correction across the primary outcomes, how many of them are
+    significant after it, and that every other result is exploratory,
+    corrected within the scales of one instrument in one group (the first
+    exploratory family of group ``all`` as the example). Without one: every
+    result is exploratory. A table without tests (or without
+    ``holm_family``) says that no test was made.
+
+    Examples
+    --------
+    >>> ch = pd.DataFrame({"instrument": ["emp", "emp", "rec"], "scale": ["a", "v", "c"], "group": "all",
+    ...                    "p_t": [0.01, 0.2, 0.04], "p_holm": [0.02, 0.2, 0.04], "suppressed": False,
+    ...                    "holm_family": ["primary", "emp/all", "primary"]})
+    >>> print(holm_families_sentence(ch, "en", instrument_titles={"emp": "Empowerment"}))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    Confirmatory results: the Holm correction was applied across the 2 primary outcomes named in project.yaml
+    before the endline (group: everyone); significant after the correction: 2. Only these results confirm
+    (or fail to confirm) the change the programme set out to make. Every other result is exploratory: it was
+    corrected within the scales of one instrument in one group (e.g. within the 1 scale of Empowerment).
+    Such results point to where change may lie; they do not confirm it.
+    """
+    rows = _holm_tests(change)
+    if len(rows) == 0:
+        return t("certainty.multiplicity.none", lang)
+    family = rows["holm_family"].astype("str")
+    primary = (family == PRIMARY_HOLM_FAMILY).to_numpy()
+    exploratory = rows[~primary]
+    example = ""
+    if len(exploratory):
+        of_all = exploratory[(exploratory["group"] == "all").to_numpy()] if "group" in exploratory else exploratory
+        pick = of_all if len(of_all) else exploratory
+        example = holm_family_phrase(change, str(pick["holm_family"].iloc[0]), lang,
+                                     instrument_titles=instrument_titles)
+    if not primary.any():
+        return t("holm.exploratory_only", lang, example=example)
+    n_significant = int((_numeric(rows, "p_holm")[primary] < alpha).sum())
+    text = t("holm.confirmatory", lang, across=holm_family_phrase(change, PRIMARY_HOLM_FAMILY, lang),
+             n_significant=n_significant)
+    if len(exploratory):
+        text += " " + t("holm.exploratory_rest", lang, example=example)
+    return text

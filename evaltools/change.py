@@ -9,15 +9,20 @@ baseline and the endline score exist. With d = round(endline − baseline, 10)
   all cells; equal to SciPy's to rounding). When every d is the same (sd of
   d is 0: everyone changed by the same amount) there is no variation to
   test: t, p_t, d_z and the g_av CI are empty (SciPy gives t = ±inf, p = 0);
-- Wilcoxon signed-rank ``scipy.stats.wilcoxon(d)`` with SciPy's defaults
-  (reproduced for all cells at once by :func:`wilcoxon_cells`);
+- Wilcoxon signed-rank on the non-zero differences (:func:`wilcoxon_cells`):
+  SciPy's statistic, p exact (given the tied ranks) when at most 50
+  differences are non-zero, else the normal approximation with tie correction;
 - d_z = mean_diff / sd(d) (NaN when sd(d) is 0);
 - g_av = mean_diff / ((sd_pre + sd_post)/2) × (1 − 3/(8n − 9)) (Lakens 2013),
   with a CI from the noncentral t: λ_L, λ_U solve
   ``nct.sf(t, n − 1, λ) = alpha/2`` and ``1 − alpha/2``; CI = g_av·λ/t
   (empty when t = 0 or not finite, or n < 3);
-- p_holm: Holm's adjustment of p_t within one family = the shown
-  (not suppressed) rows of one group and one instrument;
+- p_holm: Holm's adjustment of p_t within one family of shown (not
+  suppressed) rows, named in ``holm_family``: the ``all`` rows of the
+  ``primary_outcomes`` (``instrument/scale``, from project.yaml) form the
+  confirmatory family ``primary``; every other row is exploratory, in the
+  family ``<instrument>/<group>`` (ego-network measures: ``ego_network``);
+  without primary outcomes every row is exploratory;
 - mdes_dz: the smallest d_z that a two-sided paired t-test at ``alpha`` on
   n_pairs people detects with 80 % power (:func:`evaltools.power.mdes_dz`,
   equal to ``statsmodels``' ``TTestPower().solve_power``).
@@ -25,11 +30,14 @@ baseline and the endline score exist. With d = round(endline − baseline, 10)
 Rows: every instrument × scale (those of ``instruments`` in their order, then
 any other instrument in ``scores`` such as ``ego_network``) × every group:
 ``all`` always, then the groups of ``membership`` (:mod:`evaltools.groups`).
-A group with no pair keeps a row with ``n_pairs`` 0, suppressed. Small cells
+A group with no pair keeps a row with ``n_pairs`` 0, suppressed; a group
+holding exactly the people of ``all`` has no row
+(:func:`evaltools.groups.without_repeats_of_all`). Small cells
 are suppressed with :func:`evaltools.privacy.suppress_small_cells` (below
 ``min_cell``, complementary within the partition, and a row whose people lie
 within another row's, 1 to ``min_cell`` − 1 pairs fewer); a suppressed row
-keeps only ``instrument, scale, group, n_pairs, suppressed``.
+keeps only ``instrument, scale, group, n_pairs, suppressed`` (``holm_family``
+empty: it is in no family).
 
 Examples
 --------
@@ -58,15 +66,17 @@ from scipy.optimize import elementwise
 # group_membership, MEMBERSHIP_COLUMNS and MDES_POWER live in groups and power; they stay importable
 # from here for notebooks written before those modules existed.
 from evaltools.groups import MEMBERSHIP_COLUMNS, as_membership, by_group, group_membership, group_order  # noqa: F401
-from evaltools.groups import partition, people_by_cell
+from evaltools.groups import ALL, partition, without_repeats_of_all
 from evaltools.power import MDES_POWER, mdes_dz  # noqa: F401
 from evaltools.privacy import suppress_small_cells
 
 CHANGE_COLUMNS = [
     "instrument", "scale", "group", "n_pairs", "mean_pre", "sd_pre", "mean_post", "sd_post", "mean_diff",
     "ci_low", "ci_high", "ci_level", "t", "df", "p_t", "w_stat", "p_wilcoxon", "d_z", "g_av", "g_av_ci_low",
-    "g_av_ci_high", "p_holm", "suppressed", "mdes_dz",
+    "g_av_ci_high", "p_holm", "suppressed", "mdes_dz", "holm_family",
 ]
+#: The ``holm_family`` of the confirmatory tests: the ``all`` rows of project.yaml's ``primary_outcomes``.
+PRIMARY_FAMILY = "primary"
 PAIR_COLUMNS = ["instrument", "scale", "participant_id", "pre", "post", "diff"]
 DOSE_COLUMNS = ["participant_id", "sessions"]
 DOSE_RESPONSE_COLUMNS = ["instrument", "scale", "n", "r", "p", "slope", "slope_ci_low", "slope_ci_high",
@@ -166,33 +176,44 @@ def _signed_rank_null(doubled_ranks: tuple[int, ...]) -> tuple[np.ndarray, np.nd
     return np.cumsum(pmf), np.cumsum(pmf[::-1])[::-1]
 
 
+#: The largest number of non-zero differences whose Wilcoxon p-value is exact (above: normal approximation).
+WILCOXON_EXACT_MAX = 50
+
+
 def wilcoxon_cells(diff: np.ndarray, cell: np.ndarray, n_cells: int) -> tuple[np.ndarray, np.ndarray]:
-    """``scipy.stats.wilcoxon(d)`` with its defaults for many samples at once.
+    """Wilcoxon signed-rank test on the non-zero differences, for many samples at once.
 
     ``cell`` (ints in 0..n_cells−1) says which sample each value of ``diff``
-    belongs to. SciPy's default ``method='auto'`` is reproduced exactly:
-    zeros are dropped (``zero_method='wilcox'``) and ranks of ties averaged;
-    with more than 50 values, or ties or zeros among more than 13, the normal
-    approximation with tie correction and no continuity correction; else the
-    exact null distribution of R⁺ (with ties or zeros, SciPy's exhaustive
-    permutation test, which is the same distribution). The statistic is
-    min(R⁺, R⁻); an empty sample, or a single zero (where SciPy raises),
-    gives NaN. Looping over SciPy takes up to a
-    quarter of a second per small sample with ties, as its permutation test
-    enumerates every sign.
+    belongs to. Zeros are dropped (``zero_method='wilcox'``) and the absolute
+    non-zero differences ranked, ties getting their mean rank. The statistic
+    is min(R⁺, R⁻), SciPy's. The two-sided p-value is
 
-    >>> d = np.array([1.0, 2.0, -0.5, 0.0, 2.0, 3.0, 1.5, -1.0])
-    >>> w, p = wilcoxon_cells(d, np.zeros(8, dtype=int), 1)
-    >>> ref = stats.wilcoxon(d)
-    >>> bool(w[0] == ref.statistic and abs(p[0] - ref.pvalue) < 1e-15)
-    True
+    - exact when at most :data:`WILCOXON_EXACT_MAX` differences are non-zero:
+      2 × the smaller tail at R⁺ of the distribution of R⁺ when each
+      (mid-)rank counts with probability ½, conditional on the ranks found,
+      so that ties are handled (without ties this is
+      ``scipy.stats.wilcoxon(d, method="exact")``; with ties SciPy's exact
+      method ignores them, and its permutation test gives this value);
+      a sample whose differences are all zero gets statistic 0 and p 1;
+    - else the normal approximation with tie correction and no continuity
+      correction (``scipy.stats.wilcoxon(d, method="approx")``).
+
+    An empty sample gives NaN. SciPy's default (``method="auto"``) switches
+    to the normal approximation as soon as there are zeros or ties among more
+    than 13 values, which misstates p when most differences are 0
+    (15 zeros and 1, 2, 3, 4, 5: 0.043 where the exact p is 0.0625).
+
+    >>> d = np.array([0.0] * 15 + [1.0, 2.0, 3.0, 4.0, 5.0])
+    >>> w, p = wilcoxon_cells(d, np.zeros(20, dtype=int), 1)
+    >>> ref = stats.wilcoxon(d, method="exact")
+    >>> bool(w[0] == ref.statistic == 0 and abs(p[0] - ref.pvalue) < 1e-15), float(p[0])
+    (True, 0.0625)
     """
     diff = np.asarray(diff, dtype="float64")
     cell = np.asarray(cell, dtype="int64")
     n_total = np.bincount(cell, minlength=n_cells)
     nonzero = diff != 0
-    n_zero = n_total - np.bincount(cell[nonzero], minlength=n_cells)
-    count = n_total - n_zero
+    count = np.bincount(cell[nonzero], minlength=n_cells)
     frame = pd.DataFrame({"cell": cell[nonzero], "absd": np.abs(diff[nonzero]), "pos": diff[nonzero] > 0})
     frame["rank"] = frame.groupby("cell")["absd"].rank(method="average")
     r_plus = np.bincount(frame["cell"], weights=frame["rank"] * frame["pos"], minlength=n_cells)
@@ -201,18 +222,16 @@ def wilcoxon_cells(diff: np.ndarray, cell: np.ndarray, n_cells: int) -> tuple[np
     tie_cells = ties.index.get_level_values("cell").to_numpy()
     t = ties.to_numpy(dtype="float64")
     tie_correct = np.bincount(tie_cells, weights=t**3 - t, minlength=n_cells)
-    has_ties = np.bincount(tie_cells, weights=(t > 1), minlength=n_cells) > 0
 
-    # SciPy cannot run its permutation test on one value (a single zero): NaN, as for no value
-    defined = (n_total > 1) | ((n_total == 1) & (n_zero == 0))
+    defined = n_total > 0
     stat = np.where(defined, np.minimum(r_plus, r_minus), np.nan)
-    asymptotic = (n_total > 50) | ((has_ties | (n_zero > 0)) & (n_total > 13))
+    asymptotic = defined & (count > WILCOXON_EXACT_MAX)
     with np.errstate(all="ignore"):
         mn = count * (count + 1.0) * 0.25
         se = np.sqrt((count * (count + 1.0) * (2.0 * count + 1.0) - tie_correct / 2) / 24)
         z = (r_plus - mn) / se
-        p = np.where(asymptotic & defined, 2 * stats.norm.sf(np.abs(z)), np.nan)
-    exact = np.flatnonzero(~asymptotic & defined)
+        p = np.where(asymptotic, 2 * stats.norm.sf(np.abs(z)), np.nan)
+    exact = np.flatnonzero(defined & ~asymptotic)
     if len(exact):
         sub = frame[frame["cell"].isin(exact)]
         doubled = dict(iter(sub.groupby("cell")["rank"]))
@@ -253,7 +272,32 @@ def holm(p: pd.Series, families: pd.DataFrame) -> pd.Series:
 
 def _empty_change() -> pd.DataFrame:
     out = pd.DataFrame({c: pd.Series([], dtype="float64") for c in CHANGE_COLUMNS})
-    return out.astype({"instrument": "str", "scale": "str", "group": "str", "n_pairs": "int64", "suppressed": "bool"})
+    return out.astype({"instrument": "str", "scale": "str", "group": "str", "n_pairs": "int64", "suppressed": "bool",
+                       "holm_family": "str"})
+
+
+def holm_families(change: pd.DataFrame, primary_outcomes: Iterable[str] | None = None) -> pd.Series:
+    """The Holm family of each row of a change table: ``primary``, ``<instrument>/<group>``, or empty.
+
+    A shown ``all`` row of an ``instrument/scale`` named in
+    ``primary_outcomes`` is in the confirmatory family ``primary``; every
+    other shown row is exploratory, in the family of its instrument and
+    group; a suppressed row is in none (NaN).
+
+    >>> ch = pd.DataFrame({"instrument": ["emp", "emp", "emp", "rec"], "scale": ["agency", "voice", "agency", "coping"],
+    ...                    "group": ["all", "all", "G1", "all"], "suppressed": [False, False, False, True]})
+    >>> holm_families(ch, ["emp/agency", "rec/coping"]).tolist()
+    ['primary', 'emp/all', 'emp/G1', nan]
+    >>> holm_families(ch).tolist()
+    ['emp/all', 'emp/all', 'emp/G1', nan]
+    """
+    instrument = change["instrument"].astype("str")
+    family = (instrument + "/" + change["group"].astype("str")).astype(object)
+    primary = {str(p) for p in (primary_outcomes or [])}
+    if primary:
+        named = (instrument + "/" + change["scale"].astype("str")).isin(primary)
+        family = family.mask(named & (change["group"] == ALL), PRIMARY_FAMILY)
+    return family.mask(change["suppressed"].astype(bool), np.nan)
 
 
 def paired_change(
@@ -266,6 +310,7 @@ def paired_change(
     partition_groups: Iterable | None = None,
     pre_wave: str = "baseline",
     post_wave: str = "endline",
+    primary_outcomes: Iterable[str] | None = None,
 ) -> pd.DataFrame:
     """Paired change per instrument × scale × group: the ``change.csv`` table.
 
@@ -291,6 +336,10 @@ def paired_change(
         component code.
     pre_wave, post_wave : str
         The two waves compared.
+    primary_outcomes : iterable of str, optional
+        project.yaml's ``primary_outcomes`` (``instrument/scale``): their
+        ``all`` rows form the confirmatory Holm family ``primary``
+        (:func:`holm_families`).
 
     Returns
     -------
@@ -347,14 +396,17 @@ def paired_change(
     out["p_holm"] = np.nan
     out["suppressed"] = False
     out["mdes_dz"] = mdes_dz(n, alpha=alpha)
+    out["holm_family"] = None
     out = out[CHANGE_COLUMNS]
 
+    out, people = without_repeats_of_all(out, long, keys=[*KEY, "group"])
     out = suppress_small_cells(out, n_col="n_pairs", min_cell=min_cell, keys=(*KEY, "group"),
-                               partition_groups=partition(membership, partition_groups),
-                               people=people_by_cell(long, out, keys=[*KEY, "group"]))
+                               partition_groups=partition(membership, partition_groups), people=people)
+    out["holm_family"] = holm_families(out, primary_outcomes)
     shown = ~out["suppressed"]
-    out["p_holm"] = holm(out.loc[shown, "p_t"], out.loc[shown, ["group", "instrument"]]).reindex(out.index)
-    float_cols = [c for c in CHANGE_COLUMNS if c not in ("instrument", "scale", "group", "n_pairs", "suppressed")]
+    out["p_holm"] = holm(out.loc[shown, "p_t"], out.loc[shown, ["holm_family"]]).reindex(out.index)
+    float_cols = [c for c in CHANGE_COLUMNS
+                  if c not in ("instrument", "scale", "group", "n_pairs", "suppressed", "holm_family")]
     return out.astype({**{c: "float64" for c in float_cols}, "suppressed": "bool"}).reset_index(drop=True)
 
 

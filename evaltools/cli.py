@@ -145,6 +145,14 @@ def build_parser(lang: str = DEFAULT_LANG) -> argparse.ArgumentParser:
     s.add_argument("--comparison", type=int, default=0, metavar=h("metavar.n"), help=h("demo_data.comparison"))
     s.add_argument("--waves", default="baseline,endline", help=h("demo_data.waves"))
 
+    s = command("demo", "demo")
+    s.add_argument("--out", type=Path, default=Path("."), metavar=h("metavar.out"), help=h("demo.out"))
+    lang_option(s, "demo.lang")
+
+    s = command("init", "init")
+    s.add_argument("data", type=Path, metavar=h("metavar.data"), help=h("init.data"))
+    lang_option(s, "init.lang")
+
     s = command("validate", "validate")
     s.add_argument("data", type=Path, metavar=h("metavar.data"), help=h("validate.data"))
     lang_option(s)
@@ -164,8 +172,16 @@ def build_parser(lang: str = DEFAULT_LANG) -> argparse.ArgumentParser:
     return p
 
 
+def _printable_streams() -> None:
+    """A console or file that cannot encode a letter (cp1252 on Windows and "ż") shows an escape, never fails."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(AttributeError, ValueError):
+            stream.reconfigure(errors="backslashreplace")
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
+    _printable_streams()
     lang = resolve_lang(argv)
     with _argparse_speaks(lang):
         args = build_parser(lang).parse_args(argv)
@@ -210,6 +226,22 @@ def _dispatch(args) -> int:
                                lang=args.lang or "pl", until=args.until, comparison=args.comparison,
                                waves=tuple(args.waves.split(",")))
         print(path)
+        return EXIT_OK
+    if args.command == "demo":
+        from evaltools.report import run
+        from evaltools.synth import write_demo_data
+        data = args.out / "data" / "demo"  # as `make demo`: data/demo and runs/ (the notebooks' defaults)
+        if not (data / "project.yaml").is_file():
+            write_demo_data(data, seed=0, fmt="xlsx", lang=args.lang or "pl")
+        result = run("endline", data_dir=data, out=args.out / "runs", lang=args.lang)
+        print(result.index_path)
+        return EXIT_OK if result.ok else EXIT_NOTEBOOK
+    if args.command == "init":
+        from evaltools.new_project import write_new_project
+        lang = args.lang or args.message_lang
+        for path in write_new_project(args.data, lang=lang):
+            print(path)
+        print(t("cli.init.next", lang, data=args.data))
         return EXIT_OK
     if args.command == "validate":
         from evaltools.validate import format_problems, summary, validate_folder

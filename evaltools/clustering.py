@@ -62,7 +62,8 @@ import pandas as pd
 from scipy import stats
 
 from evaltools.change import KEY, cell_grid, scale_keys, paired_scores
-from evaltools.groups import MEMBERSHIP_COLUMNS, by_group, group_membership, group_order, partition, people_by_cell
+from evaltools.groups import MEMBERSHIP_COLUMNS, by_group, group_membership, group_order, partition
+from evaltools.groups import without_repeats_of_all
 from evaltools.privacy import suppress_small_cells
 
 CLUSTERED_COLUMNS = ["instrument", "scale", "group", "n_pairs", "n_families", "mean_diff", "se_robust", "ci_low",
@@ -223,9 +224,9 @@ def clustered_change(
     out["icc"] = icc
     out["design_effect"] = design_effect
     out["suppressed"] = False
-    out = suppress_small_cells(out[CLUSTERED_COLUMNS], n_col="n_pairs", min_cell=min_cell, keys=(*KEY, "group"),
-                               partition_groups=partition_,
-                               people=people_by_cell(by_group(pairs, membership), out, keys=[*KEY, "group"]))
+    out, people = without_repeats_of_all(out[CLUSTERED_COLUMNS], by_group(pairs, membership), keys=[*KEY, "group"])
+    out = suppress_small_cells(out, n_col="n_pairs", min_cell=min_cell, keys=(*KEY, "group"),
+                               partition_groups=partition_, people=people)
     floats = [c for c in CLUSTERED_COLUMNS
               if c not in ("instrument", "scale", "group", "n_pairs", "n_families", "suppressed")]
     # a count, empty on suppressed rows: nullable integers, written 27 (not 27.0) and empty

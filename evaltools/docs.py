@@ -45,6 +45,11 @@ PROJECT_KEYS = {
                 "[statistics.md](statistics.md#small-cells)).",
     "targets": "list of targets of the logframe (see [targets.md](targets.md)).",
     "groups": "labels of `participants.group` values: `{G1: {pl: …, en: …}}`.",
+    "primary_outcomes": "list of `instrument/scale` the programme claims to change, named before the endline, "
+                        "e.g. `[empowerment/agency, recovery/crisis_coping]`; each must be a scale of an instrument "
+                        "of the project. Their tests of group `all` are the confirmatory ones, corrected together "
+                        "(see [statistics.md](statistics.md#multiple-testing)); without the key every test is "
+                        "exploratory.",
 }
 
 _SCHEMA_KINDS = {

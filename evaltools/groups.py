@@ -13,7 +13,10 @@ cells (:func:`evaltools.privacy.suppress_small_cells`) agree on it:
 - :func:`by_group`: a per-person table repeated under ``all`` and each of the
   person's groups, ready for ``groupby([..., "group"])``;
 - :func:`people_by_cell`: the set of people behind each row of a table, from
-  which the suppression decides which rows are nested in which.
+  which the suppression decides which rows are nested in which;
+- :func:`without_repeats_of_all`: a table without the group rows that hold
+  exactly the people of their ``all`` row (the same data are not shown, nor
+  tested, twice: an instrument only the youth answered has ``all`` = ``youth``).
 
 Examples
 --------
@@ -126,7 +129,68 @@ def people_by_cell(long: pd.DataFrame, cells: pd.DataFrame, *, keys: Sequence[st
     keys = list(keys)
     if len(long) == 0 or len(cells) == 0:
         return pd.Series([_NOBODY] * len(cells), index=cells.index, dtype=object)
-    sets = long.groupby(keys, sort=False, dropna=False)["participant_id"].agg(lambda s: frozenset(s.astype("str")))
-    where = sets.index.get_indexer(pd.MultiIndex.from_frame(cells[keys]) if len(keys) > 1 else cells[keys[0]])
-    values = sets.to_numpy()
+    # split by cell with numpy, not one pandas call per cell: a table of 100,000 people has cells of tens of thousands
+    group = long.groupby(keys, sort=False, dropna=False).ngroup().to_numpy()
+    person = long["participant_id"].astype("str").to_numpy(dtype=object)
+    order = np.argsort(group, kind="stable")
+    bounds = np.flatnonzero(np.diff(group[order])) + 1
+    values = [frozenset(chunk.tolist()) for chunk in np.split(person[order], bounds)]
+    firsts = long.iloc[order[np.r_[0, bounds]]][keys]
+    index = pd.MultiIndex.from_frame(firsts) if len(keys) > 1 else pd.Index(firsts[keys[0]])
+    where = index.get_indexer(pd.MultiIndex.from_frame(cells[keys]) if len(keys) > 1 else cells[keys[0]])
     return pd.Series([values[i] if i >= 0 else _NOBODY for i in where], index=cells.index, dtype=object)
+
+
+def without_repeats_of_all(cells: pd.DataFrame, long: pd.DataFrame, *,
+                           keys: Sequence[str]) -> tuple[pd.DataFrame, pd.Series]:
+    """``cells`` without the group rows that hold exactly the people of their ``all`` row, and each kept row's people.
+
+    Every outcome table drops these rows here, before suppression: a group
+    whose people (within one instrument × scale, or whatever ``keys`` name
+    besides ``group``) are the very people of ``all`` would repeat the
+    ``all`` row and count its test twice. A row of nobody is kept (it
+    repeats no data; it is suppressed).
+
+    Parameters
+    ----------
+    cells : DataFrame
+        The table's rows, with the columns ``keys`` (one of them ``group``).
+    long : DataFrame
+        One row per person behind a cell: ``participant_id`` and ``keys``
+        (:func:`by_group` of a per-person table).
+    keys : sequence of str
+        The columns that identify a cell, ``group`` among them.
+
+    Returns
+    -------
+    (DataFrame, Series)
+        The kept rows of ``cells`` (index unchanged) and their
+        :func:`people_by_cell` sets, ready for
+        :func:`evaltools.privacy.suppress_small_cells`.
+
+    Examples
+    --------
+    Only the youth A and B answered scale ``s``; A (youth) and B (G1) answered ``t``:
+
+    >>> long = pd.DataFrame({"scale": list("sssstttt"), "participant_id": list("ABABABAB"),
+    ...                      "group": ["all", "all", "youth", "youth", "all", "all", "youth", "G1"]})
+    >>> cells = pd.DataFrame({"scale": list("sssttt"), "group": ["all", "youth", "G1"] * 2})
+    >>> kept, people = without_repeats_of_all(cells, long, keys=["scale", "group"])
+    >>> kept.to_numpy().tolist()
+    [['s', 'all'], ['s', 'G1'], ['t', 'all'], ['t', 'youth'], ['t', 'G1']]
+    >>> [sorted(p) for p in people]
+    [['A', 'B'], [], ['A', 'B'], ['A'], ['B']]
+    """
+    keys = list(keys)
+    people = people_by_cell(long, cells, keys=keys)
+    others = [k for k in keys if k != "group"]
+    is_all = (cells["group"] == ALL).to_numpy()
+    if not others:
+        of_all = {(): s for s, a in zip(people, is_all) if a}
+        cell_key = [()] * len(cells)
+    else:
+        of_all = {k: s for k, s, a in zip(cells[others].itertuples(index=False, name=None), people, is_all) if a}
+        cell_key = list(cells[others].itertuples(index=False, name=None))
+    repeat = np.array([not a and len(s) > 0 and of_all.get(k) == s for k, s, a in zip(cell_key, people, is_all)],
+                      dtype=bool)
+    return cells[~repeat], people[~repeat]

@@ -119,10 +119,10 @@ def indicators(targets: list[dict], *, participants: pd.DataFrame, sessions: pd.
         raise ProjectError("invalid targets:\n" + "\n".join(f"- {p}" for p in problems))
     people = _people(participants)
     sess = _sessions(sessions)
-    att = attendance[["session_id", "participant_id"]].dropna().astype("str").drop_duplicates()
+    pairs = _attended(attendance, people, sess)
     rows = []
     for target in targets or []:
-        value = _value(target, people, sess, att, improved)
+        value = _value(target, people, sess, pairs, improved)
         unmeasured = target["count"] == "improved" and improved is not None and not _classified(target, improved)
         value = None if unmeasured else value
         goal = float(target["target"])
@@ -136,48 +136,51 @@ def indicators(targets: list[dict], *, participants: pd.DataFrame, sessions: pd.
                        "ratio": "float64", "status": "str"})
 
 
-def _value(target: dict, people: pd.DataFrame, sess: pd.DataFrame, att: pd.DataFrame,
+def _value(target: dict, people: pd.DataFrame, sess: pd.DataFrame, pairs: tuple[np.ndarray, np.ndarray],
            improved: pd.DataFrame | None) -> int | None:
+    """One target's count, from masks over the (distinct) sessions and people."""
     count = target["count"]
     where = target.get("where") or {}
-    s = sess
+    in_s = np.ones(len(sess), dtype=bool)
     for key in TARGET_SESSION_KEYS:
         if key in where:
-            s = s[s[key].isin(_values(where[key]))]
-    p = people
+            in_s &= sess[key].isin(_values(where[key])).to_numpy()
+    in_p = np.ones(len(people), dtype=bool)
     if "component" in where:
         wanted = set(_values(where["component"]))
-        p = p[p["components"].map(lambda codes: bool(wanted & set(split_codes(codes))))]
+        positions, found = pd.factorize(people["components"].to_numpy(dtype=object), use_na_sentinel=False)
+        in_p &= np.array([bool(wanted & set(split_codes(codes))) for codes in found], dtype=bool)[positions]
     if "role" in where:
-        p = p[p["role"].isin(_values(where["role"]))]
+        in_p &= people["role"].isin(_values(where["role"])).to_numpy()
 
     if count == "sessions":
-        return len(s)
+        return int(in_s.sum())
     if count == "groups":
-        return int(s["group"].dropna().loc[lambda g: g != ""].nunique())
+        return int(sess["group"][in_s].dropna().loc[lambda g: g != ""].nunique())
     if count == "improved":
         if improved is None:
             return None
         imp = improved[(improved["instrument"].astype("str") == str(target["instrument"]))
                        & (improved["scale"].astype("str") == str(target["scale"]))
                        & (improved["category"] == "improved").fillna(False)]
-        return int(imp["participant_id"].astype("str").loc[lambda x: x.isin(p["participant_id"])].nunique())
+        return int(imp["participant_id"].astype("str").loc[lambda x: x.isin(people["participant_id"][in_p])]
+                   .nunique())
 
-    with_people = s[~s["activity"].isin(STAFF_ACTIVITIES)]
+    with_people = in_s & ~sess["activity"].isin(STAFF_ACTIVITIES).to_numpy()
     min_sessions = int(target.get("min_sessions", 1))
     if min_sessions == 0:
-        counted = p
+        counted = in_p
     else:
-        a = att[att["session_id"].isin(with_people["session_id"]) & att["participant_id"].isin(p["participant_id"])]
-        n = a.groupby("participant_id").size()
-        counted = p[p["participant_id"].isin(n.index[n >= min_sessions])]
+        session, person = pairs
+        n = np.bincount(person[with_people[session] & in_p[person]], minlength=len(people))
+        counted = in_p & (n >= min_sessions)
     if count == "participants":
-        return len(counted)
+        return int(counted.sum())
     if count == "families":
-        return int(counted["family"].nunique())
+        return int(people["family"][counted].nunique())
     if count == "reach":
-        return len(counted) + int(with_people["headcount"].fillna(0).sum())
-    raise AssertionError(count)  # pragma: no cover - _not_computable refused it
+        return int(counted.sum()) + int(sess["headcount"][with_people].fillna(0).sum())
+    raise AssertionError(count)  # pragma: no cover - validation refused it
 
 
 def _classified(target: dict, improved: pd.DataFrame) -> bool:
@@ -185,6 +188,24 @@ def _classified(target: dict, improved: pd.DataFrame) -> bool:
     on_scale = ((improved["instrument"].astype("str") == str(target["instrument"]))
                 & (improved["scale"].astype("str") == str(target["scale"])))
     return bool(improved.loc[on_scale, "category"].notna().any())
+
+
+def _attended(attendance: pd.DataFrame, people: pd.DataFrame, sess: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Who attended what, once per session and person: row positions in ``sess`` and ``people``.
+
+    Attendance of a session or a person not in those tables counts for no target, so it is left out.
+    """
+    session = pd.Index(sess["session_id"]).get_indexer(attendance["session_id"].astype("str"))
+    person = pd.Index(people["participant_id"]).get_indexer(attendance["participant_id"].astype("str"))
+    known = (session >= 0) & (person >= 0)
+    pair = _first(session[known].astype("int64") * max(len(people), 1) + person[known])
+    return pair // max(len(people), 1), pair % max(len(people), 1)
+
+
+def _first(keys: np.ndarray) -> np.ndarray:
+    """Each distinct key once, in the order of first appearance (a sort; faster than hashing millions)."""
+    _, first = np.unique(keys, return_index=True)
+    return keys[np.sort(first)]
 
 
 def _people(participants: pd.DataFrame) -> pd.DataFrame:
@@ -202,8 +223,12 @@ def _people(participants: pd.DataFrame) -> pd.DataFrame:
 def _sessions(sessions: pd.DataFrame) -> pd.DataFrame:
     s = pd.DataFrame({"session_id": sessions["session_id"].astype("str"),
                       "activity": sessions["activity"].astype("str")})
-    s["group"] = (sessions["group"].astype("str").str.strip() if "group" in sessions
-                  else pd.Series(pd.NA, index=s.index, dtype="str"))
+    if "group" in sessions:  # a few groups over many sessions: trim each distinct value once
+        positions, found = pd.factorize(sessions["group"].astype("str").to_numpy(dtype=object))
+        trimmed = np.array([v.strip() for v in found] + [np.nan], dtype=object)
+        s["group"] = pd.Series(trimmed[positions], index=s.index, dtype="str")
+    else:
+        s["group"] = pd.Series(pd.NA, index=s.index, dtype="str")
     s["headcount"] = (pd.to_numeric(sessions["headcount"], errors="coerce").astype("float64")
                       if "headcount" in sessions else 0.0)
     return s.dropna(subset=["session_id"]).drop_duplicates("session_id").reset_index(drop=True)
@@ -253,23 +278,41 @@ def dose(attendance: pd.DataFrame, sessions: pd.DataFrame, *,
     0             P1         2    2.5                      1
     """
     s = sessions[~sessions["activity"].isin(STAFF_ACTIVITIES)][["session_id", "activity", "duration_min"]]
-    a = attendance[["session_id", "participant_id"]].dropna().astype("str").drop_duplicates()
-    a = a.merge(s.astype({"session_id": "str"}), on="session_id", how="inner")
+    s = s.astype({"session_id": "str"})
     if participants is not None:
         ids = participants["participant_id"].dropna().astype("str").drop_duplicates()
-        a = a[a["participant_id"].isin(ids)]
-    else:
-        ids = a["participant_id"].drop_duplicates()
-    out = pd.DataFrame({"participant_id": sorted(ids)}, dtype="str")
-    by_person = a.groupby("participant_id")
-    out["sessions"] = out["participant_id"].map(by_person.size()).fillna(0).astype("int64")
-    hours = by_person["duration_min"].sum(min_count=1) / 60 if len(a) else pd.Series(dtype="float64")
-    out["hours"] = out["participant_id"].map(hours).fillna(0.0).astype("float64")
-    per_activity = (a.groupby(["participant_id", "activity"]).size().unstack(fill_value=0)
-                    .reindex(columns=list(PARTICIPANT_ACTIVITIES), fill_value=0).add_prefix("sessions_"))
-    out = out.join(per_activity, on="participant_id")
-    counts = [f"sessions_{activity}" for activity in PARTICIPANT_ACTIVITIES]
-    out[counts] = out[counts].fillna(0).astype("int64")
+    if not s["session_id"].is_unique:  # not a valid sessions table; rows are matched as a join would
+        a = attendance[["session_id", "participant_id"]].dropna().astype("str").drop_duplicates()
+        a = a.merge(s, on="session_id", how="inner")
+        if participants is not None:
+            a = a[a["participant_id"].isin(ids)]
+        people = sorted(ids if participants is not None else a["participant_id"].drop_duplicates())
+        person = pd.Index(people).get_indexer(a["participant_id"])
+        kind = pd.Index(PARTICIPANT_ACTIVITIES).get_indexer(a["activity"].astype("object"))
+        duration = a["duration_min"]
+    else:  # the usual case: row positions instead of joins on text
+        session_text = attendance["session_id"].astype("str")
+        session = pd.Index(s["session_id"]).get_indexer(session_text)
+        text = attendance["participant_id"].astype("str")
+        known = (session >= 0) & session_text.notna().to_numpy() & text.notna().to_numpy()
+        people = sorted(ids if participants is not None else pd.unique(text[known]))
+        person = pd.Index(people).get_indexer(text)
+        known &= person >= 0
+        pair = _first(session[known].astype("int64") * max(len(people), 1) + person[known])  # once per pair
+        session, person = pair // max(len(people), 1), pair % max(len(people), 1)
+        kind = pd.Index(PARTICIPANT_ACTIVITIES).get_indexer(s["activity"].astype("object"))[session]
+        duration = pd.Series(s["duration_min"].to_numpy()[session], dtype="float64")
+    out = pd.DataFrame({"participant_id": people}, dtype="str")
+    out["sessions"] = np.bincount(person, minlength=len(people)).astype("int64")
+    hours = (pd.Series(np.asarray(duration, dtype="float64")).groupby(person).sum(min_count=1) / 60
+             if len(person) else pd.Series(dtype="float64"))
+    out["hours"] = hours.reindex(range(len(people))).fillna(0.0).astype("float64").to_numpy()
+    done = kind >= 0  # an activity of the contract's list
+    per_activity = np.bincount(person[done] * len(PARTICIPANT_ACTIVITIES) + kind[done],
+                               minlength=len(people) * len(PARTICIPANT_ACTIVITIES))
+    per_activity = per_activity.reshape(len(people), len(PARTICIPANT_ACTIVITIES)).astype("int64")
+    for j, name in enumerate(PARTICIPANT_ACTIVITIES):
+        out[f"sessions_{name}"] = per_activity[:, j]
     return out[list(DOSE_COLUMNS)]
 
 

@@ -214,9 +214,11 @@ _TABLES = (
          _c("d_z", "estimate", "float64", "mean_diff / SD of the differences."),
          _c("g_av", "estimate", "float64", "Hedges' g_av (Lakens 2013)."),
          *_ci("g_av_", "g_av (noncentral t)"),
-         _c("p_holm", "p", "float64", "p_t adjusted by Holm within its family."),
+         _c("p_holm", "p", "float64", "p_t adjusted by Holm within its family (holm_family)."),
          _suppressed(),
-         _c("mdes_dz", "estimate", "float64", "Smallest d_z the paired t-test had 80 % power to detect.")),
+         _c("mdes_dz", "estimate", "float64", "Smallest d_z the paired t-test had 80 % power to detect."),
+         _c("holm_family", "text", "str", "The Holm family of the row: primary (the all rows of project.yaml's "
+            "primary_outcomes, confirmatory) or <instrument>/<group> (exploratory); empty when suppressed.")),
         view=("instrument", "scale", "group", "n_pairs", "mean_pre", "mean_post", "mean_diff", "ci_low", "ci_high",
               "g_av", "g_av_ci_low", "g_av_ci_high", "p_holm", "suppressed"),
     ),
@@ -260,15 +262,19 @@ _TABLES = (
               "mean_dropouts", "smd", "p_welch", "suppressed"),
     ),
     Table(
-        "sensitivity", "Mean change under other ways of treating dropouts (column method).",
+        "sensitivity", "Mean change with the dropouts imputed, and the shift that would overturn it (column method).",
         "20_outcomes_change", _ENDLINE,
         (_instrument(), _scale(), _group(),
-         _c("method", "key", "str", "complete_case, baseline_carried_forward or inverse_probability."),
+         _c("method", "key", "str", "complete_case; multiple_imputation (m = 20 imputations of the dropouts' "
+            "endline, Rubin's rules, Barnard–Rubin df); tipping_point (the shift δ of every imputed endline at "
+            "which the pooled CI first includes 0)."),
          _c("n_pairs", "count", "int64", "Complete pairs."),
-         _c("n_dropouts", "count", "int64", "People with baseline and no endline."),
-         _c("n", "count", "int64", "People the method's estimate rests on."),
-         _c("mean_diff", "estimate", "float64", "Mean change under the method."),
-         *_ci("", "mean_diff"),
+         _c("n_dropouts", "count", "int64", "People with baseline and no endline (0 for complete_case)."),
+         _c("n", "count", "int64", "People the method's estimate rests on (everyone with a baseline score "
+            "unless complete_case)."),
+         _c("mean_diff", "estimate", "float64", "Mean change under the method; for tipping_point, δ (signed, "
+            "towards no change; 0 when the CI includes 0 already)."),
+         *_ci("", "mean_diff (empty for tipping_point)"),
          _ci_level(),
          _suppressed(),
          _c("note", "text", "str", "Codes (;-joined) saying why an estimate is missing or special.")),

@@ -56,7 +56,7 @@ import numpy as np
 import pandas as pd
 
 from evaltools.change import KEY, paired_scores
-from evaltools.groups import as_membership, by_group, group_order, partition, people_by_cell
+from evaltools.groups import as_membership, by_group, group_order, partition, without_repeats_of_all
 from evaltools.privacy import suppress_small_cells
 from evaltools.instruments import Instrument
 
@@ -278,10 +278,9 @@ def reliable_change(
     out.loc[no_sdiff, count_cols] = np.nan
     out.loc[out["cutoff"].isna(), "n_recovered"] = np.nan
     out["suppressed"] = False
-    out = out[RC_COLUMNS]
+    out, people = without_repeats_of_all(out[RC_COLUMNS], long, keys=[*KEY, "group"])
     out = suppress_small_cells(out, n_col="n_pairs", min_cell=min_cell, keys=(*KEY, "group"),
-                               partition_groups=partition(membership, partition_groups),
-                               people=people_by_cell(long, out, keys=[*KEY, "group"]))
+                               partition_groups=partition(membership, partition_groups), people=people)
     floats = ["reliability", "sd_baseline", "s_diff", *count_cols]
     return out.astype({**{c: "float64" for c in floats}, "suppressed": "bool",
                        "reliability_source": "str"}).reset_index(drop=True)

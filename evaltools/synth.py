@@ -136,7 +136,7 @@ def demo_tables(*, seed: int = 0, participants: int | None = None, comparison: i
     -------
     config : dict
         The content of project.yaml (name, period, language ``pl``,
-        instruments, min_cell, groups, targets).
+        instruments, min_cell, primary_outcomes, groups, targets).
     tables : dict of str to DataFrame
         ``participants``, ``sessions``, ``attendance``, ``ties`` and one
         ``q_<id>`` per instrument, with the contract's column names, as they
@@ -1100,6 +1100,12 @@ def _targets(plan: _Plan) -> list[dict]:
     ]
 
 
+#: The demo's primary outcomes (project.yaml): self-help's agency, the family assistants' crisis coping, the
+#: youth programme's independent living, community work's neighbourhood ties.
+PRIMARY_OUTCOMES = ("empowerment/agency", "recovery/crisis_coping", "independence/total",
+                    "social_support/neighbourhood_ties")
+
+
 def _config(plan: _Plan) -> dict:
     return {
         "name": PROJECT_NAME,
@@ -1107,6 +1113,8 @@ def _config(plan: _Plan) -> dict:
         "language": "pl",
         "instruments": list(INSTRUMENTS),
         "min_cell": 5,
+        # the programme's claims, one per core component, named before the endline: the confirmatory tests
+        "primary_outcomes": list(PRIMARY_OUTCOMES),
         "groups": _groups(plan),
         "targets": _targets(plan),
     }
@@ -1121,7 +1129,7 @@ def _project_yaml(config: dict, *, seed: int, n: int, options: str = "") -> str:
     """project.yaml as a person would write it: one line per group and per target."""
     lines = [f"# Synthetic demo data (evaltools demo-data --seed {seed}{options}, {n} participants).",
              "# Every person, family and answer in this folder is invented."]
-    for key in ("name", "period", "language", "instruments", "min_cell"):
+    for key in ("name", "period", "language", "instruments", "min_cell", "primary_outcomes"):
         lines.append(f"{key}: {_flow(config[key]).removesuffix('...').strip()}")
     lines.append("groups:")
     lines += [f"  {g}: {_flow(label)}" for g, label in config["groups"].items()]

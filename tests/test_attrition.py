@@ -1,12 +1,15 @@
 """Attrition (DESIGN.md §4): completers vs dropouts at baseline, and change that keeps the dropouts.
 
-References: scipy.stats.ttest_ind(equal_var=False), statsmodels' logistic GLM
-for the completion weights, and hand arithmetic beside each assertion.
+References: scipy.stats.ttest_ind(equal_var=False); Rubin's rules and the
+Barnard–Rubin df written out from van Buuren, Flexible Imputation of Missing
+Data, 2nd ed. (2018), eqs. 2.16–2.32, and statsmodels' MICE.combine; the
+posterior predictive of the imputation model against statsmodels OLS
+get_prediction; hand arithmetic beside each assertion.
 """
 
 from __future__ import annotations
 
-import warnings
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -18,8 +21,10 @@ from evaltools.attrition import (
     SENSITIVITY_COLUMNS,
     attrition,
     baseline_status,
-    completion_weights,
+    impute_endline,
+    rubin_pool,
     sensitivity,
+    tipping_point,
 )
 
 
@@ -67,69 +72,195 @@ def test_attrition_small_cells_and_columns():
     assert empty.columns.tolist() == ATTRITION_COLUMNS and empty.empty
 
 
-def test_sensitivity_methods_by_hand():
+# --------------------------------------------------------------------------- Rubin's rules
+
+def test_rubin_pool_by_hand():
+    # van Buuren (2018) §2.3: m = 5 estimates and their squared standard errors, ν_com = 29
+    q = np.array([1.2, 1.5, 0.9, 1.4, 1.0])
+    u = np.array([0.04, 0.05, 0.045, 0.05, 0.04])
+    qbar, ubar, b, t, df = rubin_pool(q, u, n_com=29)
+    assert qbar == pytest.approx(6.0 / 5)                                  # (2.16)
+    assert ubar == pytest.approx(0.225 / 5)                                # (2.18)
+    assert b == pytest.approx((0 + 0.09 + 0.09 + 0.04 + 0.04) / 4)          # (2.19): 0.065
+    assert t == pytest.approx(0.045 + 1.2 * 0.065)                         # (2.20): 0.123
+    lam = 1.2 * 0.065 / 0.123                                              # (2.24)
+    nu_old = 4 / lam**2                                                    # (2.30)
+    nu_obs = 30 / 32 * 29 * (1 - lam)                                      # (2.31)
+    assert df == pytest.approx(nu_old * nu_obs / (nu_old + nu_obs))        # (2.32)
+    assert df == pytest.approx(4.9733, abs=1e-4)   # by calculator: λ = 0.63415, ν_old = 9.9467, ν_obs = 9.9467
+    # no between-imputation variance: ν_old is infinite and df = ν_obs
+    assert rubin_pool(np.ones(5), u, n_com=29)[4] == pytest.approx(30 / 32 * 29)
+    # vectorised over leading axes (cells)
+    many = rubin_pool(np.stack([q, q + 1]), np.stack([u, u]), n_com=np.array([29, 29]))
+    assert many[0].tolist() == pytest.approx([1.2, 2.2]) and many[4][1] == pytest.approx(df)
+
+
+def test_rubin_pool_against_statsmodels_mice_combine():
+    import statsmodels.api as sm
+    from statsmodels.imputation.mice import MICE
+
+    rng = np.random.default_rng(0)
+    x = sm.add_constant(rng.normal(size=30))
+    fits = [sm.OLS(rng.normal(1, 1, 30), x).fit() for _ in range(5)]
+    pooled = MICE.combine(SimpleNamespace(results_list=fits, exog_names=["const", "x"], endog_names="y",
+                                          model_class=sm.OLS))
+    q = np.array([f.params[0] for f in fits])
+    u = np.array([f.cov_params()[0, 0] for f in fits])
+    qbar, _, _, t, _ = rubin_pool(q, u, n_com=28)
+    assert qbar == pytest.approx(pooled.params[0], rel=1e-12)
+    assert t == pytest.approx(pooled.cov_params()[0, 0], rel=1e-12)
+    _, _, b, _, _ = rubin_pool(q, u, n_com=28)
+    assert (1 + 1 / 5) * b / t == pytest.approx(pooled.frac_miss_info[0], rel=1e-12)   # λ
+
+
+# --------------------------------------------------------------------------- imputation model
+
+def test_impute_endline_posterior_predictive_against_statsmodels():
+    import statsmodels.api as sm
+
+    rng = np.random.default_rng(3)
+    x = sm.add_constant(rng.normal(3, 1, 25))
+    y = 1 + 0.8 * x[:, 1] + rng.normal(0, 0.5, 25)
+    x_new = np.array([[1.0, 2.0], [1.0, 4.5]])
+    draws = impute_endline(x, y, x_new, 40_000, np.random.default_rng(4))
+    pred = sm.OLS(y, x).fit().get_prediction(x_new)
+    # posterior predictive of the normal linear model with the reference prior: t with n − p df,
+    # centre x·β̂, scale se_obs, so variance se_obs² · df / (df − 2)
+    df = 25 - 2
+    assert draws.mean(axis=1) == pytest.approx(pred.predicted_mean, abs=0.01)
+    assert draws.var(axis=1) == pytest.approx(pred.se_obs**2 * df / (df - 2), rel=0.03)
+    # a column that repeats another (a partition of groups beside the intercept) is dropped, not fatal
+    twin = np.c_[x, x[:, :1]]
+    assert impute_endline(twin, y, np.c_[x_new, x_new[:, :1]], 5, np.random.default_rng(0)).shape == (2, 5)
+    assert impute_endline(x[:2], y[:2], x_new, 5, np.random.default_rng(0)) is None   # no residual df
+
+
+# --------------------------------------------------------------------------- sensitivity
+
+def _manual_pool(d_obs, d_imp, alpha=0.05):
+    """Pooled mean change and CI from m completed data sets, each analysed by scipy's one-sample t."""
+    q, u = [], []
+    for k in range(d_imp.shape[1]):
+        full = np.r_[d_obs, d_imp[:, k]]
+        q.append(full.mean())
+        u.append(stats.sem(full) ** 2)
+    qbar, _, _, t, df = rubin_pool(np.array(q), np.array(u), n_com=len(full) - 1)
+    half = stats.t.isf(alpha / 2, df) * np.sqrt(t)
+    return qbar, qbar - half, qbar + half
+
+
+def test_sensitivity_complete_case_and_imputation_by_hand():
     scores, participants, pre, post = make()
-    out = sensitivity(scores, participants)
+    dose = pd.DataFrame({"participant_id": participants["participant_id"], "sessions": np.arange(26) % 7})
+    out = sensitivity(scores, participants, seed=5, dose=dose)
     assert out.columns.tolist() == SENSITIVITY_COLUMNS
     rows = out[out["group"] == "all"].set_index("method")
-    assert rows.index.tolist() == ["complete_case", "baseline_carried_forward", "inverse_probability"]
+    assert rows.index.tolist() == ["complete_case", "multiple_imputation", "tipping_point"]
     d = np.round(post - pre[:20], 10)
     cc = rows.loc["complete_case"]
     ci = stats.ttest_1samp(d, 0).confidence_interval(0.95)
     assert cc["mean_diff"] == pytest.approx(d.mean())
     assert (cc["ci_low"], cc["ci_high"]) == pytest.approx((ci.low, ci.high))
     assert (cc["n"], cc["n_pairs"], cc["n_dropouts"]) == (20, 20, 0)
-    bocf = rows.loc["baseline_carried_forward"]
-    aug = np.r_[d, np.zeros(6)]                                # dropouts: no change
-    ci = stats.ttest_1samp(aug, 0).confidence_interval(0.95)
-    assert bocf["mean_diff"] == pytest.approx(aug.mean()) and bocf["ci_low"] == pytest.approx(ci.low)
-    assert (bocf["n"], bocf["n_dropouts"]) == (26, 6)
-    # inverse probability: logistic regression of completion on the baseline score (statsmodels GLM)
-    import statsmodels.api as sm
-    y = np.r_[np.ones(20), np.zeros(6)]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        fit = sm.GLM(y, sm.add_constant(pre), family=sm.families.Binomial()).fit()
-    w = 1 / fit.predict(sm.add_constant(pre))[:20]
-    hajek = np.sum(w * d) / np.sum(w)
-    ipw = rows.loc["inverse_probability"]
-    assert ipw["mean_diff"] == pytest.approx(hajek, rel=1e-8)
-    se = np.sqrt(np.sum(w**2 * (d - hajek) ** 2) * 20 / 19) / np.sum(w)
-    assert ipw["ci_high"] - ipw["mean_diff"] == pytest.approx(stats.t.isf(0.025, 19) * se, rel=1e-8)
-    assert (rows["note"] == "").all() and (rows["ci_level"] == 0.95).all()
+    # the same imputations by hand: endline ~ 1 + sessions + baseline (no groups here), m = 20, seed 5
+    x = np.c_[np.ones(26), np.arange(26) % 7, pre]
+    draws = impute_endline(x[:20], post, x[20:], 20, np.random.default_rng(5))
+    mean, low, high = _manual_pool(d, draws - pre[20:, None])
+    mi = rows.loc["multiple_imputation"]
+    assert (mi["mean_diff"], mi["ci_low"], mi["ci_high"]) == pytest.approx((mean, low, high), rel=1e-9)
+    assert (mi["n"], mi["n_pairs"], mi["n_dropouts"]) == (26, 20, 6)
+    assert (rows["ci_level"] == 0.95).all() and (rows["note"] == "").all()
+    # reproducible by seed, and another seed gives other imputations
+    assert sensitivity(scores, participants, seed=5, dose=dose).equals(out)
+    assert sensitivity(scores, participants, seed=6, dose=dose)["mean_diff"].iloc[1] != mi["mean_diff"]
 
 
-def test_sensitivity_no_dropouts_separation_and_suppression():
-    scores, participants, _, _ = make(n_drop=0)
-    rows = sensitivity(scores, participants)
-    rows = rows[rows["group"] == "all"].set_index("method")
+def test_sensitivity_tipping_point_by_brute_force():
+    scores, participants, pre, post = make(seed=1)
+    out = sensitivity(scores, participants).query("group == 'all'").set_index("method")
+    d = np.round(post - pre[:20], 10)
+    x = np.c_[np.ones(26), pre]
+    imputed = impute_endline(x[:20], post, x[20:], 20, np.random.default_rng(0)) - pre[20:, None]
+    mean, low, _ = _manual_pool(d, imputed)
+    assert out.loc["multiple_imputation", "mean_diff"] == pytest.approx(mean, rel=1e-9) and low > 0
+    delta = out.loc["tipping_point", "mean_diff"]
+    assert delta < 0 and round(delta / 0.05, 6) == round(delta / 0.05)        # a whole number of steps, downwards
+    _, low_at, high_at = _manual_pool(d, imputed + delta)                      # every imputed dropout shifted
+    _, low_before, _ = _manual_pool(d, imputed + delta + 0.05)
+    assert low_at <= 0 <= high_at and low_before > 0
+    assert np.isnan(out.loc["tipping_point", ["ci_low", "ci_high"]].astype(float)).all()
+    assert out.loc["tipping_point", "note"] == "" and out.loc["tipping_point", "n"] == 26
+
+
+def test_tipping_point_edges():
+    # the CI includes 0 already at δ = 0: δ = 0
+    s1, s2 = np.full((1, 20), 0.2), np.full((1, 20), 4.0)
+    assert tipping_point(s1, s2, s1, np.array([4.0]), np.array([2.0]), np.array([3.0])).tolist() == [0.0]
+    # a fall is searched upwards: Σd = −4.2, 4 dropouts, mean −1.05, CI half-width 0.373 (df 2)
+    s1, s2 = np.full((1, 20), -4.2), np.full((1, 20), 4.5)
+    assert tipping_point(s1, s2, s1, np.array([4.0]), np.array([4.0]), np.array([3.0])).tolist() == [0.7]
+    # not within the span searched, or no dropout: NaN
+    assert np.isnan(tipping_point(s1, s2, s1, np.array([4.0]), np.array([4.0]), np.array([0.5]))).all()
+    assert np.isnan(tipping_point(s1, s2, s1 * 0, np.array([4.0]), np.array([0.0]), np.array([3.0]))).all()
+
+
+def test_sensitivity_recovers_mcar_change_with_nominal_coverage():
+    # 300 independent replicates as 300 scales of one call: 60 people, true mean change 0.4, endline missing
+    # completely at random for 30 %; the pooled 95 % CI should cover 0.4 in about 95 % of replicates
+    rng = np.random.default_rng(11)
+    n, reps = 60, 300
+    ids = [f"P{i:02d}" for i in range(n)]
+    frames = []
+    for r in range(reps):
+        pre = rng.normal(3, 1, n)
+        post = 0.7 + 0.9 * pre + rng.normal(0, 0.6, n)                  # E[post − pre] = 0.7 − 0.1·3 = 0.4
+        seen = rng.random(n) > 0.3
+        frames.append(pd.DataFrame({"participant_id": ids + [i for i, s in zip(ids, seen) if s],
+                                    "wave": ["baseline"] * n + ["endline"] * int(seen.sum()),
+                                    "instrument": "x", "scale": f"s{r}", "score": np.r_[pre, post[seen]]}))
+    people = pd.DataFrame({"participant_id": ids, "components": None, "group": None})
+    mi = sensitivity(pd.concat(frames, ignore_index=True), people).query("method == 'multiple_imputation'")
+    covered = ((mi["ci_low"] <= 0.4) & (mi["ci_high"] >= 0.4)).mean()
+    assert 0.92 <= covered <= 0.98
+    assert mi["mean_diff"].mean() == pytest.approx(0.4, abs=0.02)
+
+
+def test_sensitivity_suppression_no_dropouts_and_not_estimable():
+    group = ["G1"] * 12 + ["G2"] * 8 + ["G1"] * 4 + ["G2"] * 2
+    scores, participants, _, _ = make(group=group)
+    out = sensitivity(scores, participants, min_cell=5).set_index(["group", "method"])
+    # complete pairs: G1 12, G2 8, shown; the imputation rows rest on 4 and 2 dropouts: hidden (as in attrition)
+    assert not out.loc[("G1", "complete_case"), "suppressed"] and not out.loc[("G2", "complete_case"), "suppressed"]
+    for g in ("G1", "G2"):
+        for method in ("multiple_imputation", "tipping_point"):
+            row = out.loc[(g, method)]
+            assert row["suppressed"] and np.isnan(row["mean_diff"]) and row["note"] == ""
+    assert not out.loc[("all", "multiple_imputation"), "suppressed"]       # 6 dropouts
+    assert out.loc[("G1", "multiple_imputation"), "n"] == 16              # counts stay
+    # nobody lost: the imputation row is the complete-case row, no tipping point
+    rows = sensitivity(*make(n_drop=0)[:2]).query("group == 'all'").set_index("method")
     assert (rows["note"] == "no_dropouts").all()
-    assert rows["mean_diff"].nunique() == 1                     # all three agree
-    # complete separation: every dropout started below every completer
-    pre = np.r_[np.linspace(3, 4, 10), [1.0, 1.5]]
-    ids = [f"P{i:02d}" for i in range(12)]
-    sep = pd.DataFrame({"participant_id": ids + ids[:10], "wave": ["baseline"] * 12 + ["endline"] * 10,
-                        "instrument": "x", "scale": "s", "score": np.r_[pre, pre[:10] + 0.3]})
-    people = pd.DataFrame({"participant_id": ids, "components": "community", "group": None})
-    ipw = sensitivity(sep, people).query("group == 'all'").set_index("method").loc["inverse_probability"]
-    assert ipw["note"] == "model_not_converged" and np.isnan(ipw["mean_diff"])
-    small = sensitivity(*make(n_complete=4, n_drop=3)[:2])
-    assert small["suppressed"].all() and small["mean_diff"].isna().all() and (small["note"] == "").all()
-    assert (small["n_pairs"] == 4).all()
+    assert rows.loc["multiple_imputation", "ci_low"] == rows.loc["complete_case", "ci_low"]
+    assert np.isnan(rows.loc["tipping_point", "mean_diff"])
+    # two completers cannot fit endline ~ 1 + baseline with residual df: no imputation
+    lone = sensitivity(*make(n_complete=2, n_drop=3)[:2], min_cell=1).query("group == 'all'").set_index("method")
+    assert (lone.loc[["multiple_imputation", "tipping_point"], "note"] == "not_estimable").all()
+    assert lone.loc[["multiple_imputation", "tipping_point"], "mean_diff"].isna().all()
+    empty = sensitivity(scores.iloc[:0], participants)
+    assert empty.columns.tolist() == SENSITIVITY_COLUMNS and empty.empty
 
 
-def test_completion_weights_score_equations():
-    rng = np.random.default_rng(2)
-    pre = rng.normal(3, 1, 200)
-    done = (rng.random(200) < 1 / (1 + np.exp(-(pre - 2.5)))).astype(float)
-    cell = np.repeat([0, 1], 100)
-    w, ok = completion_weights(pre, done, cell, 2)
-    assert ok.all()
-    p = 1 / w
-    for c in (0, 1):                                          # ML: Σ(y − p) = 0 and Σ(y − p)·x = 0 in each cell
-        m = cell == c
-        assert np.sum(done[m] - p[m]) == pytest.approx(0, abs=1e-8)
-        assert np.sum((done[m] - p[m]) * pre[m]) == pytest.approx(0, abs=1e-7)
+def test_sensitivity_no_tipping_point_within_the_range():
+    # a large rise on a short scale: shifting 2 of 22 dropouts by the whole range cannot reach 0
+    rng = np.random.default_rng(0)
+    ids = [f"P{i:02d}" for i in range(22)]
+    pre = np.round(rng.uniform(1, 1.5, 22), 2)
+    post = np.round(pre[:20] + 3 + rng.normal(0, 0.1, 20), 2)
+    scores = pd.DataFrame({"participant_id": ids + ids[:20], "wave": ["baseline"] * 22 + ["endline"] * 20,
+                           "instrument": "x", "scale": "s", "score": np.r_[pre, post]})
+    people = pd.DataFrame({"participant_id": ids, "components": None, "group": None})
+    tip = sensitivity(scores, people, min_cell=2).set_index("method").loc["tipping_point"]
+    assert np.isnan(tip["mean_diff"]) and tip["note"] == "no_tipping_point"
 
 
 def test_baseline_status():
@@ -137,3 +268,13 @@ def test_baseline_status():
     status = baseline_status(scores)
     assert status["completer"].tolist() == [True, True, True, False, False]
     assert status["post"].isna().tolist() == [False, False, False, True, True]
+
+
+def test_attrition_sentence_reads_imputation_not_tipping_point():
+    # the tipping point is a shift without a CI: the certainty sentence compares complete pairs with MI only
+    from evaltools.certainty import attrition_sentence
+
+    scores, participants, _, _ = make(seed=1)
+    sentence = attrition_sentence(attrition(scores, participants), sensitivity(scores, participants), "en")
+    assert "(multiple imputation of the missing scores of those lost) does not change the conclusion" in sentence
+    assert "tipping" not in sentence

@@ -316,9 +316,8 @@ def test_attrition_sentence_reads_the_attrition_module():
     assert (f"did not differ significantly from completers on any scale (1 checked; largest standardised "
             f"difference {abs(row['smd']):.2f} – emp – total: dropouts {row['mean_dropouts']:.2f}, completers "
             f"{row['mean_completers']:.2f}) – a difference worth noting (at least 0.2)") in text
-    assert text.endswith("the sensitivity analysis (baseline carried forward, i.e. those lost counted as unchanged; "
-                         "weighting completers by the inverse probability of completing) does not change the "
-                         "conclusion on any scale.")
+    assert text.endswith("the sensitivity analysis (multiple imputation of the missing scores of those lost) does "
+                         "not change the conclusion on any scale.")
     # with min_cell 7 the six dropouts cannot be shown: counts stay, the comparison is withheld
     hidden = attrition_sentence(attrition.attrition(scores, participants, min_cell=7), None, "en")
     assert "too few dropouts to show that without risk to privacy" in hidden
@@ -343,6 +342,60 @@ def test_verdicts_and_sensitivity_read_the_change_module():
     assert (round(row["g_av"], 2), round(row["g_av_ci_low"], 2), round(row["g_av_ci_high"], 2)) == (0.48, 0.14, 0.81)
     assert "Cohen 1988), but the data are consistent with anything from a negligible one to a large one;" in line
     assert "With 14 pairs, changes of d_z ≥ 0.81" in sensitivity_sentence(row, "en")   # mdes_dz of 14 pairs
+
+
+def test_holm_families_sentence_names_the_family_and_calls_only_primary_confirmatory():
+    # DESIGN §4 Holm: "across the 4 primary outcomes", "within the 3 scales of Empowerment"
+    from evaltools.certainty import holm_families_sentence, holm_family_phrase
+
+    nan = float("nan")
+    ch = pd.DataFrame({
+        "instrument": ["emp", "rec", "ind", "soc", "emp", "emp", "emp", "emp", "rec"],
+        "scale": ["a", "c", "t", "n", "b", "v", "a", "v", "x"],
+        "group": ["all"] * 4 + ["all", "all", "G1", "G1", "all"],
+        "p_t": [0.001, 0.02, 0.3, 0.01, 0.04, 0.5, 0.2, nan, 0.01],
+        "p_holm": [0.004, 0.06, 0.3, 0.03, 0.08, 0.5, 0.2, nan, nan],
+        "suppressed": [False] * 8 + [True],
+        "holm_family": ["primary"] * 4 + ["emp/all", "emp/all", "emp/G1", "emp/G1", nan]})
+    # hand count: 4 primary tests, 2 of them with p_holm < .05 (0.004, 0.03); emp/all holds 2 tests (b, v)
+    titles = {"emp": "Empowerment"}
+    assert holm_family_phrase(ch, "primary", "en") == "across the 4 primary outcomes"
+    assert holm_family_phrase(ch, "emp/all", "en", instrument_titles=titles) == "within the 2 scales of Empowerment"
+    # a row without p_t (v in G1) is no test of its family; a suppressed row is in none
+    assert holm_family_phrase(ch, "emp/G1", "en", instrument_titles=titles) == \
+        "within the 1 scale of Empowerment in the group G1"
+    en = holm_families_sentence(ch, "en", instrument_titles=titles)
+    assert "across the 4 primary outcomes" in en and "significant after the correction: 2" in en
+    assert "Only these results confirm" in en and "Every other result is exploratory" in en
+    assert "within the 2 scales of Empowerment" in en
+    pl = holm_families_sentence(ch, "pl", instrument_titles={"emp": "Poczucie sprawczości"})
+    assert "łącznie dla 4 wyników głównych" in pl and "w obrębie 2 skal narzędzia Poczucie sprawczości" in pl
+    assert "eksploracyjne" in pl
+    # without primary outcomes every result is exploratory
+    plain = ch.assign(holm_family=["emp/all", "rec/all", "ind/all", "soc/all", "emp/all", "emp/all", "emp/G1",
+                                   "emp/G1", nan])
+    en = holm_families_sentence(plain, "en", instrument_titles=titles)
+    assert "names no primary outcomes" in en and "No result is confirmatory" in en
+    assert "within the 3 scales of Empowerment" in en                       # a, b, v of group all
+    assert holm_families_sentence(ch.iloc[0:0], "en") == "This run made no test of change."
+
+
+def test_holm_families_sentence_on_paired_change():
+    from evaltools.certainty import holm_families_sentence
+    from evaltools.change import paired_change
+
+    rng = np.random.default_rng(3)
+    rows = []
+    for inst, scales in (("empowerment", ["agency", "voice"]), ("recovery", ["crisis_coping", "parenting", "x"])):
+        for scale in scales:
+            pre = rng.normal(3, 1, 20)
+            for i, (a, b) in enumerate(zip(pre, pre + rng.normal(0.4, 0.5, 20))):
+                rows += [(f"P{i}", "baseline", inst, scale, a), (f"P{i}", "endline", inst, scale, b)]
+    scores = pd.DataFrame(rows, columns=["participant_id", "wave", "instrument", "scale", "score"])
+    members = pd.DataFrame({"participant_id": [f"P{i}" for i in range(20)], "group": "all"})
+    ch = paired_change(scores, membership=members, primary_outcomes=["empowerment/agency", "recovery/parenting"])
+    text = holm_families_sentence(ch, "en", instrument_titles={"empowerment": "Empowerment"})
+    assert "across the 2 primary outcomes" in text and "within the 1 scale of Empowerment" in text
 
 
 # --------------------------------------------------------------------------- words claim no more than the data (issue 14.9)

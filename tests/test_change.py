@@ -7,6 +7,7 @@ TTestPower and multipletests, and hand counts beside the tests.
 
 from __future__ import annotations
 
+import itertools
 import math
 import warnings
 
@@ -62,15 +63,16 @@ def test_lakens_movie_example():
 
 def test_columns_exact_and_empty_input():
     out = paired_change(long_scores(MOVIE_2, MOVIE_1), membership=NO_GROUPS)
-    assert out.columns.tolist() == CHANGE_COLUMNS and CHANGE_COLUMNS[-2:] == ["suppressed", "mdes_dz"]
+    assert out.columns.tolist() == CHANGE_COLUMNS
+    assert CHANGE_COLUMNS[-3:] == ["suppressed", "mdes_dz", "holm_family"]      # new columns at the end
     empty = paired_change(long_scores([], []), membership=NO_GROUPS)
     assert empty.columns.tolist() == CHANGE_COLUMNS and len(empty) == 0
 
 
 def test_matches_scipy_on_random_data():
     rng = np.random.default_rng(7)
-    pre = np.round(rng.normal(3, 0.8, 40), 2)
-    post = np.round(pre + rng.normal(0.3, 0.6, 40), 2)
+    pre = rng.normal(3, 0.8, 40)                          # continuous: no ties, so SciPy's exact test applies
+    post = pre + rng.normal(0.3, 0.6, 40)
     row = paired_change(long_scores(pre, post), membership=NO_GROUPS, alpha=0.1).iloc[0]
     ref = stats.ttest_rel(post, pre)
     assert row["t"] == pytest.approx(ref.statistic, rel=1e-9) and row["p_t"] == pytest.approx(ref.pvalue, rel=1e-9)
@@ -79,7 +81,7 @@ def test_matches_scipy_on_random_data():
     assert row["ci_level"] == pytest.approx(0.90)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        w = stats.wilcoxon(np.round(post - pre, 10))
+        w = stats.wilcoxon(np.round(post - pre, 10), method="exact")
     assert row["w_stat"] == w.statistic and row["p_wilcoxon"] == pytest.approx(w.pvalue, rel=1e-12)
 
 
@@ -116,27 +118,94 @@ def test_mdes_dz_reference_and_statsmodels():
     assert row["mdes_dz"] == pytest.approx(TTestPower().solve_power(nobs=10, alpha=0.05, power=0.8), rel=1e-4)
 
 
-def test_wilcoxon_cells_equal_scipy_defaults():
-    # sizes on both sides of SciPy's switches: exact (n ≤ 50, no ties/zeros), permutation (n ≤ 13), normal
+def _one_sample(d):
+    d = np.asarray(d, dtype=float)
+    w, p = wilcoxon_cells(d, np.zeros(len(d), dtype=int), 1)
+    return w[0], p[0]
+
+
+def _brute_force_wilcoxon(d):
+    """Two-sided p of the signed-rank test by enumerating all 2^n signs of the non-zero |d| (mid-ranks kept)."""
+    d = np.asarray(d, dtype=float)
+    d = d[d != 0]
+    ranks = stats.rankdata(np.abs(d))                     # average ranks for ties
+    obs = ranks[d > 0].sum()
+    totals = np.array([sum(r for r, s in zip(ranks, signs) if s) for signs in itertools.product((0, 1), repeat=len(d))])
+    return min(1.0, 2 * min(np.mean(totals <= obs + 1e-9), np.mean(totals >= obs - 1e-9)))
+
+
+def test_wilcoxon_exact_equals_scipy_exact_without_ties():
+    # scipy.stats.wilcoxon(d, method="exact"): the exact null of R+ (no ties), zeros dropped (zero_method wilcox)
     rng = np.random.default_rng(5)
-    samples = []
-    for n in (0, 1, 2, 5, 8, 13, 14, 30, 50, 51, 60):
-        samples += [rng.normal(size=n), rng.integers(-3, 4, size=n).astype(float),
-                    np.round(rng.normal(0.3, 1, size=n) * 2) / 2, np.zeros(n), np.full(n, 1.0)]
+    for n in (1, 2, 5, 8, 13, 14, 20, 30, 50):
+        for d in (rng.normal(0.3, 1, size=n), np.r_[np.zeros(7), rng.normal(0.5, 1, size=n)]):
+            w, p = _one_sample(d)
+            ref = stats.wilcoxon(d, method="exact")
+            assert w == ref.statistic
+            assert p == pytest.approx(ref.pvalue, rel=1e-10, abs=1e-15), n
+
+
+def test_wilcoxon_exact_with_ties_equals_enumeration_of_all_signs():
+    rng = np.random.default_rng(11)
+    for n in (1, 2, 3, 6, 9, 12):
+        for _ in range(4):
+            d = rng.integers(-3, 4, size=n + 3).astype(float)      # zeros and ties
+            if (d != 0).sum() > 12:
+                continue
+            w, p = _one_sample(d)
+            nz = d[d != 0]
+            r = stats.rankdata(np.abs(nz))
+            assert w == min(r[nz > 0].sum(), r[nz < 0].sum())       # scipy's statistic: min(R+, R-)
+            assert p == pytest.approx(_brute_force_wilcoxon(d), rel=1e-12), d.tolist()
+    # ties at n ≤ 13: SciPy's default (an exhaustive permutation test) gives the same number
+    d = np.array([1.0, 2.0, -0.5, 0.0, 2.0, 3.0, 1.5, -1.0])
+    assert _one_sample(d)[1] == pytest.approx(stats.wilcoxon(d).pvalue, rel=1e-12)
+
+
+def test_wilcoxon_many_zeros_issue_14():
+    # 20 pairs, 15 zeros, 5 positive: exact two-sided p = 2 / 2^5 = 0.0625 (SciPy's default gave 0.043)
+    d = [0.0] * 15 + [1.0, 2.0, 3.0, 4.0, 5.0]
+    assert _one_sample(d) == (0.0, 0.0625)
+    assert stats.wilcoxon(d, method="exact").pvalue == pytest.approx(0.0625)
+    # relation_professional of the demo: 35 zeros and two tied -1: P(R+ = 0) = 1/4, two-sided 0.5 (was 0.157)
+    assert _one_sample([0.0] * 35 + [-1.0, -1.0]) == (0.0, 0.5)
+    # through paired_change: 20 pairs, 15 without change
+    pre = np.arange(20, dtype=float)
+    row = paired_change(long_scores(pre, pre + np.r_[np.zeros(15), 1, 2, 3, 4, 5]), membership=NO_GROUPS).iloc[0]
+    assert row["w_stat"] == 0 and row["p_wilcoxon"] == 0.0625
+
+
+def test_wilcoxon_normal_approximation_above_50_non_zero():
+    # scipy.stats.wilcoxon(d, method="approx"): zeros dropped, tie-corrected variance, no continuity correction
+    rng = np.random.default_rng(9)
+    for n_nonzero in (51, 60, 200):
+        nz = np.round(rng.normal(0.2, 1, size=n_nonzero) * 2) / 2
+        nz[nz == 0] = 0.5
+        d = np.r_[np.zeros(10), nz]
+        w, p = _one_sample(d)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ref = stats.wilcoxon(d, method="approx")
+        assert w == ref.statistic and p == pytest.approx(ref.pvalue, rel=1e-10)
+    # the switch counts non-zero differences: 50 of them (plus 30 zeros) are still exact
+    nz = rng.normal(0.3, 1, size=50)
+    assert _one_sample(np.r_[np.zeros(30), nz])[1] == pytest.approx(stats.wilcoxon(nz, method="exact").pvalue,
+                                                                     rel=1e-10)
+
+
+def test_wilcoxon_cells_many_samples_at_once_and_degenerate_ones():
+    rng = np.random.default_rng(3)
+    samples = [rng.normal(size=9), np.zeros(0), np.zeros(4), np.array([0.0]), rng.normal(size=70), np.full(6, 1.0)]
     cell = np.concatenate([np.full(len(d), i) for i, d in enumerate(samples)]).astype(int)
     w, p = wilcoxon_cells(np.concatenate(samples), cell, len(samples))
     for i, d in enumerate(samples):
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                ref = stats.wilcoxon(d) if len(d) else None
-        except ValueError:                                 # SciPy cannot test a single zero
-            ref = None
-        if ref is None:
+        if len(d) == 0:                                       # no pair: no test
             assert np.isnan(w[i]) and np.isnan(p[i])
+        elif not (d != 0).any():                              # only zeros: statistic 0, p 1 (SciPy's exact)
+            assert (w[i], p[i]) == (0.0, 1.0) == tuple(stats.wilcoxon(d, method="exact"))
         else:
-            assert w[i] == ref.statistic
-            np.testing.assert_allclose(p[i], ref.pvalue, rtol=1e-10, equal_nan=True)
+            assert (w[i], p[i]) == pytest.approx(_one_sample(d), rel=1e-12)
+    assert p[5] == pytest.approx(2 / 2**6)                    # six equal positive d: 2 · (1/2)^6
 
 
 def test_edge_cases_n_0_1_2_constant_and_zero_change():
@@ -157,8 +226,8 @@ def test_edge_cases_n_0_1_2_constant_and_zero_change():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         assert stats.ttest_rel([2, 3, 4, 5, 6.0], [1, 2, 3, 4, 5.0]).statistic == np.inf
-        ref_zero = stats.wilcoxon(np.zeros(5))
-        ref_const = stats.wilcoxon(np.ones(5))             # the signed-rank test stays: 2 / 2**5
+        ref_zero = stats.wilcoxon(np.zeros(5), method="exact")
+        ref_const = stats.wilcoxon(np.ones(5), method="exact")   # the signed-rank test stays: 2 / 2**5
     assert const["w_stat"] == ref_const.statistic and const["p_wilcoxon"] == pytest.approx(ref_const.pvalue)
     zero = out.loc["zero"]
     assert math.isnan(zero["t"]) and math.isnan(zero["p_t"]) and math.isnan(zero["d_z"])
@@ -209,7 +278,8 @@ def test_complementary_suppression_within_a_partition():
     out = paired_change(long_scores(pre, pre + rng.normal(0.5, 0.5, 24)), membership=group_membership(participants),
                         partition_groups={"A", "B", "C"}).set_index("group")
     assert out.loc["A", "suppressed"] and out.loc["B", "suppressed"]        # B is hidden so A cannot be recovered
-    assert not out.loc["C", "suppressed"] and not out.loc["community", "suppressed"]
+    assert not out.loc["C", "suppressed"] and not out.loc["all", "suppressed"]
+    assert "community" not in out.index                   # everyone is in community: the row would repeat `all`
 
 
 def test_holm_within_group_and_instrument_over_shown_rows():
@@ -230,6 +300,51 @@ def test_holm_within_group_and_instrument_over_shown_rows():
     assert math.isnan(out.loc[out["scale"] == "tiny", "p_holm"].iloc[0])
     p = pd.Series([0.01, np.nan, 0.02])
     assert holm(p, pd.DataFrame({"f": ["x", "x", "x"]})).tolist()[::2] == [0.02, 0.02]   # NaN does not count
+
+
+def test_holm_primary_family_and_exploratory_families():
+    from statsmodels.stats.multitest import multipletests
+
+    rng = np.random.default_rng(8)
+    ids = [f"P{i:03d}" for i in range(30)]
+    participants = pd.DataFrame({"participant_id": ids, "components": "community", "group": ["G1"] * 15 + ["G2"] * 15})
+    frames = []
+    for inst, scales in (("a", ["s0", "s1", "s2"]), ("b", ["s0", "s1"]), ("ego_network", ["size"])):
+        for k, scale in enumerate(scales):
+            pre = rng.normal(3, 1, 30)
+            frames.append(long_scores(pre, pre + rng.normal(0.1 + 0.15 * k, 0.6, 30), instrument=inst, scale=scale,
+                                      ids=ids))
+    frames.append(long_scores([1, 2, 3.0], [2, 2, 4.0], instrument="b", scale="tiny", ids=ids[:3]))   # suppressed
+    scores = pd.concat(frames)
+    members = group_membership(participants)
+    primary = ["a/s0", "b/s1", "ego_network/size", "b/tiny"]
+    out = paired_change(scores, membership=members, primary_outcomes=primary)
+    assert "community" not in set(out["group"])            # everyone: it would repeat `all`
+    key = out["instrument"] + "/" + out["scale"]
+    is_primary = key.isin(primary[:3]) & (out["group"] == "all")
+    assert (out.loc[is_primary, "holm_family"] == "primary").all() and is_primary.sum() == 3
+    # the confirmatory family: the 3 shown all-rows of the primary outcomes (b/tiny is suppressed: no family)
+    fam = out[is_primary]
+    np.testing.assert_allclose(fam["p_holm"], multipletests(fam["p_t"], method="holm")[1], rtol=1e-12)
+    tiny = out[out["scale"] == "tiny"]
+    assert tiny["suppressed"].all() and tiny["holm_family"].isna().all() and tiny["p_holm"].isna().all()
+    # every other shown row is exploratory, in <instrument>/<group>: a/all holds s1 and s2 (s0 is primary)
+    rest = out[~is_primary & ~out["suppressed"]]
+    assert (rest["holm_family"] == rest["instrument"] + "/" + rest["group"]).all()
+    a_all = out[(out["holm_family"] == "a/all")]
+    assert a_all["scale"].tolist() == ["s1", "s2"]
+    np.testing.assert_allclose(a_all["p_holm"], multipletests(a_all["p_t"], method="holm")[1], rtol=1e-12)
+    g1 = out[out["holm_family"] == "a/G1"]
+    assert g1["scale"].tolist() == ["s0", "s1", "s2"]
+    np.testing.assert_allclose(g1["p_holm"], multipletests(g1["p_t"], method="holm")[1], rtol=1e-12)
+    # without primary outcomes every row is exploratory, the family of its instrument and group
+    plain = paired_change(scores, membership=members)
+    shown = plain[~plain["suppressed"]]
+    assert (shown["holm_family"] == shown["instrument"] + "/" + shown["group"]).all()
+    assert set(shown["holm_family"]) == {f"{i}/{g}" for i in ("a", "b", "ego_network") for g in ("all", "G1", "G2")}
+    # the columns other than p_holm and holm_family do not depend on the families
+    same = [c for c in CHANGE_COLUMNS if c not in ("p_holm", "holm_family")]
+    pd.testing.assert_frame_equal(plain[same], out[same])
 
 
 def test_ego_network_without_instrument_object():

@@ -47,3 +47,59 @@ def test_by_group_and_people_by_cell():
     got = people_by_cell(long, cells, keys=["scale", "group"])
     assert got.tolist() == [frozenset({"P1", "P3"}), frozenset({"P3"}), frozenset({"P1"}), frozenset()]
     assert people_by_cell(long.iloc[:0], cells, keys=["scale", "group"]).tolist() == [frozenset()] * 4
+
+
+def test_without_repeats_of_all_drops_only_non_empty_repeats():
+    from evaltools.groups import without_repeats_of_all
+
+    long = pd.DataFrame({"instrument": "i", "scale": ["s"] * 4 + ["t"] * 3,
+                         "participant_id": list("ABAB") + list("AAB"),
+                         "group": ["all", "all", "youth", "youth", "all", "youth", "all"]})
+    cells = pd.DataFrame({"instrument": "i", "scale": list("sssttt"), "group": ["all", "youth", "G1"] * 2})
+    kept, people = without_repeats_of_all(cells, long, keys=["instrument", "scale", "group"])
+    # s: youth holds A and B = all -> dropped; G1 holds nobody -> kept (suppressed later); t: youth holds A of A, B
+    assert kept.index.tolist() == [0, 2, 3, 4, 5]
+    assert people.tolist() == [frozenset("AB"), frozenset(), frozenset("AB"), frozenset("A"), frozenset()]
+
+
+def test_every_group_table_drops_a_group_that_repeats_all():
+    """independence answered by the youth only (all = youth); empowerment by everyone: youth kept there."""
+    import numpy as np
+
+    from evaltools.attrition import attrition, sensitivity
+    from evaltools.change import paired_change
+    from evaltools.clustering import clustered_change
+    from evaltools.instruments import LIBRARY, load_instrument
+    from evaltools.reliable_change import reliable_change
+
+    insts = {i: load_instrument(LIBRARY / f"{i}.yaml") for i in ("empowerment", "independence")}
+    ids = [f"P{i:02d}" for i in range(24)]
+    participants = pd.DataFrame({"participant_id": ids, "family_id": [f"F{i // 2}" for i in range(24)],
+                                 "components": ["youth"] * 12 + ["self_help"] * 12,
+                                 "group": (["G1"] * 6 + ["G2"] * 6) * 2})
+    rng = np.random.default_rng(0)
+    rows = []
+    for inst_id, people in (("empowerment", ids), ("independence", ids[:12])):
+        for scale in insts[inst_id].scales:
+            for pid in people:
+                pre = float(rng.integers(1, 4))
+                rows.append((pid, "baseline", inst_id, scale.id, pre))
+                if pid not in ("P03", "P20"):                         # two dropouts
+                    rows.append((pid, "endline", inst_id, scale.id, pre + float(rng.integers(0, 2))))
+    scores = pd.DataFrame(rows, columns=["participant_id", "wave", "instrument", "scale", "score"])
+    membership = group_membership(participants)
+    tables = {
+        "change": paired_change(scores, membership=membership, instruments=insts),
+        "reliable_change": reliable_change(scores, instruments=insts, membership=membership),
+        "attrition": attrition(scores, participants, membership=membership),
+        "sensitivity": sensitivity(scores, participants, membership=membership),
+        "clustered_change": clustered_change(scores, participants, membership=membership, min_cell=5,
+                                             instruments=insts),
+    }
+    for name, table in tables.items():
+        emp = set(table.loc[table["instrument"] == "empowerment", "group"])
+        ind = set(table.loc[table["instrument"] == "independence", "group"])
+        assert emp == {"all", "youth", "self_help", "G1", "G2"}, name
+        assert ind == {"all", "self_help", "G1", "G2"}, name          # self_help holds nobody: kept, suppressed
+        assert table.loc[(table["instrument"] == "independence") & (table["group"] == "self_help"),
+                         "suppressed"].all(), name

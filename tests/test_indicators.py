@@ -212,3 +212,33 @@ def test_inputs_are_not_mutated():
     dose(frames[2], frames[1], participants=frames[0])
     for frame, original in zip(frames, [PARTICIPANTS, SESSIONS, ATTENDANCE, IMPROVED]):
         pd.testing.assert_frame_equal(frame, original)
+
+
+# --------------------------------------------------------------------------- rows matched by position
+# indicators and dose match attendance to sessions and people by row position (issue 18); these pin
+# what a join on the ids meant.
+
+def test_attendance_with_missing_or_unknown_ids_counts_nowhere():
+    sessions = pd.concat([SESSIONS, pd.DataFrame({"session_id": [NA], "activity": ["family_visit"],
+                                                  "duration_min": [600.0]})], ignore_index=True)
+    attendance = pd.concat([ATTENDANCE, pd.DataFrame({"session_id": [NA, "S99", "S01", NA],
+                                                      "participant_id": ["P07", "P07", "P99", NA]})],
+                           ignore_index=True)
+    d = dose(attendance, sessions, participants=PARTICIPANTS).set_index("participant_id")
+    # P07's attendance of a session with no id, and of an unknown session, adds nothing (as before: 0, 0 h)
+    assert (d.loc["P07", "sessions"], d.loc["P07", "hours"]) == (0, 0.0) and "P99" not in d.index
+    pd.testing.assert_frame_equal(dose(attendance, sessions, participants=PARTICIPANTS),
+                                  dose(ATTENDANCE, SESSIONS, participants=PARTICIPANTS))
+    assert "P99" in set(dose(attendance, sessions)["participant_id"])  # without participants: whoever attended
+    targets = [c[0] for c in CASES]
+    pd.testing.assert_frame_equal(
+        indicators(targets, participants=PARTICIPANTS, sessions=sessions, attendance=attendance, improved=IMPROVED),
+        indicators(targets, participants=PARTICIPANTS, sessions=SESSIONS, attendance=ATTENDANCE, improved=IMPROVED))
+
+
+def test_component_target_with_nobody_registered_is_zero():
+    # it raised KeyError before issue 18: filtering no people by component selected no columns
+    nobody = PARTICIPANTS.iloc[0:0]
+    out = indicators([target("fam", "participants", 2, where={"component": "family_support"})],
+                     participants=nobody, sessions=SESSIONS, attendance=ATTENDANCE)
+    assert out["value"].tolist() == [0] and out["status"].tolist() == ["not met"]

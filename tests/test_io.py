@@ -140,3 +140,51 @@ def test_ods_is_a_workbook_and_old_formats_are_still_refused(tmp_path):
                                                             ("workbook_format", "old.xls")]
     assert out.tables["attendance"].file == "attendance.csv"  # the first found (files in name order) wins
     assert out.tables["sessions"].file == "staff_pl.ods"
+
+
+# --------------------------------------------------------------------------- one parse per distinct value
+# The CSV path parses each distinct value once and spreads the result back (issue 18); these pin the
+# cell-by-cell meaning it must keep: white space of every kind trimmed, repeats and blanks in place.
+
+def test_text_trims_only_white_space_and_keeps_repeats_and_blanks_in_place():
+    from evaltools.io import text_series
+    raw = pd.Series(["P1", "\tP2\u00a0", "P1", "   ", "", "P 3", "\u2003P4\n"], dtype=object, index=range(10, 17))
+    text = text_series(raw)
+    assert text.tolist()[:3] == ["P1", "P2", "P1"] and text.tolist()[5:] == ["P 3", "P4"]
+    assert text.isna().tolist() == [False, False, False, True, True, False, False]
+    assert text.index.tolist() == list(range(10, 17)) and str(text.dtype) == "str"
+    clean = text_series(pd.Series(["P1", "", "P2"], dtype=object))  # no white space at all: nothing to trim
+    assert clean.tolist()[::2] == ["P1", "P2"] and clean.isna().tolist() == [False, True, False]
+
+
+def test_repeated_values_parse_alike_wherever_they_stand():
+    raw = pd.Series(["3,5", "x", "3,5", "", "1 200", "x", None], dtype=object)
+    values, bad = parse_column(raw, kind="number")
+    assert values[[0, 2, 4]].tolist() == [3.5, 3.5, 1200.0] and values[[1, 3, 5, 6]].isna().all()
+    assert bad.tolist() == [False, True, False, False, False, True, False]
+    dates, bad = parse_column(pd.Series(["2021-03-16", "16.03.2021", "2021-03-16", "16.3.21", ""]), kind="date")
+    assert dates[:3].dt.strftime("%Y-%m-%d").tolist() == ["2021-03-16"] * 3 and dates[3:].isna().all()
+    assert bad.tolist() == [False, False, False, True, False]
+    codes, bad = parse_column(pd.Series(["Baseline", "endline", "Baseline", "wave 3", None]), kind="code", codes="wave")
+    assert codes.tolist()[:3] == ["baseline", "endline", "baseline"] and codes[3:].isna().all()
+    assert bad.tolist() == [False, False, False, True, False]
+    many, bad = parse_column(pd.Series(["legal; self_help", "", "legal; nope", "legal; self_help"]),
+                             kind="codes", codes="component")
+    assert many.tolist()[::3] == ["legal;self_help", "legal;self_help"] and many.isna().tolist()[1]
+    assert bad.tolist() == [False, False, True, False]
+
+
+def test_excel_cells_mixed_with_text_keep_their_types():
+    import datetime as dt
+    values, bad = parse_column(pd.Series([3.0, "3", True, "4,5"], dtype=object), kind="number")
+    assert values[[0, 1, 3]].tolist() == [3.0, 3.0, 4.5] and bad.tolist() == [False, False, True, False]
+    dates, bad = parse_column(pd.Series([dt.datetime(2021, 3, 1), "2021-03-01", 5.0], dtype=object), kind="date")
+    assert dates[0] == dates[1] == pd.Timestamp("2021-03-01") and bad.tolist() == [False, False, True]
+
+
+def test_csv_blank_rows_dropped_and_line_numbers_kept(tmp_path):
+    from evaltools.io import read_folder
+    (tmp_path / "sessions.csv").write_text("session_id;date\nS1;2021-01-01\n;\n\nS2;\n;2021-01-02\n", encoding="utf-8")
+    frame = read_folder(tmp_path).tables["sessions"].frame
+    assert frame["session_id"].tolist() == ["S1", "S2", ""] and frame["_row"].tolist() == [2, 5, 6]
+    assert frame["date"].tolist() == ["2021-01-01", "", "2021-01-02"]

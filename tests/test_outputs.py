@@ -21,7 +21,7 @@ WRITTEN = [name for name, table in TABLES.items() if not table.conditional]
 
 @pytest.fixture(scope="module")
 def tables(demo_data) -> dict[str, pd.DataFrame]:
-    """Every table the notebooks write, computed in this process (the calls of notebooks/*.ipynb)."""
+    """Every table the notebooks write, computed in this process (the calls of evaltools/notebooks/*.ipynb)."""
     from evaltools.attrition import attrition, sensitivity
     from evaltools.change import dose_from_attendance, dose_response, group_membership, paired_change
     from evaltools.clustering import clustered_change

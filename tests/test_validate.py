@@ -187,6 +187,15 @@ FAULTS = {
     "yaml_language": f_yaml(lambda c: c.update(language="de"), "expected pl or en"),
     "yaml_unknown_instrument": f_yaml(lambda c: c["instruments"].append("happiness"), "instrument 'happiness'"),
     "yaml_target_zero": f_yaml(lambda c: c["targets"][0].update(target=0), "target"),
+    "yaml_primary_not_a_list": f_yaml(
+        lambda c: c.update(primary_outcomes="empowerment agency"),
+        "key primary_outcomes: 'empowerment agency' – expected a list of primary outcomes as instrument/scale"),
+    "yaml_primary_unknown_scale": f_yaml(
+        lambda c: c.update(primary_outcomes=["empowerment/agensy"]),
+        "key primary_outcomes: 'empowerment/agensy': empowerment has no scale agensy; its scales: agency, voice"),
+    "yaml_primary_unknown_instrument": f_yaml(
+        lambda c: c.update(primary_outcomes=["happiness/total"]),
+        "key primary_outcomes: 'happiness/total': happiness is not an instrument of the project"),
     "custom_instrument_typo": f_custom_instrument_typo,
     "duplicate_participant": f_duplicate("participants", "participant_id"),
     "unknown_component": f_cell("participants", "components", "family_suport", "'family_suport' is not an allowed code"),
@@ -347,3 +356,28 @@ def test_project_yaml_expected_values_speak_polish(folder, capsys):
     assert "project.yaml, klucz language: 'de' – oczekiwano: pl lub en." in err
     assert "oczekiwano: początek (start) przed końcem (end)" in err
     assert_no_english(err, folder)
+
+
+def test_primary_outcomes_are_checked_in_polish_too(folder, capsys):
+    edit_yaml(folder, lambda c: c.update(primary_outcomes=["empowerment/agency", "recovery/coping",
+                                                          "ego_network/size"]))
+    assert main(["validate", str(folder), "--lang", "pl"]) == 1
+    err = capsys.readouterr().err
+    assert ("project.yaml, klucz primary_outcomes: 'recovery/coping': narzędzie recovery nie ma skali coping; "
+            "jego skale: crisis_coping, household_stability, parenting.") in err
+    assert "'ego_network/size': ego_network nie jest narzędziem projektu" in err
+    assert "empowerment/agency" not in err                      # a valid entry is not a problem
+    assert_no_english(err, folder)
+
+
+def test_demo_names_its_primary_outcomes_and_validates(demo):
+    import yaml
+
+    from evaltools.validate.project_yaml import PROJECT_KEYS
+
+    config = yaml.safe_load((demo / "project.yaml").read_text(encoding="utf-8"))
+    assert "primary_outcomes" in PROJECT_KEYS
+    assert config["primary_outcomes"] == ["empowerment/agency", "recovery/crisis_coping", "independence/total",
+                                          "social_support/neighbourhood_ties"]
+    result = validate_folder(demo)
+    assert result.errors == [] and result.config["primary_outcomes"] == config["primary_outcomes"]

@@ -15,6 +15,7 @@ The package has one module per seam:
 - :mod:`~evaltools.report.page`: what notebooks call (``say``, ``show``,
   ``save_table``, ``save_figure``, labels of groups, scales and columns);
 - :mod:`~evaltools.report.runner`: :func:`run`, the parameters, papermill;
+- :mod:`~evaltools.report.lab`: a notebook opened by hand (``open_project``);
 - :mod:`~evaltools.report.html`: offline notebook pages;
 - :mod:`~evaltools.report.manifest`: provenance, fingerprints, earlier runs;
 - :mod:`~evaltools.report.runs_index`: ``<out>/index.html``;
@@ -25,6 +26,7 @@ the page API is re-exported here. Nothing in this package computes a statistic.
 """
 
 from evaltools.report.html import export_html, notebook_title, offline
+from evaltools.report.lab import NotebookStop, open_project
 from evaltools.report.manifest import build_manifest, fingerprint, latest_run, list_runs, since_baseline, toolkit_version
 from evaltools.report.page import (PRIVATE_COLUMNS, VIEWS, by_group_frame, column_label, display_frame, group_label,
                                    inventory, markdown, phase_waves, reliability_warning, save_figure, save_table,
@@ -44,6 +46,7 @@ __all__ = [
     "DEFAULTS", "NOTEBOOK_DIR", "PARAMETERS", "PHASE_NOTEBOOKS", "PHASES", "RunResult", "default_workers",
     "execute_all", "execute_notebook", "kernel_name", "new_run_dir", "parse_params", "phase_notebooks", "run",
     "export_html", "notebook_title", "offline",
+    "NotebookStop", "open_project",
     "build_manifest", "fingerprint", "latest_run", "list_runs", "since_baseline", "toolkit_version",
     "render_runs_index", "write_runs_index",
 ]

@@ -157,13 +157,17 @@ def run_state(manifest: dict | None) -> str:
 
 
 def process_alive(pid, *, host: str | None = None) -> bool:
-    """Whether process ``pid`` still runs on this machine (``True`` when that cannot be told: another host, Windows)."""
+    """Whether process ``pid`` still runs on this machine (``True`` when that cannot be told: another host).
+
+    POSIX: ``os.kill(pid, 0)``; Windows, where that call would end the
+    process: :func:`windows_process_alive`.
+    """
     if host and host != platform.node():
         return True
     if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0:
         return False
-    if os.name == "nt":  # os.kill(pid, 0) would end the process there
-        return True
+    if os.name == "nt":
+        return windows_process_alive(pid)
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -173,6 +177,38 @@ def process_alive(pid, *, host: str | None = None) -> bool:
     except OSError:
         return False
     return True
+
+
+def windows_process_alive(pid: int, kernel32=None, last_error=None) -> bool:
+    """Whether ``pid`` runs, asked of Windows (OpenProcess, then GetExitCodeProcess; no extra dependency).
+
+    ``kernel32`` and ``last_error`` stand in for ``ctypes.WinDLL("kernel32")``
+    and ``ctypes.get_last_error`` (tests on other systems). A process of
+    another user (access denied) runs; one that cannot be opened otherwise
+    (no such process) does not.
+    """
+    import ctypes
+
+    if kernel32 is None:  # pragma: no cover - Windows only
+        from ctypes import wintypes
+
+        kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
+        kernel32.OpenProcess.argtypes = (wintypes.DWORD, wintypes.BOOL, wintypes.DWORD)
+        kernel32.OpenProcess.restype = wintypes.HANDLE
+        kernel32.GetExitCodeProcess.argtypes = (wintypes.HANDLE, ctypes.POINTER(wintypes.DWORD))
+        kernel32.CloseHandle.argtypes = (wintypes.HANDLE,)
+        last_error = ctypes.get_last_error
+    query_limited_information, still_active, access_denied = 0x1000, 259, 5
+    handle = kernel32.OpenProcess(query_limited_information, False, pid)
+    if not handle:
+        return last_error() == access_denied
+    try:
+        code = ctypes.c_ulong()
+        if not kernel32.GetExitCodeProcess(handle, ctypes.byref(code)):
+            return True  # it exists; what it is doing cannot be told
+        return code.value == still_active
+    finally:
+        kernel32.CloseHandle(handle)
 
 
 def _run_sort_key(p: Path):

@@ -1,7 +1,7 @@
 """The run: validate once, execute the phase's notebooks with papermill into a new run folder (docs/index.md).
 
 :func:`run` validates a data folder, then executes the phase's notebooks
-(``notebooks/*.ipynb``) into ``<out>/<YYYYmmdd-HHMMSS>_<phase>/``, renders
+(``evaltools/notebooks/*.ipynb``, package data) into ``<out>/<YYYYmmdd-HHMMSS>_<phase>/``, renders
 each to an offline page, writes the manifest and the run's index, and
 regenerates ``<out>/index.html``. A failing notebook does not stop the
 others: its status and the failing cell go to the manifest and the result
@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 
 from evaltools.errors import DataInvalid, UsageError
@@ -34,8 +35,8 @@ from evaltools.report.runs_index import write_runs_index
 from evaltools.report.summary import render_run_index
 
 
-#: Where the notebooks live (the repository's ``notebooks/`` beside the package).
-NOTEBOOK_DIR = Path(__file__).resolve().parent.parent.parent / "notebooks"
+#: Where the notebooks live: ``evaltools/notebooks/``, package data, so an installed wheel runs as a clone does.
+NOTEBOOK_DIR = Path(str(resources.files("evaltools") / "notebooks"))
 
 PHASES = ("baseline", "endline")
 #: The notebooks of each phase, in order; ``90_summary`` reads the others' tables, so it runs last.

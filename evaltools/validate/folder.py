@@ -21,7 +21,7 @@ from evaltools.io import read_folder
 from evaltools.labels import DEFAULT_LANG, LANGS, t
 from evaltools.schema import TABLES, questionnaire_table
 from evaltools.validate.across import check_across_tables
-from evaltools.validate.project_yaml import read_project_yaml
+from evaltools.validate.project_yaml import check_primary_outcomes, read_project_yaml
 from evaltools.validate.tables import check_table, empty_typed
 from evaltools.validate.targets import check_targets
 
@@ -81,8 +81,10 @@ def validate_folder(data_dir: str | Path) -> ValidationResult:
     result.inputs = fingerprint_files(data_dir)
     config = read_project_yaml(data_dir, result.problems)
     result.config = config
-    instruments = _read_instruments(config, data_dir, result.problems)
+    broken: set[str] = set()
+    instruments = _read_instruments(config, data_dir, result.problems, broken)
     result.instruments = instruments
+    check_primary_outcomes(config, {i: v for i, v in instruments.items() if i not in broken}, result.problems)
 
     wanted = set(TABLES) | {f"q_{i}" for i in instruments}
     readout = read_folder(data_dir, table_names=wanted)
@@ -115,12 +117,18 @@ def validate_folder(data_dir: str | Path) -> ValidationResult:
     return result
 
 
-def _read_instruments(config: dict, data_dir: Path, problems: list[Problem]) -> dict[str, Instrument]:
-    """Each listed instrument as far as its file parses; its problems (file and key) go to ``problems``."""
+def _read_instruments(config: dict, data_dir: Path, problems: list[Problem],
+                      broken: set[str] | None = None) -> dict[str, Instrument]:
+    """Each listed instrument as far as its file parses; its problems (file and key) go to ``problems``.
+
+    The ids of instruments with an error are added to ``broken``.
+    """
     out = {}
     for inst_id in config.get("instruments") or []:
         inst, found = read_instrument(inst_id, data_dir)
         problems.extend(found)
+        if broken is not None and any(p.severity == "error" for p in found):
+            broken.add(inst_id)
         if inst is not None:
             out[inst_id] = inst
     return out

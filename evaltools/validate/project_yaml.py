@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -13,7 +14,7 @@ from evaltools.labels import DEFAULT_LANG, LANGS
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: same result, faster
 
 #: The keys project.yaml may hold.
-PROJECT_KEYS = {"name", "period", "language", "instruments", "min_cell", "targets", "groups"}
+PROJECT_KEYS = {"name", "period", "language", "instruments", "min_cell", "targets", "groups", "primary_outcomes"}
 
 
 def read_project_yaml(data_dir: Path, problems: list[Problem]) -> dict:
@@ -67,7 +68,46 @@ def read_project_yaml(data_dir: Path, problems: list[Problem]) -> dict:
     if targets is not None and not isinstance(targets, list):
         bad("targets", targets, "targets")
         config["targets"] = []
+    primary = config.get("primary_outcomes")
+    if primary is not None and (not isinstance(primary, list)
+                                or not all(isinstance(p, str) and p.count("/") == 1 for p in primary)):
+        bad("primary_outcomes", primary, "primary_outcomes")
+        config["primary_outcomes"] = []
     return config
+
+
+def check_primary_outcomes(config: dict, instruments: Mapping, problems: list[Problem]) -> None:
+    """Each ``primary_outcomes`` entry must name an instrument of the project and a scale of it.
+
+    ``instruments`` are the project's instruments that were read without
+    error (one that was not has its own problem already and is not judged
+    here).
+
+    >>> from evaltools.instruments import LIBRARY, load_instrument
+    >>> found = []
+    >>> check_primary_outcomes({"instruments": ["empowerment"], "primary_outcomes": ["empowerment/agency",
+    ...                         "empowerment/agensy", "recovery/parenting"]},
+    ...                        {"empowerment": load_instrument(LIBRARY / "empowerment.yaml")}, found)
+    >>> for p in found:
+    ...     print(p)  # doctest: +NORMALIZE_WHITESPACE
+    project.yaml, key primary_outcomes: 'empowerment/agensy': empowerment has no scale agensy;
+        its scales: agency, voice.
+    project.yaml, key primary_outcomes: 'recovery/parenting': recovery is not an instrument of the project;
+        its instruments: empowerment.
+    """
+    listed = [str(i) for i in config.get("instruments") or []]
+    for entry in config.get("primary_outcomes") or []:
+        inst_id, _, scale = str(entry).partition("/")
+        if inst_id not in listed:
+            problems.append(Problem("project_primary_instrument", {"value": entry, "instrument": inst_id,
+                                                                   "allowed": ", ".join(listed)},
+                                    file="project.yaml", entry="primary_outcomes"))
+        elif inst_id in instruments:
+            scales = [s.id for s in instruments[inst_id].scales]
+            if scale not in scales:
+                problems.append(Problem("project_primary_scale", {"value": entry, "instrument": inst_id,
+                                                                  "scale": scale, "allowed": ", ".join(scales)},
+                                        file="project.yaml", entry="primary_outcomes"))
 
 
 def _check_period(config: dict, bad) -> None:

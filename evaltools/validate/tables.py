@@ -74,7 +74,13 @@ def check_table(raw: RawTable, table: Table, problems: list[Problem], *, instrum
             usable = usable and key == "item_missing"  # a missing item leaves the rest checkable
     texts = {col: text_series(frame[col]) for col in header if col}
     if texts:  # rows of nothing but spaces are blank rows too
-        blank = pd.concat(texts.values(), axis=1).isna().all(axis=1)
+        blank = np.ones(len(frame), dtype=bool)
+        for text in texts.values():  # a row stays a candidate while every cell so far is empty
+            rows = np.flatnonzero(blank)
+            if not len(rows):
+                break
+            blank[rows] = text.iloc[rows].isna().to_numpy()
+        blank = pd.Series(blank, index=frame.index)
         if blank.any():
             frame = frame[~blank]
             texts = {col: text[~blank] for col, text in texts.items()}
@@ -113,7 +119,10 @@ def check_table(raw: RawTable, table: Table, problems: list[Problem], *, instrum
 def _check_pesel(raw: RawTable, texts: dict[str, pd.Series], problems: list[Problem]) -> None:
     """Any valid PESEL in any cell is an error; the value itself is never repeated."""
     for col, text in texts.items():
-        if not (text.str.len() >= 11).any():  # most columns (codes, ids, dates) are shorter: skip the regex
+        cells = text.to_numpy(dtype=object, na_value="")
+        if max(map(len, cells), default=0) < 11:  # most columns (codes, ids, dates) are shorter: skip the regex
+            continue
+        if not any(ELEVEN_DIGITS.search(v) for v in pd.unique(cells)):  # codes repeat: search each value once
             continue
         candidates = text.str.contains(ELEVEN_DIGITS, regex=True, na=False)
         if not candidates.any():

@@ -15,7 +15,7 @@ import time
 
 from evaltools.attrition import attrition, sensitivity
 from evaltools.change import dose_from_attendance, dose_response, group_membership, paired_change
-from evaltools.clustering import mixed_model
+from evaltools.clustering import clustered_change
 from evaltools.project import load_project
 from evaltools.reliability import item_rest, reliability
 from evaltools.reliable_change import reliable_change, reliable_change_people
@@ -54,7 +54,7 @@ def main(n: int) -> None:
     dose = timed("dose_from_attendance", dose_from_attendance, project.attendance, sessions=project.sessions,
                  participants=project.participants)
     timed("dose_response", dose_response, scores, dose)
-    timed("mixed_model", mixed_model, scores, project.participants)
+    timed("clustered_change", clustered_change, scores, project.participants, membership=members)
     print(f"{'total':<24}{total:7.3f} s")
 
 
