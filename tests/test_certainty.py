@@ -398,7 +398,7 @@ def test_holm_families_sentence_on_paired_change():
     assert "across the 2 primary outcomes" in text and "within the 1 scale of Empowerment" in text
 
 
-# --------------------------------------------------------------------------- words claim no more than the data (issue 14.9)
+# --------------------------------------------------------------------------- words (issue 14.9)
 
 ENGLISH_WORDS = ("change", "large", "points", "significant", "people", "hidden", "measured", "consistent", " CI ")
 
@@ -475,8 +475,8 @@ def test_zero_variance_is_stated_as_such_and_never_significant():
     assert en == ("ind – self_care: all 6 people with both waves changed by exactly the same amount (+8.00 points), "
                   "so there is no variation to test: no t-test, p-value, confidence interval or effect size can be "
                   "computed, and the change is not called statistically significant.")
-    assert pl.startswith("ind – self_care: wszystkie osoby z oboma pomiarami (6) zmieniły się dokładnie o tyle samo "
-                         "(+8,00 pkt), więc nie ma zmienności")
+    assert pl.startswith("ind – self_care: wszystkie osoby z oboma pomiarami (6) zmieniły się dokładnie "
+                         "o tyle samo (+8,00 pkt), więc nie ma zmienności")
     # a table written before the fix (t = inf, p 0) still reads as zero variance, never as a significant test
     old = ch.assign(t=np.inf, p_t=0.0, p_holm=0.0)
     assert verdicts(old, None, lang="en")["verdict"].iloc[0] == en
