@@ -11,7 +11,8 @@ every result what the data can and cannot support:
 - attrition bias in one sentence (:func:`attrition_sentence`);
 - multiplicity: how many tests were made and which survive Holm
   (:func:`multiplicity`, :func:`significance_word`);
-- the design statement (:func:`design_statement`);
+- the design statement (:func:`design_statement`), its sensitivity resting
+  on the people measured at baseline (:func:`respondents`);
 - one plain-language verdict per instrument × scale (:func:`verdicts`).
 
 Unlike the analysis modules this layer produces words; it takes the language
@@ -66,7 +67,8 @@ def effect_size_word(d: float, lang: str) -> str:
     (:data:`COHEN_1988`; Cohen, J. 1988, *Statistical power analysis for the
     behavioral sciences*, 2nd ed., pp. 25–27). The sign is ignored. In Polish
     the word agrees with "wielkość (efektu)" (feminine). Missing → "unknown".
-    :func:`benchmark_note` states the benchmarks and their source for a report.
+    :func:`benchmark_note` states the benchmarks and their source for a report;
+    :func:`effect_size_range` adds the words of the ends of its CI.
 
     Examples
     --------
@@ -75,13 +77,65 @@ def effect_size_word(d: float, lang: str) -> str:
     >>> effect_size_word(float("nan"), "pl")
     'nieznana'
     """
-    size = abs(_num(d))
-    if math.isnan(size):
+    d = _num(d)
+    if math.isnan(d):
         return t("certainty.size.unknown", lang)
+    return t(f"certainty.size.{_size_key(d)}", lang)
+
+
+def effect_size_range(es: float, ci_low: float, ci_high: float, lang: str) -> str:
+    """The words of both ends of an effect size's CI, when they differ from the estimate's word.
+
+    An estimate's size word alone ("large") claims more than a wide interval
+    supports, so the words of both ends (Cohen 1988, :func:`effect_size_word`)
+    are added whenever one of them differs from the estimate's: ", but the
+    data are consistent with anything from no change to a large one". An end
+    on the other side of 0 from the estimate is "in the opposite direction";
+    a negligible end (|d| < 0.2) of an interval that includes 0 is "no
+    change". The end nearer to (or beyond) 0 is named first. Empty when the
+    interval is missing or both ends have the estimate's word (and side).
+
+    Examples
+    --------
+    >>> effect_size_range(0.94, -0.10, 1.92, "en")   # n = 6 (issue 14): "large" alone would overstate it
+    ', but the data are consistent with anything from no change to a large one'
+    >>> effect_size_range(-0.6, -1.3, 0.4, "pl")
+    ', ale dane są zgodne ze wszystkim od małej zmiany w przeciwną stronę do dużej zmiany'
+    >>> effect_size_range(0.9, 0.85, 1.2, "en")
+    ''
+    """
+    es, lo, hi = _num(es), _num(ci_low), _num(ci_high)
+    if not (math.isfinite(es) and math.isfinite(lo) and math.isfinite(hi)):
+        return ""
+    side = -1.0 if es < 0 else 1.0
+    includes_zero = lo <= 0 <= hi
+    ends = sorted((lo, hi), key=lambda e: e * side)          # nearer to (or beyond) 0 first
+    kinds = [_end_kind(e, side) for e in ends]
+    if all(k == _end_kind(es, side) for k in kinds):
+        return ""
+    words = [_end_words(k, includes_zero, lang) for k in kinds]
+    return t("certainty.size_range.range", lang, lo=words[0], hi=words[1])
+
+
+def _size_key(d: float) -> str:
     small, medium, large = COHEN_1988
-    word = ("negligible" if size < small else "small" if size < medium
+    size = abs(d)
+    return ("negligible" if size < small else "small" if size < medium
             else "medium" if size < large else "large")
-    return t(f"certainty.size.{word}", lang)
+
+
+def _end_kind(e: float, side: float) -> tuple[str, bool]:
+    """(size word, opposite side) of one end; a negligible end has no side."""
+    key = _size_key(e)
+    return key, key != "negligible" and e * side < 0
+
+
+def _end_words(kind: tuple[str, bool], includes_zero: bool, lang: str) -> str:
+    key, opposite = kind
+    if key == "negligible":
+        return t("certainty.size_range.none" if includes_zero else "certainty.size_range.negligible", lang)
+    words = t(f"certainty.size_range.{key}", lang)
+    return t("certainty.size_range.opposite", lang, end=words) if opposite else words
 
 
 def benchmark_note(lang: str) -> str:
@@ -368,7 +422,7 @@ def _method_label(method: str, lang: str) -> str:
 
 def design_statement(*, waves: list[str], n_per_group: Mapping[str, int], period_start, period_end,
                      first_wave_date=None, last_wave_date=None, comparison_group: bool = False,
-                     lang: str, alpha: float = 0.05) -> str:
+                     lang: str, alpha: float = 0.05, n_respondents: Mapping[str, int] | None = None) -> str:
     """What this design can and cannot show, generated from the data (markdown).
 
     Parameters
@@ -390,6 +444,11 @@ def design_statement(*, waves: list[str], n_per_group: Mapping[str, int], period
     lang : {"pl", "en"}
     alpha : float
         Significance level for the sensitivity paragraph.
+    n_respondents : mapping of str to int, optional
+        People per group measured at baseline (at least one questionnaire
+        score: :func:`respondents`, :func:`group_sizes`). The sensitivity
+        rests on them: people never surveyed can form no pair. Without it
+        the sensitivity uses ``n_per_group``.
 
     Returns three paragraphs: the facts (design name, waves, comparison group,
     n per group, period), what the design can and cannot show with the usual
@@ -436,13 +495,17 @@ def design_statement(*, waves: list[str], n_per_group: Mapping[str, int], period
         facts += " " + t("certainty.design.late_baseline", lang, days=(first - start).days)
 
     paragraphs = [facts, t(f"certainty.design.{kind}", lang)]
-    sensitivity = _design_sensitivity(n_per_group, kind, lang, alpha)
+    if n_respondents is not None:
+        sensitivity = _design_sensitivity(n_respondents, kind, lang, alpha, measured=True)
+    else:
+        sensitivity = _design_sensitivity(n_per_group, kind, lang, alpha)
     if sensitivity:
         paragraphs.append(sensitivity)
     return "\n\n".join(paragraphs)
 
 
-def _design_sensitivity(n_per_group: Mapping[str, int], kind: str, lang: str, alpha: float) -> str:
+def _design_sensitivity(n_per_group: Mapping[str, int], kind: str, lang: str, alpha: float,
+                        measured: bool = False) -> str:
     if kind == "single_wave":
         return ""
     sizes = {g: int(n) for g, n in n_per_group.items() if n is not None and not pd.isna(n)}
@@ -450,6 +513,7 @@ def _design_sensitivity(n_per_group: Mapping[str, int], kind: str, lang: str, al
     if n_all < 2:
         return ""
     key = "sensitivity_planned" if kind == "baseline_only" else "sensitivity_done"
+    key += "_measured" if measured else ""
     text = t(f"certainty.design.{key}", lang, n=fmt_number(n_all, lang), alpha=_fmt_alpha(alpha, lang),
              mdes=fmt_number(_mdes_dz(n_all, alpha), lang))
     others = {g: n for g, n in sizes.items() if g != "all" and n >= 2}
@@ -464,23 +528,31 @@ def _design_sensitivity(n_per_group: Mapping[str, int], kind: str, lang: str, al
 
 def verdicts(change: pd.DataFrame, reliable_change: pd.DataFrame | None, *, lang: str, alpha: float = 0.05,
              instrument_titles: Mapping | None = None, scale_titles: Mapping | None = None,
-             higher_is_better: Mapping | None = None) -> pd.DataFrame:
+             higher_is_better: Mapping | None = None, min_cell: int | None = None) -> pd.DataFrame:
     """One plain-language line per instrument × scale (group ``all``) for the index page.
 
     Each line gives the direction, the mean change with its CI, the effect size
     in words (g_av, which Lakens 2013 recommends for comparison with Cohen's
-    between-groups benchmarks; d_z when g_av is missing), whether it survives
-    Holm (:func:`significance_word`), the share of people reliably improved
+    between-groups benchmarks; d_z when g_av is missing) with its CI and,
+    when they differ, the words of both ends of that CI
+    (:func:`effect_size_range`: "large, but the data are consistent with
+    anything from no change to a large one"), whether it survives Holm
+    (:func:`significance_word`), the share of people reliably improved
     (``reliable_change``: n_improved / n_pairs of group ``all``, and how many
     reliably deteriorated) and, when the change is not significant and its
     |d_z| is below ``mdes_dz``, that this is not evidence of no change.
 
     The direction is "improvement"/"deterioration" when ``higher_is_better``
     ({(instrument, scale): bool} or {instrument: bool}) says which way is
-    better, else "scores rose"/"fell". It is stated firmly only when the
-    change survives Holm; "possible …" when only the unadjusted p is below
-    ``alpha``; "no clear change" otherwise. Suppressed rows say that the group
-    is too small to report; rows with fewer than two pairs that nothing can be
+    better, else "scores rose"/"fell". A direction is claimed only when the
+    CI of the mean change excludes 0 and p < ``alpha``: firmly when the
+    change survives Holm, "possible …" when only the unadjusted p is below
+    ``alpha``; "no clear change" otherwise. When everyone changed by the same
+    amount (zero variance of the differences: the CI is one point) the line
+    says so and claims no test. A row without pairs is "not measured"; a
+    suppressed row is "hidden", with ``min_cell`` (the run's) saying why:
+    fewer people than ``min_cell``, or hidden so that a smaller group cannot
+    be recovered by subtraction; a row with one pair says nothing can be
     estimated.
 
     ``instrument_titles`` maps instrument → title, ``scale_titles`` maps
@@ -492,7 +564,9 @@ def verdicts(change: pd.DataFrame, reliable_change: pd.DataFrame | None, *, lang
     >>> ch = pd.DataFrame({"instrument": ["x"], "scale": ["total"], "group": ["all"], "n_pairs": [3],
     ...                    "suppressed": [True]})
     >>> verdicts(ch, None, lang="en")["verdict"].iloc[0]
-    'x – total: not reported – only 3 people have both waves, fewer than the minimum group size for reporting (privacy protection).'
+    'x – total: hidden – only 3 people have both waves, fewer than the minimum group size for reporting (privacy protection).'
+    >>> verdicts(ch.assign(n_pairs=0), None, lang="en", min_cell=5)["verdict"].iloc[0]
+    'x – total: not measured – nobody has scores at both waves.'
     """
     if "group" in change:
         rows = change[(change["group"] == "all").to_numpy()]
@@ -504,41 +578,54 @@ def verdicts(change: pd.DataFrame, reliable_change: pd.DataFrame | None, *, lang
         rc = _reliable_row(reliable_change, row["instrument"], row["scale"])
         hib = _lookup(higher_is_better, row["instrument"], row["scale"])
         out.append({"instrument": row["instrument"], "scale": row["scale"],
-                    "verdict": _verdict_line(row, rc, title, hib, lang, alpha)})
+                    "verdict": _verdict_line(row, rc, title, hib, lang, alpha, min_cell)})
     return pd.DataFrame(out, columns=list(VERDICT_COLUMNS))
 
 
 def _verdict_line(row: pd.Series, rc: pd.Series | None, title: str, hib: bool | None,
-                  lang: str, alpha: float) -> str:
+                  lang: str, alpha: float, min_cell: int | None = None) -> str:
     n = _num(row.get("n_pairs"))
     n_text = fmt_number(0 if math.isnan(n) else int(n), lang)
+    if not n > 0:  # nobody has both waves: nothing was measured, nothing is hidden
+        return t("certainty.verdict.not_measured", lang, title=title)
     if _is_true(row.get("suppressed")):
-        return t("certainty.verdict.suppressed", lang, title=title, n=n_text)
+        if min_cell is None:
+            return t("certainty.verdict.suppressed", lang, title=title, n=n_text)
+        key = "suppressed_below" if n < min_cell else "suppressed_complement"
+        return t(f"certainty.verdict.{key}", lang, title=title, n=n_text, min_cell=fmt_number(int(min_cell), lang))
     diff = _num(row.get("mean_diff"))
-    if math.isnan(n) or n < 2 or math.isnan(diff):
+    if n < 2 or math.isnan(diff):
         return t("certainty.verdict.no_pairs", lang, title=title, n=n_text)
 
+    lo, hi = _num(row.get("ci_low")), _num(row.get("ci_high"))
+    if lo == hi:  # sd of the differences is 0: everyone changed by the same amount, which is no test
+        key = "no_change_at_all" if diff == 0 else "same_change"
+        return t(f"certainty.verdict.{key}", lang, title=title, n=n_text, diff=_fmt_signed(diff, lang))
+
+    # a direction only when the CI excludes 0 (and p < alpha); firmly only when it survives Holm
     p_t, p_holm = _num(row.get("p_t")), _num(row.get("p_holm"))
-    if p_holm < alpha:
-        strength = ""
-    elif p_t < alpha:
-        strength = "possible_"
-    else:
-        strength = None
-    if strength is None or diff == 0:
+    if not (lo > 0 or hi < 0) or not p_t < alpha or diff == 0:
         direction = t("certainty.verdict.unclear", lang)
     else:
+        strength = "" if p_holm < alpha else "possible_"
         rose = diff > 0
         word = ("rose" if rose else "fell") if hib is None else ("improved" if rose == hib else "worsened")
         direction = t(f"certainty.verdict.{strength}{word}", lang)
 
-    lo, hi = _num(row.get("ci_low")), _num(row.get("ci_high"))
     level = _num(row.get("ci_level"))
     level = 1 - alpha if math.isnan(level) else level
     ci_zero = t("certainty.verdict.ci_zero", lang) if lo <= 0 <= hi else ""
 
     g_av, d_z = _num(row.get("g_av")), _num(row.get("d_z"))
-    es_name, es = ("g_av", g_av) if math.isfinite(g_av) else ("d_z", d_z)
+    if math.isfinite(g_av):
+        es_name, es = "g_av", g_av
+        es_lo, es_hi = _num(row.get("g_av_ci_low")), _num(row.get("g_av_ci_high"))
+    else:
+        es_name, es, es_lo, es_hi = "d_z", d_z, math.nan, math.nan
+    es_ci = ""
+    if math.isfinite(es_lo) and math.isfinite(es_hi):
+        es_ci = t("certainty.verdict.es_ci", lang, ci_level=f"{level * 100:g}", lo=fmt_number(es_lo, lang),
+                  hi=fmt_number(es_hi, lang))
 
     if math.isnan(p_holm):
         p_name, p = "p", p_t
@@ -564,7 +651,8 @@ def _verdict_line(row: pd.Series, rc: pd.Series | None, title: str, hib: bool | 
 
     return t("certainty.verdict.line", lang, title=title, direction=direction, diff=_fmt_signed(diff, lang),
              ci_level=f"{level * 100:g}", lo=fmt_number(lo, lang), hi=fmt_number(hi, lang), ci_zero=ci_zero,
-             size=effect_size_word(es, lang), es_name=es_name, es=fmt_number(es, lang),
+             size=effect_size_word(es, lang), es_name=es_name, es=fmt_number(es, lang), es_ci=es_ci,
+             size_range=effect_size_range(es, es_lo, es_hi, lang),
              significance=significance_word(p_t, p_holm, alpha, lang), p_name=p_name, p=_fmt_p(p, lang),
              rc=rc_text, power=power_text)
 
@@ -826,18 +914,44 @@ def wave_dates(questionnaires: Mapping[str, pd.DataFrame], *, waves: list[str]) 
     return pd.DataFrame(rows, columns=["wave", "date"])
 
 
-def group_sizes(participants: pd.DataFrame) -> pd.DataFrame:
+def respondents(scores: pd.DataFrame, *, wave: str = "baseline") -> list[str]:
+    """The people with at least one questionnaire score at ``wave`` (sorted ids).
+
+    ``scores`` is the long table of :func:`evaltools.scoring.score_all`. Only
+    they can form a pair, so the design's sensitivity rests on them
+    (``respondents`` of :func:`group_sizes`), not on everyone registered.
+
+    >>> s = pd.DataFrame({"participant_id": ["P2", "P1", "P3", "P1"], "wave": ["baseline", "baseline", "baseline",
+    ...                   "endline"], "score": [2.0, 3.0, None, 3.5]})
+    >>> respondents(s)
+    ['P1', 'P2']
+    """
+    measured = scores.loc[(scores["wave"] == wave) & scores["score"].notna(), "participant_id"]
+    return sorted(measured.dropna().astype("str").unique())
+
+
+def group_sizes(participants: pd.DataFrame, *, respondents: list[str] | None = None) -> pd.DataFrame:
     """People per output group (``group, n``): ``all`` first, then as :func:`evaltools.change.group_membership`.
 
-    Feeds ``n_per_group`` of :func:`design_statement`.
+    Feeds ``n_per_group`` of :func:`design_statement`; with ``respondents``
+    (ids, e.g. :func:`respondents`) only those registered people count, which
+    feeds its ``n_respondents``. The groups stay the same.
 
     >>> p = pd.DataFrame({"participant_id": ["P1", "P2", "P3"], "components": ["youth", "youth;legal", None],
     ...                   "group": ["G1", None, "G1"]})
     >>> group_sizes(p).to_dict("list")
     {'group': ['all', 'youth', 'legal', 'G1'], 'n': [3, 2, 1, 2]}
+    >>> group_sizes(p, respondents=["P1", "P3", "P9"]).to_dict("list")
+    {'group': ['all', 'youth', 'legal', 'G1'], 'n': [2, 1, 0, 2]}
     """
     from evaltools.change import group_membership
 
+    if respondents is not None:
+        counted = set(map(str, respondents))
+        groups = group_sizes(participants)
+        people = participants[participants["participant_id"].astype("str").isin(counted)]
+        sizes = dict(group_sizes(people).itertuples(index=False))
+        return groups.assign(n=[int(sizes.get(g, 0)) for g in groups["group"]])
     membership = group_membership(participants)
     counts = membership.groupby("group", sort=False)["participant_id"].nunique()
     rows = [("all", int(participants["participant_id"].nunique()))]

@@ -6,8 +6,9 @@ baseline and the endline score exist. With d = round(endline − baseline, 10)
 
 - ``mean_diff`` with a t-based CI (``ci_level`` = 1 − ``alpha``);
 - paired t as ``scipy.stats.ttest_rel(post, pre)`` (computed in one pass for
-  all cells; equal to SciPy's to rounding; when every d is the same, t is
-  ±inf with p 0, or NaN when every d is 0, as SciPy gives);
+  all cells; equal to SciPy's to rounding). When every d is the same (sd of
+  d is 0: everyone changed by the same amount) there is no variation to
+  test: t, p_t, d_z and the g_av CI are empty (SciPy gives t = ±inf, p = 0);
 - Wilcoxon signed-rank on the non-zero differences (:func:`wilcoxon_cells`):
   SciPy's statistic, p exact (given the tied ranks) when at most 50
   differences are non-zero, else the normal approximation with tie correction;
@@ -79,7 +80,8 @@ PRIMARY_FAMILY = "primary"
 PAIR_COLUMNS = ["instrument", "scale", "participant_id", "pre", "post", "diff"]
 DOSE_COLUMNS = ["participant_id", "sessions"]
 DOSE_RESPONSE_COLUMNS = ["instrument", "scale", "n", "r", "p", "slope", "slope_ci_low", "slope_ci_high",
-                         "intercept", "ci_level", "suppressed"]
+                         "intercept", "ci_level", "suppressed", "p_holm"]
+UNTIL_COLUMNS = ["participant_id", "date"]
 DOSE_POINT_COLUMNS = ["instrument", "scale", "sessions", "diff"]
 KEY = ["instrument", "scale"]
 
@@ -368,8 +370,7 @@ def paired_change(
     with np.errstate(all="ignore"):
         se = sd_d / np.sqrt(n)
         half = stats.t.isf(alpha / 2, df) * se
-        t = np.where(sd_d > 0, mean_d / se, np.where(mean_d != 0, np.sign(mean_d) * np.inf, np.nan))
-        t = np.where(np.isnan(sd_d), np.nan, t)
+        t = np.where(sd_d > 0, mean_d / se, np.nan)  # sd of d 0: nothing to test (not ±inf, p 0)
         p_t = np.where(np.isnan(t), np.nan, 2 * stats.t.sf(np.abs(t), df))
         d_z = np.where(sd_d > 0, mean_d / sd_d, np.nan)
         sd_av = (out["sd_pre"].to_numpy(dtype="float64") + out["sd_post"].to_numpy(dtype="float64")) / 2
@@ -411,11 +412,51 @@ def paired_change(
 
 # --------------------------------------------------------------------------- dose–response
 
+def endline_dates(
+    questionnaires: Mapping[str, pd.DataFrame],
+    *,
+    participants: pd.DataFrame | None = None,
+    default=None,
+    wave: str = "endline",
+) -> pd.DataFrame:
+    """Each person's own endline date: ``participant_id, date`` (the ``until`` of :func:`dose_from_attendance`).
+
+    The date is the latest ``date`` among the person's questionnaires of
+    ``wave``. A person without a dated questionnaire of that wave (undated,
+    or measured only through the ties table) gets ``default`` (the end of the
+    programme period); with ``participants`` given every registered person
+    gets a row. Dates are days (times dropped).
+
+    >>> q = pd.DataFrame({"participant_id": ["A", "A", "B", "B"], "wave": ["baseline", "endline"] * 2,
+    ...                   "date": ["2021-01-05", "2021-11-20", "2021-01-07", None]})
+    >>> endline_dates({"x": q}, participants=pd.DataFrame({"participant_id": ["A", "B", "C"]}),
+    ...               default="2021-12-31")
+      participant_id       date
+    0              A 2021-11-20
+    1              B 2021-12-31
+    2              C 2021-12-31
+    """
+    frames = [q.loc[q["wave"] == wave, [c for c in UNTIL_COLUMNS if c in q.columns]]
+              for q in questionnaires.values() if "participant_id" in q.columns and "wave" in q.columns]
+    dated = pd.concat([f.reindex(columns=UNTIL_COLUMNS) for f in frames] or
+                      [pd.DataFrame(columns=UNTIL_COLUMNS)], ignore_index=True)
+    dated = dated.dropna(subset=["participant_id"]).astype({"participant_id": "str"})
+    dated["date"] = pd.to_datetime(dated["date"], errors="coerce").dt.normalize()
+    latest = dated.groupby("participant_id", sort=True)["date"].max()
+    if participants is not None:
+        people = participants["participant_id"].dropna().astype("str").drop_duplicates()
+        latest = latest.reindex(sorted(set(latest.index) | set(people)))
+    fallback = pd.Timestamp(default).normalize() if default is not None else pd.NaT
+    out = latest.fillna(fallback).astype("datetime64[ns]").rename("date").rename_axis("participant_id").reset_index()
+    return out.astype({"participant_id": "str"})[UNTIL_COLUMNS]
+
+
 def dose_from_attendance(
     attendance: pd.DataFrame,
     *,
     sessions: pd.DataFrame | None = None,
     participants: pd.DataFrame | None = None,
+    until: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Sessions attended per person: ``participant_id, sessions``.
 
@@ -425,6 +466,12 @@ def dose_from_attendance(
     registered person gets a row (0 when they attended nothing) and only
     they do.
 
+    ``until`` (``participant_id, date``, e.g. :func:`endline_dates`) counts
+    only the sessions held on or before the person's own date: a session
+    after someone's endline cannot have shaped the change measured then.
+    It needs ``sessions`` (their dates). A person without a date in
+    ``until``, or a session without a date, is not cut.
+
     >>> att = pd.DataFrame({"session_id": ["S1", "S2", "S2"], "participant_id": ["A", "A", "B"]})
     >>> dose_from_attendance(att, participants=pd.DataFrame({"participant_id": ["A", "B", "C"]}))
       participant_id  sessions
@@ -432,6 +479,11 @@ def dose_from_attendance(
     1              B         1
     2              C         0
     """
+    if until is not None:
+        if sessions is None:
+            raise ValueError("dose_from_attendance: until= needs the session dates; got sessions=None, "
+                             "expected the sessions table.")
+        attendance = _attended_until(attendance, sessions, until)
     if sessions is not None:
         from evaltools.indicators import dose
         return dose(attendance, sessions, participants=participants)[DOSE_COLUMNS].reset_index(drop=True)
@@ -442,6 +494,20 @@ def dose_from_attendance(
         counts = counts.reindex(people, fill_value=0)
     out = counts.rename("sessions").rename_axis("participant_id").reset_index()
     return out.astype({"participant_id": "str", "sessions": "int64"})[DOSE_COLUMNS]
+
+
+def _attended_until(attendance: pd.DataFrame, sessions: pd.DataFrame, until: pd.DataFrame) -> pd.DataFrame:
+    """The attendance rows of sessions held on or before the person's ``until`` date (undated ones kept)."""
+    att = attendance[["session_id", "participant_id"]].dropna().astype("str")
+    held = sessions[["session_id", "date"]].dropna(subset=["session_id"]).astype({"session_id": "str"})
+    held = held.drop_duplicates("session_id").assign(date=lambda d: pd.to_datetime(d["date"], errors="coerce")
+                                                     .dt.normalize())
+    limit = until[UNTIL_COLUMNS].dropna(subset=["participant_id"]).astype({"participant_id": "str"})
+    limit = limit.drop_duplicates("participant_id").rename(columns={"date": "_until"})
+    limit["_until"] = pd.to_datetime(limit["_until"], errors="coerce").dt.normalize()
+    att = att.merge(held, on="session_id", how="left").merge(limit, on="participant_id", how="left")
+    keep = att["date"].isna() | att["_until"].isna() | (att["date"] <= att["_until"])
+    return att.loc[keep.to_numpy(), ["session_id", "participant_id"]].reset_index(drop=True)
 
 
 def dose_points(scores: pd.DataFrame, dose: pd.DataFrame, *, pre_wave: str = "baseline",
@@ -473,11 +539,18 @@ def dose_response(
     per session with a t-based CI (df = n − 2) and ``intercept`` the fitted
     change at 0 sessions. NaN when n < 3 or nobody's
     dose or change varies; suppressed (stats emptied) when n < ``min_cell``.
+    ``p_holm`` is Holm's adjustment of ``p`` across all the table's tests
+    (the shown rows with a ``p``: one family).
+
+    People choose how often they come, so this is an association among
+    self-selected attenders, not the effect of attending. Count ``dose``
+    up to each person's own endline (``until`` of :func:`dose_from_attendance`).
 
     Returns
     -------
     DataFrame
-        ``instrument, scale, n, r, p, slope, slope_ci_low, slope_ci_high, intercept, ci_level, suppressed``.
+        ``instrument, scale, n, r, p, slope, slope_ci_low, slope_ci_high, intercept, ci_level, suppressed,
+        p_holm``.
 
     Examples
     --------
@@ -518,4 +591,7 @@ def dose_response(
         "suppressed": False,
     })
     result = suppress_small_cells(result, n_col="n", min_cell=min_cell, keys=("instrument", "scale"))
-    return result.astype({"instrument": "str", "scale": "str", "ci_level": "float64"})[DOSE_RESPONSE_COLUMNS]
+    shown = ~result["suppressed"].astype(bool)
+    result["p_holm"] = holm(result.loc[shown, "p"], pd.DataFrame({"family": 0}, index=result.index[shown]))
+    return result.astype({"instrument": "str", "scale": "str", "ci_level": "float64",
+                          "p_holm": "float64"})[DOSE_RESPONSE_COLUMNS]

@@ -281,7 +281,8 @@ _TABLES = (
         view=("instrument", "scale", "group", "method", "n", "mean_diff", "ci_low", "ci_high", "suppressed"),
     ),
     Table(
-        "dose_response", "Does change grow with sessions attended? Correlation and slope over complete pairs.",
+        "dose_response", "Does change grow with sessions attended up to each person's endline? Correlation and "
+        "slope over complete pairs: an association among self-selected attenders, not the effect of attending.",
         "20_outcomes_change", _ENDLINE,
         (_instrument(), _scale(),
          _c("n", "count", "int64", "Complete pairs with a dose."),
@@ -291,7 +292,8 @@ _TABLES = (
          *_ci("slope_", "the slope (t, n − 2 df)"),
          _c("intercept", "estimate", "float64", "Fitted change at 0 sessions."),
          _ci_level(),
-         _suppressed()),
+         _suppressed(),
+         _c("p_holm", "p", "float64", "p adjusted by Holm across all the table's tests (one family).")),
     ),
     Table(
         "ego_networks", "Each person's ego network at each wave they were asked.", "30_social_ties", _BOTH,

@@ -144,7 +144,7 @@ def test_verdicts_three_kinds_of_row_in_both_languages():
         "significant (p (Holm) = 0.220); reliably improved: 2 of 14 people (14%), reliably worse: 1; with 14 pairs "
         "only changes of d_z ≥ 0.81 could be detected reliably, so this is not evidence of no change.")
     assert lines["community"] == (
-        "Empowerment – community: not reported – only 3 people have both waves, fewer than the minimum group "
+        "Empowerment – community: hidden – only 3 people have both waves, fewer than the minimum group "
         "size for reporting (privacy protection).")
     pl = verdicts(ch, RELIABLE, lang="pl", instrument_titles=titles, higher_is_better={"emp": True})
     lines = pl.set_index("scale")["verdict"]
@@ -159,7 +159,7 @@ def test_verdicts_three_kinds_of_row_in_both_languages():
         "pogorszenie: 1; przy 14 parach wiarygodnie można było wykryć tylko zmiany o d_z ≥ 0,81, więc nie jest "
         "to dowód braku zmiany.")
     assert lines["community"] == (
-        "Empowerment – community: nie raportowano – liczba osób z oboma pomiarami (3) jest mniejsza niż minimalna "
+        "Empowerment – community: ukryto – liczba osób z oboma pomiarami (3) jest mniejsza niż minimalna "
         "liczebność grupy w raportach (ochrona prywatności).")
 
 
@@ -179,9 +179,10 @@ def test_verdict_wording_depends_on_holm_and_direction():
 def test_verdicts_empty_and_no_pairs():
     out = verdicts(change_table().iloc[0:0], None, lang="pl")
     assert list(out.columns) == ["instrument", "scale", "verdict"] and out.empty
-    none = pd.DataFrame({"instrument": ["emp"], "scale": ["total"], "group": ["all"], "n_pairs": [0],
-                         "mean_diff": [float("nan")], "suppressed": [False]})
-    assert "change cannot be estimated" in verdicts(none, None, lang="en")["verdict"].iloc[0]
+    one = pd.DataFrame({"instrument": ["emp"], "scale": ["total"], "group": ["all"], "n_pairs": [1],
+                        "mean_diff": [0.5], "suppressed": [False]})
+    assert "change cannot be estimated – too few people with both waves (1)" in verdicts(one, None, lang="en")[
+        "verdict"].iloc[0]
 
 
 def test_effect_size_word_benchmarks():
@@ -335,7 +336,11 @@ def test_verdicts_and_sensitivity_read_the_change_module():
     line = verdicts(ch, None, lang="en")["verdict"].iloc[0]
     assert line.startswith(f"emp – total: scores rose – mean change +{row['mean_diff']:.2f} points "
                            f"(95% CI {row['ci_low']:.2f} to {row['ci_high']:.2f}); effect size: "
-                           f"{effect_size_word(row['g_av'], 'en')} (g_av = {row['g_av']:.2f}; Cohen 1988)")
+                           f"{effect_size_word(row['g_av'], 'en')} (g_av = {row['g_av']:.2f}, 95% CI "
+                           f"{row['g_av_ci_low']:.2f} to {row['g_av_ci_high']:.2f}; Cohen 1988)")
+    # g_av 0.48 (small) with CI 0.14 to 0.81: the ends are negligible and large, so both are named
+    assert (round(row["g_av"], 2), round(row["g_av_ci_low"], 2), round(row["g_av_ci_high"], 2)) == (0.48, 0.14, 0.81)
+    assert "Cohen 1988), but the data are consistent with anything from a negligible one to a large one;" in line
     assert "With 14 pairs, changes of d_z ≥ 0.81" in sensitivity_sentence(row, "en")   # mdes_dz of 14 pairs
 
 
@@ -391,3 +396,139 @@ def test_holm_families_sentence_on_paired_change():
     ch = paired_change(scores, membership=members, primary_outcomes=["empowerment/agency", "recovery/parenting"])
     text = holm_families_sentence(ch, "en", instrument_titles={"empowerment": "Empowerment"})
     assert "across the 2 primary outcomes" in text and "within the 1 scale of Empowerment" in text
+
+
+# --------------------------------------------------------------------------- words (issue 14.9)
+
+ENGLISH_WORDS = ("change", "large", "points", "significant", "people", "hidden", "measured", "consistent", " CI ")
+
+
+def one_row(**values) -> pd.DataFrame:
+    base = {"instrument": "ind", "scale": "self_care", "group": "all", "n_pairs": 6, "suppressed": False,
+            "mean_diff": 0.56, "ci_low": -0.09, "ci_high": 1.20, "ci_level": 0.95, "p_t": 0.0798,
+            "p_holm": 0.3193, "d_z": 0.93, "g_av": 0.94, "g_av_ci_low": -0.10, "g_av_ci_high": 1.92,
+            "mdes_dz": 1.4345}
+    return pd.DataFrame([{**base, **values}])
+
+
+def both(ch: pd.DataFrame, **kwargs) -> tuple[str, str]:
+    en = verdicts(ch, None, lang="en", **kwargs)["verdict"].iloc[0]
+    pl = verdicts(ch, None, lang="pl", **kwargs)["verdict"].iloc[0]
+    assert not [w for w in ENGLISH_WORDS if w in pl], pl      # no English in Polish
+    return en, pl
+
+
+def test_issue_example_large_g_av_with_six_people_is_not_called_large_alone():
+    # issue 14: "Large (g_av = 0.94)" with n = 6 and CI −0.10 to 1.92 (the demo's independence – self_care)
+    en, pl = both(one_row())
+    assert en.startswith("ind – self_care: no clear change – mean change +0.56 points (95% CI -0.09 to 1.20; "
+                         "no change is also compatible with the data)")
+    # Cohen (1988): .94 and 1.92 are large, |−0.10| < .2 negligible and the CI includes 0 → "no change"
+    assert ("effect size: large (g_av = 0.94, 95% CI -0.10 to 1.92; Cohen 1988), but the data are consistent "
+            "with anything from no change to a large one; not statistically significant (p (Holm) = 0.319)") in en
+    assert ("wielkość efektu: duża (g_av = 0,94, 95% przedział ufności: od -0,10 do 1,92; Cohen 1988), ale dane "
+            "są zgodne ze wszystkim od braku zmiany do dużej zmiany; zmiana nieistotna statystycznie") in pl
+    assert pl.startswith("ind – self_care: brak wyraźnej zmiany")
+
+
+@pytest.mark.parametrize("es, lo, hi, en, pl", [
+    (0.94, -0.10, 1.92, "from no change to a large one", "od braku zmiany do dużej zmiany"),
+    (0.30, 0.05, 0.55, "from a negligible one to a medium one", "od pomijalnej zmiany do średniej zmiany"),
+    (-0.60, -1.30, 0.40, "from a small one in the opposite direction to a large one",
+     "od małej zmiany w przeciwną stronę do dużej zmiany"),
+    (0.10, -0.30, 0.50, "from a small one in the opposite direction to a medium one",
+     "od małej zmiany w przeciwną stronę do średniej zmiany"),
+])
+def test_effect_size_range_names_both_ends(es, lo, hi, en, pl):
+    assert c.effect_size_range(es, lo, hi, "en") == f", but the data are consistent with anything {en}"
+    assert c.effect_size_range(es, lo, hi, "pl") == f", ale dane są zgodne ze wszystkim {pl}"
+
+
+@pytest.mark.parametrize("es, lo, hi", [(0.9, 0.85, 1.5), (-0.3, -0.45, -0.25), (0.1, -0.15, 0.19),
+                                        (0.5, float("nan"), 0.9), (float("nan"), 0.1, 0.2)])
+def test_effect_size_range_empty_when_the_ends_agree_or_are_missing(es, lo, hi):
+    assert c.effect_size_range(es, lo, hi, "en") == "" == c.effect_size_range(es, lo, hi, "pl")
+
+
+def test_direction_only_when_the_ci_excludes_zero():
+    # p below alpha but a CI (here 90 %) that includes 0: no direction is claimed, in either language
+    en, pl = both(one_row(p_t=0.03, p_holm=0.03, ci_low=-0.01, ci_high=1.1, ci_level=0.9))
+    assert "no clear change" in en and "rose" not in en and "brak wyraźnej zmiany" in pl and "wzrost" not in pl
+    # CI excluding 0 and surviving Holm: the direction is stated firmly
+    en, pl = both(one_row(p_t=0.001, p_holm=0.004, ci_low=0.3, ci_high=0.8, g_av_ci_low=0.5, g_av_ci_high=1.3))
+    assert en.startswith("ind – self_care: scores rose") and pl.startswith("ind – self_care: wzrost wyników")
+    # CI excluding 0 whose p fails Holm: only "possible"
+    en, _ = both(one_row(mean_diff=-0.5, p_t=0.02, p_holm=0.08, ci_low=-0.9, ci_high=-0.1))
+    assert en.startswith("ind – self_care: possible fall in scores (not confirmed after correction)")
+
+
+def test_zero_variance_is_stated_as_such_and_never_significant():
+    from evaltools import change
+    # everyone changed by exactly 8 points: issue 14's "95 % CI 8.00 to 8.00 … significant"
+    ids = [f"P{i}" for i in range(6)]
+    scores = pd.DataFrame({"participant_id": ids * 2, "wave": ["baseline"] * 6 + ["endline"] * 6,
+                           "instrument": "ind", "scale": "self_care", "score": [10, 12, 9, 14, 11, 10,
+                                                                              18, 20, 17, 22, 19, 18]})
+    ch = change.paired_change(scores, membership=pd.DataFrame({"participant_id": ids, "group": "all"}), min_cell=5)
+    assert ch[["t", "p_t", "p_holm", "d_z"]].isna().all(axis=None) and ch["ci_low"].iloc[0] == 8
+    en, pl = both(ch)
+    assert en == ("ind – self_care: all 6 people with both waves changed by exactly the same amount (+8.00 points), "
+                  "so there is no variation to test: no t-test, p-value, confidence interval or effect size can be "
+                  "computed, and the change is not called statistically significant.")
+    assert pl.startswith("ind – self_care: wszystkie osoby z oboma pomiarami (6) zmieniły się dokładnie "
+                         "o tyle samo (+8,00 pkt), więc nie ma zmienności")
+    # a table written before the fix (t = inf, p 0) still reads as zero variance, never as a significant test
+    old = ch.assign(t=np.inf, p_t=0.0, p_holm=0.0)
+    assert verdicts(old, None, lang="en")["verdict"].iloc[0] == en
+    nobody = ch.assign(mean_diff=0.0, ci_low=0.0, ci_high=0.0)
+    en, pl = both(nobody)
+    assert "none of the 6 people with both waves changed at all" in en and "wynik się nie zmienił" in pl
+
+
+def test_no_pairs_is_not_measured_and_hidden_rows_say_why():
+    en, pl = both(one_row(n_pairs=0, suppressed=True), min_cell=5)    # change.csv keeps 0-pair rows suppressed
+    assert en == "ind – self_care: not measured – nobody has scores at both waves."
+    assert pl == "ind – self_care: nie zmierzono – nikt nie ma wyników z obu pomiarów."
+    assert "privacy" not in en and "prywatności" not in pl
+    en, pl = both(one_row(n_pairs=3, suppressed=True), min_cell=5)
+    assert en == ("ind – self_care: hidden – only 3 people have both waves, fewer than 5, the smallest group the "
+                  "report shows (privacy protection).")
+    assert pl.startswith("ind – self_care: ukryto – liczba osób z oboma pomiarami (3) jest mniejsza niż 5")
+    en, pl = both(one_row(n_pairs=7, suppressed=True), min_cell=5)    # complementary suppression
+    assert "hidden so that a smaller hidden group cannot be worked out from it by subtraction" in en
+    assert "przez odejmowanie odtworzyć wyniku mniejszej, ukrytej grupy" in pl
+
+
+def test_design_sensitivity_rests_on_baseline_respondents():
+    # issue 14: 75 registered, 42 with a baseline score (25 children never surveyed); statsmodels
+    # TTestPower().solve_power(nobs=42, alpha=.05, power=.8) = 0.44275, (nobs=75) = 0.32777
+    from statsmodels.stats.power import TTestPower
+
+    from evaltools import power
+    ref42 = TTestPower().solve_power(nobs=42, alpha=0.05, power=0.8)
+    ref75 = TTestPower().solve_power(nobs=75, alpha=0.05, power=0.8)
+    assert float(power.mdes_dz(42)[0]) == pytest.approx(ref42, rel=1e-6) and round(ref42, 2) == 0.44
+    assert float(power.mdes_dz(75)[0]) == pytest.approx(ref75, rel=1e-6) and round(ref75, 2) == 0.33
+    kwargs = dict(waves=["baseline", "endline"], n_per_group={"all": 75, "youth": 6}, period_start="2021-01-01",
+                  period_end="2021-12-31")
+    en = design_statement(**kwargs, n_respondents={"all": 42, "youth": 6}, lang="en")
+    assert "People: everyone 75, youth independence programme 6." in en       # the facts count everyone
+    assert en.split("\n\n")[2].startswith("Even had all 42 people measured at baseline also been measured at "
+                                          "endline") and "d_z ≥ 0.44" in en and "0.33" not in en
+    pl = design_statement(**kwargs, n_respondents={"all": 42, "youth": 6}, lang="pl")
+    assert "wszystkie osoby zbadane na początku (42)" in pl and "d_z ≥ 0,44" in pl
+    planned = design_statement(**{**kwargs, "waves": ["baseline"]}, n_respondents={"all": 42}, lang="en")
+    assert "If all 42 people measured at baseline are measured again at endline" in planned
+    assert "d_z ≥ 0.33" in design_statement(**kwargs, lang="en")              # without respondents: everyone
+
+
+def test_respondents_and_group_sizes_count_people_with_a_baseline_score():
+    participants = pd.DataFrame({"participant_id": ["A", "B", "C", "D"], "components": ["youth", "youth", None, None],
+                                 "group": [None, None, "G1", "G1"]})
+    scores = pd.DataFrame({"participant_id": ["A", "B", "B", "C", "D"],
+                           "wave": ["baseline", "baseline", "endline", "endline", "baseline"],
+                           "score": [1.0, None, 2.0, 3.0, 2.5]})
+    assert c.respondents(scores) == ["A", "D"]           # B has no baseline score, C only an endline one
+    sizes = c.group_sizes(participants, respondents=c.respondents(scores))
+    assert sizes.to_dict("list") == {"group": ["all", "youth", "G1"], "n": [2, 1, 1]}
+    assert c.group_sizes(participants).to_dict("list") == {"group": ["all", "youth", "G1"], "n": [4, 2, 2]}

@@ -22,6 +22,7 @@ from evaltools.change import (
     dose_from_attendance,
     dose_points,
     dose_response,
+    endline_dates,
     group_membership,
     holm,
     mdes_dz,
@@ -218,13 +219,16 @@ def test_edge_cases_n_0_1_2_constant_and_zero_change():
     assert n1["n_pairs"] == 1 and n1["mean_diff"] == 1 and n1[["t", "p_t", "d_z", "g_av", "mdes_dz"]].isna().all()
     n2 = out.loc["n2"]
     assert n2["df"] == 1 and np.isfinite(n2["t"]) and n2[["g_av_ci_low", "g_av_ci_high"]].isna().all()  # n < 3
-    const = out.loc["constant"]                            # every d = 1: SciPy's t is inf, p 0
-    assert const["t"] == np.inf and const["p_t"] == 0 and math.isnan(const["d_z"])
-    assert const["ci_low"] == const["ci_high"] == 1
+    # every d = 1: SciPy gives t = inf, p = 0; DESIGN §4: zero variance of d is no test, so t, p, d_z, g_av CI empty
+    const = out.loc["constant"]
+    assert const[["t", "p_t", "d_z", "g_av_ci_low", "g_av_ci_high", "p_holm"]].isna().all()
+    assert const["ci_low"] == const["ci_high"] == 1 and const["mean_diff"] == 1
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         assert stats.ttest_rel([2, 3, 4, 5, 6.0], [1, 2, 3, 4, 5.0]).statistic == np.inf
         ref_zero = stats.wilcoxon(np.zeros(5), method="exact")
+        ref_const = stats.wilcoxon(np.ones(5), method="exact")   # the signed-rank test stays: 2 / 2**5
+    assert const["w_stat"] == ref_const.statistic and const["p_wilcoxon"] == pytest.approx(ref_const.pvalue)
     zero = out.loc["zero"]
     assert math.isnan(zero["t"]) and math.isnan(zero["p_t"]) and math.isnan(zero["d_z"])
     assert zero["w_stat"] == ref_zero.statistic and zero["p_wilcoxon"] == ref_zero.pvalue
@@ -388,3 +392,45 @@ def test_dose_from_attendance():
     out = dose_from_attendance(att, sessions=sessions, participants=people)
     assert out.values.tolist() == [["A", 2], ["B", 1], ["C", 0]]       # staff training and unregistered X left out
     assert dose_from_attendance(att).set_index("participant_id")["sessions"].to_dict() == {"A": 3, "B": 1, "X": 1}
+
+
+def test_dose_counts_only_sessions_up_to_the_persons_own_endline():
+    # hand example: A's endline questionnaire is dated 2021-06-10, B's is undated (→ the period end 2021-12-31),
+    # C has no endline questionnaire (→ the period end); S4 (2021-06-10) is on A's endline day and counts
+    sessions = pd.DataFrame({"session_id": ["S1", "S2", "S3", "S4", "S5"],
+                             "date": pd.to_datetime(["2021-02-01", "2021-05-01", "2021-07-01", "2021-06-10",
+                                                     "2022-01-15"]),
+                             "activity": "family_visit", "duration_min": 60.0})
+    att = pd.DataFrame({"session_id": ["S1", "S2", "S3", "S4", "S5", "S1", "S3", "S5", "S3"],
+                        "participant_id": ["A", "A", "A", "A", "A", "B", "B", "B", "C"]})
+    q = pd.DataFrame({"participant_id": ["A", "A", "B", "B"], "wave": ["baseline", "endline"] * 2,
+                      "date": pd.to_datetime(["2021-01-10", "2021-06-10", "2021-01-12", None])})
+    people = pd.DataFrame({"participant_id": ["A", "B", "C"]})
+    until = endline_dates({"x": q}, participants=people, default=pd.Timestamp("2021-12-31"))
+    assert until["date"].dt.strftime("%Y-%m-%d").tolist() == ["2021-06-10", "2021-12-31", "2021-12-31"]
+    out = dose_from_attendance(att, sessions=sessions, participants=people, until=until)
+    # A: S1, S2, S4 (S3 on 1 July and S5 after the endline); B: S1, S3 (S5 after the period end); C: S3
+    assert out.values.tolist() == [["A", 3], ["B", 2], ["C", 1]]
+    everything = dose_from_attendance(att, sessions=sessions, participants=people)
+    assert everything.values.tolist() == [["A", 5], ["B", 3], ["C", 1]]   # without until: all five of A's
+    with pytest.raises(ValueError, match="until= needs the session dates"):
+        dose_from_attendance(att, until=until)
+
+
+def test_dose_response_p_holm_is_statsmodels_holm_across_the_table():
+    from statsmodels.stats.multitest import multipletests
+    rng = np.random.default_rng(11)
+    ids = [f"P{i:03d}" for i in range(25)]
+    sessions = rng.integers(0, 30, 25)
+    frames = []
+    for k, slope in enumerate([0.0, 0.01, 0.03, 0.05, 0.0]):
+        pre = rng.normal(3, 1, 25)
+        post = pre + slope * sessions + rng.normal(0, 0.4, 25)
+        frames.append(long_scores(pre, post, ids=ids, scale=f"s{k}"))
+    frames.append(long_scores([1.0, 2, 3], [2.0, 2, 4], ids=ids[:3], scale="small"))   # suppressed: not a test
+    table = dose_response(pd.concat(frames), pd.DataFrame({"participant_id": ids, "sessions": sessions}), min_cell=5)
+    assert table.columns.tolist()[-1] == "p_holm"
+    shown = table[~table["suppressed"]]
+    ref = multipletests(shown["p"], method="holm")[1]     # statsmodels, one family of all shown tests
+    np.testing.assert_allclose(shown["p_holm"], ref, rtol=1e-12)
+    assert len(shown) == 5 and table.loc[table["scale"] == "small", "p_holm"].isna().all()

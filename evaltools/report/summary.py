@@ -90,7 +90,8 @@ def summarise(out_dir: str | Path, *, project, phase: str, lang: str, alpha: flo
             summary[name] = _records(tables[name])
     if change is not None:
         verdicts = certainty.verdicts(change, rc, lang=lang, alpha=alpha, instrument_titles=inst_titles,
-                                      scale_titles=scale_titles, higher_is_better=_higher_is_better(project))
+                                      scale_titles=scale_titles, higher_is_better=_higher_is_better(project),
+                                      min_cell=project.min_cell)
         summary["verdicts"] = [str(v) for v in verdicts["verdict"].dropna()]
     summary["design"] = design_text(project, lang=lang, alpha=alpha, phase=phase)
     if tables["data_quality"] is not None:
@@ -113,16 +114,20 @@ def design_text(project, *, lang: str, alpha: float = 0.05, phase: str = "endlin
     The waves are the project's (baseline only in a baseline run); the
     date of a wave is the median questionnaire date of that wave
     (:func:`evaltools.certainty.wave_dates`), the group sizes those of
-    :func:`evaltools.certainty.group_sizes`.
+    :func:`evaltools.certainty.group_sizes`; the sensitivity rests on the
+    people with a baseline score (:func:`evaltools.certainty.respondents`).
     """
     from evaltools import certainty
+    from evaltools.scoring import score_all
 
     waves = list(project.waves) if phase == "endline" else [w for w in project.waves if w == "baseline"]
     dates = dict(certainty.wave_dates(project.questionnaires, waves=waves).itertuples(index=False))
     sizes = dict(certainty.group_sizes(project.participants).itertuples(index=False))
+    measured = certainty.respondents(score_all(project.questionnaires, project.instruments))
+    n_measured = dict(certainty.group_sizes(project.participants, respondents=measured).itertuples(index=False))
     start, end = project.period
     text = certainty.design_statement(
-        waves=waves, n_per_group=sizes, period_start=start, period_end=end,
+        waves=waves, n_per_group=sizes, n_respondents=n_measured, period_start=start, period_end=end,
         first_wave_date=dates.get(waves[0]) if waves else None,
         last_wave_date=dates.get(waves[-1]) if len(waves) > 1 else None,
         comparison_group=getattr(project, "has_comparison", False), lang=lang, alpha=alpha)
@@ -149,7 +154,7 @@ def how_sure(project, *, scores: pd.DataFrame, change: pd.DataFrame, reliable_ch
         return f"{inst.get(r['instrument'], r['instrument'])} – {scales.get((r['instrument'], r['scale']), r['scale'])}"
 
     verdicts = certainty.verdicts(change, reliable_change, lang=lang, alpha=alpha,
-                                  higher_is_better=_higher_is_better(project), **named)
+                                  higher_is_better=_higher_is_better(project), min_cell=project.min_cell, **named)
     parts = [t("report.nb20.how_sure_title", lang), design_text(project, lang=lang, alpha=alpha),
              t("report.nb20.verdicts", lang), _list(verdicts["verdict"].dropna()),
              certainty.multiplicity_sentence(certainty.multiplicity(change, alpha=alpha), lang, **named),
