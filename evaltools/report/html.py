@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 from evaltools.labels import has, t
+from evaltools.report.sanitise import sanitise
 
 
 #: Jinja template for the offline notebook pages (extends nbconvert's ``lab``).
@@ -18,7 +19,6 @@ TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates_html"
 
 #: Tags of notebook cells whose output a rendered page leaves out.
 HIDDEN_TAGS = ("remove_output", "parameters", "injected-parameters")
-_NETWORK_LOAD = re.compile(r"""<(script|img|link|iframe|source)\b[^>]*?\b(src|href)\s*=\s*["'](https?:)?//""", re.I)
 
 def _failure_text(status: dict) -> str:
     e = status.get("error") or {}
@@ -87,18 +87,15 @@ def _for_people(nb):
 
 
 def offline(page: str) -> str:
-    """Remove anything that would load from the network (script, link, img, iframe, source with http(s)://).
+    """``page`` as it may leave: nothing loaded from the network, no script, no element of a user's making.
+
+    The allowlist pass of :func:`evaltools.report.sanitise.sanitise`: what
+    the report does not make itself is shown as text.
 
     >>> offline('<p>a</p><script src="https://cdn.example/x.js"></script><b>b</b>')
-    '<p>a</p><b>b</b>'
+    '<p>a</p>&lt;script src="https://cdn.example/x.js"&gt;&lt;/script&gt;<b>b</b>'
     """
-    page = re.sub(r"""<script\b[^>]*\bsrc\s*=\s*["'](?:https?:)?//[^>]*>\s*</script>""", "", page, flags=re.I)
-    page = re.sub(r"""<script\b[^>]*type\s*=\s*["']module["'][^>]*>.*?</script>""",
-                  lambda m: "" if re.search(r"(https?:)?//", m.group(0)) else m.group(0), page, flags=re.I | re.S)
-    while (hit := _NETWORK_LOAD.search(page)) is not None:
-        end = page.find(">", hit.end())
-        page = page[:hit.start()] + page[end + 1:]
-    return page
+    return sanitise(page)
 
 
 _CSS = """
@@ -116,7 +113,7 @@ padding:.5rem 1rem;margin:1rem 0}.status-met{color:#006b3c}.status-partly{color:
 
 def _page(title: str, body: str, lang: str, *, back: bool = False) -> str:
     nav = f"<p><a href='../index.html'>{html.escape(t('report.back', lang))}</a></p>" if back else ""
-    return (f"<!DOCTYPE html>\n<html lang='{lang}'><head><meta charset='utf-8'>"
+    return offline(f"<!DOCTYPE html>\n<html lang='{lang}'><head><meta charset='utf-8'>"
             f"<meta name='viewport' content='width=device-width, initial-scale=1'>"
             f"<title>{html.escape(title)}</title><style>{_CSS}</style></head>\n<body>{nav}{body}</body></html>\n")
 

@@ -34,12 +34,15 @@ def say(key: str, lang: str, /, **fields):
     """A paragraph of the report from the catalogue, as markdown in ``lang``.
 
     Numbers among ``fields`` are formatted for ``lang`` (decimal comma in
-    Polish). Returns an :class:`IPython.display.Markdown` object, so that
+    Polish); text among them (a project's name, titles) is shown as that
+    text, never read as markdown, HTML or a link (:func:`plain_markdown`). Returns an :class:`IPython.display.Markdown` object, so that
     the last line of a notebook cell renders it.
     """
     from IPython.display import Markdown
 
-    return Markdown(text(key, lang, **fields))
+    formatted = {k: (fmt_number(v, lang) if isinstance(v, float) else v) for k, v in fields.items()}
+    return Markdown(t(key, lang, **{k: plain_markdown(v) if isinstance(v, str) else v
+                                    for k, v in formatted.items()}))
 
 
 def text(key: str, lang: str, /, **fields) -> str:
@@ -50,6 +53,25 @@ def text(key: str, lang: str, /, **fields) -> str:
     """
     formatted = {k: (fmt_number(v, lang) if isinstance(v, float) else v) for k, v in fields.items()}
     return t(key, lang, **formatted)
+
+
+def plain_markdown(value) -> str:
+    r"""``value`` as markdown that renders as exactly that text: no element, link, emphasis or math of its making.
+
+    Every ASCII punctuation character is escaped with a backslash (CommonMark
+    renders ``\<`` as ``<``); line breaks become spaces, so the text stays
+    inside the sentence it is put in.
+
+    >>> print(plain_markdown('<img src=x onerror="f()"> [a](javascript:f) $x$'))
+    \<img src\=x onerror\=\"f\(\)\"\> \[a\]\(javascript\:f\) \$x\$
+    >>> print(plain_markdown("Anna\n# Nowak"))
+    Anna \# Nowak
+    """
+    text_ = re.sub(r"\s+", " ", str(value))
+    return _MD_PUNCT.sub(r"\\\g<0>", text_)
+
+
+_MD_PUNCT = re.compile(r"[!-/:-@\[-`{-~]")
 
 
 def save_table(df: pd.DataFrame, name: str, out_dir: str | Path) -> Path:
