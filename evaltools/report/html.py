@@ -18,7 +18,7 @@ from evaltools.report.sanitise import sanitise
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates_html"
 
 #: Tags of notebook cells whose output a rendered page leaves out.
-HIDDEN_TAGS = ("remove_output", "parameters", "injected-parameters")
+HIDDEN_TAGS = ("remove_output", "parameters", "injected-parameters", "papermill-error-cell-tag")
 
 def _failure_text(status: dict) -> str:
     e = status.get("error") or {}
@@ -56,7 +56,7 @@ def export_html(nb_path: Path, html_path: Path, *, lang: str, title: str, export
     exporter = exporter or _exporter()
     if nb_path.is_file():
         nb = nbformat.read(nb_path, as_version=4)
-        nb = _for_people(nb)
+        nb = _for_people(nb, lang=lang, log=f"logs/{nb_path.stem}.txt")
         nb.metadata["title"] = title
         resources = {"metadata": {"name": title}, "language_code": lang,
                      "evaltools": {"back": t("report.back", lang), "title": title}}
@@ -68,9 +68,15 @@ def export_html(nb_path: Path, html_path: Path, *, lang: str, title: str, export
     return html_path.relative_to(html_path.parent.parent).as_posix()
 
 
-def _for_people(nb):
-    """A copy of ``nb`` without what a supervisor should not read: parameter cells and stderr."""
+def _for_people(nb, *, lang: str = "en", log: str = "logs"):
+    """A copy of ``nb`` without what a supervisor should not read: parameter cells, stderr, tracebacks.
+
+    An error output becomes one sentence: which cell failed, the type of
+    the error and where the log is (no message, no traceback, no path).
+    """
     import copy
+
+    from nbformat.v4 import new_output
 
     nb = copy.deepcopy(nb)
     cells = []
@@ -79,8 +85,17 @@ def _for_people(nb):
         if tags & set(HIDDEN_TAGS):
             continue
         if cell.cell_type == "code":
-            cell.outputs = [o for o in cell.get("outputs", [])
-                            if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+            outputs = []
+            for o in cell.get("outputs", []):
+                if o.get("output_type") == "stream" and o.get("name") == "stderr":
+                    continue
+                if o.get("output_type") == "error":
+                    note = t("report.part_failed", lang, cell=cell.get("execution_count") or "?",
+                             error=str(o.get("ename") or "error"), log=log)
+                    o = new_output("display_data", data={
+                        "text/html": f"<p class='bad evaltools-failed'>{html.escape(note)}</p>", "text/plain": note})
+                outputs.append(o)
+            cell.outputs = outputs
         cells.append(cell)
     nb.cells = cells
     return nb
