@@ -31,6 +31,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from evaltools.labels import code_label, fmt_number, has, t
+from evaltools.plots.literal import literal_text
 
 #: Okabe–Ito colours (safe for colour-blind readers).
 BLUE, GREEN, VERMILLION, GREY = "#0072B2", "#009E73", "#D55E00", "#BBBBBB"
@@ -93,6 +94,7 @@ def _footnote(fig: Figure, lines: Sequence[str]) -> None:
     fig.get_layout_engine().set(rect=(0, bottom, 1, 1 - bottom))
 
 
+@literal_text
 def change_forest(change: pd.DataFrame, *, lang: str = "en", group: str = "all", measure: str = "g_av",
                   instruments: Mapping | None = None) -> Figure:
     """Forest plot: change with its CI on every scale of one group, one panel per instrument.
@@ -158,6 +160,7 @@ def change_forest(change: pd.DataFrame, *, lang: str = "en", group: str = "all",
     return fig
 
 
+@literal_text
 def reliable_change_bars(reliable: pd.DataFrame, *, lang: str = "en", group: str = "all",
                          instruments: Mapping | None = None) -> Figure:
     """Stacked bars: the share of people reliably improved, unchanged and deteriorated on each scale.
@@ -229,6 +232,7 @@ def _binned(x: np.ndarray, y: np.ndarray, *, min_cell: int, alpha: float, max_bi
     return agg.assign(lo=agg["mean"] - half, hi=agg["mean"] + half)
 
 
+@literal_text
 def dose_response_panels(points: pd.DataFrame, table: pd.DataFrame, *, lang: str = "en",
                          instruments: Mapping | None = None, sample: int = 300, seed: int = 0,
                          min_cell: int = 5, columns: int = 3) -> Figure:

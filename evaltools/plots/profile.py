@@ -30,6 +30,7 @@ from matplotlib.figure import Figure
 from evaltools.labels import code_label, fmt_number, has, t
 from evaltools.privacy import small_cells, suppress_small_cells
 from evaltools.schema import CODES, split_codes
+from evaltools.plots.literal import literal_text
 
 PROFILE_COLUMNS = ["dimension", "category", "n", "share", "suppressed"]
 DESCRIBE_QUANTITIES = ["n", "mean", "sd", "min", "q1", "median", "q3", "max"]
@@ -170,6 +171,7 @@ def category_label(dimension: str, category: str, lang: str) -> str:
     return category
 
 
+@literal_text
 def profile_figure(profile: pd.DataFrame, *, lang: str = "en", min_cell: int = 5) -> Figure | None:
     """Bars of :func:`participant_profile`: one panel per dimension; hidden counts are named, not drawn."""
     dims = [d for d in DIMENSIONS if (profile["dimension"] == d).any()]
@@ -196,6 +198,7 @@ def profile_figure(profile: pd.DataFrame, *, lang: str = "en", min_cell: int = 5
     return fig
 
 
+@literal_text
 def distribution_figure(scores: pd.DataFrame, *, instruments=None, wave: str = "baseline", lang: str = "en",
                         min_cell: int = 5, value: str = "score") -> Figure | None:
     """Box plots of scores at one wave, one box per instrument × scale with at least ``min_cell`` people.

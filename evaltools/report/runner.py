@@ -29,7 +29,8 @@ from pathlib import Path
 from evaltools.errors import DataInvalid, UsageError
 from evaltools.labels import LANGS, check_lang, t
 from evaltools.report.html import _exporter, _failure_text, export_html, notebook_title
-from evaltools.report.manifest import RUN_NAME, _read_json, build_manifest, since_baseline, start_manifest
+from evaltools.report.manifest import (RUN_NAME, _read_json, build_manifest, read_inputs, since_baseline,
+                                       start_manifest)
 from evaltools.report.runs_index import write_runs_index
 from evaltools.report.summary import render_run_index
 
@@ -140,10 +141,12 @@ def run(phase: str, *, data_dir: str | Path, out: str | Path = "runs", lang: str
         (run_dir / sub).mkdir()
     parameters["out_dir"] = str(run_dir)
 
+    inputs = read_inputs(report.inputs, tables=report.tables, instruments=report.instruments)
+
     def manifest(statuses: list[dict], finished: _dt.datetime) -> dict:
         return build_manifest(
             run_dir=run_dir, phase=phase, parameters=parameters, started=started, finished=finished,
-            seconds=time.perf_counter() - t0, inputs=report.inputs, tables={k: v[0] for k, v in report.tables.items()},
+            seconds=time.perf_counter() - t0, inputs=inputs, tables={k: v[0] for k, v in report.tables.items()},
             notebooks=statuses, kernel=kernel_name(), project=project, warnings=len(report.warnings))
 
     _write_json(run_dir / "manifest.json", start_manifest(manifest([], started)))
