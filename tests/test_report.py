@@ -215,7 +215,7 @@ def failing_notebook(folder: Path) -> Path:
         "data_dir", "phase", "lang", "min_cell", "alpha", "seed", "out_dir")))
     params.metadata["tags"] = ["parameters"]
     nb.cells = [params, nbformat.v4.new_code_cell("x = 1"),
-                nbformat.v4.new_code_cell("raise RuntimeError('deliberate failure for the test')")]
+                nbformat.v4.new_code_cell("raise RuntimeError('deliberate failure for the test in /home/ana/secret/x.csv')")]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     path = folder / "99_fails.ipynb"
     nbformat.write(nb, path)
@@ -250,6 +250,18 @@ def test_failing_notebook_is_recorded_and_the_others_still_run(demo_data, tmp_pa
     assert status["00_data_quality"]["status"] == "ok"  # ran after the failure
     assert (result.run_dir / "tables" / "data_quality.csv").is_file()
     assert (result.run_dir / "html" / "99_fails.html").is_file()
+    # the page and the executed notebook say which part failed and where the log is: no traceback, no path
+    assert "/home/ana" not in status["99_fails"]["error"]["message"]
+    page = (result.run_dir / "html" / "99_fails.html").read_text(encoding="utf-8")
+    log = (result.run_dir / "logs" / "99_fails.txt").read_text(encoding="utf-8")
+    assert "logs/99_fails.txt" in page and "RuntimeError" in page and "4" in page
+    executed = nbformat.read(result.run_dir / "notebooks" / "99_fails.ipynb", as_version=4)
+    outputs = json.dumps([c.get("outputs", []) for c in executed.cells])
+    for text in (page, outputs, result.index_path.read_text(encoding="utf-8"), log):
+        assert "/home/ana" not in text and str(tmp_path) not in text and "site-packages" not in text
+    for text in (page, outputs):
+        assert "Traceback" not in text and "deliberate failure" not in text and "raise RuntimeError" not in text
+    assert "deliberate failure" in log and "RuntimeError" in log  # the person running it can still find out
     assert [f["notebook"] for f in result.failures] == ["99_fails"]
     assert "99_fails" in result.index_path.read_text(encoding="utf-8")
     listing = (out / "index.html").read_text(encoding="utf-8")

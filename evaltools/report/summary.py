@@ -95,10 +95,32 @@ def summarise(out_dir: str | Path, *, project, phase: str, lang: str, alpha: flo
         summary["verdicts"] = [str(v) for v in verdicts["verdict"].dropna()]
     summary["design"] = design_text(project, lang=lang, alpha=alpha, phase=phase)
     if tables["data_quality"] is not None:
-        summary["data_quality"] = _records(tables["data_quality"])
+        summary["data_quality"] = _records(named_tables_only(tables["data_quality"], project))
     path = out_dir / "summary.json"
     path.write_text(json.dumps(summary, ensure_ascii=False, indent=1, default=_json_default), encoding="utf-8")
     return summary
+
+
+def named_tables_only(quality: pd.DataFrame, project) -> pd.DataFrame:
+    """``data_quality`` with a row about a file that is not a table counted as ``other_files``, not named.
+
+    The name of a stray file in the data folder (``notatki Anna Nowak.txt``)
+    may be a person's: it stays with whoever runs ``validate``.
+
+    >>> from types import SimpleNamespace
+    >>> q = pd.DataFrame({"table": ["participants", "Kowalski.csv", "x.txt", "q_gse"], "check": "c",
+    ...                   "n_rows_affected": [1, 1, 1, 2], "severity": "warning"})
+    >>> named_tables_only(q, SimpleNamespace(instruments={"gse": None}))["table"].tolist()
+    ['participants', 'other_files', 'q_gse']
+    """
+    from evaltools.schema import TABLES
+
+    known = set(TABLES) | {f"q_{i}" for i in getattr(project, "instruments", {})} | {"project.yaml"}
+    known |= {f"instruments/{i}.yaml" for i in getattr(project, "instruments", {})}
+    out = quality.assign(table=quality["table"].where(quality["table"].isin(known), "other_files"))
+    keys = ["table", "check", "severity"]
+    summed = out.groupby(keys, sort=False, dropna=False)["n_rows_affected"].sum().reset_index()
+    return summed[[c for c in quality.columns if c in summed.columns]]
 
 
 def _titled(df: pd.DataFrame, keep: list[str], inst_titles: dict, scale_titles: dict) -> pd.DataFrame:
