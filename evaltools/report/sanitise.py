@@ -103,6 +103,8 @@ class _Sanitiser(HTMLParser):
                 continue
             if name == "id" and not _SAFE_ID.match(value):
                 continue
+            if tag == "meta" and name == "content" and re.search(r"[:/\\]", value):
+                continue  # the viewport's content has no URL
             kept.append(f' {name}="{html.escape(value, quote=True)}"')
         self.out.append(f"<{tag}{''.join(kept)}{' /' if closed else ''}>")
         if tag == "style":
