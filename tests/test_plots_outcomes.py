@@ -5,12 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 from matplotlib.figure import Figure
 
 from evaltools.change import dose_points, dose_response, paired_change
 from evaltools.instruments import LIBRARY, load_instrument
 from evaltools.labels import t
-from evaltools.plots.outcomes import change_forest, dose_response_panels, reliable_change_bars
+from evaltools.plots.outcomes import change_forest, dose_bins, dose_response_panels, reliable_change_bars
 from evaltools.reliable_change import reliable_change
 
 EMP = load_instrument(LIBRARY / "empowerment.yaml")
@@ -78,16 +79,44 @@ def test_reliable_change_bars_shares(big):
     assert "SECRET" not in _texts(fig)
 
 
-def test_dose_panels_sample_and_stay_readable(big):
+def test_dose_panels_draw_no_mark_for_fewer_than_min_cell_people(big):
     scores, _, dose = big
     table = dose_response(scores, dose)
     points = dose_points(scores, dose)
     assert "participant_id" not in points.columns
-    fig = dose_response_panels(points, table, sample=250, lang="pl", instruments={"empowerment": EMP})
+    fig = dose_response_panels(points, table, lang="pl", instruments={"empowerment": EMP}, min_cell=5)
     assert len(fig.axes) == 2
-    assert all(len(ax.collections[0].get_offsets()) == 250 for ax in fig.axes)   # a sample, not 2 000 dots
-    again = dose_response_panels(points, table, sample=250, lang="pl")
-    np.testing.assert_array_equal(fig.axes[0].collections[0].get_offsets(),
-                                  again.axes[0].collections[0].get_offsets())    # seeded
+    for ax, (_, row) in zip(fig.axes, table.iterrows()):
+        part = points[(points["instrument"] == row["instrument"]) & (points["scale"] == row["scale"])]
+        assert not any(len(c.get_offsets()) > 8 for c in ax.collections if hasattr(c, "get_offsets")), "no dots"
+        means = ax.lines[0].get_ydata()
+        assert 2 <= len(means) <= 8
+        # each mark is the mean of an attendance range holding >= min_cell people (recomputed by hand)
+        bins = dose_bins(part["sessions"].to_numpy(float), part["diff"].to_numpy(float), min_cell=5)
+        assert (bins["n"] >= 5).all() and bins["n"].sum() == part["diff"].notna().sum()
+        for b in bins.itertuples():
+            inside = part[(part["sessions"] >= b.x_low) & (part["sessions"] <= b.x_high)]
+            assert b.mean == pytest.approx(inside["diff"].mean())
+            half = stats.t.isf(0.025, len(inside) - 1) * inside["diff"].std() / np.sqrt(len(inside))
+            assert b.hi - b.mean == pytest.approx(half)
+        np.testing.assert_allclose(np.asarray(means, dtype=float), bins["mean"].to_numpy())
+
+
+def test_dose_bins_never_stand_for_fewer_than_min_cell():
+    rng = np.random.default_rng(3)
+    for n in (3, 4, 7, 12, 40):
+        x = rng.integers(0, 6, n).astype(float)
+        bins = dose_bins(x, rng.normal(size=n), min_cell=5)
+        assert (bins["n"] >= 5).all()
+        assert bins.empty == (n < 5)
+    # one person far out is merged with others, not drawn alone
+    x = np.r_[np.zeros(10), 1.0 * np.ones(10), [40.0]]
+    bins = dose_bins(x, np.arange(21.0), min_cell=5)
+    assert bins["x_high"].max() == 40 and (bins["n"] >= 5).all()
+
+
+def test_dose_panels_hidden_rows_draw_nothing(big):
+    scores, _, dose = big
+    points, table = dose_points(scores, dose), dose_response(scores, dose)
     hidden = dose_response_panels(points, table.assign(suppressed=True))
     assert t("outcomes.plot.nothing", "en") in _texts(hidden)

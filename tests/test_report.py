@@ -215,7 +215,7 @@ def failing_notebook(folder: Path) -> Path:
         "data_dir", "phase", "lang", "min_cell", "alpha", "seed", "out_dir")))
     params.metadata["tags"] = ["parameters"]
     nb.cells = [params, nbformat.v4.new_code_cell("x = 1"),
-                nbformat.v4.new_code_cell("raise RuntimeError('deliberate failure for the test')")]
+                nbformat.v4.new_code_cell("raise RuntimeError('deliberate failure for the test in /home/ana/secret/x.csv')")]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     path = folder / "99_fails.ipynb"
     nbformat.write(nb, path)
@@ -250,6 +250,18 @@ def test_failing_notebook_is_recorded_and_the_others_still_run(demo_data, tmp_pa
     assert status["00_data_quality"]["status"] == "ok"  # ran after the failure
     assert (result.run_dir / "tables" / "data_quality.csv").is_file()
     assert (result.run_dir / "html" / "99_fails.html").is_file()
+    # the page and the executed notebook say which part failed and where the log is: no traceback, no path
+    assert "/home/ana" not in status["99_fails"]["error"]["message"]
+    page = (result.run_dir / "html" / "99_fails.html").read_text(encoding="utf-8")
+    log = (result.run_dir / "logs" / "99_fails.txt").read_text(encoding="utf-8")
+    assert "logs/99_fails.txt" in page and "RuntimeError" in page and "4" in page
+    executed = nbformat.read(result.run_dir / "notebooks" / "99_fails.ipynb", as_version=4)
+    outputs = json.dumps([c.get("outputs", []) for c in executed.cells])
+    for text in (page, outputs, result.index_path.read_text(encoding="utf-8"), log):
+        assert "/home/ana" not in text and str(tmp_path) not in text and "site-packages" not in text
+    for text in (page, outputs):
+        assert "Traceback" not in text and "deliberate failure" not in text and "raise RuntimeError" not in text
+    assert "deliberate failure" in log and "RuntimeError" in log  # the person running it can still find out
     assert [f["notebook"] for f in result.failures] == ["99_fails"]
     assert "99_fails" in result.index_path.read_text(encoding="utf-8")
     listing = (out / "index.html").read_text(encoding="utf-8")
@@ -468,3 +480,62 @@ def test_summary_reads_typed_tables(tmp_path):
     assert str(back["suppressed"].dtype) == "boolean" and back["suppressed"].tolist() == [False, True]
     assert back["n_pairs"].tolist() == [12, 3]
     assert read_table(tmp_path, "missing") is None
+
+
+VECTORS = ['<img src=x onerror="f()">', '<img srcset="http://x.org/a.png 1x">', '<video poster="http://x.org/p">',
+           '<object data="http://x.org/o"></object>', '<embed src="http://x.org/e">',
+           '<b style="background:url(http://x.org/s.png)">s</b>', '<input type=image src="http://x.org/i.png">',
+           '<svg><image href="http://x.org/g.png"/></svg>', "<iframe srcdoc='<script>f()</script>'></iframe>",
+           '<a href="javascript:f()">a</a>', '<a href=" jav&#x09;ascript:f()">a</a>', '<base href="http://x.org/">',
+           '<meta http-equiv="refresh" content="0;url=http://x.org">', '<link rel=stylesheet href="//x.org/c.css">',
+           '<style>@import "http://x.org/c.css";</style>', '<form action="http://x.org"><button>b</button></form>']
+
+
+@pytest.mark.parametrize("vector", VECTORS)
+def test_the_page_allowlist_leaves_no_url_script_or_handler(vector):
+    from html.parser import HTMLParser
+
+    from evaltools.report.sanitise import ATTRIBUTES, ELEMENTS, GLOBAL_ATTRIBUTES
+
+    out = report.offline(f"<html><head></head><body><p>{vector}</p></body></html>")
+    made = []
+
+    class Collect(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            made.append(tag)
+            assert tag in ELEMENTS, tag
+            for name, value in attrs:
+                assert name in GLOBAL_ATTRIBUTES | ATTRIBUTES.get(tag, set()), (tag, name)
+
+    Collect().feed(out)
+    assert "x.org" not in "".join(re.findall(r"<[^>]*>", out))  # any URL left is in the text, escaped
+    assert "javascript" not in "".join(re.findall(r"<[^>]*>", out)).lower()
+    assert not {"script", "iframe", "object", "embed", "video", "svg", "base", "form", "input"} & set(made)
+
+
+def test_the_allowlist_keeps_the_reports_own_pages():
+    page = ("<!DOCTYPE html><html lang='pl'><head><meta charset='utf-8'><title>T</title>"
+            "<style>a{background:url(data:image/png;base64,AA)}</style></head><body class='jp-Notebook'>"
+            "<p><a href='../index.html'>back</a> <a href='#x'>x</a></p><table class='t'><tr><td class='num'>1</td></tr>"
+            "</table><img src='data:image/png;base64,iVBOR' alt='fig'></body></html>")
+    assert report.offline(page) == page.replace("'", '"').replace('<img src="data:image/png;base64,iVBOR" alt="fig">',
+                                                                  '<img src="data:image/png;base64,iVBOR" alt="fig">')
+
+
+@pytest.mark.parametrize("text", ['<img src=x onerror="f()">', "[clk](javascript:alert(1))", "$x^$ *a* _b_ `c`",
+                                  "<http://x.org>", "# Anna\n\n- Nowak", "a \\$ b &amp; &lt;", "![i](http://x.org/a.png)"])
+def test_say_shows_text_from_the_data_as_that_text(text):
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+    rendered = markdown2html_mistune(report.say("report.nb00.intro", "en", name=text, n=3).data)
+    inner = re.sub(r"<[^>]*>", "", rendered)
+    assert " ".join(text.split()) in html_unescape(inner)
+    assert set(re.findall(r"<(\w+)", rendered)) <= {"h1", "a", "p", "strong"}  # only the catalogue's own markup
+    tags = "".join(re.findall(r"<[^>]*>", rendered))
+    assert re.findall(r'href="([^"]*)"', tags) == ["#Data-quality"] and "src" not in tags
+
+
+def html_unescape(s: str) -> str:
+    import html
+
+    return html.unescape(s)

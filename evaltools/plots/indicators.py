@@ -16,12 +16,14 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from evaltools.labels import fmt_number, t
+from evaltools.plots.literal import literal_text
 
 #: Colour of each status (Okabe–Ito: green, orange, vermillion; grey = no value).
 STATUS_COLOURS = {"met": "#009E73", "partly": "#E69F00", "not met": "#D55E00"}
 NO_VALUE = "#BBBBBB"
 
 
+@literal_text
 def indicators_figure(table: pd.DataFrame, *, lang: str = "en") -> Figure:
     """Horizontal bars of value / target in %, a line at 100 %, coloured by status.
 

@@ -31,6 +31,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from evaltools.labels import code_label, fmt_number, has, t
+from evaltools.plots.literal import literal_text
 
 #: Okabe–Ito colours (safe for colour-blind readers).
 BLUE, GREEN, VERMILLION, GREY = "#0072B2", "#009E73", "#D55E00", "#BBBBBB"
@@ -93,6 +94,7 @@ def _footnote(fig: Figure, lines: Sequence[str]) -> None:
     fig.get_layout_engine().set(rect=(0, bottom, 1, 1 - bottom))
 
 
+@literal_text
 def change_forest(change: pd.DataFrame, *, lang: str = "en", group: str = "all", measure: str = "g_av",
                   instruments: Mapping | None = None) -> Figure:
     """Forest plot: change with its CI on every scale of one group, one panel per instrument.
@@ -158,6 +160,7 @@ def change_forest(change: pd.DataFrame, *, lang: str = "en", group: str = "all",
     return fig
 
 
+@literal_text
 def reliable_change_bars(reliable: pd.DataFrame, *, lang: str = "en", group: str = "all",
                          instruments: Mapping | None = None) -> Figure:
     """Stacked bars: the share of people reliably improved, unchanged and deteriorated on each scale.
@@ -214,31 +217,60 @@ def reliable_change_bars(reliable: pd.DataFrame, *, lang: str = "en", group: str
     return fig
 
 
-def _binned(x: np.ndarray, y: np.ndarray, *, min_cell: int, alpha: float, max_bins: int = 6) -> pd.DataFrame:
-    """Mean change with a t CI in attendance bins of at least ``min_cell`` people (quantile bins)."""
+def dose_bins(x: np.ndarray, y: np.ndarray, *, min_cell: int, alpha: float = 0.05,
+              max_bins: int = 8) -> pd.DataFrame:
+    """Mean change with a t CI in attendance bins of at least ``min_cell`` people: no mark stands for fewer.
+
+    Adjacent attendance values are merged (:func:`evaltools.plots.ties.merged_bins`)
+    until every bin holds at least ``max(min_cell, n / max_bins)`` people;
+    with fewer than ``min_cell`` people in all there is no bin.
+
+    Returns ``n, x, x_low, x_high, mean, lo, hi`` per bin (``x`` the mean
+    attendance of its people, ``x_low``–``x_high`` the values it spans).
+
+    >>> x = np.array([0, 0, 1, 1, 1, 2, 5, 9, 9, 9, 9, 9.])
+    >>> b = dose_bins(x, np.arange(12.), min_cell=3, max_bins=4)
+    >>> b[["n", "x_low", "x_high", "mean"]].to_numpy().tolist()
+    [[7.0, 0.0, 5.0, 3.0], [5.0, 9.0, 9.0, 9.0]]
+    >>> dose_bins(x[:2], x[:2], min_cell=3).empty
+    True
+    """
     from scipy import stats
 
-    n = len(x)
-    k = int(max(1, min(max_bins, n // max(min_cell, 2))))
-    edges = np.unique(np.quantile(x, np.linspace(0, 1, k + 1)))
-    codes = np.clip(np.searchsorted(edges, x, side="right") - 1, 0, max(len(edges) - 2, 0))
-    frame = pd.DataFrame({"bin": codes, "x": x, "y": y})
-    agg = frame.groupby("bin").agg(n=("y", "size"), x=("x", "mean"), mean=("y", "mean"), sd=("y", "std"))
-    agg = agg[agg["n"] >= max(min_cell, 2)]
-    half = stats.t.isf(alpha / 2, agg["n"] - 1) * agg["sd"] / np.sqrt(agg["n"])
-    return agg.assign(lo=agg["mean"] - half, hi=agg["mean"] + half)
+    from evaltools.plots.ties import merged_bins
+
+    columns = ["n", "x", "x_low", "x_high", "mean", "lo", "hi"]
+    ok = np.isfinite(x) & np.isfinite(y)
+    x, y = np.asarray(x, float)[ok], np.asarray(y, float)[ok]
+    need = max(int(min_cell), 2)
+    if len(x) < need:
+        return pd.DataFrame(columns=columns, dtype=float)
+    values, counts = np.unique(x, return_counts=True)
+    target = max(need, int(np.ceil(len(x) / max_bins)))
+    rows = []
+    for first, last in merged_bins(counts, min_cell=target):
+        inside = (x >= values[first]) & (x <= values[last])
+        n = int(inside.sum())
+        if n < need:
+            continue
+        yy = y[inside]
+        half = stats.t.isf(alpha / 2, n - 1) * yy.std(ddof=1) / np.sqrt(n)
+        rows.append([n, x[inside].mean(), values[first], values[last], yy.mean(), yy.mean() - half, yy.mean() + half])
+    return pd.DataFrame(rows, columns=columns, dtype=float)
 
 
+@literal_text
 def dose_response_panels(points: pd.DataFrame, table: pd.DataFrame, *, lang: str = "en",
-                         instruments: Mapping | None = None, sample: int = 300, seed: int = 0,
-                         min_cell: int = 5, columns: int = 3) -> Figure:
+                         instruments: Mapping | None = None, seed: int = 0, min_cell: int = 5,
+                         columns: int = 3) -> Figure:
     """Change against sessions attended, one small panel per scale.
 
-    Each panel shows the fitted line of :func:`evaltools.change.dose_response`,
-    the mean change in up to six attendance bins of at least ``min_cell``
-    people with their CIs, and a seeded random sample of at most ``sample``
-    anonymous dots (slightly jittered). Scales whose row in ``table`` is
-    suppressed or has no slope are left out and counted below.
+    Each panel shows the fitted line of :func:`evaltools.change.dose_response`
+    and the mean change in attendance bins of at least ``min_cell`` people
+    with their CIs (:func:`dose_bins`); no mark stands for a single person
+    or for fewer than ``min_cell``. Scales whose row in ``table`` is
+    suppressed or has no slope are left out and counted below. ``seed`` is
+    accepted for callers of the earlier, sampled version (nothing is random).
 
     Parameters
     ----------
@@ -254,9 +286,11 @@ def dose_response_panels(points: pd.DataFrame, table: pd.DataFrame, *, lang: str
     >>> pts = pd.DataFrame({"instrument": "x", "scale": "a", "sessions": x, "diff": 0.02 * x + rng.normal(0, .5, 500)})
     >>> table = pd.DataFrame({"instrument": ["x"], "scale": ["a"], "n": [500], "r": [0.3], "slope": [0.02],
     ...                       "intercept": [0.0], "ci_level": [0.95], "suppressed": [False]})
-    >>> fig = dose_response_panels(pts, table, sample=100)
-    >>> len(fig.axes[0].collections[0].get_offsets())      # the sampled dots
-    100
+    >>> fig = dose_response_panels(pts, table, min_cell=5)
+    >>> len(fig.axes[0].lines[0].get_xdata())      # 6 bin means, each of at least 63 people; no dots
+    6
+    >>> len(fig.axes[0].collections) == 1         # the error bars only
+    True
     """
     hidden = _suppressed(table)
     slope = pd.to_numeric(table["slope"], errors="coerce")
@@ -269,23 +303,15 @@ def dose_response_panels(points: pd.DataFrame, table: pd.DataFrame, *, lang: str
     if n_panels == 0:
         return _empty(fig, lang, title)
     axes = fig.subplots(rows_, cols, squeeze=False).ravel()
-    rng = np.random.default_rng(seed)
     level = pd.to_numeric(shown["ci_level"], errors="coerce").fillna(0.95).to_numpy()
     for ax, (_, row), lev in zip(axes, shown.iterrows(), level):
         part = points[(points["instrument"] == row["instrument"]) & (points["scale"] == row["scale"])]
         x, y = part["sessions"].to_numpy(float), part["diff"].to_numpy(float)
-        if len(x) > sample:
-            pick = rng.choice(len(x), size=sample, replace=False)
-            xs, ys = x[pick], y[pick]
-        else:
-            xs, ys = x, y
-        ax.scatter(xs + rng.uniform(-0.25, 0.25, len(xs)), ys, s=8, color=GREY, alpha=0.6, linewidths=0)
-        if len(x) >= min_cell:
-            bins = _binned(x, y, min_cell=min_cell, alpha=1 - lev)
+        bins = dose_bins(x, y, min_cell=min_cell, alpha=1 - lev)
+        if len(bins):
             ax.errorbar(bins["x"], bins["mean"], yerr=[bins["mean"] - bins["lo"], bins["hi"] - bins["mean"]],
                         fmt="o", color=BLUE, markersize=5, capsize=2)
-        if len(x):
-            grid = np.linspace(x.min(), x.max(), 2)
+            grid = np.linspace(bins["x"].min(), bins["x"].max(), 2)  # the line spans the bins, not one person's x
             ax.plot(grid, float(row["intercept"]) + float(row["slope"]) * grid, color=VERMILLION, linewidth=1.5)
         ax.axhline(0, color="black", linewidth=0.8, linestyle="--")
         ax.set_title(f"{_scale_label(row['instrument'], row['scale'], instruments, lang)}\n"
@@ -299,7 +325,6 @@ def dose_response_panels(points: pd.DataFrame, table: pd.DataFrame, *, lang: str
     fig.suptitle(title)
     n_hidden = int(hidden.sum())
     ci = f"{100 * float(level[0]):g}"
-    _footnote(fig, [t("outcomes.plot.sample", lang) + ";", t("outcomes.plot.binned", lang, ci=ci) + ";",
-                    t("outcomes.plot.fit", lang) + ".",
+    _footnote(fig, [t("report.dose_bins", lang, min_cell=min_cell, ci=ci) + ";", t("outcomes.plot.fit", lang) + ".",
                     t("outcomes.plot.hidden_rows", lang, n=n_hidden) if n_hidden else ""])
     return fig

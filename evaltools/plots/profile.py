@@ -30,6 +30,7 @@ from matplotlib.figure import Figure
 from evaltools.labels import code_label, fmt_number, has, t
 from evaltools.privacy import small_cells, suppress_small_cells
 from evaltools.schema import CODES, split_codes
+from evaltools.plots.literal import literal_text
 
 PROFILE_COLUMNS = ["dimension", "category", "n", "share", "suppressed"]
 DESCRIBE_QUANTITIES = ["n", "mean", "sd", "min", "q1", "median", "q3", "max"]
@@ -170,6 +171,7 @@ def category_label(dimension: str, category: str, lang: str) -> str:
     return category
 
 
+@literal_text
 def profile_figure(profile: pd.DataFrame, *, lang: str = "en", min_cell: int = 5) -> Figure | None:
     """Bars of :func:`participant_profile`: one panel per dimension; hidden counts are named, not drawn."""
     dims = [d for d in DIMENSIONS if (profile["dimension"] == d).any()]
@@ -196,13 +198,21 @@ def profile_figure(profile: pd.DataFrame, *, lang: str = "en", min_cell: int = 5
     return fig
 
 
+@literal_text
 def distribution_figure(scores: pd.DataFrame, *, instruments=None, wave: str = "baseline", lang: str = "en",
                         min_cell: int = 5, value: str = "score") -> Figure | None:
     """Box plots of scores at one wave, one box per instrument × scale with at least ``min_cell`` people.
 
-    Only quartiles and whiskers are drawn (no single points), so no person
-    can be picked out; scales with fewer people are left out and named in
-    a note.
+    Only quartiles and whiskers are drawn (no single points), the whiskers
+    at the 10th and 90th percentiles (interpolated: matplotlib's own
+    whiskers would end at one person's score), so no person can be picked
+    out; scales with fewer people are left out and named in a note.
+
+    >>> sc = pd.DataFrame({"instrument": "x", "scale": "s", "wave": "baseline", "score": [1., 2, 3, 4, 50]})
+    >>> fig = distribution_figure(sc, min_cell=5)
+    >>> whiskers = [l.get_xdata() for l in fig.axes[0].lines][:2]
+    >>> [round(float(w[1]), 6) for w in whiskers]   # 10th and 90th percentile (numpy), not 1 or 50
+    [1.4, 31.6]
     """
     part = scores[scores["wave"] == wave].dropna(subset=[value])
     if part.empty:
@@ -219,9 +229,10 @@ def distribution_figure(scores: pd.DataFrame, *, instruments=None, wave: str = "
         return None
     fig = Figure(figsize=(9, 0.45 * len(groups) + 1.6))
     ax = fig.subplots()
-    ax.boxplot(groups[::-1], orientation="horizontal", showfliers=False, widths=0.6,
-               patch_artist=True, boxprops={"facecolor": "#cfe3f3", "edgecolor": BAR_COLOUR},
-               medianprops={"color": "#D55E00"})
+    stats = [{"med": np.median(g), "q1": np.percentile(g, 25), "q3": np.percentile(g, 75),
+              "whislo": np.percentile(g, 10), "whishi": np.percentile(g, 90), "fliers": []} for g in groups[::-1]]
+    ax.bxp(stats, orientation="horizontal", showfliers=False, widths=0.6, patch_artist=True, boxprops={"facecolor": "#cfe3f3", "edgecolor": BAR_COLOUR},
+           medianprops={"color": "#D55E00"})
     ax.set_yticks(np.arange(1, len(labels) + 1), labels[::-1], fontsize=8)
     ax.set_xlabel(t("report.profile.score_axis", lang), fontsize=9)
     ax.set_title(t("report.profile.distribution_title", lang, wave=code_label("wave", wave, lang)), fontsize=11)

@@ -25,12 +25,14 @@ from matplotlib.lines import Line2D
 
 from evaltools.labels import code_label, fmt_number, pick, t
 from evaltools.ties import network_edges, participant_groups, participant_ids, tie_waves
+from evaltools.plots.literal import literal_text
 
 #: Okabe–Ito colours (safe for colour-blind readers), then a grey for "other" / "no group".
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 NO_GROUP = "#BBBBBB"
 
 
+@literal_text
 def network_figure(ties: pd.DataFrame, participants: pd.DataFrame, *,
                    waves: Sequence[str] = ("baseline", "endline"), lang: str = "en",
                    max_nodes: int = 500, seed: int = 0, group_labels: Mapping | None = None,
@@ -241,6 +243,7 @@ def _degree_figure(fig: Figure, ids, edges: dict, waves, lang: str, max_nodes: i
     return fig
 
 
+@literal_text
 def ego_slope_figure(ego: pd.DataFrame, *, measure: str = "size",
                      waves: tuple[str, str] = ("baseline", "endline"), lang: str = "en",
                      min_cell: int = 5) -> Figure:

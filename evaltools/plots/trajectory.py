@@ -34,6 +34,7 @@ from matplotlib.figure import Figure
 from evaltools.labels import code_label, t
 from evaltools.plots.outcomes import BLUE, GREY, VERMILLION, _footnote, _instrument_label, _scale_label
 from evaltools.schema import ordered_waves
+from evaltools.plots.literal import literal_text
 
 #: Okabe–Ito colours for up to eight scales.
 SCALE_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442")
@@ -54,6 +55,7 @@ def _errorbars(ax, x, mean, lo, hi, colour, label):
     ax.errorbar(x, mean, yerr=err, color=colour, marker="o", capsize=3, linewidth=1.6, label=label)
 
 
+@literal_text
 def trajectory_figure(trajectory: pd.DataFrame, instrument: str, *, lang: str = "en", group: str = "all",
                       instruments: Mapping | None = None, min_cell: int = 5, ci_level: float = 0.95) -> Figure:
     """One instrument's means by wave with their CIs, one line per scale (``group`` only).
@@ -98,6 +100,7 @@ def trajectory_figure(trajectory: pd.DataFrame, instrument: str, *, lang: str = 
     return fig
 
 
+@literal_text
 def comparison_figure(means: pd.DataFrame, instrument: str, *, lang: str = "en",
                       instruments: Mapping | None = None, min_cell: int = 5, ci_level: float = 0.95) -> Figure:
     """Both arms' means at baseline and endline (complete pairs), one panel per scale of ``instrument``.

@@ -29,7 +29,7 @@ from evaltools.report.html import export_html, notebook_title, offline
 from evaltools.report.lab import NotebookStop, open_project
 from evaltools.report.manifest import build_manifest, fingerprint, latest_run, list_runs, since_baseline, toolkit_version
 from evaltools.report.page import (PRIVATE_COLUMNS, VIEWS, by_group_frame, column_label, display_frame, group_label,
-                                   inventory, markdown, phase_waves, reliability_warning, save_figure, save_table,
+                                   inventory, markdown, phase_waves, plain_markdown, reliability_warning, save_figure, save_table,
                                    say, scale_label, show, show_by_group, text, titles)
 from evaltools.report.runner import (DEFAULTS, NOTEBOOK_DIR, PARAMETERS, PHASE_NOTEBOOKS, PHASES, RunResult,
                                      default_workers, execute_all, execute_notebook, kernel_name, new_run_dir,
@@ -40,7 +40,7 @@ from evaltools.report.summary import (design_text, how_sure, render_run_index, s
 
 __all__ = [
     "PRIVATE_COLUMNS", "VIEWS", "by_group_frame", "column_label", "display_frame", "group_label", "inventory",
-    "markdown", "phase_waves", "reliability_warning", "save_figure", "save_table", "say", "scale_label", "show",
+    "markdown", "phase_waves", "plain_markdown", "reliability_warning", "save_figure", "save_table", "say", "scale_label", "show",
     "show_by_group", "text", "titles",
     "design_text", "how_sure", "render_run_index", "show_summary", "since_baseline_sentence", "summarise",
     "DEFAULTS", "NOTEBOOK_DIR", "PARAMETERS", "PHASE_NOTEBOOKS", "PHASES", "RunResult", "default_workers",

@@ -11,14 +11,14 @@ import re
 from pathlib import Path
 
 from evaltools.labels import has, t
+from evaltools.report.sanitise import sanitise
 
 
 #: Jinja template for the offline notebook pages (extends nbconvert's ``lab``).
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates_html"
 
 #: Tags of notebook cells whose output a rendered page leaves out.
-HIDDEN_TAGS = ("remove_output", "parameters", "injected-parameters")
-_NETWORK_LOAD = re.compile(r"""<(script|img|link|iframe|source)\b[^>]*?\b(src|href)\s*=\s*["'](https?:)?//""", re.I)
+HIDDEN_TAGS = ("remove_output", "parameters", "injected-parameters", "papermill-error-cell-tag")
 
 def _failure_text(status: dict) -> str:
     e = status.get("error") or {}
@@ -56,7 +56,7 @@ def export_html(nb_path: Path, html_path: Path, *, lang: str, title: str, export
     exporter = exporter or _exporter()
     if nb_path.is_file():
         nb = nbformat.read(nb_path, as_version=4)
-        nb = _for_people(nb)
+        nb = _for_people(nb, lang=lang, log=f"logs/{nb_path.stem}.txt")
         nb.metadata["title"] = title
         resources = {"metadata": {"name": title}, "language_code": lang,
                      "evaltools": {"back": t("report.back", lang), "title": title}}
@@ -68,9 +68,15 @@ def export_html(nb_path: Path, html_path: Path, *, lang: str, title: str, export
     return html_path.relative_to(html_path.parent.parent).as_posix()
 
 
-def _for_people(nb):
-    """A copy of ``nb`` without what a supervisor should not read: parameter cells and stderr."""
+def _for_people(nb, *, lang: str = "en", log: str = "logs"):
+    """A copy of ``nb`` without what a supervisor should not read: parameter cells, stderr, tracebacks.
+
+    An error output becomes one sentence: which cell failed, the type of
+    the error and where the log is (no message, no traceback, no path).
+    """
     import copy
+
+    from nbformat.v4 import new_output
 
     nb = copy.deepcopy(nb)
     cells = []
@@ -79,26 +85,32 @@ def _for_people(nb):
         if tags & set(HIDDEN_TAGS):
             continue
         if cell.cell_type == "code":
-            cell.outputs = [o for o in cell.get("outputs", [])
-                            if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+            outputs = []
+            for o in cell.get("outputs", []):
+                if o.get("output_type") == "stream" and o.get("name") == "stderr":
+                    continue
+                if o.get("output_type") == "error":
+                    note = t("report.part_failed", lang, cell=cell.get("execution_count") or "?",
+                             error=str(o.get("ename") or "error"), log=log)
+                    o = new_output("display_data", data={
+                        "text/html": f"<p class='bad evaltools-failed'>{html.escape(note)}</p>", "text/plain": note})
+                outputs.append(o)
+            cell.outputs = outputs
         cells.append(cell)
     nb.cells = cells
     return nb
 
 
 def offline(page: str) -> str:
-    """Remove anything that would load from the network (script, link, img, iframe, source with http(s)://).
+    """``page`` as it may leave: nothing loaded from the network, no script, no element of a user's making.
+
+    The allowlist pass of :func:`evaltools.report.sanitise.sanitise`: what
+    the report does not make itself is shown as text.
 
     >>> offline('<p>a</p><script src="https://cdn.example/x.js"></script><b>b</b>')
-    '<p>a</p><b>b</b>'
+    '<p>a</p>&lt;script src="https://cdn.example/x.js"&gt;&lt;/script&gt;<b>b</b>'
     """
-    page = re.sub(r"""<script\b[^>]*\bsrc\s*=\s*["'](?:https?:)?//[^>]*>\s*</script>""", "", page, flags=re.I)
-    page = re.sub(r"""<script\b[^>]*type\s*=\s*["']module["'][^>]*>.*?</script>""",
-                  lambda m: "" if re.search(r"(https?:)?//", m.group(0)) else m.group(0), page, flags=re.I | re.S)
-    while (hit := _NETWORK_LOAD.search(page)) is not None:
-        end = page.find(">", hit.end())
-        page = page[:hit.start()] + page[end + 1:]
-    return page
+    return sanitise(page)
 
 
 _CSS = """
@@ -116,7 +128,7 @@ padding:.5rem 1rem;margin:1rem 0}.status-met{color:#006b3c}.status-partly{color:
 
 def _page(title: str, body: str, lang: str, *, back: bool = False) -> str:
     nav = f"<p><a href='../index.html'>{html.escape(t('report.back', lang))}</a></p>" if back else ""
-    return (f"<!DOCTYPE html>\n<html lang='{lang}'><head><meta charset='utf-8'>"
+    return offline(f"<!DOCTYPE html>\n<html lang='{lang}'><head><meta charset='utf-8'>"
             f"<meta name='viewport' content='width=device-width, initial-scale=1'>"
             f"<title>{html.escape(title)}</title><style>{_CSS}</style></head>\n<body>{nav}{body}</body></html>\n")
 

@@ -55,6 +55,23 @@ def build_manifest(*, run_dir: Path, phase: str, parameters: dict, started, fini
     }
 
 
+def read_inputs(inputs: list[dict], *, tables: dict, instruments=()) -> list[dict]:
+    """The entries of ``inputs`` (every file's sha256) for the files a run read: tables, project.yaml, instruments.
+
+    ``tables`` maps a table to ``(rows, "file [sheet]")`` (the validation's
+    ``tables``). Other files of the data folder (notes, scans, whatever lies
+    there) are neither read nor named in a run's outputs: their names may be
+    people's names.
+
+    >>> files = [{"file": f} for f in ("demo.xlsx", "project.yaml", "Kowalski_Jan.csv", "instruments/x.yaml")]
+    >>> [f["file"] for f in read_inputs(files, tables={"sessions": (3, "demo.xlsx [sessions]")}, instruments=["x"])]
+    ['demo.xlsx', 'project.yaml', 'instruments/x.yaml']
+    """
+    read = {"project.yaml"} | {f"instruments/{i}.yaml" for i in instruments}
+    read |= {re.sub(r" \[[^\]]*\]$", "", where) for _, where in tables.values()}
+    return [f for f in inputs if f["file"] in read]
+
+
 def toolkit_version() -> str:
     """evaltools' version (from the package, else its installed metadata)."""
     from importlib import metadata

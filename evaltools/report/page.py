@@ -35,12 +35,15 @@ def say(key: str, lang: str, /, **fields):
     """A paragraph of the report from the catalogue, as markdown in ``lang``.
 
     Numbers among ``fields`` are formatted for ``lang`` (decimal comma in
-    Polish). Returns an :class:`IPython.display.Markdown` object, so that
+    Polish); text among them (a project's name, titles) is shown as that
+    text, never read as markdown, HTML or a link (:func:`plain_markdown`). Returns an :class:`IPython.display.Markdown` object, so that
     the last line of a notebook cell renders it.
     """
     from IPython.display import Markdown
 
-    return Markdown(text(key, lang, **fields))
+    formatted = {k: (fmt_number(v, lang) if isinstance(v, float) else v) for k, v in fields.items()}
+    return Markdown(t(key, lang, **{k: plain_markdown(v) if isinstance(v, str) else v
+                                    for k, v in formatted.items()}))
 
 
 def text(key: str, lang: str, /, **fields) -> str:
@@ -51,6 +54,25 @@ def text(key: str, lang: str, /, **fields) -> str:
     """
     formatted = {k: (fmt_number(v, lang) if isinstance(v, float) else v) for k, v in fields.items()}
     return t(key, lang, **formatted)
+
+
+def plain_markdown(value) -> str:
+    r"""``value`` as markdown that renders as exactly that text: no element, link, emphasis or math of its making.
+
+    Every ASCII punctuation character is escaped with a backslash (CommonMark
+    renders ``\<`` as ``<``); line breaks become spaces, so the text stays
+    inside the sentence it is put in.
+
+    >>> print(plain_markdown('<img src=x onerror="f()"> [a](javascript:f) $x$'))
+    \<img src\=x onerror\=\"f\(\)\"\> \[a\]\(javascript\:f\) \$x\$
+    >>> print(plain_markdown("Anna\n# Nowak"))
+    Anna \# Nowak
+    """
+    text_ = re.sub(r"\s+", " ", str(value))
+    return _MD_PUNCT.sub(r"\\\g<0>", text_)
+
+
+_MD_PUNCT = re.compile(r"[!-/:-@\[-`{-~]")
 
 
 def save_table(df: pd.DataFrame, name: str, out_dir: str | Path) -> Path:
@@ -80,8 +102,8 @@ def save_figure(fig, name: str, out_dir: str | Path, *, dpi: int = 110):
     """Write ``fig`` to ``<out_dir>/figures/<name>.png`` and return it as an image to display.
 
     ``fig`` is a matplotlib Figure (or ``None`` when there was nothing to
-    draw: then nothing is written and an empty output is returned). The
-    figure is closed, so that a notebook holds no pyplot state.
+    draw: then nothing is written and an empty output is returned). Its
+    texts are drawn as text, never as mathtext. The figure is closed, so that a notebook holds no pyplot state.
     """
     from IPython.display import Image, Markdown
 
@@ -89,9 +111,14 @@ def save_figure(fig, name: str, out_dir: str | Path, *, dpi: int = 110):
         return Markdown("")
     if not _SNAKE.fullmatch(name):
         raise ValueError(f"figure name {name!r}: use snake_case (a-z, 0-9, _)")
+    import matplotlib as mpl
+
+    from evaltools.plots.literal import LITERAL_RC, plain_texts
+
     path = Path(out_dir) / "figures" / f"{name}.png"
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=dpi, bbox_inches="tight")
+    with mpl.rc_context(LITERAL_RC):  # a label from the data is text, never mathtext (evaltools.plots.literal)
+        plain_texts(fig).savefig(path, dpi=dpi, bbox_inches="tight")
     alt = _figure_title(fig) or name.replace("_", " ")
     try:
         import matplotlib.pyplot as plt

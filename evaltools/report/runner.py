@@ -30,7 +30,8 @@ from pathlib import Path
 from evaltools.errors import DataInvalid, UsageError
 from evaltools.labels import LANGS, check_lang, t
 from evaltools.report.html import _exporter, _failure_text, export_html, notebook_title
-from evaltools.report.manifest import RUN_NAME, _read_json, build_manifest, since_baseline, start_manifest
+from evaltools.report.manifest import (RUN_NAME, _read_json, build_manifest, read_inputs, since_baseline,
+                                       start_manifest)
 from evaltools.report.runs_index import write_runs_index
 from evaltools.report.summary import render_run_index
 
@@ -142,10 +143,12 @@ def run(phase: str, *, data_dir: str | Path, out: str | Path = "runs", lang: str
         (run_dir / sub).mkdir()
     parameters["out_dir"] = str(run_dir)
 
+    inputs = read_inputs(report.inputs, tables=report.tables, instruments=report.instruments)
+
     def manifest(statuses: list[dict], finished: _dt.datetime) -> dict:
         return build_manifest(
             run_dir=run_dir, phase=phase, parameters=parameters, started=started, finished=finished,
-            seconds=time.perf_counter() - t0, inputs=report.inputs, tables={k: v[0] for k, v in report.tables.items()},
+            seconds=time.perf_counter() - t0, inputs=inputs, tables={k: v[0] for k, v in report.tables.items()},
             notebooks=statuses, kernel=kernel_name(), project=project, warnings=len(report.warnings))
 
     _write_json(run_dir / "manifest.json", start_manifest(manifest([], started)))
@@ -348,13 +351,53 @@ def execute_notebook(src: Path, run_dir: Path, parameters: dict, *, kernel: str,
         error = {"type": type(e).__name__, "message": _one_line(str(e))}
         if getattr(e, "ename", None):  # papermill.PapermillExecutionError
             error.update(type=e.ename, message=_one_line(e.evalue), cell=e.exec_count, cell_index=e.cell_index)
+        error["log"] = _keep_log(dst, run_dir, e)
         status.update(status="failed", error=error)
     status["seconds"] = round(time.perf_counter() - t0, 3)
     return status
 
 
+def _keep_log(dst: Path, run_dir: Path, error: Exception) -> str:
+    """Move a failed notebook's traceback to ``logs/<nb>.txt`` (paths stripped); return that file's path in the run.
+
+    The executed notebook keeps the exception's type in its error output but
+    neither the traceback nor the message (they may quote data and paths):
+    supervisors open ``notebooks/`` too.
+    """
+    import nbformat
+
+    lines = [f"{dst.stem}: {type(error).__name__}"]
+    if dst.is_file():
+        nb = nbformat.read(dst, as_version=4)
+        for index, cell in enumerate(nb.cells):
+            for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
+                if out.get("output_type") == "error":
+                    lines += [f"cell {cell.get('execution_count')} (index {index}): {out.get('ename')}",
+                              *[_strip(ln) for ln in out.get("traceback", [])]]
+                    out["evalue"], out["traceback"] = "", []
+        nbformat.write(nb, dst)
+    else:
+        lines.append(_strip(str(error)))
+    log = run_dir / "logs" / f"{dst.stem}.txt"
+    log.parent.mkdir(exist_ok=True)
+    log.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return log.relative_to(run_dir).as_posix()
+
+
+_PATH = re.compile(r"""(?:[A-Za-z]:)?[\\/](?:[^\s\\/"'<>:|]+[\\/])+""")
+
+
+def _strip(text: str) -> str:
+    r"""``text`` without colour codes and without the folders of any path (the file name stays).
+
+    >>> _strip('File "/home/ana/.venv/lib/x.py", line 3 in C:\\Users\\ana\\data\\p.csv')
+    'File "x.py", line 3 in p.csv'
+    """
+    return _PATH.sub("", re.sub(r"\x1b\[[0-9;]*m", "", str(text)))
+
+
 def _one_line(message: str, limit: int = 300) -> str:
-    message = re.sub(r"\x1b\[[0-9;]*m", "", str(message)).strip()
+    message = _strip(message).strip()
     lines = [ln for ln in message.splitlines() if ln.strip()]
     text = lines[-1] if lines else ""
     return text if len(text) <= limit else text[: limit - 1] + "…"

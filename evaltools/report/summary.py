@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from evaltools.labels import check_lang, fmt_number, p_phrase, t
+from evaltools.labels import check_lang, fmt_number, has, p_phrase, t
 from evaltools.report.html import _failure_text, _page, _table, notebook_title
 from evaltools.report.page import (_INT_COLUMNS, _auto, _cell, _date, _num, _p, _when, column_label, markdown,
-                                   titles)
+                                   plain_markdown, titles)
 
 
 # --------------------------------------------------------------------------- summary.json (90_summary)
@@ -68,6 +68,7 @@ def summarise(out_dir: str | Path, *, project, phase: str, lang: str, alpha: flo
         "participants": int(len(project.participants)),
     }
     inst_titles, scale_titles = titles(project, lang)
+    md_inst, md_scales = _markdown_titles(project, lang)
     tables = {name: read_table(out_dir, name) for name in
               ("indicators", "change", "reliable_change", "network", "network_change", "data_quality")}
     ind = tables["indicators"]
@@ -89,16 +90,38 @@ def summarise(out_dir: str | Path, *, project, phase: str, lang: str, alpha: flo
         if tables[name] is not None:
             summary[name] = _records(tables[name])
     if change is not None:
-        verdicts = certainty.verdicts(change, rc, lang=lang, alpha=alpha, instrument_titles=inst_titles,
-                                      scale_titles=scale_titles, higher_is_better=_higher_is_better(project),
+        verdicts = certainty.verdicts(change, rc, lang=lang, alpha=alpha, instrument_titles=md_inst,
+                                      scale_titles=md_scales, higher_is_better=_higher_is_better(project),
                                       min_cell=project.min_cell)
         summary["verdicts"] = [str(v) for v in verdicts["verdict"].dropna()]
     summary["design"] = design_text(project, lang=lang, alpha=alpha, phase=phase)
     if tables["data_quality"] is not None:
-        summary["data_quality"] = _records(tables["data_quality"])
+        summary["data_quality"] = _records(named_tables_only(tables["data_quality"], project))
     path = out_dir / "summary.json"
     path.write_text(json.dumps(summary, ensure_ascii=False, indent=1, default=_json_default), encoding="utf-8")
     return summary
+
+
+def named_tables_only(quality: pd.DataFrame, project) -> pd.DataFrame:
+    """``data_quality`` with a row about a file that is not a table counted as ``other_files``, not named.
+
+    The name of a stray file in the data folder (``notatki Anna Nowak.txt``)
+    may be a person's: it stays with whoever runs ``validate``.
+
+    >>> from types import SimpleNamespace
+    >>> q = pd.DataFrame({"table": ["participants", "Kowalski.csv", "x.txt", "q_gse"], "check": "c",
+    ...                   "n_rows_affected": [1, 1, 1, 2], "severity": "warning"})
+    >>> named_tables_only(q, SimpleNamespace(instruments={"gse": None}))["table"].tolist()
+    ['participants', 'other_files', 'q_gse']
+    """
+    from evaltools.schema import TABLES
+
+    known = set(TABLES) | {f"q_{i}" for i in getattr(project, "instruments", {})} | {"project.yaml"}
+    known |= {f"instruments/{i}.yaml" for i in getattr(project, "instruments", {})}
+    out = quality.assign(table=quality["table"].where(quality["table"].isin(known), "other_files"))
+    keys = ["table", "check", "severity"]
+    summed = out.groupby(keys, sort=False, dropna=False)["n_rows_affected"].sum().reset_index()
+    return summed[[c for c in quality.columns if c in summed.columns]]
 
 
 def _titled(df: pd.DataFrame, keep: list[str], inst_titles: dict, scale_titles: dict) -> pd.DataFrame:
@@ -108,8 +131,23 @@ def _titled(df: pd.DataFrame, keep: list[str], inst_titles: dict, scale_titles: 
                        scale_title=[scale_titles.get((i, s), s) for i, s in zip(rows["instrument"], rows["scale"])])
 
 
+def _markdown_titles(project, lang: str) -> tuple[dict, dict]:
+    """:func:`titles` as markdown that shows them as text (:func:`plain_markdown`), for certainty's sentences."""
+    inst, scales = titles(project, lang)
+    return {k: plain_markdown(v) for k, v in inst.items()}, {k: plain_markdown(v) for k, v in scales.items()}
+
+
+def _markdown_group(group) -> str:
+    """A ``group`` value for certainty's markdown: ``all`` and component codes as they are, other values as text."""
+    g = str(group)
+    return g if g == "all" or has(f"code.component.{g}") else plain_markdown(g)
+
+
 def design_text(project, *, lang: str, alpha: float = 0.05, phase: str = "endline") -> str:
-    """The design statement of :func:`evaltools.certainty.design_statement` for this project.
+    """The design statement of :func:`evaltools.certainty.design_statement` for this project, as markdown.
+
+    Group names from the data are escaped (:func:`plain_markdown`): they
+    read as text wherever the markdown is rendered.
 
     The waves are the project's (baseline only in a baseline run); the
     date of a wave is the median questionnaire date of that wave
@@ -122,9 +160,10 @@ def design_text(project, *, lang: str, alpha: float = 0.05, phase: str = "endlin
 
     waves = list(project.waves) if phase == "endline" else [w for w in project.waves if w == "baseline"]
     dates = dict(certainty.wave_dates(project.questionnaires, waves=waves).itertuples(index=False))
-    sizes = dict(certainty.group_sizes(project.participants).itertuples(index=False))
+    sizes = {_markdown_group(g): n for g, n in certainty.group_sizes(project.participants).itertuples(index=False)}
     measured = certainty.respondents(score_all(project.questionnaires, project.instruments))
-    n_measured = dict(certainty.group_sizes(project.participants, respondents=measured).itertuples(index=False))
+    n_measured = {_markdown_group(g): n for g, n in
+                  certainty.group_sizes(project.participants, respondents=measured).itertuples(index=False)}
     start, end = project.period
     text = certainty.design_statement(
         waves=waves, n_per_group=sizes, n_respondents=n_measured, period_start=start, period_end=end,
@@ -147,8 +186,9 @@ def how_sure(project, *, scores: pd.DataFrame, change: pd.DataFrame, reliable_ch
     """
     from evaltools import certainty
 
-    inst, scales = titles(project, lang)
+    inst, scales = _markdown_titles(project, lang)
     named = {"instrument_titles": inst, "scale_titles": scales}
+    change = change.assign(group=change["group"].map(_markdown_group)) if "group" in change else change
 
     def title(r) -> str:
         return f"{inst.get(r['instrument'], r['instrument'])} – {scales.get((r['instrument'], r['scale']), r['scale'])}"
@@ -335,11 +375,26 @@ def _headline_html(summary: dict, lang: str) -> list[str]:
 
 
 def _md_inline(text: str) -> str:
-    """A little markdown (``**bold**``, ``*italic*``, ``- `` bullets) as escaped HTML."""
-    out = html.escape(text.strip())
+    r"""A little markdown (``**bold**``, ``*italic*``, backslash escapes) as escaped HTML.
+
+    An escaped character (``\*``, ``\<``: text from the data, see
+    :func:`plain_markdown`) is shown as itself and starts no emphasis.
+
+    >>> _md_inline(r"**Bold** \*not\* \<b\>")
+    '<strong>Bold</strong> *not* &lt;b&gt;'
+    """
+    escaped: list[str] = []
+
+    def keep(m):
+        escaped.append(m.group(1))
+        return f"\x00{len(escaped) - 1}\x00"
+
+    out = re.sub(r"\\([!-/:-@\[-`{-~])", keep, text.strip())
+    out = html.escape(out)
     out = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", out)
     out = re.sub(r"(?<!\*)\*(?!\s)(.+?)(?<!\s)\*(?!\*)", r"<em>\1</em>", out)
     out = re.sub(r"^#+\s*", "", out)
+    out = re.sub(r"\x00(\d+)\x00", lambda m: html.escape(escaped[int(m.group(1))]), out)
     return out.replace("\n", "<br>")
 
 
