@@ -157,14 +157,13 @@ def looks_like_name(text: str) -> bool:
 
     >>> looks_like_name("wyjazd – Anna Nowak"), looks_like_name("Kowalski Jan"), looks_like_name("Grupa Samopomocowa")
     (True, True, False)
-    >>> looks_like_name("ANNA"), looks_like_name("Anna")
-    (False, False)
+    >>> looks_like_name("ANNA NOWAK"), looks_like_name("Anna"), looks_like_name("anna nowak")
+    (True, False, False)
     """
     words = [m.group() for m in _CAPITALISED.finditer(str(text))]
     names = first_names()
     for a, b in zip(words, words[1:]):
-        if a[0].isupper() and b[0].isupper() and not a.isupper() and not b.isupper() and \
-                (a.casefold() in names or b.casefold() in names):
+        if a[0].isupper() and b[0].isupper() and (a.casefold() in names or b.casefold() in names):
             return True
     return False
 
