@@ -193,6 +193,18 @@ def personal_kind(text) -> str | None:
     return None
 
 
+def personal_kinds(text: pd.Series) -> pd.Series:
+    """:func:`personal_kind` of every cell of a text column (NA where nothing personal), each value judged once.
+
+    >>> personal_kinds(pd.Series(["A1", "Jan Kowalski", None, "A1", "600 123 456"], dtype="str")).tolist()
+    [nan, 'name', nan, nan, 'phone']
+    """
+    values = pd.Series(pd.unique(text.dropna()), dtype="str")
+    maybe = values[values.str.contains(_MAYBE_PERSONAL.pattern, regex=True)]  # vectorised: most cells stop here
+    kinds = {v: k for v in maybe if (k := personal_kind(v))}
+    return text.map(kinds) if kinds else pd.Series(np.nan, index=text.index, dtype=object)
+
+
 def neutralise(value):
     """Make a text cell safe for Excel: a leading = + - @ becomes literal (CSV injection).
 

@@ -12,7 +12,7 @@ import pandas as pd
 from evaltools.errors import Phrase, Problem
 from evaltools.io import RawTable, code_choices, parse_column, text_series, year_out_of_range
 from evaltools.labels import LANGS
-from evaltools.privacy import PESEL_CANDIDATE, holds_pesel, looks_personal, personal_kind
+from evaltools.privacy import PESEL_CANDIDATE, holds_pesel, looks_personal, personal_kinds
 from evaltools.schema import Column, Table, pandera_schema
 
 #: At most this many problems of one kind are listed per column; the rest are counted.
@@ -186,12 +186,10 @@ def _check_free_text(raw: RawTable, table: Table, frame: pd.DataFrame, texts: di
         text = texts[col.name]
         if col.name in hidden:
             text = text.mask(hidden[col.name])
-        kinds = {v: personal_kind(v) for v in pd.unique(text.dropna())}
-        kinds = {v: k for v, k in kinds.items() if k}
-        if not kinds:
-            continue
-        which = text.map(kinds)
+        which = personal_kinds(text)
         flagged = which.notna().to_numpy(dtype=bool)
+        if not flagged.any():
+            continue
         key = "personal_alter" if col.name == "alter" else "personal_text"
         rows, what = frame["_row"][flagged], which[flagged]
         for row, kind in list(zip(rows, what))[:MAX_PER_COLUMN]:
