@@ -785,7 +785,13 @@ def f_pesel_sheet(folder):
     return ("table participants is missing",)
 
 
+def f_pesel_file_near_miss(folder):
+    (folder / "participants.csv").rename(folder / f"{PESEL}-participants.csv")  # as LibreOffice names a sheet's CSV
+    return ("[PESEL]-participants.csv", "looks like table participants; rename the file to participants.csv")
+
+
 PESEL_FAULTS = {
+    "pesel_file_near_miss": f_pesel_file_near_miss,
     "pesel_sex": f_cell("participants", "sex", PESEL, "holds a PESEL number"),
     "pesel_birth_year": f_cell("participants", "birth_year", PESEL, "holds a PESEL number"),
     "pesel_birth_year_number": f_pesel_number("participants", "birth_year"),
