@@ -9,6 +9,7 @@ few seconds each after the first.
 from __future__ import annotations
 
 import csv
+import html
 import re
 import shutil
 from pathlib import Path
@@ -86,3 +87,29 @@ def runs(planted_data, tmp_path_factory):
 def planted_values() -> SimpleNamespace:
     """The planted participant id and exit reason (tests import no conftest module)."""
     return SimpleNamespace(id=PLANTED_ID, note=PLANTED_NOTE)
+
+
+def _visible_text(page: str) -> str:
+    page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S | re.I)
+    page = re.sub(r"<[^>]+>", " ", page)
+    return re.sub(r"\s+", " ", html.unescape(page))
+
+
+def _english_only_labels() -> list[str]:
+    """Catalogue entries whose English differs from the Polish and is clearly English prose."""
+    from evaltools.labels import catalogue
+
+    out = []
+    for key, entry in catalogue().items():
+        en, pl = entry["en"], entry["pl"]
+        if en == pl or key.startswith("validate.") or "{" in en:
+            continue
+        if len(en) >= 12 and " " in en:
+            out.append(en)
+    return out
+
+
+@pytest.fixture(scope="session")
+def page_words() -> SimpleNamespace:
+    """What a page shows a reader (``visible_text``) and the English-only catalogue texts (``english_only_labels``)."""
+    return SimpleNamespace(visible_text=_visible_text, english_only_labels=_english_only_labels)

@@ -9,7 +9,6 @@ report it produces is then searched for English words of the catalogue.
 from __future__ import annotations
 
 import hashlib
-import html
 import json
 import os
 import re
@@ -19,7 +18,6 @@ from pathlib import Path
 
 import pytest
 
-from evaltools.labels import catalogue
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
@@ -84,32 +82,14 @@ def test_endline_manifest_records_changed_inputs(year):
     assert "estate.xlsx" in text and "changed" in text.lower()
 
 
-def visible_text(page: str) -> str:
-    page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S | re.I)
-    page = re.sub(r"<[^>]+>", " ", page)
-    return re.sub(r"\s+", " ", html.unescape(page))
-
-
-def english_only_labels() -> list[str]:
-    """Catalogue entries whose English differs from the Polish and is clearly English prose."""
-    out = []
-    for key, entry in catalogue().items():
-        en, pl = entry["en"], entry["pl"]
-        if en == pl or key.startswith("validate.") or "{" in en:
-            continue
-        if len(en) >= 12 and " " in en:
-            out.append(en)
-    return out
-
-
-def test_polish_report_has_no_english_label(year):
+def test_polish_report_has_no_english_label(year, page_words):
     """The demo is Polish (language: pl): no English heading or label of the catalogue may show."""
-    labels = english_only_labels()
+    labels = page_words.english_only_labels()
     assert len(labels) > 50  # the check has teeth
     leaks = {}
     for page in [year["endline"] / "index.html", *sorted((year["endline"] / "html").glob("*.html")),
                  year["runs"] / "index.html"]:
-        text = visible_text(page.read_text(encoding="utf-8"))
+        text = page_words.visible_text(page.read_text(encoding="utf-8"))
         found = [label for label in labels if label in text]
         if found:
             leaks[page.name] = found[:10]
