@@ -47,7 +47,8 @@ def clustered_sentence(row: Mapping, paired_row: Mapping, lang: str, *, alpha: f
     if as_float(row_value(row, "se_robust")) == 0:
         return t("clustering.no_variance", lang, title=title, diff=signed_number(row_value(row, "mean_diff"), lang))
     numbers = t("clustering.numbers", lang, n=fmt_number(n, lang), g=fmt_number(g, lang),
-                icc=fmt_number(as_float(row_value(row, "icc")), lang), deff=fmt_number(as_float(row_value(row, "design_effect")), lang),
+                icc=fmt_number(as_float(row_value(row, "icc")), lang),
+                deff=fmt_number(as_float(row_value(row, "design_effect")), lang),
                 p_paired=p_text(p_paired, lang), p_cluster=p_text(p_cluster, lang),
                 p_family=p_text(row_value(row, "family_p"), lang))
     paired_sig, cluster_sig = p_paired < alpha, p_cluster < alpha

@@ -158,6 +158,7 @@ def _reliable_row(reliable_change: pd.DataFrame | None, instrument: str, scale: 
     if hits.empty:
         return None
     row = hits.iloc[0]
-    if is_true(row.get("suppressed")) or not as_float(row.get("n_pairs")) > 0 or math.isnan(as_float(row.get("n_improved"))):
+    if (is_true(row.get("suppressed")) or not as_float(row.get("n_pairs")) > 0
+            or math.isnan(as_float(row.get("n_improved")))):
         return None
     return row
