@@ -226,13 +226,19 @@ def check_workbook_zip(path: Path) -> str | None:
     return None
 
 
-def _read_workbook(path: Path, wanted: set[str], out: Readout) -> None:
-    import openpyxl  # openpyxl parses with defusedxml when it is installed (it is a dependency)
-
+def _refused_as_zip_bomb(path: Path, out: Readout) -> bool:
+    """Whether a workbook is refused unread (:func:`check_workbook_zip`); the problem is added to ``out``."""
     why = check_workbook_zip(path)
     if why:
         out.problems.append(Problem(why, {"limit_mb": MAX_UNCOMPRESSED // 2**20, "ratio": MAX_RATIO},
                                     file=path.name))
+    return bool(why)
+
+
+def _read_workbook(path: Path, wanted: set[str], out: Readout) -> None:
+    import openpyxl  # openpyxl parses with defusedxml when it is installed (it is a dependency)
+
+    if _refused_as_zip_bomb(path, out):
         return
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)  # formulas: cached values only
@@ -292,10 +298,7 @@ def _read_ods(path: Path, wanted: set[str], out: Readout) -> None:
     """The tables of a LibreOffice workbook (:mod:`evaltools.io_ods`), read like an xlsx's."""
     from evaltools.io_ods import OdsError, read_sheets
 
-    why = check_workbook_zip(path)
-    if why:
-        out.problems.append(Problem(why, {"limit_mb": MAX_UNCOMPRESSED // 2**20, "ratio": MAX_RATIO},
-                                    file=path.name))
+    if _refused_as_zip_bomb(path, out):
         return
     keep = lambda name: name.lower() not in NOT_TABLE_SHEETS and (name in wanted or name.startswith("q_"))  # noqa: E731
     tables = []
