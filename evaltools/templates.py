@@ -299,7 +299,8 @@ class _Builder:
                     text += " " + t("templates.para.optional_table", lang)
             else:
                 text = t("templates.para.questionnaire", lang, sheet=table.name, title=inst.title_in(lang),
-                         help=table.help(lang), lo=_num(inst.response_min, lang), hi=_num(inst.response_max, lang),
+                         help=table.help(lang), lo=_shortest_number(inst.response_min, lang),
+                         hi=_shortest_number(inst.response_max, lang),
                          missing=_missing(inst, lang, "templates.para.missing"))
             tables.append(text)
         if not self.instruments:
@@ -377,13 +378,14 @@ class _Builder:
         if _is_item(col, inst):
             item = next(it for it in inst.items if it.id == col.name)
             title = {lg: inst.title.get(lg) or inst.title_in(lg) for lg in ("pl", "en")}
-            allowed = f"{_num(col.min, lang)}–{_num(col.max, lang)}"
+            allowed = f"{_shortest_number(col.min, lang)}–{_shortest_number(col.max, lang)}"
             if inst.missing_codes:
                 allowed += "; " + t("templates.codebook.missing", lang,
-                                    codes=", ".join(_num(m, lang) for m in inst.missing_codes))
+                                    codes=", ".join(_shortest_number(m, lang) for m in inst.missing_codes))
             labels = inst.response_labels.get(lang) or []
             if len(labels) == int(col.max - col.min + 1):
-                allowed += "\n" + "\n".join(f"{_num(col.min + i, lang)} = {lab}" for i, lab in enumerate(labels))
+                allowed += "\n" + "\n".join(f"{_shortest_number(col.min + i, lang)} = {lab}"
+                                             for i, lab in enumerate(labels))
             texts = [item.text.get(lg) or t("templates.comment.no_text", lg) for lg in ("pl", "en")]
             return [*texts, title["pl"], title["en"], kind, required, allowed]
         owner = "questionnaire" if inst is not None else table.name
@@ -391,7 +393,7 @@ class _Builder:
             allowed = "\n".join(f"{code} = {code_label(col.codes, code, 'pl')} / {code_label(col.codes, code, 'en')}"
                                 for code in col.allowed())
         elif col.min is not None or col.max is not None:
-            allowed = f"{_num(col.min, lang)}–{_num(col.max, lang)}"
+            allowed = f"{_shortest_number(col.min, lang)}–{_shortest_number(col.max, lang)}"
         else:
             allowed = ""
         return [col.label("pl", owner), col.label("en", owner), col.help("pl", owner), col.help("en", owner),
@@ -403,11 +405,12 @@ class _Builder:
             item = next(it for it in inst.items if it.id == col.name)
             text = item.text.get(lang) or t("templates.comment.no_text", lang)
             lines = [f"{col.name}: {text}",
-                     t("templates.comment.answer", lang, lo=_num(col.min, lang), hi=_num(col.max, lang),
+                     t("templates.comment.answer", lang, lo=_shortest_number(col.min, lang),
+                       hi=_shortest_number(col.max, lang),
                        missing=_missing(inst, lang, "templates.para.missing"))]
             labels = inst.response_labels.get(lang) or []
             if len(labels) == int(col.max - col.min + 1):
-                lines += [f"{_num(col.min + i, lang)} = {lab}" for i, lab in enumerate(labels)]
+                lines += [f"{_shortest_number(col.min + i, lang)} = {lab}" for i, lab in enumerate(labels)]
             return "\n".join(lines)
         owner = "questionnaire" if inst is not None else table.name
         lines = [col.label(lang, owner), col.help(lang, owner)]
@@ -419,7 +422,8 @@ class _Builder:
             if col.kind == "codes":
                 lines.append(t("templates.comment.several", lang, example=col.example or ";".join(col.allowed()[:2])))
         elif col.min is not None and col.max is not None:
-            lines.append(t("templates.comment.range", lang, lo=_num(col.min, lang), hi=_num(col.max, lang)))
+            lines.append(t("templates.comment.range", lang, lo=_shortest_number(col.min, lang),
+                           hi=_shortest_number(col.max, lang)))
         return "\n".join(lines)
 
     def _number_format(self, col: Column) -> str:
@@ -467,7 +471,8 @@ class _Builder:
             terms += [f"{first}={_formula_number(m)}" for m in inst.missing_codes]
             dv = DataValidation(type="custom", formula1=f"OR({','.join(terms)})", allow_blank=True,
                                 showErrorMessage=True)
-            dv.error = _limit(t("templates.dv.answer", lang, lo=_num(col.min, lang), hi=_num(col.max, lang),
+            dv.error = _limit(t("templates.dv.answer", lang, lo=_shortest_number(col.min, lang),
+                                hi=_shortest_number(col.max, lang),
                                 missing=_missing(inst, lang, "templates.dv.missing")))
             dv.errorTitle = title
         elif col.kind in ("int", "number"):
@@ -476,7 +481,7 @@ class _Builder:
             dv = DataValidation(type="whole" if col.kind == "int" else "decimal", operator="between",
                                 formula1=_formula_number(lo), formula2=_formula_number(hi), allow_blank=True,
                                 showErrorMessage=True)
-            dv.error = t(f"templates.dv.{col.kind}", lang, lo=_num(lo, lang), hi=_num(hi, lang))
+            dv.error = t(f"templates.dv.{col.kind}", lang, lo=_shortest_number(lo, lang), hi=_shortest_number(hi, lang))
             dv.errorTitle = title
         else:
             return None
@@ -521,7 +526,8 @@ def _plain(x):
     return x
 
 
-def _num(x, lang: str) -> str:
+def _shortest_number(x, lang: str) -> str:
+    """A number as short as it goes (3, 0.5, not 3.0), with ``lang``'s decimal sign: limits in the sheets' texts."""
     x = _plain(x)
     text = f"{x:g}" if isinstance(x, float) else str(x)
     return text.replace(".", get_locale(lang).decimal)
@@ -535,7 +541,7 @@ def _formula_number(x) -> str:
 def _missing(inst: Instrument, lang: str, key: str) -> str:
     if not inst.missing_codes:
         return ""
-    return t(key, lang, codes=", ".join(_num(m, lang) for m in inst.missing_codes))
+    return t(key, lang, codes=", ".join(_shortest_number(m, lang) for m in inst.missing_codes))
 
 
 def _limit(text: str, n: int = 255) -> str:
