@@ -11,17 +11,7 @@ from evaltools.synth.plan import EXIT_REASONS, KIND_ADULT, KIND_CHILD, KIND_RESI
 def draw_people(rng, plan: Plan) -> dict[str, np.ndarray]:
     """Everyone, as arrays; row order = participant_id order (families, youth, residents)."""
     F = plan.families
-    fam_adults = np.ones(F, dtype=int)
-    if plan.adults > F:
-        fam_adults[rng.choice(F, plan.adults - F, replace=False)] += 1
-    fam_children = np.zeros(F, dtype=int)
-    if F:
-        if plan.children >= F:
-            fam_children += 1 + rng.multinomial(plan.children - F, np.full(F, 1 / F))
-        elif plan.children:
-            fam_children[rng.choice(F, plan.children, replace=False)] = 1
-    assisted_family = np.zeros(F, dtype=bool)
-    assisted_family[rng.choice(F, plan.assisted, replace=False)] = True
+    fam_adults, fam_children, assisted_family = _families(rng, plan)
 
     fam_of_adult = np.repeat(np.arange(F), fam_adults)
     fam_of_child = np.repeat(np.arange(F), fam_children)
@@ -56,16 +46,8 @@ def draw_people(rng, plan: Plan) -> dict[str, np.ndarray]:
     sex[resident] = np.where(rng.random(resident.sum()) < 0.6, "F", "M")
     sex[rng.random(n) < 0.01] = "unknown"
 
-    birth = np.empty(n, dtype=int)
-    birth[adult] = rng.integers(1966, 1999, adult.sum())
-    first_adult_birth = np.zeros(max(F, 1), dtype=int)
-    first_adult_birth[fam[adult & (rank == 0)]] = birth[adult & (rank == 0)]
-    child = kind == KIND_CHILD
-    lo = np.minimum(np.maximum(2009, first_adult_birth[fam[child]] + 19), 2018)
-    birth[child] = lo + (rng.random(child.sum()) * (2019 - lo)).astype(int)
-    youth = kind == KIND_YOUTH
-    birth[youth] = rng.integers(2001, 2009, youth.sum())  # 13-20 years old in 2021
-    birth[resident] = rng.integers(1950, 2001, resident.sum())
+    birth = _birth_years(rng, kind, fam, rank, F)
+    child, youth = kind == KIND_CHILD, kind == KIND_YOUTH
 
     assisted = np.zeros(n, dtype=bool)
     assisted[:n_fam_members] = assisted_family[fam[:n_fam_members]]
@@ -101,6 +83,39 @@ def draw_people(rng, plan: Plan) -> dict[str, np.ndarray]:
             "assisted": assisted, "propensity": propensity, "group": group, "comp": comp,
             "respondent": respondent, "enrolled": enrolled, "exited": exited, "reason": reason,
             "endline": endline, "n_families": F}
+
+
+def _families(rng, plan: Plan) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per family: the number of adults (1 or 2), of children, and whether it has a family assistant."""
+    F = plan.families
+    fam_adults = np.ones(F, dtype=int)
+    if plan.adults > F:
+        fam_adults[rng.choice(F, plan.adults - F, replace=False)] += 1
+    fam_children = np.zeros(F, dtype=int)
+    if F:
+        if plan.children >= F:
+            fam_children += 1 + rng.multinomial(plan.children - F, np.full(F, 1 / F))
+        elif plan.children:
+            fam_children[rng.choice(F, plan.children, replace=False)] = 1
+    assisted_family = np.zeros(F, dtype=bool)
+    assisted_family[rng.choice(F, plan.assisted, replace=False)] = True
+    return fam_adults, fam_children, assisted_family
+
+
+def _birth_years(rng, kind: np.ndarray, fam: np.ndarray, rank: np.ndarray, F: int) -> np.ndarray:
+    """Years of birth: adults 1966-1998, children after their family's first adult turned 19, youth 13-20 in 2021."""
+    adult, resident = kind == KIND_ADULT, kind == KIND_RESIDENT
+    birth = np.empty(len(kind), dtype=int)
+    birth[adult] = rng.integers(1966, 1999, adult.sum())
+    first_adult_birth = np.zeros(max(F, 1), dtype=int)
+    first_adult_birth[fam[adult & (rank == 0)]] = birth[adult & (rank == 0)]
+    child = kind == KIND_CHILD
+    lo = np.minimum(np.maximum(2009, first_adult_birth[fam[child]] + 19), 2018)
+    birth[child] = lo + (rng.random(child.sum()) * (2019 - lo)).astype(int)
+    youth = kind == KIND_YOUTH
+    birth[youth] = rng.integers(2001, 2009, youth.sum())  # 13-20 years old in 2021
+    birth[resident] = rng.integers(1950, 2001, resident.sum())
+    return birth
 
 
 def _self_help_groups(rng, plan: Plan, kind, site, assisted) -> np.ndarray:

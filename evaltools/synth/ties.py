@@ -74,7 +74,14 @@ def draw_ties(rng, people, dose) -> pd.DataFrame:
     baseline.loc[registered & (baseline["relation"].to_numpy() == 0), "contact"] = "daily"
     baseline["wave"] = "baseline"
 
-    # Endline: those who answered it keep most alters and add new ones (more for group members).
+    endline_t = _endline_ties(rng, baseline, new_p, endline, n)
+    return pd.concat([baseline, endline_t], ignore_index=True)[
+        ["ego", "wave", "num", "alter", "relation", "support", "contact", "on_estate"]]
+
+
+def _endline_ties(rng, baseline: pd.DataFrame, new_p: pd.DataFrame, endline, n: int) -> pd.DataFrame:
+    """The endline networks: of those who answered it, most baseline alters kept and new ones added."""
+    # more new alters for group members (new_p)
     kept = baseline[endline[baseline["ego"].to_numpy()]].copy()
     kept = kept[rng.random(len(kept)) < np.where(kept["alter"].to_numpy() >= 0, 0.95, 0.88)]
     new_p = new_p[endline[new_p["ego"].to_numpy()]][["ego", "alter", "relation", "new"]]
@@ -98,8 +105,7 @@ def draw_ties(rng, people, dose) -> pd.DataFrame:
     endline_t = endline_t.sort_values(["ego", "num"], kind="stable").reset_index(drop=True)
     endline_t = endline_t[endline_t.groupby("ego").cumcount().to_numpy() < 8]
     endline_t["wave"] = "endline"
-    return pd.concat([baseline, endline_t], ignore_index=True)[
-        ["ego", "wave", "num", "alter", "relation", "support", "contact", "on_estate"]]
+    return endline_t
 
 
 def _pairs(egos, key, family, rng) -> pd.DataFrame:
