@@ -10,14 +10,10 @@ as text) and reporting everything else.
 
 Examples
 --------
->>> s = pd.Series([" Baseline", "endline ", "pomiar końcowy", "endlin", None])
->>> values, bad = parse_column(s, kind="code", codes="wave")
->>> values.tolist()[:3], bad.tolist()
-(['baseline', 'endline', 'endline'], [False, False, False, True, False])
+>>> sniff_separator("participant_id;wave;date")     # a CSV saved by Polish Excel
+';'
 >>> parse_column(pd.Series(["3,5", "4", " 2.0 "]), kind="number")[0].tolist()
 [3.5, 4.0, 2.0]
->>> parse_column(pd.Series(["15.03.2021", "2021-03-16"]), kind="date")[0].dt.day.tolist()
-[15, 16]
 """
 
 from __future__ import annotations

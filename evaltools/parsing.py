@@ -11,6 +11,8 @@ Examples
 >>> values, bad = parse_column(s, kind="code", codes="wave")
 >>> values.tolist()[:3], bad.tolist()
 (['baseline', 'endline', 'endline'], [False, False, False, True, False])
+>>> parse_column(pd.Series(["15.03.2021", "2021-03-16"]), kind="date")[0].dt.day.tolist()
+[15, 16]
 """
 
 from __future__ import annotations
