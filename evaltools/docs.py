@@ -115,7 +115,9 @@ def data_page() -> str:
         "",
         "**No personal data.** Names, addresses, phone numbers, e-mail addresses and PESEL numbers never enter: "
         "a column whose header looks like one (imię, nazwisko, name, surname, pesel, adres, address, telefon, "
-        "phone, email) or a cell holding a valid PESEL is a validation error.", "",
+        "phone, email) or a cell holding a valid PESEL is a validation error, and no message ever prints a PESEL. "
+        "A text or identifier cell that looks like a phone number, an e-mail address or a first name and surname "
+        "is a warning naming the cell, its value hidden (in `alter`, use a label such as A1).", "",
         "## project.yaml", "",
         "| key | meaning |", "|---|---|",
         *(_row(f"`{k}`", v) for k, v in PROJECT_KEYS.items()), "",

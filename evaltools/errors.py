@@ -35,20 +35,21 @@ class Problem:
         from evaltools.labels import t
         parts = []
         if self.file:
-            parts.append(shown(self.file))
+            parts.append(quoted(self.file, lang, whole=False))
         if self.sheet:
-            parts.append(t("validate.where.sheet", lang, sheet=shown(self.sheet)))
+            parts.append(t("validate.where.sheet", lang, sheet=quoted(self.sheet, lang, whole=False)))
         if self.row is not None:
             parts.append(t("validate.where.row", lang, row=self.row))
         if self.column:
-            parts.append(t("validate.where.column", lang, column=shown(self.column)))
+            parts.append(t("validate.where.column", lang, column=quoted(self.column, lang)))
         if self.entry:
-            parts.append(t("validate.where.entry", lang, entry=shown(self.entry)))
+            parts.append(t("validate.where.entry", lang, entry=quoted(self.entry, lang, whole=False)))
         return ", ".join(parts)
 
     def text(self, lang: str = "en") -> str:
         from evaltools.labels import t
-        fields = {k: v.text(lang) if isinstance(v, Phrase) else _short(_in_lang(v, lang), 60 if k == "value" else 400)
+        fields = {k: v.text(lang) if isinstance(v, Phrase)
+                  else _short(quoted(_in_lang(v, lang), lang, whole=k not in NAME_FIELDS), 60 if k == "value" else 400)
                   for k, v in self.fields.items()}
         message = t(f"validate.{self.key}", lang, **fields)
         where = self.where(lang)
@@ -75,7 +76,7 @@ class Phrase:
 
     def text(self, lang: str = "en") -> str:
         from evaltools.labels import t
-        return t(f"validate.{self.key}", lang, **self.fields)
+        return t(f"validate.{self.key}", lang, **{k: quoted(v, lang) for k, v in self.fields.items()})
 
 
 def _in_lang(value, lang: str):
@@ -85,9 +86,38 @@ def _in_lang(value, lang: str):
     return value
 
 
-def _short(value, limit: int = 60):
-    text = shown(value if isinstance(value, str) else str(value))
+def _short(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+#: Fields of a :class:`Problem` that name a file, a sheet or a folder: a PESEL inside one is masked, the rest shown.
+NAME_FIELDS = frozenset({"name", "file", "first", "sheet", "folder", "place", "path"})
+
+
+def quoted(value, lang: str = "en", *, whole: bool = True) -> str:
+    """``value`` as a message may print it: the one place that decides whether a value may be quoted.
+
+    A value holding a valid PESEL (as text anywhere inside it, or as the
+    number a cell holds, however it would be formatted) is never printed:
+    the whole value becomes "(hidden)" in ``lang``, or, with ``whole=False``
+    (names of files, sheets and folders, paths of YAML keys), only the PESEL is masked. A float is
+    shown in the short form of the messages (``4.5``, ``7``); everything
+    passes through :func:`shown`.
+
+    >>> quoted("'44051401359'"), quoted(44051401359.0, "pl"), quoted("Kowalski_44051401359.csv", whole=False)
+    ('(hidden)', '(ukryto)', 'Kowalski_[PESEL].csv')
+    >>> quoted(4.0), quoted(4.5), quoted("K")
+    ('4', '4.5', 'K')
+    """
+    from evaltools.privacy import holds_pesel, mask_pesel
+    if holds_pesel(value):
+        if whole:
+            from evaltools.labels import t
+            return t("validate.hidden", lang)
+        return shown(mask_pesel(value))
+    if isinstance(value, float):
+        return f"{value:g}"
+    return shown(value if isinstance(value, str) else str(value))
 
 
 def shown(text) -> str:

@@ -1,11 +1,21 @@
 """Privacy by default: personal data refused, small cells suppressed, CSV injection neutralised.
 
+What counts as personal data is decided here: a header (:func:`looks_personal`),
+a PESEL anywhere in a value (:func:`holds_pesel`, :func:`mask_pesel`; the one
+test :func:`evaltools.errors.quoted` applies before any value is printed) and
+free text that looks like a phone number, an e-mail address or a person's
+name (:func:`personal_kind`).
+
 Examples
 --------
 >>> is_pesel("44051401359")      # the checksum example of the PESEL rules
 True
 >>> is_pesel("44051401358")
 False
+>>> holds_pesel(44051401359.0), holds_pesel("tel. 44051401359"), mask_pesel("Kowalski_44051401359.csv")
+(True, True, 'Kowalski_[PESEL].csv')
+>>> personal_kind("Jan Kowalski"), personal_kind("tel. 600 123 456"), personal_kind("Grupa Samopomocowa")
+('name', 'phone', None)
 >>> looks_personal("Nazwisko")
 True
 >>> neutralise("=HYPERLINK(1)")
@@ -14,9 +24,12 @@ True
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
+from functools import cache
+from importlib.resources import files
 
 import numpy as np
 import pandas as pd
@@ -77,6 +90,119 @@ def is_pesel(text: str) -> bool:
     month = int(text[2:4])
     day = int(text[4:6])
     return month % 20 in range(1, 13) and 1 <= day <= 31
+
+
+#: A run of digits that may be a PESEL: 11 digits, or 10 when a spreadsheet dropped the leading zero
+#: (people born 2000–2009 have PESELs starting with 0).
+PESEL_CANDIDATE = re.compile(r"(?<!\d)\d{10,11}(?!\d)")
+
+
+def _pesel_run(run: str) -> bool:
+    return is_pesel(run) if len(run) == 11 else run[0] != "0" and is_pesel("0" + run)
+
+
+def holds_pesel(value) -> bool:
+    """Whether ``value`` holds a valid PESEL: as text anywhere inside it, or as the number a cell holds.
+
+    A number keeps its digits (``44051401359.0``, and ``2270803624`` for a
+    PESEL whose leading zero a spreadsheet dropped), however it would later
+    be formatted (``4.40514e+10``): the test is made on the value, not on a
+    printed form of it.
+
+    >>> holds_pesel("PESEL: 44051401359"), holds_pesel(2270803624), holds_pesel("2021-03-15"), holds_pesel(None)
+    (True, True, False, False)
+    """
+    if value is None or isinstance(value, bool):
+        return False
+    if isinstance(value, (int, np.integer)):
+        return 0 < value < 10**11 and _pesel_run(str(int(value)))
+    if isinstance(value, (float, np.floating)):
+        return math.isfinite(value) and value.is_integer() and holds_pesel(int(value))
+    text = str(value)
+    return len(text) >= 10 and any(_pesel_run(run) for run in PESEL_CANDIDATE.findall(text))
+
+
+def mask_pesel(text: str) -> str:
+    """``text`` with every valid PESEL inside it replaced by ``[PESEL]`` (a file or sheet name keeps the rest).
+
+    >>> mask_pesel("notatki 44051401359 i 12345678901.txt")
+    'notatki [PESEL] i 12345678901.txt'
+    """
+    text = str(text)
+    return PESEL_CANDIDATE.sub(lambda m: "[PESEL]" if _pesel_run(m.group()) else m.group(), text)
+
+
+# --------------------------------------------------------------------------- personal data in free text
+
+_PHONE = re.compile(
+    r"(?<![\w+])(?:(?:\+|00)48[ -]?)?"           # optional country code
+    r"(?:\d{3}[ -]?\d{3}[ -]?\d{3}"              # a mobile: 600 123 456, 600-123-456, 600123456
+    r"|\(?\d{2}\)?[ -]?\d{3}[ -]?\d{2}[ -]?\d{2})"  # a landline: (22) 123 45 67, 22 123-45-67
+    r"(?![\w])")
+_MAYBE_PERSONAL = re.compile(r"[\s@().-]|\d{9}")  # what any of the three needs: a separator, an @ or 9 digits
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_CAPITALISED = re.compile(r"\b[^\W\d_][^\W\d_]+(?:-[^\W\d_]+)?\b")
+
+
+@cache
+def first_names() -> frozenset[str]:
+    """Common first names and their case forms (``evaltools/privacy_names.txt``), case folded."""
+    text = files("evaltools").joinpath("privacy_names.txt").read_text(encoding="utf-8")
+    return frozenset(word.casefold() for line in text.splitlines() if not line.startswith("#")
+                     for word in line.split())
+
+
+def looks_like_name(text: str) -> bool:
+    """Two capitalised words in a row, one of them a common first name: a first name and a surname.
+
+    >>> looks_like_name("wyjazd – Anna Nowak"), looks_like_name("Kowalski Jan"), looks_like_name("Grupa Samopomocowa")
+    (True, True, False)
+    >>> looks_like_name("ANNA NOWAK"), looks_like_name("Anna"), looks_like_name("anna nowak")
+    (True, False, False)
+    """
+    words = [m.group() for m in _CAPITALISED.finditer(str(text))]
+    names = first_names()
+    for a, b in zip(words, words[1:]):
+        if a[0].isupper() and b[0].isupper() and (a.casefold() in names or b.casefold() in names):
+            return True
+    return False
+
+
+def personal_kind(text) -> str | None:
+    """What personal data a free-text cell seems to hold: ``"phone"``, ``"email"``, ``"name"`` or None.
+
+    A phone number is a Polish one (9 digits, a mobile in threes or a
+    landline with its 2-digit area code, optionally after +48); a name is
+    what :func:`looks_like_name` says. A PESEL is not this function's
+    business (:func:`holds_pesel`: an error, not a warning).
+
+    >>> [personal_kind(v) for v in ("+48 600-123-456", "(22) 123 45 67", "a.b@example.org", "A1", "2021-03-15")]
+    ['phone', 'phone', 'email', None, None]
+    """
+    if text is None or (isinstance(text, float) and math.isnan(text)):
+        return None
+    text = str(text)
+    if len(text) < 5 or not _MAYBE_PERSONAL.search(text):  # codes and identifiers (P0001) stop here
+        return None
+    if _EMAIL.search(text):
+        return "email"
+    if _PHONE.search(text):
+        return "phone"
+    if looks_like_name(text):
+        return "name"
+    return None
+
+
+def personal_kinds(text: pd.Series) -> pd.Series:
+    """:func:`personal_kind` of every cell of a text column (NA where nothing personal), each value judged once.
+
+    >>> personal_kinds(pd.Series(["A1", "Jan Kowalski", None, "A1", "600 123 456"], dtype="str")).tolist()
+    [nan, 'name', nan, nan, 'phone']
+    """
+    values = pd.Series(pd.unique(text.dropna()), dtype="str")
+    maybe = values[values.str.contains(_MAYBE_PERSONAL.pattern, regex=True)]  # vectorised: most cells stop here
+    kinds = {v: k for v in maybe if (k := personal_kind(v))}
+    return text.map(kinds) if kinds else pd.Series(np.nan, index=text.index, dtype=object)
 
 
 def neutralise(value):

@@ -251,3 +251,68 @@ def test_issue_13_examples_from_the_demo(tmp_path):
     assert change.loc["all", "n_pairs"] == 28 and change.loc["family_support", "n_pairs"] == 24
     assert not change.loc["all", "suppressed"] and change.loc["family_support", "suppressed"]
     assert np.isnan(change.loc["family_support", "mean_diff"])
+
+
+# --------------------------------------------------------------------------- issue 13: personal data never echoed
+
+from evaltools.errors import Problem, quoted  # noqa: E402
+from evaltools.privacy import first_names, holds_pesel, looks_like_name, mask_pesel, personal_kind  # noqa: E402
+
+
+@pytest.mark.parametrize("value", ["44051401359", " 44051401359 ", "PESEL: 44051401359", "Jan44051401359x",
+                                   "44051401359.0", 44051401359, 44051401359.0, np.float64(44051401359),
+                                   np.int64(44051401359), "02270803624", "2270803624", 2270803624.0])
+def test_a_pesel_is_found_as_text_and_as_the_number_a_cell_holds(value):
+    # 2270803624: the PESEL 02270803624 (born 2002) after a spreadsheet dropped its leading zero
+    assert holds_pesel(value)
+
+
+@pytest.mark.parametrize("value", ["44051401358", "440514013590", "4.40514e+10", 4.4051401359e10 + 0.5, 1988, None,
+                                   True, float("nan"), float("inf"), "2021-03-15", "600 123 456", "P001", "",
+                                   "02270803624"[1:] + "8", -44051401359])
+def test_other_values_hold_no_pesel(value):
+    assert not holds_pesel(value)
+
+
+def test_the_pesel_in_a_file_name_is_masked_and_the_rest_kept():
+    assert mask_pesel("Kowalski_Jan_44051401359.csv") == "Kowalski_Jan_[PESEL].csv"
+    assert mask_pesel("a 44051401359 b 02270803624") == "a [PESEL] b [PESEL]"
+    assert mask_pesel("12345678901 stays") == "12345678901 stays"  # not a valid PESEL
+
+
+def test_quoting_hides_a_pesel_in_every_field_and_place_of_a_message():
+    forms = ("44051401359", "4.40514e+10", "44051401359.0")
+    p = Problem("out_of_range", {"value": 44051401359.0, "lo": 1900, "hi": 2030}, file="Nowak_44051401359.csv",
+                sheet="arkusz 44051401359", row=3, column="44051401359")
+    for lang in ("en", "pl"):
+        text = p.text(lang)
+        assert not any(f in text for f in forms), text
+    assert p.text("en") == ("Nowak_[PESEL].csv, sheet arkusz [PESEL], row 3, column (hidden): "
+                            "(hidden) is outside the range 1900–2030.")
+    assert quoted(44051401359.0, "pl") == "(ukryto)"
+    assert quoted(7.0) == "7" and quoted(4.5) == "4.5"  # numbers in the short form of every message
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("600 123 456", "phone"), ("600-123-456", "phone"), ("600123456", "phone"), ("+48 600 123 456", "phone"),
+    ("+48600123456", "phone"), ("0048 600 123 456", "phone"), ("tel. (22) 123 45 67", "phone"),
+    ("22 123-45-67", "phone"), ("kontakt: jan.kowalski@example.com", "email"), ("Jan Kowalski", "name"),
+    ("Kowalski Jan", "name"), ("u Anny Nowak", "name"), ("Grupa Marka Kowalskiego", "name"),
+    ("Olena Shevchenko", "name"), ("ANNA NOWAK", "name"),
+])
+def test_personal_data_in_free_text(text, kind):
+    assert personal_kind(text) == kind
+
+
+@pytest.mark.parametrize("text", ["Grupa Samopomocowa", "Klub Seniora", "A1", "G1", "przeprowadzka", "2021-03-15",
+                                  "15.03.2021", "P0001", "S0002", "Anna", "anna nowak", "MOPS", "Dzień Matki",
+                                  "spotkanie z Anną", "koszt 1500 zł", "12:30-14:00", "rok 2021, 12 osób"])
+def test_ordinary_text_is_not_personal(text):
+    assert personal_kind(text) is None
+
+
+def test_the_first_names_are_shipped_with_their_case_forms():
+    names = first_names()
+    assert {"anna", "anny", "annę", "jan", "jana", "janem", "marek", "marka", "małgorzata", "olena"} <= names
+    assert not {"grupa", "klub", "samopomocowa", "seniora"} & names
+    assert looks_like_name("Pani Małgorzata Nowak") and not looks_like_name("Grupa Samopomocowa")

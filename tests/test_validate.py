@@ -728,3 +728,196 @@ def test_answers_on_a_half_step_scale_are_accepted(folder):
     assert not validate_folder(folder).errors
     set_cell(folder, "q_empowerment", 0, "emp_01", "4,25")
     assert [p.key for p in validate_folder(folder).errors] == ["answer_not_whole"]
+
+
+# --------------------------------------------------------------------------- issue 13: personal data never echoed
+# A PESEL is never printed (DESIGN §2), in any message, in either language: not as text, not as the number a
+# cell holds (4.40514e+10, 44051401359.0), not inside a header, a sheet, a key or a file name. A cell holding
+# one is reported once and causes no further message (code, range, identifier across tables).
+
+PESEL = "44051401359"       # the worked example of the PESEL checksum (born 14.05.1944)
+PESEL_2000S = "02270803624"  # born 08.07.2002: a spreadsheet drops its leading zero (2270803624)
+
+
+def printed_forms(pesel: str) -> list[str]:
+    """Every way a message could print ``pesel``: its digits (also without a leading zero) and its float forms."""
+    number = float(pesel)
+    return sorted({pesel, pesel.lstrip("0"), f"{number:g}", repr(number), str(number), f"{number:.6g}",
+                   f"{number:e}", f"{number:.5e}"})
+
+
+def f_pesel_header(table, column):
+    def make(folder):
+        df = read(folder, table)
+        position = list(df.columns).index(column) + 1
+        write(folder, table, df.rename(columns={column: PESEL}))
+        return (f"{table}.csv, row 1", f"the header of column no. {position} is a PESEL number")
+    return make
+
+
+def f_pesel_number(table, column, pesel=PESEL):
+    """A PESEL typed into an Excel cell as a number (the cell holds a float)."""
+    def make(folder):
+        to_workbook(folder, f"{table}.xlsx", [table], cells={(table, 1, column): float(pesel)})
+        return (f"{table}.xlsx, sheet {table}, row 3, column {column}", "holds a PESEL number")
+    return make
+
+
+def f_pesel_yaml(folder):
+    edit_yaml(folder, lambda c: c.update(groups={"G1": {"pl": f"Grupa {PESEL}", "en": "Group 1"}}))
+    return ("project.yaml, key groups.G1.pl", "holds a PESEL number")
+
+
+def f_pesel_instrument_key(folder):
+    src = Path(__file__).parents[1] / "evaltools" / "instruments" / "empowerment.yaml"
+    text = src.read_text(encoding="utf-8").replace("reversed: [emp_02]", f"x{PESEL}: [emp_02]")
+    (folder / "instruments").mkdir(exist_ok=True)
+    (folder / "instruments" / "empowerment.yaml").write_text(text, encoding="utf-8")
+    return ("instruments/empowerment.yaml", "x[PESEL]")
+
+
+def f_pesel_sheet(folder):
+    path = to_workbook(folder, "dane.xlsx", ["participants"])
+    import openpyxl
+    wb = openpyxl.load_workbook(path)
+    wb["participants"].title = f"participants {PESEL}"
+    wb.save(path)
+    return ("table participants is missing",)
+
+
+def f_pesel_file_near_miss(folder):
+    (folder / "participants.csv").rename(folder / f"{PESEL}-participants.csv")  # as LibreOffice names a sheet's CSV
+    return ("[PESEL]-participants.csv", "looks like table participants; rename the file to participants.csv")
+
+
+PESEL_FAULTS = {
+    "pesel_file_near_miss": f_pesel_file_near_miss,
+    "pesel_sex": f_cell("participants", "sex", PESEL, "holds a PESEL number"),
+    "pesel_birth_year": f_cell("participants", "birth_year", PESEL, "holds a PESEL number"),
+    "pesel_birth_year_number": f_pesel_number("participants", "birth_year"),
+    "pesel_2000s_number": f_pesel_number("participants", "birth_year", PESEL_2000S),
+    "pesel_item_number": f_pesel_number("q_empowerment", "emp_01"),
+    "pesel_attendance_id": f_cell("attendance", "participant_id", PESEL, "holds a PESEL number"),
+    "pesel_participant_id": f_cell("participants", "participant_id", PESEL, "holds a PESEL number"),
+    "pesel_session_group": f_cell("sessions", "group", f"grupa {PESEL}", "holds a PESEL number"),
+    "pesel_ties_alter": f_cell("ties", "alter", PESEL, "holds a PESEL number"),
+    "pesel_ties_alter_id": f_cell("ties", "alter_participant_id", PESEL, "holds a PESEL number"),
+    "pesel_wave": f_cell("q_empowerment", "wave", PESEL, "holds a PESEL number"),
+    "pesel_header": f_pesel_header("participants", "exit_reason"),
+    "pesel_item_header": f_pesel_header("q_empowerment", "emp_03"),
+    "pesel_project_yaml": f_pesel_yaml,
+    "pesel_instrument_key": f_pesel_instrument_key,
+    "pesel_sheet_name": f_pesel_sheet,
+}
+
+
+@pytest.mark.parametrize("fault", sorted(PESEL_FAULTS))
+def test_a_pesel_is_an_error_and_never_printed(fault, folder, capsys):
+    expect = PESEL_FAULTS[fault](folder)
+    printed = {}
+    for lang in ("en", "pl"):
+        code = main(["validate", str(folder), "--lang", lang])
+        out, err = capsys.readouterr()
+        assert code == 1, out + err
+        printed[lang] = out + err
+        for pesel in (PESEL, PESEL_2000S):
+            for form in printed_forms(pesel):
+                assert form not in out + err, f"{form} printed ({lang}):\n{out + err}"
+    lines = [line for line in printed["en"].splitlines() if line.startswith("- ")]
+    assert any(all(e in line for e in expect) for line in lines), f"{expect} not in:\n{printed['en']}"
+
+
+@pytest.mark.parametrize("table, column", [("participants", "sex"), ("participants", "birth_year"),
+                                           ("attendance", "participant_id"), ("ties", "alter_participant_id"),
+                                           ("q_empowerment", "emp_01"), ("participants", "participant_id")])
+def test_a_pesel_cell_causes_no_follow_up_message(folder, table, column):
+    row = set_cell(folder, table, 1, column, PESEL)
+    problems = [p for p in validate_folder(folder).problems if p.table == table and p.row == row]
+    assert [p.key for p in problems] == ["pesel"]
+
+
+def test_pesel_in_a_file_name_is_masked_and_other_files_pass(folder, capsys):
+    (folder / f"Kowalski_Jan_{PESEL}.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    (folder / "notatki Anna Nowak.txt").write_text("notatki", encoding="utf-8")
+    to_workbook(folder, f"dane_{PESEL}.xlsx", ["sessions"])
+    for lang in ("en", "pl"):
+        assert main(["validate", str(folder), "--lang", lang]) == 0
+        out, err = capsys.readouterr()
+        assert "Kowalski_Jan_[PESEL].csv" in out + err and f"dane_[PESEL].xlsx" in out
+        assert not any(form in out + err for form in printed_forms(PESEL)), out + err
+
+
+FREE_TEXT = {  # (table, column, value, what the warning says it looks like)
+    "alter_name": ("ties", "alter", "Jan Kowalski", "a person's name"),
+    "alter_surname_first": ("ties", "alter", "Nowak Anna", "a person's name"),
+    "exit_reason_mobile": ("participants", "exit_reason", "przeprowadzka, tel. 600 123 456", "a phone number"),
+    "exit_reason_mobile_48": ("participants", "exit_reason", "kontakt +48 600-123-456", "a phone number"),
+    "exit_reason_landline": ("participants", "exit_reason", "dzwonić (22) 123 45 67", "a phone number"),
+    "exit_reason_email": ("participants", "exit_reason", "pisać: jan.kowalski@example.com", "an e-mail address"),
+    "exit_reason_name": ("participants", "exit_reason", "wyjechała do Anny Nowak", "a person's name"),
+    "session_group_name": ("sessions", "group", "Grupa Marka Kowalskiego", "a person's name"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(FREE_TEXT))
+def test_personal_data_in_free_text_is_a_warning_that_hides_the_value(case, folder, capsys):
+    table, column, value, what = FREE_TEXT[case]
+    row = set_cell(folder, table, 0, column, value)
+    for lang in ("en", "pl"):
+        code = main(["validate", str(folder), "--lang", lang])
+        out, err = capsys.readouterr()
+        assert code == 0, out + err
+        for part in re.findall(r"\w+@\S+|\(?\d[\d ()+-]{6,}\d|[A-ZŁ]\w+", value):
+            assert part not in out + err, f"{part} printed ({lang})"
+        if lang == "en":
+            line = [x for x in out.splitlines() if f"{table}.csv, row {row}, column {column}" in x]
+            assert len(line) == 1 and f"looks like {what} (value hidden)" in line[0], out
+            assert ("e.g. A1" in line[0]) == (column == "alter")
+
+
+@pytest.mark.parametrize("value", ["Grupa Samopomocowa", "Klub Seniora", "A1", "rodzina", "przeprowadzka",
+                                   "Spotkanie 12.03.2021 w Warszawie", "G1", "PRZYKŁAD-1"])
+def test_ordinary_free_text_passes_without_warning(folder, value):
+    set_cell(folder, "sessions", 0, "group", value)
+    set_cell(folder, "participants", 0, "exit_reason", value)
+    assert not [p for p in validate_folder(folder).problems if p.key.startswith("personal")]
+
+
+def random_pesel(rng) -> str:
+    """A valid PESEL for a random birth date (the century in the month: +20 for 2000–2099) and serial."""
+    year = int(rng.integers(1930, 2015))
+    month, day = int(rng.integers(1, 13)), int(rng.integers(1, 29))
+    digits = f"{year % 100:02d}{month + (20 if year >= 2000 else 0):02d}{day:02d}{int(rng.integers(0, 10_000)):04d}"
+    check = (10 - sum(w * int(d) for w, d in zip((1, 3, 7, 9, 1, 3, 7, 9, 1, 3), digits)) % 10) % 10
+    return digits + str(check)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_planted_pesels_are_each_reported_and_never_printed(demo, tmp_path, seed, capsys):
+    """Property: valid PESELs planted in random cells of random tables of the demo (as text, or alone in the
+    cell) are each reported at their cell, the run exits 1 and no PESEL is printed in either language."""
+    import numpy as np
+    from evaltools.privacy import is_pesel
+    rng = np.random.default_rng(seed)
+    folder = tmp_path / "data"
+    shutil.copytree(demo, folder)
+    tables = sorted(p.stem for p in folder.glob("*.csv"))
+    planted = {}
+    for _ in range(6):
+        table = tables[int(rng.integers(len(tables)))]
+        df = read(folder, table)
+        i, column = int(rng.integers(len(df))), df.columns[int(rng.integers(len(df.columns)))]
+        if (table, i + 2, column) in planted:
+            continue
+        pesel = random_pesel(rng)
+        assert is_pesel(pesel)
+        planted[(table, i + 2, column)] = pesel
+        df.loc[i, column] = pesel if rng.random() < 0.7 else f"{df.loc[i, column]} {pesel}"
+        write(folder, table, df)
+    reported = {(p.table, p.row, p.column) for p in validate_folder(folder).problems if p.key == "pesel"}
+    assert set(planted) <= reported
+    for lang in ("en", "pl"):
+        assert main(["validate", str(folder), "--lang", lang]) == 1
+        out, err = capsys.readouterr()
+        for pesel in planted.values():
+            assert not any(form in out + err for form in printed_forms(pesel)), (pesel, out + err)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from evaltools.errors import Problem, shown
+from evaltools.errors import Problem, quoted
 from evaltools.instruments import Instrument, read_instrument
 from evaltools.io import leaves_folder, read_folder
 from evaltools.labels import DEFAULT_LANG, LANGS, t
@@ -145,7 +145,8 @@ def format_problems(problems: list[Problem], lang: str | None = None, *, folder:
     lang = lang if lang in LANGS else DEFAULT_LANG
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity != "error"]
-    lines = [t("validate.summary_errors", lang, n=len(errors), folder=folder).replace("  ", " ")] if errors else []
+    head = t("validate.summary_errors", lang, n=len(errors), folder=quoted(folder, lang, whole=False))
+    lines = [head.replace("  ", " ")] if errors else []
     lines += [f"- {p.text(lang)}" for p in errors]
     if warnings:
         lines.append(t("validate.summary_warnings", lang, n=len(warnings)))
@@ -156,9 +157,9 @@ def format_problems(problems: list[Problem], lang: str | None = None, *, folder:
 def summary(report: ValidationResult, lang: str | None = None) -> str:
     """What a valid folder holds, table by table, plus any warnings."""
     lang = lang or report.language
-    lines = [t("validate.summary_ok", lang, folder=report.data_dir)]
+    lines = [t("validate.summary_ok", lang, folder=quoted(report.data_dir, lang, whole=False))]
     for name, (n, place) in sorted(report.tables.items()):
-        lines.append(t("validate.summary_table", lang, table=name, n=n, place=shown(place)))
+        lines.append(t("validate.summary_table", lang, table=name, n=n, place=quoted(place, lang, whole=False)))
         if report.skipped.get(name):
             lines.append(t("validate.summary_skipped", lang, n=report.skipped[name]))
     if report.warnings:

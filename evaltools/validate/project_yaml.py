@@ -12,6 +12,7 @@ from evaltools.errors import Phrase, Problem
 from evaltools.instruments import YamlAliasBomb, plain_id, read_yaml
 from evaltools.io import leaves_folder
 from evaltools.labels import DEFAULT_LANG, LANGS
+from evaltools.privacy import holds_pesel
 
 #: The keys project.yaml may hold.
 PROJECT_KEYS = {"name", "period", "language", "instruments", "min_cell", "targets", "groups", "primary_outcomes"}
@@ -41,6 +42,7 @@ def read_project_yaml(data_dir: Path, problems: list[Problem]) -> dict:
     if not isinstance(config, dict):
         problems.append(Problem("project_not_mapping", {}, file="project.yaml"))
         return {}
+    _check_pesel(config, "", problems)
 
     def bad(key, value, expected):
         problems.append(Problem("project_bad_value", {"key": key, "value": repr(value),
@@ -119,6 +121,28 @@ def check_primary_outcomes(config: dict, instruments: Mapping, problems: list[Pr
                 problems.append(Problem("project_primary_scale", {"value": entry, "instrument": inst_id,
                                                                   "scale": scale, "allowed": ", ".join(scales)},
                                         file="project.yaml", entry="primary_outcomes"))
+
+
+def _check_pesel(node, entry: str, problems: list[Problem]) -> None:
+    """A PESEL in any key or value of project.yaml is an error naming the key (its own value never shown).
+
+    >>> found = []
+    >>> _check_pesel({"name": "x", "groups": {"G1": {"pl": "Anna 44051401359"}}, "targets": [{"n": 44051401359}]},
+    ...              "", found)
+    >>> [p.entry for p in found]
+    ['groups.G1.pl', 'targets[0].n']
+    """
+    if isinstance(node, dict):
+        for key, value in node.items():
+            path = f"{entry}.{key}" if entry else str(key)
+            if holds_pesel(key):
+                problems.append(Problem("project_pesel", {}, file="project.yaml", entry=path))
+            _check_pesel(value, path, problems)
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            _check_pesel(value, f"{entry}[{i}]", problems)
+    elif holds_pesel(node):
+        problems.append(Problem("project_pesel", {}, file="project.yaml", entry=entry))
 
 
 def _check_period(config: dict, bad) -> None:

@@ -6,18 +6,15 @@ schema generated from :mod:`evaltools.schema`. Every problem is collected.
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pandas as pd
 
 from evaltools.errors import Phrase, Problem
 from evaltools.io import RawTable, code_choices, parse_column, text_series, year_out_of_range
 from evaltools.labels import LANGS
-from evaltools.privacy import is_pesel, looks_personal
+from evaltools.privacy import PESEL_CANDIDATE, holds_pesel, looks_personal, personal_kinds
 from evaltools.schema import Column, Table, pandera_schema
 
-ELEVEN_DIGITS = re.compile(r"(?<!\d)\d{11}(?!\d)")
 #: At most this many problems of one kind are listed per column; the rest are counted.
 MAX_PER_COLUMN = 20
 
@@ -43,10 +40,18 @@ def check_table(raw: RawTable, table: Table, problems: list[Problem], *, instrum
     """The typed table (see :mod:`evaltools.project`), or None when its header makes it unusable.
 
     Every problem of the header, the cells, the values and the keys goes to
-    ``problems``; a valid PESEL anywhere is an error whose value is never shown.
+    ``problems``; a valid PESEL anywhere is an error whose value is never shown,
+    and a cell holding one is read as empty, so that no later check quotes it
+    (codes, ranges, identifiers across tables). A header holding a PESEL is
+    named by its position. Free text that looks like a phone number, an
+    e-mail address or a name is a warning (:func:`_check_free_text`).
     """
     frame = raw.frame
     header = [c for c in frame.columns if c != "_row"]
+    for position, col in enumerate(header, start=1):
+        if holds_pesel(col):
+            problems.append(Problem("header_pesel", {"position": position}, **at(raw, 1)))
+    header = [c for c in header if not holds_pesel(c)]
     known = set(table.column_names)
     usable = True
     seen = set()
@@ -84,7 +89,8 @@ def check_table(raw: RawTable, table: Table, problems: list[Problem], *, instrum
         if blank.any():
             frame = frame[~blank]
             texts = {col: text[~blank] for col, text in texts.items()}
-    _check_pesel(raw, texts, problems)
+    hidden = _check_pesel(raw, frame, texts, problems)
+    _check_free_text(raw, table, frame, texts, hidden, problems)
     if not usable:
         return None
     if len(frame) == 0:
@@ -97,6 +103,11 @@ def check_table(raw: RawTable, table: Table, problems: list[Problem], *, instrum
             typed[col.name] = _empty_column(col, len(frame), frame.index)
             continue
         values, bad = parse_column(frame[col.name], kind=col.kind, codes=col.codes, text=texts[col.name])
+        if col.name in hidden:  # reported once as a PESEL; read as empty so that nothing quotes it again
+            pesel = hidden[col.name].to_numpy(dtype=bool)
+            values = values.mask(pesel)
+            bad = bad & ~pesel
+            unreadable_cells[col.name] = bad | pesel
         if bad.any():
             shown = texts[col.name][bad]
             key = {"code": "not_a_code", "codes": "not_a_code", "int": "not_an_integer", "number": "not_a_number",
@@ -114,7 +125,7 @@ def check_table(raw: RawTable, table: Table, problems: list[Problem], *, instrum
             else:
                 bad_rows = frame["_row"][bad]
             capped(problems, raw, key, bad_rows, shown, col.name, fields)
-            unreadable_cells[col.name] = bad
+            unreadable_cells[col.name] = bad | unreadable_cells.get(col.name, False)
         typed[col.name] = values
     typed["_row"] = frame["_row"].to_numpy()
 
@@ -134,21 +145,59 @@ def as_typed(raw: pd.Series, text: pd.Series) -> pd.Series:
     return out
 
 
-def _check_pesel(raw: RawTable, texts: dict[str, pd.Series], problems: list[Problem]) -> None:
-    """Any valid PESEL in any cell is an error; the value itself is never repeated."""
+def _check_pesel(raw: RawTable, frame: pd.DataFrame, texts: dict[str, pd.Series],
+                 problems: list[Problem]) -> dict[str, pd.Series]:
+    """Any valid PESEL in any cell is an error; the value itself is never repeated.
+
+    Returns, per column holding one, the mask of its cells holding a PESEL
+    (aligned with ``frame``).
+    """
+    found = {}
     for col, text in texts.items():
         cells = text.to_numpy(dtype=object, na_value="")
-        if max(map(len, cells), default=0) < 11:  # most columns (codes, ids, dates) are shorter: skip the regex
+        if max(map(len, cells), default=0) < 10:  # most columns (codes, ids, dates) are shorter: skip the regex
             continue
-        if not any(ELEVEN_DIGITS.search(v) for v in pd.unique(cells)):  # codes repeat: search each value once
+        values = pd.unique(cells)  # codes repeat: test each value once
+        if not any(PESEL_CANDIDATE.search(v) for v in values):
             continue
-        candidates = text.str.contains(ELEVEN_DIGITS, regex=True, na=False)
-        if not candidates.any():
+        pesel = {v for v in values if holds_pesel(v)}
+        if not pesel:
             continue
-        hits = text[candidates].map(lambda v: any(is_pesel(m) for m in ELEVEN_DIGITS.findall(v)))
-        rows = raw.frame["_row"][candidates][hits.to_numpy(dtype=bool)]
+        hits = text.isin(pesel)
+        found[col] = hits
+        rows = frame["_row"][hits.to_numpy(dtype=bool)]
         for row in rows[:MAX_PER_COLUMN]:
             problems.append(Problem("pesel", {}, **at(raw, row, col)))
+        if len(rows) > MAX_PER_COLUMN:
+            problems.append(Problem("too_many_problems", {"n": len(rows) - MAX_PER_COLUMN}, **at(raw, None, col)))
+    return found
+
+
+def _check_free_text(raw: RawTable, table: Table, frame: pd.DataFrame, texts: dict[str, pd.Series],
+                     hidden: dict[str, pd.Series], problems: list[Problem]) -> None:
+    """Text and identifier cells that look like a phone number, an e-mail address or a name: a warning each.
+
+    The value is never quoted (the message names the cell and what it looks
+    like); in ``alter`` the message asks for a label such as A1.
+    """
+    for col in table.columns:
+        if col.kind not in ("text", "id") or col.name not in texts:
+            continue
+        text = texts[col.name]
+        if col.name in hidden:
+            text = text.mask(hidden[col.name])
+        which = personal_kinds(text)
+        flagged = which.notna().to_numpy(dtype=bool)
+        if not flagged.any():
+            continue
+        key = "personal_alter" if col.name == "alter" else "personal_text"
+        rows, what = frame["_row"][flagged], which[flagged]
+        for row, kind in list(zip(rows, what))[:MAX_PER_COLUMN]:
+            problems.append(Problem(key, {"what": Phrase(f"personal.{kind}")},
+                                    **at(raw, row, col.name, severity="warning")))
+        if len(rows) > MAX_PER_COLUMN:
+            problems.append(Problem("too_many_problems", {"n": len(rows) - MAX_PER_COLUMN},
+                                    **at(raw, None, col.name, severity="warning")))
 
 
 def _check_schema(raw: RawTable, table: Table, typed: pd.DataFrame, problems: list[Problem], instrument,
@@ -183,7 +232,7 @@ def _check_schema(raw: RawTable, table: Table, typed: pd.DataFrame, problems: li
                     problems.append(Problem("too_many_problems", {"n": len(rows) - MAX_PER_COLUMN},
                                             **at(raw, None, column)))
             elif col is not None and col.kind in ("int", "number"):
-                capped(problems, raw, "out_of_range", rows, typed.loc[idx, column].map(lambda v: f"{v:g}"),
+                capped(problems, raw, "out_of_range", rows, typed.loc[idx, column].astype(float),
                         column, {"lo": f"{col.min:g}", "hi": f"{col.max:g}"})
     if instrument is not None:
         allowed_missing = np.asarray(instrument.missing_codes, dtype=float)
@@ -196,7 +245,7 @@ def _check_schema(raw: RawTable, table: Table, typed: pd.DataFrame, problems: li
             _check_step(raw, instrument, typed, item, ~outside & ~values.isin(allowed_missing), problems)
             if outside.any():
                 capped(problems, raw, "answer_out_of_scale", typed["_row"][outside],
-                        values[outside].map(lambda v: f"{v:g}"), item,
+                        values[outside].astype(float), item,
                         {"lo": f"{lo:g}", "hi": f"{hi:g}",
                          "missing": ", ".join(f"{m:g}" for m in instrument.missing_codes) or "–"})
 
@@ -212,7 +261,7 @@ def _check_step(raw: RawTable, instrument, typed: pd.DataFrame, item: str, insid
     off = inside & values.notna() & ((k - k.round()).abs() > 1e-9)
     if off.any():
         lo, hi = instrument.response_min, instrument.response_max
-        capped(problems, raw, "answer_not_whole", typed["_row"][off], values[off].map(lambda v: f"{v:g}"), item,
+        capped(problems, raw, "answer_not_whole", typed["_row"][off], values[off].astype(float), item,
                {"lo": f"{lo:g}", "hi": f"{hi:g}"})
 
 
