@@ -88,7 +88,7 @@ def floor(n: int, workdir: Path, *, kernel: str | None = None) -> float:
     import papermill as pm
     from nbconvert import HTMLExporter
 
-    from evaltools.report.runner import _quiet_kernel_manager, kernel_name
+    from evaltools.report.runner import quiet_kernel_manager, kernel_name
 
     kernel = kernel or kernel_name()
     nb = nbformat.v4.new_notebook()
@@ -102,7 +102,7 @@ def floor(n: int, workdir: Path, *, kernel: str | None = None) -> float:
     for i in range(n):
         dst = workdir / f"empty_{i}.ipynb"
         pm.execute_notebook(str(src), str(dst), parameters={"x": i}, kernel_name=kernel, progress_bar=False,
-                            log_output=False, cwd=str(workdir), kernel_manager_class=_quiet_kernel_manager())
+                            log_output=False, cwd=str(workdir), kernel_manager_class=quiet_kernel_manager())
         body, _ = HTMLExporter(template_name="lab").from_notebook_node(nbformat.read(dst, as_version=4))
         (workdir / f"empty_{i}.html").write_text(body, encoding="utf-8")
     return time.perf_counter() - t0

@@ -49,7 +49,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from evaltools.change import paired_scores
+from evaltools.change import paired_scores, scale_keys
 from evaltools.privacy import suppress_small_cells
 from evaltools.schema import CODES
 
@@ -110,16 +110,6 @@ def split_arms(table: pd.DataFrame, participants: pd.DataFrame, *,
 
 
 # --------------------------------------------------------------------------- statistics
-
-def _scale_keys(scores: pd.DataFrame, instruments: Mapping | None) -> pd.DataFrame:
-    keys = [(inst_id, s.id) for inst_id, inst in (instruments or {}).items() for s in inst.scales]
-    seen = set(keys)
-    for k in scores[KEY].drop_duplicates().itertuples(index=False, name=None):
-        if k not in seen:
-            keys.append(k)
-            seen.add(k)
-    return pd.DataFrame(keys, columns=KEY, dtype="str")
-
 
 def _t_ci(estimate: float, se: float, df: float, alpha: float) -> tuple[float, float, float]:
     """CI and two-sided p of a coefficient from t with ``df`` degrees of freedom (NaN when df < 1)."""
@@ -191,7 +181,7 @@ def comparison(scores: pd.DataFrame, participants: pd.DataFrame, *, min_cell: in
     DataFrame
         ``COMPARISON_COLUMNS``: one row per instrument × scale.
     """
-    keys = _scale_keys(scores, instruments)
+    keys = scale_keys(scores, instruments)
     pairs = paired_scores(scores)
     pairs["arm"] = pairs["participant_id"].astype("str").map(arm_of(participants)).fillna(PROGRAMME)
     groups = {k: g for k, g in pairs.groupby(KEY, sort=False)}
@@ -234,7 +224,7 @@ def baseline_balance(scores: pd.DataFrame, participants: pd.DataFrame, *, min_ce
     >>> float(baseline_balance(scores, people, min_cell=2)["smd_baseline"].iloc[0])   # (3 − 2) / √2
     0.7071067811865475
     """
-    keys = _scale_keys(scores, instruments)
+    keys = scale_keys(scores, instruments)
     cols = ["instrument", "scale", "participant_id", "score"]
     base = scores.loc[(scores["wave"] == wave) & scores["score"].notna(), cols].drop_duplicates(cols[:3])
     base = base.assign(arm=base["participant_id"].astype("str").map(arm_of(participants)).fillna(PROGRAMME))
@@ -273,7 +263,7 @@ def arm_means(scores: pd.DataFrame, participants: pd.DataFrame, *, min_cell: int
     >>> arm_means(scores, people, min_cell=2)[["arm", "wave", "n", "mean"]].to_string(index=False)
     '       arm     wave  n  mean\\n programme baseline  2   2.5\\n programme  endline  2   4.5\\ncomparison baseline  2   3.0\\ncomparison  endline  2   3.5'
     """
-    keys = _scale_keys(scores, instruments)
+    keys = scale_keys(scores, instruments)
     pairs = paired_scores(scores)
     pairs["arm"] = pairs["participant_id"].astype("str").map(arm_of(participants)).fillna(PROGRAMME)
     long = pd.concat([pairs.assign(wave="baseline", score=pairs["pre"]),

@@ -51,7 +51,6 @@ indicator_id    label  target  value  ratio status
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 
 import numpy as np
@@ -59,7 +58,8 @@ import pandas as pd
 
 from evaltools.errors import ProjectError
 from evaltools.labels import pick
-from evaltools.schema import CODES, STAFF_ACTIVITIES, TARGET_COUNTS, TARGET_SESSION_KEYS, split_codes
+from evaltools.schema import (CODES, STAFF_ACTIVITIES, TARGET_COUNTS, TARGET_SESSION_KEYS, is_filled, is_finite_number,
+                              split_codes)
 
 #: Columns of ``indicators.csv``.
 INDICATOR_COLUMNS = ("indicator_id", "label", "target", "value", "ratio", "status")
@@ -238,7 +238,7 @@ def _label(target: dict, lang: str) -> str:
     label = target.get("label")
     if isinstance(label, Mapping):
         return str(pick(label, lang, default=target["id"]))
-    return str(label) if _filled(label) else str(target["id"])
+    return str(label) if is_filled(label) else str(target["id"])
 
 
 # --------------------------------------------------------------------------- dose
@@ -327,23 +327,12 @@ def _not_computable(target, pos: int) -> list[str]:
     if target.get("count") not in TARGET_COUNTS:
         out.append(f"{name}: count {target.get('count')!r} is not one of {', '.join(TARGET_COUNTS)}")
     goal = target.get("target")
-    if not _is_finite_number(goal) or goal <= 0:
+    if not is_finite_number(goal) or goal <= 0:
         out.append(f"{name}: target {goal!r} must be a number greater than 0")
-    if target.get("count") == "improved" and not (_filled(target.get("instrument")) and _filled(target.get("scale"))):
+    if target.get("count") == "improved" and not (is_filled(target.get("instrument"))
+                                                   and is_filled(target.get("scale"))):
         out.append(f"{name}: count improved needs instrument and scale")
     return out
-
-
-def _filled(value) -> bool:
-    if value is None:
-        return False
-    if isinstance(value, float) and math.isnan(value):
-        return False
-    return not (isinstance(value, str) and not value.strip())
-
-
-def _is_finite_number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _values(values) -> list[str]:

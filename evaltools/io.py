@@ -2,27 +2,23 @@
 
 This module only reads: files are opened read-only and nothing is written.
 :func:`read_folder` finds every table and returns it *raw* (cells as found,
-with the row number a person sees); :func:`parse_column` turns raw cells into
+with the row number a person sees); :func:`parse_column`
+(:mod:`evaltools.parsing`, importable from here too) turns raw cells into
 typed values, forgiving what the contract forgives (stray spaces, letter case
 of codes, decimal comma, Polish or ISO dates, real Excel dates, numbers typed
 as text) and reporting everything else.
 
 Examples
 --------
->>> s = pd.Series([" Baseline", "endline ", "pomiar końcowy", "endlin", None])
->>> values, bad = parse_column(s, kind="code", codes="wave")
->>> values.tolist()[:3], bad.tolist()
-(['baseline', 'endline', 'endline'], [False, False, False, True, False])
+>>> sniff_separator("participant_id;wave;date")     # a CSV saved by Polish Excel
+';'
 >>> parse_column(pd.Series(["3,5", "4", " 2.0 "]), kind="number")[0].tolist()
 [3.5, 4.0, 2.0]
->>> parse_column(pd.Series(["15.03.2021", "2021-03-16"]), kind="date")[0].dt.day.tolist()
-[15, 16]
 """
 
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io as _io
 import re
 import unicodedata
@@ -36,14 +32,15 @@ import pandas as pd
 
 from evaltools.errors import Problem
 from evaltools.exports import export_file_hint, normalise_export
-from evaltools.labels import LANGS, catalogue, get_locale, t
-from evaltools.schema import CODES, QUESTIONNAIRE_COLUMNS, TABLES
+from evaltools.labels import LANGS, t
+from evaltools.parsing import (FIRST_DATE, LAST_DATE, code_choices, code_lookup, is_blank, parse_column,  # noqa: F401
+                               text_series, year_out_of_range)  # (public here too)
+from evaltools.schema import QUESTIONNAIRE_COLUMNS, TABLES
 
 #: An xlsx whose parts unpack to more than this is refused before parsing.
 MAX_UNCOMPRESSED = 512 * 1024 * 1024
 #: ... and so is one that unpacks to more than this many times its size (a zip bomb).
 MAX_RATIO = 200
-_SPACE = re.compile(r"\s")  # what str.strip() removes
 #: Columns that identify a row: the example marker is looked for in these.
 _ID_COLUMNS = {c.name for table in TABLES.values() for c in table.columns if c.kind == "id"} | {
     c.name for c in QUESTIONNAIRE_COLUMNS if c.kind == "id"}
@@ -226,13 +223,19 @@ def check_workbook_zip(path: Path) -> str | None:
     return None
 
 
-def _read_workbook(path: Path, wanted: set[str], out: Readout) -> None:
-    import openpyxl  # openpyxl parses with defusedxml when it is installed (it is a dependency)
-
+def _refused_as_zip_bomb(path: Path, out: Readout) -> bool:
+    """Whether a workbook is refused unread (:func:`check_workbook_zip`); the problem is added to ``out``."""
     why = check_workbook_zip(path)
     if why:
         out.problems.append(Problem(why, {"limit_mb": MAX_UNCOMPRESSED // 2**20, "ratio": MAX_RATIO},
                                     file=path.name))
+    return bool(why)
+
+
+def _read_workbook(path: Path, wanted: set[str], out: Readout) -> None:
+    import openpyxl  # openpyxl parses with defusedxml when it is installed (it is a dependency)
+
+    if _refused_as_zip_bomb(path, out):
         return
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)  # formulas: cached values only
@@ -279,7 +282,7 @@ def _rows_table(rows, name: str, file: str) -> RawTable:
     for row_number, values in rows:
         values = list(values[:width])
         values += [None] * (width - len(values))
-        if all(_blank(v) for v in values):
+        if all(is_blank(v) for v in values):
             continue
         records.append(values)
         numbers.append(row_number)
@@ -292,10 +295,7 @@ def _read_ods(path: Path, wanted: set[str], out: Readout) -> None:
     """The tables of a LibreOffice workbook (:mod:`evaltools.io_ods`), read like an xlsx's."""
     from evaltools.io_ods import OdsError, read_sheets
 
-    why = check_workbook_zip(path)
-    if why:
-        out.problems.append(Problem(why, {"limit_mb": MAX_UNCOMPRESSED // 2**20, "ratio": MAX_RATIO},
-                                    file=path.name))
+    if _refused_as_zip_bomb(path, out):
         return
     keep = lambda name: name.lower() not in NOT_TABLE_SHEETS and (name in wanted or name.startswith("q_"))  # noqa: E731
     tables = []
@@ -349,14 +349,6 @@ def _sheet_rows(ws):
 
 def _header_text(value) -> str:
     return "" if value is None else str(value).strip()
-
-
-def _blank(v) -> bool:
-    if v is None or v is pd.NA or v is pd.NaT:
-        return True
-    if isinstance(v, float):
-        return v != v
-    return isinstance(v, str) and not v.strip()
 
 
 # --------------------------------------------------------------------------- the template's example row
@@ -503,181 +495,3 @@ def _read_csv_rows(text: str, sep: str, file: str, name: str, problems: list[Pro
     frame = pd.DataFrame(records, columns=header, dtype=object)
     frame["_row"] = np.asarray(numbers, dtype="int64") if numbers else np.array([], dtype="int64")
     return frame
-
-
-# --------------------------------------------------------------------------- parsing cells
-
-def code_lookup(kind: str) -> dict[str, str]:
-    """Every accepted spelling of a code (code, Polish and English label), folded, -> the code."""
-    lookup = {}
-    entries = catalogue()
-    for code in CODES[kind]:
-        lookup[code.lower()] = code
-        entry = entries.get(f"code.{kind}.{code}")
-        if entry:
-            for lang in LANGS:
-                lookup.setdefault(entry[lang].strip().lower(), code)
-    return lookup
-
-
-def code_choices(kind: str, lang: str) -> list[str]:
-    """What a person working in ``lang`` is offered for a coded column (templates' dropdowns, messages).
-
-    The codes' labels in ``lang`` when its locale says so (``code_labels``),
-    else the codes; every choice is a spelling :func:`code_lookup` accepts.
-
-    >>> code_choices("sex", "pl"), code_choices("sex", "en")
-    (['kobieta', 'mężczyzna', 'inna', 'nieznana'], ['F', 'M', 'other', 'unknown'])
-    """
-    if not get_locale(lang).code_labels:
-        return list(CODES[kind])
-    entries = catalogue()
-    return [entries[f"code.{kind}.{code}"][lang] if f"code.{kind}.{code}" in entries else code
-            for code in CODES[kind]]
-
-
-def _as_text(value) -> object:
-    """A raw cell as trimmed text; numbers typed in Excel lose a spurious ``.0``."""
-    if _blank(value):
-        return None
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, (dt.datetime, dt.date)):
-        return value.strftime("%Y-%m-%d")
-    return str(value).strip()
-
-
-def text_series(raw: pd.Series) -> pd.Series:
-    """Raw cells -> trimmed text (``str`` dtype, missing as NA)."""
-    cells = raw.to_numpy(dtype=object)
-    if pd.api.types.infer_dtype(cells, skipna=True) not in ("string", "empty"):  # Excel cells: one at a time
-        return pd.Series([_as_text(v) for v in raw], index=raw.index, dtype="str")
-    try:
-        joined = "".join(cells)  # a CSV column: every cell is text
-    except TypeError:  # some cells missing
-        text = raw.astype("str").str.strip()
-        return text.mask(text == "")
-    if _SPACE.search(joined):  # trim only columns that hold white space at all
-        cells = np.array([v.strip() for v in cells], dtype=object)
-    blank = cells == ""
-    text = pd.Series(cells, index=raw.index, dtype="str")
-    return text.mask(blank) if blank.any() else text
-
-
-def _by_value(text: pd.Series) -> tuple[np.ndarray, list[str]]:
-    """``text``'s distinct values and, per cell, the position of its value (-1: missing).
-
-    Work done once per distinct value and spread back with :func:`_spread` is
-    what keeps 100,000 participants' columns fast: codes, dates and answers
-    repeat a few hundred values over millions of cells.
-    """
-    positions, values = pd.factorize(text.to_numpy(dtype=object), use_na_sentinel=True)
-    return positions, list(values)
-
-
-def _spread(per_value: np.ndarray, positions: np.ndarray) -> np.ndarray:
-    """Per-value results back to one per cell; missing cells (position -1) get the dtype's NA."""
-    return pd.api.extensions.take(np.asarray(per_value), positions, allow_fill=True)
-
-
-def parse_column(raw: pd.Series, *, kind: str, codes: str | None = None,
-                 text: pd.Series | None = None) -> tuple[pd.Series, pd.Series]:
-    """Typed values and a mask of cells that could not be read (non-blank but invalid).
-
-    ``text`` is :func:`text_series` of ``raw`` when the caller has it already.
-    Each distinct value is parsed once (see :func:`_by_value`).
-    """
-    text = text_series(raw) if text is None else text
-    if kind in ("id", "text"):
-        return text, pd.Series(False, index=raw.index)
-    index = raw.index
-    if kind == "code":
-        lookup = code_lookup(codes)
-        positions, found = _by_value(text)
-        mapped = np.array([lookup.get(v.lower()) for v in found] + [None], dtype=object)
-        values = pd.Series(mapped[positions], index=index, dtype="str")  # position -1: the trailing None
-        bad = pd.Series(np.append(mapped[:-1] == None, False)[positions], index=index)  # noqa: E711
-        return values, bad
-    if kind == "codes":
-        lookup = code_lookup(codes)
-        positions, found = _by_value(text)
-        out, wrong = [], []
-        for value in found:
-            items = [i.strip().lower() for i in value.replace(",", ";").split(";") if i.strip()]
-            mapped = [lookup.get(i) for i in items]
-            wrong.append(any(m is None for m in mapped))
-            out.append(";".join(dict.fromkeys(m for m in mapped if m)) or None)
-        values = pd.Series(np.array(out + [None], dtype=object)[positions], index=index, dtype="str")
-        return values, pd.Series(np.array(wrong + [False], dtype=bool)[positions], index=index)
-    direct_cells = not _all_text(raw)  # Excel numbers and dates come typed; CSV cells never do
-    if kind in ("int", "number"):
-        if direct_cells:
-            numeric = pd.Series([v if isinstance(v, (int, float)) and not isinstance(v, bool) else np.nan
-                                 for v in raw], index=index, dtype="float64")
-            rest = text.where(numeric.isna())
-        else:
-            numeric, rest = None, text
-        positions, found = _by_value(rest)
-        normalised = pd.Series(found, dtype="str").str.replace("\u00a0", "").str.replace(" ", "").str.replace(",", ".")
-        parsed = pd.to_numeric(normalised, errors="coerce").astype("float64").to_numpy()
-        values = pd.Series(_spread(parsed, positions), index=index, dtype="float64")
-        if numeric is not None:
-            values = numeric.fillna(values)
-        bad = (text.notna() if numeric is not None else pd.Series(positions >= 0, index=index)) & values.isna()
-        if kind == "int":
-            bad |= values.notna() & (values != values.round())
-        return values.where(~bad), bad
-    if kind == "date":
-        if direct_cells:
-            direct = pd.Series([_timestamp(v) if isinstance(v, (dt.datetime, dt.date)) else pd.NaT for v in raw],
-                               index=index, dtype="datetime64[us]")
-            rest = text.where(direct.isna())
-        else:
-            direct, rest = None, text
-        positions, found = _by_value(rest)
-        found = pd.Series(found, dtype="str")
-        iso = pd.to_datetime(found.str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
-        polish = pd.to_datetime(found, format="%d.%m.%Y", errors="coerce")
-        parsed = _readable_dates(iso.fillna(polish)).to_numpy()
-        values = pd.Series(_spread(parsed, positions), index=index, dtype="datetime64[ns]")
-        if direct is not None:
-            values = _readable_dates(direct).fillna(values).astype("datetime64[ns]")
-        bad = (text.notna() if direct is not None else pd.Series(positions >= 0, index=index)) & values.isna()
-        return values, bad
-    raise ValueError(f"unknown column kind {kind!r}")
-
-
-def _all_text(raw: pd.Series) -> bool:
-    """Whether every present cell is a string (a CSV column), so no cell is a typed number or date."""
-    return pd.api.types.infer_dtype(raw, skipna=True) in ("string", "empty")
-
-
-#: Dates a table may hold: pandas' nanosecond range, whole days.
-FIRST_DATE, LAST_DATE = pd.Timestamp.min.ceil("D"), pd.Timestamp.max.floor("D")
-_DATE_SHAPE = r"^\s*(?:(?P<iso>\d{1,4})-\d{1,2}-\d{1,2}(?:[ T].*)?|\d{1,2}\.\d{1,2}\.(?P<pl>\d{1,4}))\s*$"
-
-
-def _timestamp(value) -> pd.Timestamp:
-    """A date cell as a timestamp, or NaT when its year lies outside :data:`FIRST_DATE` – :data:`LAST_DATE`."""
-    stamp = pd.Timestamp(value)
-    return stamp if FIRST_DATE <= stamp <= LAST_DATE else pd.NaT
-
-
-def _readable_dates(values: pd.Series) -> pd.Series:
-    """Parsed dates in nanoseconds; a date outside the readable range becomes NaT (reported as unreadable)."""
-    values = values.astype("datetime64[us]")
-    inside = values.notna() & (values >= FIRST_DATE.as_unit("us")) & (values <= LAST_DATE.as_unit("us"))
-    return values.where(inside).astype("datetime64[ns]")
-
-
-def year_out_of_range(text: pd.Series) -> pd.Series:
-    """Which cells are shaped like a date but lie outside the years a table can hold (1678–2261).
-
-    >>> year_out_of_range(pd.Series(["9999-12-31", "16.01.3021", "2021-03-15", "abc", None])).tolist()
-    [True, True, False, False, False]
-    """
-    parts = text.astype("str").str.extract(_DATE_SHAPE)
-    year = pd.to_numeric(parts["iso"].fillna(parts["pl"]), errors="coerce")
-    return (year.notna() & ((year <= FIRST_DATE.year) | (year >= LAST_DATE.year))).reindex(text.index, fill_value=False)

@@ -2,7 +2,7 @@
 
 One noncentral-t power function serves every caller: ``change.csv``'s
 ``mdes_dz`` column (:func:`mdes_dz`, vectorised over cells) and the words of
-:mod:`evaltools.certainty` (:func:`power_of_paired_t`, :func:`pairs_needed`).
+:mod:`evaltools.certainty` (:func:`power_of_paired_t`, :func:`mdes_of_paired_t`, :func:`pairs_needed`).
 With df = n − 1, λ = d_z·√n and c = t(1 − alpha/2; df),
 
     power(n, d_z) = P(T > c) + P(T < −c),  T ~ t(df, λ),
@@ -104,6 +104,15 @@ def mdes_dz(n_pairs, *, alpha: float = 0.05, power: float = MDES_POWER) -> np.nd
         hi = np.where(below, hi, mid)
     out[ok] = ((lo + hi) / 2)[inverse]
     return out
+
+
+def mdes_of_paired_t(n: float, alpha: float = 0.05, power: float = MDES_POWER) -> float:
+    """:func:`mdes_dz` for one n, as a float (for words where no change row gives ``mdes_dz``).
+
+    >>> round(mdes_of_paired_t(14), 3)
+    0.81
+    """
+    return float(mdes_dz(n, alpha=alpha, power=power)[0])
 
 
 def pairs_needed(d_z: float, alpha: float = 0.05, power: float = MDES_POWER) -> float:

@@ -15,6 +15,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from evaltools.labels import t
@@ -210,6 +211,28 @@ def split_codes(value) -> list[str]:
     if value is None or (isinstance(value, float) and value != value):
         return []
     return [part.strip() for part in str(value).replace(",", ";").split(";") if part.strip()]
+
+
+def is_filled(value) -> bool:
+    """Whether a cell or a YAML value holds something: not None, not NaN, not blank text.
+
+    >>> [is_filled(v) for v in (None, float("nan"), "  ", "x", 0)]
+    [False, False, False, True, True]
+    """
+    if value is None:
+        return False
+    if isinstance(value, float) and math.isnan(value):
+        return False
+    return not (isinstance(value, str) and not value.strip())
+
+
+def is_finite_number(value) -> bool:
+    """Whether a YAML value is a finite number (a bool is not one).
+
+    >>> [is_finite_number(v) for v in (3, 2.5, True, float("inf"), "3")]
+    [True, True, False, False, False]
+    """
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def pandera_schema(table: Table):

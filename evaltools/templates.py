@@ -59,9 +59,12 @@ from openpyxl.xml.functions import tostring
 from evaltools.errors import ProjectError
 from evaltools.instruments import Instrument, find_instrument
 from evaltools.io import code_choices
-from evaltools.labels import check_lang, code_label, get_locale, t
+from evaltools.labels import check_lang, get_locale, t
 from evaltools.privacy import neutralise
 from evaltools.schema import QUESTIONNAIRE_COLUMNS, TABLES, Column, Table, questionnaire_table
+from evaltools.template_texts import (CODEBOOK_KEYS, CODEBOOK_WIDTHS, codebook_texts, column_comment,
+                                      instruction_paragraphs, is_item_column, missing_codes_text, plain_number,
+                                      shortest_number)
 
 #: The example row and DATA_ROWS rows below it carry the validations (a
 #: filled workbook adds its number of data rows).
@@ -116,7 +119,7 @@ def example_values(table: Table, instrument: Instrument | None = None, *, lang: 
     if instrument is None:
         values = {c.name: c.example for c in table.columns}
     else:
-        values = {c.name: Q_EXAMPLE[c.name] if c.name in Q_EXAMPLE else _plain(instrument.response_min)
+        values = {c.name: Q_EXAMPLE[c.name] if c.name in Q_EXAMPLE else plain_number(instrument.response_min)
                   for c in table.columns}
     return {c.name: example_id(lang) if c.kind == "id" and values[c.name] is not None else values[c.name]
             for c in table.columns}
@@ -273,42 +276,14 @@ class _Builder:
         _save_deterministic(self.wb, path, self.rows_xml)
 
     def _instructions(self) -> None:
-        lang = self.lang
-        ws = self.wb.create_sheet(instructions_sheet(lang))
+        ws = self.wb.create_sheet(instructions_sheet(self.lang))
         ws.column_dimensions["A"].width = 110
-        title = self._style(ws, bold=True, size=14)
-        heading = self._style(ws, bold=True, size=12)
-        para = self._style(ws, wrap=True)
-        rows: list[tuple[str, StyleArray]] = [(t("templates.title", lang), title), ("", para)]
-
-        def section(key, paragraphs):
-            rows.append((t(f"templates.heading.{key}", lang), heading))
-            rows.extend((p, para) for p in paragraphs)
-            rows.append(("", para))
-
-        section("general", [t(f"templates.para.{k}", lang)
-                            for k in ("intro", "header", "example", "required", "codes", "saving")])
-        section("privacy", [t("templates.para.privacy", lang), t("templates.para.key_list", lang)])
-        section("dates", [t("templates.para.dates", lang), t("templates.para.numbers", lang)])
-        tables = []
-        for table, inst in self.sheets:
-            if inst is None:
-                text = t("templates.para.table", lang, sheet=table.name, label=table.label(lang),
-                         help=table.help(lang), required=", ".join(table.required_columns))
-                if not table.required:
-                    text += " " + t("templates.para.optional_table", lang)
-            else:
-                text = t("templates.para.questionnaire", lang, sheet=table.name, title=inst.title_in(lang),
-                         help=table.help(lang), lo=_num(inst.response_min, lang), hi=_num(inst.response_max, lang),
-                         missing=_missing(inst, lang, "templates.para.missing"))
-            tables.append(text)
-        if not self.instruments:
-            tables.append(t("templates.para.no_questionnaires", lang))
-        section("tables", tables)
-        for i, (text, style) in enumerate(rows, 1):
-            if style is para and text:
+        styles = {"title": self._style(ws, bold=True, size=14), "heading": self._style(ws, bold=True, size=12),
+                  "para": self._style(ws, wrap=True)}
+        for i, (text, kind) in enumerate(instruction_paragraphs(self.sheets, self.lang), 1):
+            if kind == "para" and text:
                 ws.row_dimensions[i].height = 15 * max(1, math.ceil(len(text) / 105)) + 3
-            ws.append([self._cell(ws, text, style)] if text else [])
+            ws.append([self._cell(ws, text, styles[kind])] if text else [])
 
     def _data_sheet(self, table: Table, inst: Instrument | None, df: pd.DataFrame | None) -> None:
         lang = self.lang
@@ -331,7 +306,7 @@ class _Builder:
             dim.number_format = fmt
             fill = _REQUIRED_FILL if col.required else _HEADER_FILL
             header.append(self._cell(ws, col.name, self._style(ws, bold=True, fill=fill),
-                                     self._comment(table, col, inst)))
+                                     column_comment(table, col, inst, lang)))
             example.append(self._cell(ws, examples[col.name], self._style(
                 ws, number_format=fmt, italic=True, fill=_GREY, locked=False, color="595959")))
             data_styles.append(self._style(ws, number_format=fmt, locked=False))
@@ -354,74 +329,19 @@ class _Builder:
         self.rows_xml.append((ws, f"A1:{get_column_letter(len(table.columns))}{2 + n_rows}", rows))
 
     def _codebook(self) -> None:
-        lang = self.lang
         ws = self.wb.create_sheet(CODEBOOK_SHEET)
         ws.freeze_panes = "A2"
-        keys = ("table", "column", "label_pl", "label_en", "help_pl", "help_en", "type", "required", "allowed")
-        widths = (14, 22, 30, 30, 45, 45, 24, 10, 60)
-        for i, width in enumerate(widths, 1):
+        for i, width in enumerate(CODEBOOK_WIDTHS, 1):
             ws.column_dimensions[get_column_letter(i)].width = width
         bold = self._style(ws, bold=True, fill=_HEADER_FILL)
         wrap = self._style(ws, wrap=True)
-        ws.append([self._cell(ws, t(f"templates.codebook.{k}", lang), bold) for k in keys])
+        ws.append([self._cell(ws, t(f"templates.codebook.{k}", self.lang), bold) for k in CODEBOOK_KEYS])
         for table, inst in self.sheets:
             for col in table.columns:
-                values = [table.name, col.name, *self._codebook_texts(table, col, inst)]
+                values = [table.name, col.name, *codebook_texts(table, col, inst, self.lang)]
                 ws.append([self._cell(ws, v, wrap) for v in values])
 
     # ---- per column
-    def _codebook_texts(self, table: Table, col: Column, inst: Instrument | None) -> list[str]:
-        lang = self.lang
-        kind = t(f"templates.kind.{col.kind}", lang)
-        required = code_label("yesno", "yes" if col.required else "no", lang)
-        if _is_item(col, inst):
-            item = next(it for it in inst.items if it.id == col.name)
-            title = {lg: inst.title.get(lg) or inst.title_in(lg) for lg in ("pl", "en")}
-            allowed = f"{_num(col.min, lang)}–{_num(col.max, lang)}"
-            if inst.missing_codes:
-                allowed += "; " + t("templates.codebook.missing", lang,
-                                    codes=", ".join(_num(m, lang) for m in inst.missing_codes))
-            labels = inst.response_labels.get(lang) or []
-            if len(labels) == int(col.max - col.min + 1):
-                allowed += "\n" + "\n".join(f"{_num(col.min + i, lang)} = {lab}" for i, lab in enumerate(labels))
-            texts = [item.text.get(lg) or t("templates.comment.no_text", lg) for lg in ("pl", "en")]
-            return [*texts, title["pl"], title["en"], kind, required, allowed]
-        owner = "questionnaire" if inst is not None else table.name
-        if col.codes:
-            allowed = "\n".join(f"{code} = {code_label(col.codes, code, 'pl')} / {code_label(col.codes, code, 'en')}"
-                                for code in col.allowed())
-        elif col.min is not None or col.max is not None:
-            allowed = f"{_num(col.min, lang)}–{_num(col.max, lang)}"
-        else:
-            allowed = ""
-        return [col.label("pl", owner), col.label("en", owner), col.help("pl", owner), col.help("en", owner),
-                kind, required, allowed]
-
-    def _comment(self, table: Table, col: Column, inst: Instrument | None) -> str:
-        lang = self.lang
-        if _is_item(col, inst):
-            item = next(it for it in inst.items if it.id == col.name)
-            text = item.text.get(lang) or t("templates.comment.no_text", lang)
-            lines = [f"{col.name}: {text}",
-                     t("templates.comment.answer", lang, lo=_num(col.min, lang), hi=_num(col.max, lang),
-                       missing=_missing(inst, lang, "templates.para.missing"))]
-            labels = inst.response_labels.get(lang) or []
-            if len(labels) == int(col.max - col.min + 1):
-                lines += [f"{_num(col.min + i, lang)} = {lab}" for i, lab in enumerate(labels)]
-            return "\n".join(lines)
-        owner = "questionnaire" if inst is not None else table.name
-        lines = [col.label(lang, owner), col.help(lang, owner)]
-        if col.required:
-            lines.append(t("templates.comment.required", lang))
-        if col.codes:
-            lines.append(t("templates.comment.codes", lang))
-            lines += [f"{code} = {code_label(col.codes, code, lang)}" for code in col.allowed()]
-            if col.kind == "codes":
-                lines.append(t("templates.comment.several", lang, example=col.example or ";".join(col.allowed()[:2])))
-        elif col.min is not None and col.max is not None:
-            lines.append(t("templates.comment.range", lang, lo=_num(col.min, lang), hi=_num(col.max, lang)))
-        return "\n".join(lines)
-
     def _number_format(self, col: Column) -> str:
         if col.kind == "date":
             return get_locale(self.lang).excel_date
@@ -460,15 +380,16 @@ class _Builder:
             example = pd.Timestamp(col.example or "2021-01-15").strftime(fmt)
             dv.error = t("templates.dv.date", lang, lo=lo.strftime(fmt), hi=hi.strftime(fmt), example=example)
             dv.errorTitle = title
-        elif _is_item(col, inst):
+        elif is_item_column(col, inst):
             first = f"{sqref.split(':')[0]}"
             lo, hi = _formula_number(col.min), _formula_number(col.max)
             terms = [f"AND(ISNUMBER({first}),{first}>={lo},{first}<={hi})"]
             terms += [f"{first}={_formula_number(m)}" for m in inst.missing_codes]
             dv = DataValidation(type="custom", formula1=f"OR({','.join(terms)})", allow_blank=True,
                                 showErrorMessage=True)
-            dv.error = _limit(t("templates.dv.answer", lang, lo=_num(col.min, lang), hi=_num(col.max, lang),
-                                missing=_missing(inst, lang, "templates.dv.missing")))
+            dv.error = _limit(t("templates.dv.answer", lang, lo=shortest_number(col.min, lang),
+                                hi=shortest_number(col.max, lang),
+                                missing=missing_codes_text(inst, lang, "templates.dv.missing")))
             dv.errorTitle = title
         elif col.kind in ("int", "number"):
             lo = col.min if col.min is not None else -1e15
@@ -476,7 +397,7 @@ class _Builder:
             dv = DataValidation(type="whole" if col.kind == "int" else "decimal", operator="between",
                                 formula1=_formula_number(lo), formula2=_formula_number(hi), allow_blank=True,
                                 showErrorMessage=True)
-            dv.error = t(f"templates.dv.{col.kind}", lang, lo=_num(lo, lang), hi=_num(hi, lang))
+            dv.error = t(f"templates.dv.{col.kind}", lang, lo=shortest_number(lo, lang), hi=shortest_number(hi, lang))
             dv.errorTitle = title
         else:
             return None
@@ -508,34 +429,9 @@ def _dropdown(offered: list[str], codes: tuple[str, ...]) -> tuple[str, ...]:
     return (*offered, *(c for c in codes if c.lower() not in seen))
 
 
-def _is_item(col: Column, inst: Instrument | None) -> bool:
-    return inst is not None and col.name not in Q_EXAMPLE
-
-
-def _plain(x):
-    """A number as int when it is whole (1.0 -> 1), else unchanged."""
-    if isinstance(x, (float, np.floating)) and float(x).is_integer():
-        return int(x)
-    if isinstance(x, np.integer):
-        return int(x)
-    return x
-
-
-def _num(x, lang: str) -> str:
-    x = _plain(x)
-    text = f"{x:g}" if isinstance(x, float) else str(x)
-    return text.replace(".", get_locale(lang).decimal)
-
-
 def _formula_number(x) -> str:
-    x = _plain(x)
+    x = plain_number(x)
     return repr(x) if isinstance(x, float) else str(x)
-
-
-def _missing(inst: Instrument, lang: str, key: str) -> str:
-    if not inst.missing_codes:
-        return ""
-    return t(key, lang, codes=", ".join(_num(m, lang) for m in inst.missing_codes))
 
 
 def _limit(text: str, n: int = 255) -> str:
@@ -562,7 +458,7 @@ def _text_value(value, col: Column):
     if isinstance(value, (bool, np.bool_)) and col.codes == "yesno":
         return "yes" if value else "no"
     if isinstance(value, (float, np.floating, np.integer)):
-        value = _plain(value)
+        value = plain_number(value)
     return neutralise(str(value))
 
 
@@ -588,7 +484,7 @@ def _cell_values(series: pd.Series, col: Column) -> list:
         return out
     if col.kind in ("int", "number"):
         numbers = pd.to_numeric(series, errors="coerce").astype("float64").tolist()
-        return [_plain(num) if num == num else _text_value(orig, col) for orig, num in zip(values, numbers)]
+        return [plain_number(num) if num == num else _text_value(orig, col) for orig, num in zip(values, numbers)]
     return [_text_value(v, col) for v in values]
 
 

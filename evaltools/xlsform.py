@@ -88,7 +88,8 @@ def _kind(token: str) -> str:
     return "digits" if token.isdigit() else "letters" if token.isalpha() and token.isascii() else "other"
 
 
-def _num(x) -> str:
+def _choice_name(x) -> str:
+    """A number as an XLSForm choice name: 3, not 3.0; 0.5 as typed."""
     x = float(x)
     return str(int(x)) if x.is_integer() else f"{x:g}"
 
@@ -157,14 +158,14 @@ def form_sheets(instrument: Instrument, *, project: str, id_regex: str = ANY_ID,
     lo, hi = instrument.response_min, instrument.response_max
     values = [lo + k for k in range(int(round(hi - lo)) + 1)]
     for k, value in enumerate(values):
-        row = {"list_name": "answer", "name": _num(value)}
+        row = {"list_name": "answer", "name": _choice_name(value)}
         for lg in LANGS:
             given = (instrument.response_labels or {}).get(lg) or []
             label = given[k] if k < len(given) and len(given) == len(values) else ""
-            row[f"label::{language_name(lg)}"] = label or _num(value)
+            row[f"label::{language_name(lg)}"] = label or _choice_name(value)
         choices.append(row)
     if missing is not None:
-        choices.append({"list_name": "answer", "name": _num(missing), **_both("xlsform.no_answer", "label")})
+        choices.append({"list_name": "answer", "name": _choice_name(missing), **_both("xlsform.no_answer", "label")})
 
     content = json.dumps([survey, choices], sort_keys=True, ensure_ascii=False).encode("utf-8")
     settings = [{

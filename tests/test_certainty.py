@@ -26,7 +26,7 @@ def test_power_is_the_one_implementation():
     from evaltools import change, power
     assert c.power_of_paired_t is power.power_of_paired_t and c.pairs_needed is power.pairs_needed
     assert change.mdes_dz is power.mdes_dz
-    assert c._mdes_dz(14) == float(power.mdes_dz(14)[0])
+    assert power.mdes_of_paired_t(14) == float(power.mdes_dz(14)[0])
 
 def long_scores(pre: dict, post: dict, instrument="emp", scale="total") -> pd.DataFrame:
     rows = [(pid, "baseline", v) for pid, v in pre.items()] + [(pid, "endline", v) for pid, v in post.items()]

@@ -13,7 +13,8 @@ import evaltools
 
 PACKAGE = Path(evaltools.__file__).parent
 #: The boundary: the only code that touches input files.
-BOUNDARY = ("io", "schema", "validate", "privacy", "project", "errors", "labels", "instruments")
+BOUNDARY = ("io", "io_ods", "parsing", "exports", "schema", "validate", "privacy", "project", "errors", "labels",
+            "instruments")
 #: The analysis: takes DataFrames, returns DataFrames.
 ANALYSIS = ("scoring", "reliability", "change", "reliable_change", "attrition", "clustering", "ties", "indicators",
             "certainty", "plots", "report")
@@ -100,3 +101,75 @@ def test_the_checker_finds_cycles_and_layer_breaks():
     tree_imports = {n.module for n in ast.walk(ast.parse(source)) if isinstance(n, ast.ImportFrom)}
     assert tree_imports == {"evaltools.indicators"} and _in("evaltools.indicators", ANALYSIS)
     assert _in("evaltools.validate.targets", BOUNDARY) and _in("evaltools.plots.indicators", ANALYSIS)
+
+
+# --------------------------------------------------------------------------- the house (issue 19)
+
+#: The modules that compute: DataFrames in, DataFrames (or words, certainty) out.
+STATISTICS = ("scoring", "reliability", "change", "reliable_change", "attrition", "clustering", "regression_to_mean",
+              "comparison", "trajectory", "ties", "indicators", "power", "groups", "certainty")
+#: What the statistics never import: the files, the validator, the run, the command line, the drawing.
+ABOVE_STATISTICS = ("io", "io_ods", "parsing", "exports", "validate", "project", "report", "cli", "plots", "templates",
+                    "xlsform", "synth", "new_project", "bench")
+#: Longest module, in lines (a module longer than this holds more than one concept).
+MAX_MODULE_LINES = 650
+#: Modules allowed to be longer (e.g. mostly data tables): none at present.
+LONG_DATA_MODULES: tuple[str, ...] = ()
+
+
+def _breaks(graph: dict[str, set[str]], importer: tuple[str, ...], imported: tuple[str, ...]) -> list[str]:
+    return sorted(f"{m} imports {d}" for m, deps in graph.items() if _in(m, importer)
+                  for d in deps if _in(d, imported) and not _in(d, importer))
+
+
+def test_the_statistics_import_neither_files_nor_run_nor_cli():
+    assert _breaks(import_graph(), STATISTICS, ABOVE_STATISTICS) == []
+
+
+def test_labels_are_at_the_bottom():
+    graph = import_graph()
+    wrong = sorted(f"{m} imports {d}" for m, deps in graph.items() if _in(m, ("labels",))
+                   for d in deps if not _in(d, ("labels",)))
+    assert wrong == []
+
+
+def test_the_run_and_the_command_line_are_on_top():
+    # cli -> report -> (notebooks) -> project -> statistics -> plots: nothing below imports what is above it
+    graph = import_graph()
+    assert _breaks(graph, ("plots",), ("report", "cli", "project", "validate", "io")) == []
+    assert _breaks(graph, ("project",), ("report", "cli", "plots", *STATISTICS)) == []
+    users_of_report = {m for m, deps in graph.items() for d in deps if _in(d, ("report",)) and not _in(m, ("report",))}
+    assert users_of_report <= {"evaltools.cli", "evaltools.bench"}
+    users_of_cli = {m for m, deps in graph.items() for d in deps if _in(d, ("cli",)) and not _in(m, ("cli",))}
+    assert users_of_cli <= {"evaltools.__main__"}
+
+
+def test_no_module_is_too_long_to_read():
+    long = sorted(f"{p.relative_to(PACKAGE.parent)}: {n} lines" for p in PACKAGE.rglob("*.py")
+                  if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES
+                  and _module_name(p) not in LONG_DATA_MODULES)
+    assert long == []
+
+
+def _private_imports(path: Path) -> list[str]:
+    """``from evaltools.x import _y`` in ``path``: a private name used across modules."""
+    return [f"{node.module}.{a.name}" for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("evaltools")
+            for a in node.names if a.name.startswith("_")]
+
+
+def test_no_private_name_is_imported_from_another_module():
+    wrong = {str(p.relative_to(PACKAGE.parent)): found for p in PACKAGE.rglob("*.py")
+             if (found := _private_imports(p))}
+    assert wrong == {}
+
+
+def test_the_house_checks_catch_what_they_should(tmp_path):
+    graph = {"evaltools.change": {"evaltools.io", "evaltools.groups"},
+             "evaltools.certainty.words": {"evaltools.report.page"},
+             "evaltools.labels.format": {"evaltools.labels.locale"}, "evaltools.groups": {"evaltools.schema"}}
+    assert _breaks(graph, STATISTICS, ABOVE_STATISTICS) == ["evaltools.certainty.words imports evaltools.report.page",
+                                                            "evaltools.change imports evaltools.io"]
+    source = tmp_path / "x.py"
+    source.write_text("from evaltools.report.page import (markdown,\n    _cell)\nfrom evaltools import _x\n")
+    assert _private_imports(source) == ["evaltools.report.page._cell", "evaltools._x"]

@@ -44,7 +44,8 @@ def _group_label(group: str, lang: str) -> str:
     return code_label("component", group, lang)
 
 
-def _instrument_label(instrument: str, instruments: Mapping | None, lang: str) -> str:
+def instrument_label(instrument: str, instruments: Mapping | None, lang: str) -> str:
+    """An instrument's title in ``lang`` (its id when the library has none)."""
     if instruments and instrument in instruments:
         return instruments[instrument].title_in(lang)
     if instrument == "ego_network" and has("ties.instrument"):
@@ -52,7 +53,8 @@ def _instrument_label(instrument: str, instruments: Mapping | None, lang: str) -
     return str(instrument)
 
 
-def _scale_label(instrument: str, scale: str, instruments: Mapping | None, lang: str) -> str:
+def scale_label(instrument: str, scale: str, instruments: Mapping | None, lang: str) -> str:
+    """A scale's title in ``lang`` (its id when the instrument gives none)."""
     if instruments and instrument in instruments:
         sc = next((s for s in instruments[instrument].scales if s.id == scale), None)
         if sc is not None and sc.title:
@@ -81,7 +83,7 @@ def _empty(fig: Figure, lang: str, title: str) -> Figure:
     return fig
 
 
-def _footnote(fig: Figure, lines: Sequence[str]) -> None:
+def add_footnote(fig: Figure, lines: Sequence[str]) -> None:
     """Small text under the plot, with room made for it in the constrained layout."""
     text = " ".join(line for line in lines if line)
     if not text:
@@ -143,9 +145,9 @@ def change_forest(change: pd.DataFrame, *, lang: str = "en", group: str = "all",
         ax.scatter(est[significant], y[significant], s=42, color=BLUE, zorder=3)
         ax.scatter(est[~significant], y[~significant], s=42, facecolor="white", edgecolor=BLUE, zorder=3)
         ax.axvline(0, color="black", linewidth=1, linestyle="--")
-        ax.set_yticks(y, [_scale_label(inst, s, instruments, lang) for s in part["scale"]])
+        ax.set_yticks(y, [scale_label(inst, s, instruments, lang) for s in part["scale"]])
         ax.set_ylim(-0.7, len(part) - 0.3)
-        ax.set_title(_instrument_label(inst, instruments, lang), loc="left", fontsize=10)
+        ax.set_title(instrument_label(inst, instruments, lang), loc="left", fontsize=10)
         for yi, n in zip(y, part["n_pairs"]):
             ax.text(1.01, yi, t("outcomes.plot.n", lang, n=fmt_number(int(n), lang)), va="center", ha="left",
                     fontsize=8, transform=ax.get_yaxis_transform())
@@ -154,7 +156,7 @@ def change_forest(change: pd.DataFrame, *, lang: str = "en", group: str = "all",
     fig.suptitle(title)
     n_hidden = int(hidden.sum())
     n_none = int((~hidden & value.isna()).sum())
-    _footnote(fig, [t("outcomes.plot.significant", lang),
+    add_footnote(fig, [t("outcomes.plot.significant", lang),
                     t("outcomes.plot.hidden_rows", lang, n=n_hidden) if n_hidden else "",
                     t("outcomes.plot.no_estimate", lang, n=n_none) if n_none else ""])
     return fig
@@ -200,7 +202,7 @@ def reliable_change_bars(reliable: pd.DataFrame, *, lang: str = "en", group: str
                 ax.text(x0 + w / 2, yi, f"{w:.0f}%", ha="center", va="center", fontsize=8,
                         color="black" if cat == "unchanged" else "white")
         left = left + share
-    labels = [f"{_instrument_label(i, instruments, lang)}: {_scale_label(i, s, instruments, lang)}"
+    labels = [f"{instrument_label(i, instruments, lang)}: {scale_label(i, s, instruments, lang)}"
               for i, s in zip(shown["instrument"], shown["scale"])]
     ax.set_yticks(y, labels)
     ax.set_xlim(0, 100)
@@ -212,7 +214,7 @@ def reliable_change_bars(reliable: pd.DataFrame, *, lang: str = "en", group: str
     fig.legend(loc="outside lower center", ncols=3, frameon=False, fontsize=8)
     n_hidden = int(hidden.sum())
     n_none = int((~hidden & counts.isna().any(axis=1)).sum())
-    _footnote(fig, [t("outcomes.plot.hidden_rows", lang, n=n_hidden) if n_hidden else "",
+    add_footnote(fig, [t("outcomes.plot.hidden_rows", lang, n=n_hidden) if n_hidden else "",
                     t("outcomes.plot.no_sdiff", lang, n=n_none) if n_none else ""])
     return fig
 
@@ -314,7 +316,7 @@ def dose_response_panels(points: pd.DataFrame, table: pd.DataFrame, *, lang: str
             grid = np.linspace(bins["x"].min(), bins["x"].max(), 2)  # the line spans the bins, not one person's x
             ax.plot(grid, float(row["intercept"]) + float(row["slope"]) * grid, color=VERMILLION, linewidth=1.5)
         ax.axhline(0, color="black", linewidth=0.8, linestyle="--")
-        ax.set_title(f"{_scale_label(row['instrument'], row['scale'], instruments, lang)}\n"
+        ax.set_title(f"{scale_label(row['instrument'], row['scale'], instruments, lang)}\n"
                      + t("outcomes.plot.dose_panel", lang, r=fmt_number(float(row["r"]), lang),
                          n=fmt_number(int(row["n"]), lang)), fontsize=9)
         ax.tick_params(labelsize=8)
@@ -325,6 +327,6 @@ def dose_response_panels(points: pd.DataFrame, table: pd.DataFrame, *, lang: str
     fig.suptitle(title)
     n_hidden = int(hidden.sum())
     ci = f"{100 * float(level[0]):g}"
-    _footnote(fig, [t("report.dose_bins", lang, min_cell=min_cell, ci=ci) + ";", t("outcomes.plot.fit", lang) + ".",
-                    t("outcomes.plot.hidden_rows", lang, n=n_hidden) if n_hidden else ""])
+    add_footnote(fig, [t("report.dose_bins", lang, min_cell=min_cell, ci=ci) + ";", t("outcomes.plot.fit", lang) + ".",
+                       t("outcomes.plot.hidden_rows", lang, n=n_hidden) if n_hidden else ""])
     return fig

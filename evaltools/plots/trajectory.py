@@ -32,7 +32,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from evaltools.labels import code_label, t
-from evaltools.plots.outcomes import BLUE, GREY, VERMILLION, _footnote, _instrument_label, _scale_label
+from evaltools.plots.outcomes import BLUE, GREY, VERMILLION, add_footnote, instrument_label, scale_label
 from evaltools.schema import ordered_waves
 from evaltools.plots.literal import literal_text
 
@@ -75,7 +75,7 @@ def trajectory_figure(trajectory: pd.DataFrame, instrument: str, *, lang: str = 
     waves = ordered_waves(rows["wave"])
     fig = Figure(figsize=(8, 4.6), layout="constrained")
     ax = fig.add_subplot()
-    title = t("arms.trajectory.title", lang, instrument=_instrument_label(instrument, instruments, lang))
+    title = t("arms.trajectory.title", lang, instrument=instrument_label(instrument, instruments, lang))
     ax.set_title(title)
     hidden = _hidden(rows)
     scales = list(dict.fromkeys(rows["scale"]))
@@ -87,7 +87,7 @@ def trajectory_figure(trajectory: pd.DataFrame, instrument: str, *, lang: str = 
         x = np.array([waves.index(w) for w in part["wave"]]) + (i - (len(scales) - 1) / 2) * width
         _errorbars(ax, x, part["mean"].to_numpy(float), part["ci_low"].to_numpy(float),
                    part["ci_high"].to_numpy(float), SCALE_COLOURS[i % len(SCALE_COLOURS)],
-                   _scale_label(instrument, scale, instruments, lang))
+                   scale_label(instrument, scale, instruments, lang))
     ax.set_xticks(range(len(waves)), [_wave_tick(w, lang) for w in waves])
     ax.set_xlim(-0.5, len(waves) - 0.5)
     ax.set_ylabel(t("arms.trajectory.y", lang, level=f"{100 * ci_level:g}"))
@@ -96,7 +96,7 @@ def trajectory_figure(trajectory: pd.DataFrame, instrument: str, *, lang: str = 
     if ax.lines:
         ax.legend(loc="best", fontsize=8, frameon=False)
     if hidden.any():
-        _footnote(fig, [t("arms.trajectory.hidden", lang, n=int(hidden.sum()), min_cell=min_cell)])
+        add_footnote(fig, [t("arms.trajectory.hidden", lang, n=int(hidden.sum()), min_cell=min_cell)])
     return fig
 
 
@@ -121,7 +121,7 @@ def comparison_figure(means: pd.DataFrame, instrument: str, *, lang: str = "en",
     shown = rows[~hidden]
     scales = list(dict.fromkeys(shown["scale"]))
     fig = Figure(figsize=(min(3.2 * max(len(scales), 1) + 1, 12), 4.2), layout="constrained")
-    fig.suptitle(t("arms.comparison.title", lang, instrument=_instrument_label(instrument, instruments, lang)))
+    fig.suptitle(t("arms.comparison.title", lang, instrument=instrument_label(instrument, instruments, lang)))
     axes = fig.subplots(1, max(len(scales), 1), squeeze=False)[0]
     if not scales:
         axes[0].set_axis_off()
@@ -133,12 +133,12 @@ def comparison_figure(means: pd.DataFrame, instrument: str, *, lang: str = "en",
             x = np.arange(2) + (j - 0.5) * 0.08
             _errorbars(ax, x, part["mean"].to_numpy(float), part["ci_low"].to_numpy(float),
                        part["ci_high"].to_numpy(float), ARM_COLOURS[arm], code_label("arm", arm, lang))
-        ax.set_title(_scale_label(instrument, scale, instruments, lang), fontsize=10)
+        ax.set_title(scale_label(instrument, scale, instruments, lang), fontsize=10)
         ax.set_xticks([0, 1], [code_label("wave", w, lang) for w in waves])
         ax.set_xlim(-0.4, 1.4)
     if scales:
         axes[0].set_ylabel(t("arms.comparison.y", lang, level=f"{100 * ci_level:g}"))
         axes[0].legend(loc="best", fontsize=8, frameon=False)
     if hidden.any():
-        _footnote(fig, [t("arms.comparison.hidden", lang, min_cell=min_cell)])
+        add_footnote(fig, [t("arms.comparison.hidden", lang, min_cell=min_cell)])
     return fig

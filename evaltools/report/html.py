@@ -1,6 +1,6 @@
 """Offline notebook pages: an executed notebook as one HTML page, code hidden, nothing loaded from the network.
 
-Also the page frame (:func:`_page`) and the table markup (:func:`_table`)
+Also the page frame (:func:`html_page`) and the table markup (:func:`html_table`)
 that the index pages share.
 """
 
@@ -20,7 +20,8 @@ TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates_html"
 #: Tags of notebook cells whose output a rendered page leaves out.
 HIDDEN_TAGS = ("remove_output", "parameters", "injected-parameters", "papermill-error-cell-tag")
 
-def _failure_text(status: dict) -> str:
+def failure_text(status: dict) -> str:
+    """One line saying which notebook failed, in which cell, with which error (from a manifest's status)."""
     e = status.get("error") or {}
     where = f"cell {e['cell']}: " if e.get("cell") is not None else ""
     return f"{status['notebook']}: {where}{e.get('type', '')}: {e.get('message', '')}"
@@ -34,7 +35,8 @@ def notebook_title(stem: str, lang: str) -> str:
 
 # --------------------------------------------------------------------------- HTML export
 
-def _exporter():
+def html_exporter():
+    """nbconvert's HTML exporter with the evaltools template: no code, no prompts, images embedded."""
     from nbconvert import HTMLExporter
 
     return HTMLExporter(
@@ -53,7 +55,7 @@ def export_html(nb_path: Path, html_path: Path, *, lang: str, title: str, export
     """
     import nbformat
 
-    exporter = exporter or _exporter()
+    exporter = exporter or html_exporter()
     if nb_path.is_file():
         nb = nbformat.read(nb_path, as_version=4)
         nb = _for_people(nb, lang=lang, log=f"logs/{nb_path.stem}.txt")
@@ -62,8 +64,8 @@ def export_html(nb_path: Path, html_path: Path, *, lang: str, title: str, export
                      "evaltools": {"back": t("report.back", lang), "title": title}}
         body, _ = exporter.from_notebook_node(nb, resources=resources)
     else:
-        message = html.escape(_failure_text({"notebook": nb_path.stem, "error": error or {}}))
-        body = _page(title, f"<h1>{html.escape(title)}</h1><p class='bad'>{message}</p>", lang, back=True)
+        message = html.escape(failure_text({"notebook": nb_path.stem, "error": error or {}}))
+        body = html_page(title, f"<h1>{html.escape(title)}</h1><p class='bad'>{message}</p>", lang, back=True)
     html_path.write_text(offline(body), encoding="utf-8")
     return html_path.relative_to(html_path.parent.parent).as_posix()
 
@@ -126,14 +128,17 @@ padding:.5rem 1rem;margin:1rem 0}.status-met{color:#006b3c}.status-partly{color:
 """
 
 
-def _page(title: str, body: str, lang: str, *, back: bool = False) -> str:
+def html_page(title: str, body: str, lang: str, *, back: bool = False) -> str:
+    """A whole HTML page around ``body`` with the report's style (and a link back to the index with ``back``)."""
     nav = f"<p><a href='../index.html'>{html.escape(t('report.back', lang))}</a></p>" if back else ""
     return offline(f"<!DOCTYPE html>\n<html lang='{lang}'><head><meta charset='utf-8'>"
             f"<meta name='viewport' content='width=device-width, initial-scale=1'>"
             f"<title>{html.escape(title)}</title><style>{_CSS}</style></head>\n<body>{nav}{body}</body></html>\n")
 
 
-def _table(header: list[str], rows: list[list[str]], numeric: set[int] = frozenset(), *, css: str = "") -> str:
+def html_table(header: list[str], rows: list[list[str]], numeric: set[int] = frozenset(), *,
+               css: str = "") -> str:
+    """An HTML table: ``header`` escaped, ``rows`` already HTML; the columns in ``numeric`` right-aligned."""
     head = "".join(f"<th class='num'>{html.escape(h)}</th>" if i in numeric else f"<th>{html.escape(h)}</th>"
                    for i, h in enumerate(header))
     body = "".join("<tr>" + "".join(f"<td class='num'>{c}</td>" if i in numeric else f"<td>{c}</td>"

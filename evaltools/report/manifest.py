@@ -125,10 +125,10 @@ def since_baseline(out: Path, manifest: dict, *, exclude: Path | None = None) ->
 
 def latest_run(out: Path, *, phase: str, exclude: Path | None = None) -> dict | None:
     """The manifest of the newest run of ``phase`` in ``out`` (by folder name, i.e. start time)."""
-    for folder in sorted(list_runs(out), key=_run_sort_key, reverse=True):
+    for folder in sorted(list_runs(out), key=run_sort_key, reverse=True):
         if exclude is not None and folder.resolve() == Path(exclude).resolve():
             continue
-        m = _read_json(folder / "manifest.json")
+        m = read_json_or_none(folder / "manifest.json")
         if m and m.get("phase") == phase and m.get("status") != "running":
             return m
     return None
@@ -228,12 +228,14 @@ def windows_process_alive(pid: int, kernel32=None, last_error=None) -> bool:
         kernel32.CloseHandle(handle)
 
 
-def _run_sort_key(p: Path):
+def run_sort_key(p: Path):
+    """Sorts run folders by their time stamp, then by the number of a second run in the same second."""
     m = RUN_NAME.match(p.name)
     return (m["stamp"], int(m["n"] or 1)) if m else ("", 0)
 
 
-def _read_json(path: Path) -> dict | None:
+def read_json_or_none(path: Path) -> dict | None:
+    """A JSON file's content; None when it cannot be read or parsed (a run still being written)."""
     try:
         return json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError):

@@ -20,7 +20,7 @@ import pandas as pd
 from evaltools.labels import check_lang, code_label, fmt_date, fmt_datetime, fmt_number, fmt_p, has, t
 from evaltools.outputs import VIEWS as _OUTPUT_VIEWS
 from evaltools.privacy import neutralise_frame
-from evaltools.report.html import _table
+from evaltools.report.html import html_table
 
 
 #: Columns never rendered for people: identifiers and free text (they stay in tables/*.csv where the contract has them).
@@ -197,7 +197,7 @@ def _prepare(df, *, lang, project, digits, max_rows, view, only) -> tuple[pd.Dat
             from evaltools.plots.profile import category_label
             cells[col] = [category_label(d, c, lang) for d, c in zip(out["dimension"], values)]
         else:
-            cells[col] = [_cell(col, v, lang, project, digits) for v in values]
+            cells[col] = [cell_text(col, v, lang, project, digits) for v in values]
         if hidden is not None and col not in _KEY_COLUMNS:
             cells[col] = [t("report.hidden", lang) if h and pd.isna(v) else c
                           for h, v, c in zip(hidden, values, cells[col])]
@@ -217,7 +217,7 @@ def show(df: pd.DataFrame, *, lang: str, project=None, digits: int = 2, max_rows
                                       only=only)
     if shown.empty:
         return HTML(f"<p class='evaltools-empty'>{html.escape(t('report.no_rows', lang))}</p>")
-    body = _table(list(shown.columns), [[html.escape(str(v)) for v in row] for row in shown.itertuples(index=False)],
+    body = html_table(list(shown.columns), [[html.escape(str(v)) for v in row] for row in shown.itertuples(index=False)],
                   numeric, css="evaltools-table")
     more = ""
     if n_rows > max_rows:
@@ -252,7 +252,7 @@ def show_by_group(df: pd.DataFrame, *, lang: str, project=None, value: str = "me
     shown = by_group_frame(df, lang=lang, project=project, value=value, n=n, digits=digits)
     if shown.empty:
         return HTML(f"<p class='evaltools-empty'>{html.escape(t('report.no_rows', lang))}</p>")
-    body = _table(list(shown.columns), [[html.escape(str(v)) for v in row] for row in shown.itertuples(index=False)],
+    body = html_table(list(shown.columns), [[html.escape(str(v)) for v in row] for row in shown.itertuples(index=False)],
                   set(range(2, shown.shape[1])), css="evaltools-table")
     return HTML(f"<div class='evaltools-scroll'>{body}</div>{note}")
 
@@ -264,14 +264,14 @@ def by_group_frame(df: pd.DataFrame, *, lang: str, project=None, value: str = "m
     groups = list(dict.fromkeys(df["group"]))
     rows = []
     for (inst, scale), part in df.groupby(["instrument", "scale"], sort=False):
-        row = [_cell("instrument", inst, lang, project, digits), scale_label(inst, scale, lang, project)]
+        row = [cell_text("instrument", inst, lang, project, digits), scale_label(inst, scale, lang, project)]
         cells = {g: "–" for g in groups}
         for r in part.to_dict("records"):
             count = r.get(n)
             if count is None or count != count or int(count) == 0:
                 continue
             hidden = bool(r.get("suppressed"))
-            shown = t("report.hidden", lang) if hidden else _cell(value, r.get(value), lang, project, digits)
+            shown = t("report.hidden", lang) if hidden else cell_text(value, r.get(value), lang, project, digits)
             cells[r["group"]] = f"{shown} (n = {int(count)})"
         rows.append(row + [cells[g] for g in groups])
     columns = [column_label("instrument", lang), column_label("scale", lang)] + [
@@ -351,7 +351,7 @@ def column_label(column: str, lang: str) -> str:
 
 
 _KEY_COLUMNS = {"instrument", "scale", "group", "wave", "n_pairs", "n", "dimension", "category", "measure"}
-_INT_COLUMNS = {"n", "n_pairs", "n_items", "k_items", "n_rows_affected", "n_improved", "n_unchanged", "n_rows",
+COUNT_COLUMNS = {"n", "n_pairs", "n_items", "k_items", "n_rows_affected", "n_improved", "n_unchanged", "n_rows",
                 "n_people", "n_completers", "n_dropouts", "n_obs", "n_families",
                 "n_deteriorated", "n_recovered", "n_nodes", "n_edges", "components", "isolates", "cross_group_ties",
                 "df", "value", "target", "sessions", "n_baseline", "n_endline", "n_lost", "size"}
@@ -365,7 +365,8 @@ _CODE_KINDS = {"wave": "wave", "status": "status", "severity": "severity", "rela
                "reliability_source": "reliability_source"}
 
 
-def _cell(col: str, v, lang: str, project, digits: int) -> str:
+def cell_text(col: str, v, lang: str, project, digits: int) -> str:
+    """One cell of an output table as people read it: codes as labels, counts whole, p to 3 places."""
     if v is None or (not isinstance(v, str) and pd.isna(v)):
         return "–"
     if isinstance(v, str):
@@ -397,7 +398,7 @@ def _cell(col: str, v, lang: str, project, digits: int) -> str:
         return str(v)
     if col in _P_COLUMNS:
         return ("<" + fmt_number(0.001, lang, 3)) if x < 0.001 else fmt_number(x, lang, 3)
-    if (col in _INT_COLUMNS or col in _AUTO_COLUMNS) and x.is_integer():
+    if (col in COUNT_COLUMNS or col in _AUTO_COLUMNS) and x.is_integer():
         return fmt_number(int(x), lang)
     if col in _SMALL_COLUMNS and 0 < abs(x) < 10 ** -digits:  # a sparse network's density: two significant digits
         return fmt_number(x, lang, int(-math.floor(math.log10(abs(x)))) + 1)
@@ -421,7 +422,8 @@ def group_label(group: str, lang: str, project=None) -> str:
     return str(entry) if entry else group
 
 
-def _num(x, lang: str, digits: int = 2) -> str:
+def number_text(x, lang: str, digits: int = 2) -> str:
+    """A number in ``lang`` with ``digits`` places (a bool as yes/no)."""
     if isinstance(x, bool):
         return t("report.yes" if x else "report.no", lang)
     if isinstance(x, float) and x.is_integer() and digits == 0:
@@ -429,25 +431,27 @@ def _num(x, lang: str, digits: int = 2) -> str:
     return fmt_number(x, lang, digits)
 
 
-def _p(p, lang: str) -> str:
+def p_value_text(p, lang: str) -> str:
     """A p-value for people: 3 places, ``< 0.001`` below that.
 
-    >>> _p(0.00002, "pl"), _p(0.0431, "en"), _p(None, "en")
+    >>> p_value_text(0.00002, "pl"), p_value_text(0.0431, "en"), p_value_text(None, "en")
     ('< 0,001', '0.043', '–')
     """
     return fmt_p(p, lang)
 
 
-def _auto(x, lang: str) -> str:
+def count_or_share_text(x, lang: str) -> str:
     """A count as a whole number, anything else to 3 places."""
     if isinstance(x, (int, float)) and not isinstance(x, bool) and float(x).is_integer():
         return fmt_number(int(x), lang)
     return fmt_number(x, lang, 3)
 
 
-def _date(iso: str, lang: str) -> str:
+def date_text(iso: str, lang: str) -> str:
+    """An ISO date as written in ``lang``."""
     return fmt_date(pd.Timestamp(iso), lang)
 
 
-def _when(iso: str, lang: str) -> str:
+def datetime_text(iso: str, lang: str) -> str:
+    """An ISO date and time as written in ``lang``."""
     return fmt_datetime(pd.Timestamp(iso), lang)

@@ -29,8 +29,8 @@ from pathlib import Path
 
 from evaltools.errors import DataInvalid, UsageError
 from evaltools.labels import LANGS, check_lang, t
-from evaltools.report.html import _exporter, _failure_text, export_html, notebook_title
-from evaltools.report.manifest import (RUN_NAME, _read_json, build_manifest, read_inputs, since_baseline,
+from evaltools.report.html import export_html, failure_text, html_exporter, notebook_title
+from evaltools.report.manifest import (RUN_NAME, build_manifest, read_inputs, read_json_or_none, since_baseline,
                                        start_manifest)
 from evaltools.report.runs_index import write_runs_index
 from evaltools.report.summary import render_run_index
@@ -162,7 +162,7 @@ def run(phase: str, *, data_dir: str | Path, out: str | Path = "runs", lang: str
     _write_json(run_dir / "manifest.json", final)
 
     index_path = run_dir / "index.html"
-    index_path.write_text(render_run_index(final, _read_json(run_dir / "summary.json"), lang=lang), encoding="utf-8")
+    index_path.write_text(render_run_index(final, read_json_or_none(run_dir / "summary.json"), lang=lang), encoding="utf-8")
     write_runs_index(out, lang=lang)
     failures = [s for s in statuses if s["status"] != "ok"]
     return RunResult(run_dir=run_dir, index_path=index_path, ok=not failures, failures=failures, manifest=final)
@@ -249,7 +249,7 @@ def execute_all(notebooks: list[Path], run_dir: Path, parameters: dict, *, lang:
     from concurrent.futures import ThreadPoolExecutor, as_completed
 
     kernel = kernel_name()
-    exporter = _exporter()
+    exporter = html_exporter()
     workers = max(1, workers or default_workers())
     total = len(notebooks)
     done: dict[Path, dict] = {}
@@ -262,7 +262,7 @@ def execute_all(notebooks: list[Path], run_dir: Path, parameters: dict, *, lang:
         done[src] = status
         if progress:
             result = (f"ok ({status['seconds']:.1f} s)" if status["status"] == "ok"
-                      else f"FAILED {_failure_text(status)}")
+                      else f"FAILED {failure_text(status)}")
             print(f"[{len(done)}/{total}] {src.stem}: {result}", file=sys.stderr, flush=True)
 
     early = [src for src in notebooks if src.stem not in LAST]
@@ -319,7 +319,7 @@ def kernel_name() -> str:
     return "evaltools" if "evaltools" in names else "python3"
 
 
-def _quiet_kernel_manager():
+def quiet_kernel_manager():
     """A kernel manager whose kernel's own stderr (start-up chatter) does not reach the terminal."""
     import subprocess
 
@@ -343,7 +343,7 @@ def execute_notebook(src: Path, run_dir: Path, parameters: dict, *, kernel: str,
     try:
         pm.execute_notebook(
             str(src), str(dst), parameters=parameters, kernel_name=kernel, progress_bar=progress,
-            log_output=False, request_save_on_cell_execute=False, kernel_manager_class=_quiet_kernel_manager(),
+            log_output=False, request_save_on_cell_execute=False, kernel_manager_class=quiet_kernel_manager(),
             # the kernel starts in the run folder; papermill's own cwd= would chdir this whole process,
             # which is not safe while another notebook runs in a second thread
             resources={"metadata": {"path": str(run_dir)}})

@@ -6,9 +6,9 @@ import html
 from pathlib import Path
 
 from evaltools.labels import LANGS, check_lang, t
-from evaltools.report.html import _page, _table
-from evaltools.report.manifest import RUN_NAME, _read_json, _run_sort_key, list_runs, run_state
-from evaltools.report.page import _when
+from evaltools.report.html import html_page, html_table
+from evaltools.report.manifest import RUN_NAME, list_runs, read_json_or_none, run_sort_key, run_state
+from evaltools.report.page import datetime_text
 
 
 def render_runs_index(out: Path, *, lang: str | None = None) -> str:
@@ -19,16 +19,16 @@ def render_runs_index(out: Path, *, lang: str | None = None) -> str:
     before it finished is ``incomplete`` (:func:`~evaltools.report.manifest.run_state`).
     """
     e = html.escape
-    folders = sorted(list_runs(out), key=_run_sort_key, reverse=True)
-    manifests = [(folder, _read_json(folder / "manifest.json")) for folder in folders]
+    folders = sorted(list_runs(out), key=run_sort_key, reverse=True)
+    manifests = [(folder, read_json_or_none(folder / "manifest.json")) for folder in folders]
     if lang is None:
         lang = next((_run_lang(m) for _, m in manifests if _run_lang(m)), "en")
     lang = check_lang(lang)
     rows = [_row(folder, m, lang) for folder, m in manifests]
     body = [f"<h1>{e(t('report.runs.title', lang))}</h1>", f"<p class='meta'>{e(t('report.runs.intro', lang))}</p>"]
-    body.append(_table([t(f"report.runs.{k}", lang) for k in ("run", "phase", "time", "language", "project",
+    body.append(html_table([t(f"report.runs.{k}", lang) for k in ("run", "phase", "time", "language", "project",
                                                                "fingerprint", "status")], rows))
-    return _page(t("report.runs.title", lang), "\n".join(body), lang)
+    return html_page(t("report.runs.title", lang), "\n".join(body), lang)
 
 
 def _run_lang(manifest: dict | None) -> str | None:
@@ -52,7 +52,7 @@ def _row(folder: Path, m: dict | None, lang: str) -> list[str]:
     linked = state != "incomplete" or (folder / "index.html").is_file()  # a run killed early has no page
     return [f"<a href='{e(folder.name)}/index.html'>{e(folder.name)}</a>" if linked else e(folder.name),
             e(t(f"report.phase.{phase}", lang)),
-            e(_when(m["started"], lang)) if m.get("started") else "–",
+            e(datetime_text(m["started"], lang)) if m.get("started") else "–",
             f"<span lang='{run_lang}'>{e(t(f'report.runs.lang_{run_lang}', lang))}</span>" if run_lang else "–",
             e(str(m.get("project", {}).get("name", ""))),
             f"<code>{e(str(m.get('fingerprint', ''))[:12])}</code>", status]

@@ -17,9 +17,9 @@ from pathlib import Path
 import pandas as pd
 
 from evaltools.labels import check_lang, fmt_number, has, p_phrase, t
-from evaltools.report.html import _failure_text, _page, _table, notebook_title
-from evaltools.report.page import (_INT_COLUMNS, _auto, _cell, _date, _num, _p, _when, column_label, markdown,
-                                   plain_markdown, titles)
+from evaltools.report.html import failure_text, html_page, html_table, notebook_title
+from evaltools.report.page import (COUNT_COLUMNS, cell_text, column_label, count_or_share_text, date_text,
+                                   datetime_text, markdown, number_text, p_value_text, plain_markdown, titles)
 
 
 # --------------------------------------------------------------------------- summary.json (90_summary)
@@ -257,12 +257,12 @@ def render_run_index(manifest: dict, summary: dict | None, *, lang: str) -> str:
     phase_label = t(f"report.phase.{manifest['phase']}", lang)
     title = f"{project['name']} – {phase_label}"
     parts = [f"<h1>{e(project['name'])}</h1>",
-             f"<p class='meta'>{e(t('report.index.period', lang, start=_date(project['period']['start'], lang), end=_date(project['period']['end'], lang)))}"
-             f" · {e(phase_label)} · {e(t('report.index.run_at', lang, when=_when(manifest['started'], lang)))}</p>"]
+             f"<p class='meta'>{e(t('report.index.period', lang, start=date_text(project['period']['start'], lang), end=date_text(project['period']['end'], lang)))}"
+             f" · {e(phase_label)} · {e(t('report.index.run_at', lang, when=datetime_text(manifest['started'], lang)))}</p>"]
 
     failed = [s for s in manifest["notebooks"] if s["status"] != "ok"]
     if failed:
-        items = "".join(f"<li>{e(notebook_title(s['notebook'], lang))}: {e(_failure_text(s))}</li>" for s in failed)
+        items = "".join(f"<li>{e(notebook_title(s['notebook'], lang))}: {e(failure_text(s))}</li>" for s in failed)
         parts.append(f"<div class='box'><p class='bad'>{e(t('report.index.failed', lang, n=len(failed)))}</p>"
                      f"<ul>{items}</ul></div>")
 
@@ -284,14 +284,14 @@ def render_run_index(manifest: dict, summary: dict | None, *, lang: str) -> str:
 
 
     parts.append(f"<h2>{e(t('report.index.data_quality', lang))}</h2>")
-    rows = [[e(name), _num(n, lang, 0)] for name, n in manifest.get("tables", {}).items()]
-    parts.append(_table([t("report.col.table", lang), t("report.index.rows", lang)], rows, {1}))
+    rows = [[e(name), number_text(n, lang, 0)] for name, n in manifest.get("tables", {}).items()]
+    parts.append(html_table([t("report.col.table", lang), t("report.index.rows", lang)], rows, {1}))
     parts.append(f"<p>{e(t('report.index.warnings', lang, n=manifest.get('validation_warnings', 0)))}</p>")
     dq = [r for r in summary.get("data_quality", []) if (r.get("n_rows_affected") or 0) > 0]
     if dq:
-        rows = [[e(r["table"]), e(_cell("check", r["check"], lang, None, 2)), _num(r["n_rows_affected"], lang, 0),
-                 e(_cell("severity", r["severity"], lang, None, 2))] for r in dq]
-        parts.append(_table([column_label(c, lang) for c in ("table", "check", "n_rows_affected", "severity")],
+        rows = [[e(r["table"]), e(cell_text("check", r["check"], lang, None, 2)), number_text(r["n_rows_affected"], lang, 0),
+                 e(cell_text("severity", r["severity"], lang, None, 2))] for r in dq]
+        parts.append(html_table([column_label(c, lang) for c in ("table", "check", "n_rows_affected", "severity")],
                             rows, {2}))
 
     parts.append(f"<h2>{e(t('report.index.provenance', lang))}</h2>")
@@ -300,12 +300,12 @@ def render_run_index(manifest: dict, summary: dict | None, *, lang: str) -> str:
                                  python=manifest["python"], fingerprint=manifest["fingerprint"][:12],
                                  min_cell=p["min_cell"], alpha=fmt_number(p["alpha"], lang),
                                  seed=p["seed"], seconds=fmt_number(manifest["seconds"], lang, 0))) + "</p>")
-    rows = [[f"<code>{e(f['file'])}</code>", f"<code>{f['sha256'][:16]}…</code>", _num(f["bytes"], lang, 0)]
+    rows = [[f"<code>{e(f['file'])}</code>", f"<code>{f['sha256'][:16]}…</code>", number_text(f["bytes"], lang, 0)]
             for f in manifest["inputs"]]
-    parts.append(_table([t("report.index.file", lang), "sha256", t("report.index.bytes", lang)], rows, {2}))
+    parts.append(html_table([t("report.index.file", lang), "sha256", t("report.index.bytes", lang)], rows, {2}))
     parts.append(f"<p class='note'><a href='../index.html'>{e(t('report.index.all_runs', lang))}</a> · "
                  f"<a href='manifest.json'>manifest.json</a></p>")
-    return _page(title, "\n".join(parts), lang)
+    return html_page(title, "\n".join(parts), lang)
 
 
 def _headline_html(summary: dict, lang: str) -> list[str]:
@@ -316,10 +316,10 @@ def _headline_html(summary: dict, lang: str) -> list[str]:
         c = targets["counts"]
         parts.append(f"<h3>{e(t('report.index.targets', lang))}</h3>")
         parts.append(f"<p>{e(t('report.index.targets_text', lang, met=c['met'], partly=c['partly'], not_met=c['not met'], n=len(targets['rows'])))}</p>")
-        rows = [[e(str(r["label"])), _num(r["value"], lang, 0), _num(r["target"], lang, 0),
-                 f"<span class='status-{str(r['status']).replace(' ', '-')}'>{e(_cell('status', r['status'], lang, None, 2))}</span>"]
+        rows = [[e(str(r["label"])), number_text(r["value"], lang, 0), number_text(r["target"], lang, 0),
+                 f"<span class='status-{str(r['status']).replace(' ', '-')}'>{e(cell_text('status', r['status'], lang, None, 2))}</span>"]
                 for r in targets["rows"]]
-        parts.append(_table([column_label(c, lang) for c in ("label", "value", "target", "status")], rows, {1, 2}))
+        parts.append(html_table([column_label(c, lang) for c in ("label", "value", "target", "status")], rows, {1, 2}))
     change = summary.get("change")
     if change:
         parts.append(f"<h3>{e(t('report.index.change', lang))}</h3>")
@@ -327,15 +327,15 @@ def _headline_html(summary: dict, lang: str) -> list[str]:
         for r in change:
             name = e(f"{r['title']} – {r['scale_title']}")
             if r.get("suppressed"):
-                rows.append([name, _num(r["n_pairs"], lang, 0)] + [e(t("report.hidden", lang))] * 3)
+                rows.append([name, number_text(r["n_pairs"], lang, 0)] + [e(t("report.hidden", lang))] * 3)
                 continue
-            ci = t("report.index.ci", lang, low=_num(r.get("ci_low"), lang), high=_num(r.get("ci_high"), lang))
-            gci = t("report.index.ci", lang, low=_num(r.get("g_av_ci_low"), lang),
-                    high=_num(r.get("g_av_ci_high"), lang))
-            ptxt = _p(r.get("p_holm"), lang)
-            rows.append([name, _num(r["n_pairs"], lang, 0), e(f"{_num(r.get('mean_diff'), lang)} {ci}"),
-                         e(f"{_num(r.get('g_av'), lang)} {gci}"), e(ptxt)])
-        parts.append(_table([t("report.index.outcome", lang), column_label("n_pairs", lang),
+            ci = t("report.index.ci", lang, low=number_text(r.get("ci_low"), lang), high=number_text(r.get("ci_high"), lang))
+            gci = t("report.index.ci", lang, low=number_text(r.get("g_av_ci_low"), lang),
+                    high=number_text(r.get("g_av_ci_high"), lang))
+            ptxt = p_value_text(r.get("p_holm"), lang)
+            rows.append([name, number_text(r["n_pairs"], lang, 0), e(f"{number_text(r.get('mean_diff'), lang)} {ci}"),
+                         e(f"{number_text(r.get('g_av'), lang)} {gci}"), e(ptxt)])
+        parts.append(html_table([t("report.index.outcome", lang), column_label("n_pairs", lang),
                              t("report.index.mean_diff_ci", lang), t("report.index.g_av_ci", lang),
                              column_label("p_holm", lang)], rows, {1, 2, 3, 4}))
     rc = summary.get("reliable_change")
@@ -345,24 +345,24 @@ def _headline_html(summary: dict, lang: str) -> list[str]:
         for r in rc:
             name = e(f"{r['title']} – {r['scale_title']}")
             if r.get("suppressed"):
-                rows.append([name, _num(r["n_pairs"], lang, 0)] + [e(t("report.hidden", lang))] * 4)
+                rows.append([name, number_text(r["n_pairs"], lang, 0)] + [e(t("report.hidden", lang))] * 4)
             else:
-                rows.append([name] + [_num(r.get(k), lang, 0) for k in
+                rows.append([name] + [number_text(r.get(k), lang, 0) for k in
                                       ("n_pairs", "n_improved", "n_unchanged", "n_deteriorated", "n_recovered")])
-        parts.append(_table([t("report.index.outcome", lang)] + [column_label(k, lang) for k in
+        parts.append(html_table([t("report.index.outcome", lang)] + [column_label(k, lang) for k in
                             ("n_pairs", "n_improved", "n_unchanged", "n_deteriorated", "n_recovered")],
                             rows, {1, 2, 3, 4, 5}))
     net = summary.get("network")
     if net:
         parts.append(f"<h3>{e(t('report.index.network', lang))}</h3>")
         cols = ("n_nodes", "n_edges", "density", "mean_degree", "components", "isolates")
-        rows = [[e(_cell("wave", r["wave"], lang, None, 2))] +
-                [_num(r.get(k), lang, 0 if k in _INT_COLUMNS else 3) for k in cols] for r in net]
-        parts.append(_table([column_label("wave", lang)] + [column_label(k, lang) for k in cols], rows,
+        rows = [[e(cell_text("wave", r["wave"], lang, None, 2))] +
+                [number_text(r.get(k), lang, 0 if k in COUNT_COLUMNS else 3) for k in cols] for r in net]
+        parts.append(html_table([column_label("wave", lang)] + [column_label(k, lang) for k in cols], rows,
                             set(range(1, len(cols) + 1))))
         for r in summary.get("network_change") or []:
             if r.get("p_value") is not None:
-                parts.append(f"<p>{e(t('report.index.network_change', lang, measure=column_label(str(r['measure']), lang), before=_auto(r.get('baseline'), lang), after=_auto(r.get('endline'), lang), p=p_phrase(r.get('p_value'), lang)))}</p>")
+                parts.append(f"<p>{e(t('report.index.network_change', lang, measure=column_label(str(r['measure']), lang), before=count_or_share_text(r.get('baseline'), lang), after=count_or_share_text(r.get('endline'), lang), p=p_phrase(r.get('p_value'), lang)))}</p>")
     verdicts = summary.get("verdicts")
     if verdicts or summary.get("design"):
         parts.append(f"<h3>{e(t('report.index.how_sure', lang))}</h3>")

@@ -15,13 +15,12 @@ project.yaml, klucz targets.a.target: 0 – oczekiwano liczby większej od 0.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 
 from evaltools.errors import Problem
 from evaltools.labels import pick
 from evaltools.schema import (CODES, TARGET_APPLIES, TARGET_COUNTS, TARGET_KEYS, TARGET_PERSON_KEYS,
-                              TARGET_SESSION_KEYS)
+                              TARGET_SESSION_KEYS, is_filled, is_finite_number)
 
 _WHERE_KEYS = TARGET_SESSION_KEYS + TARGET_PERSON_KEYS
 _CODE_KIND = {"activity": "activity", "component": "component", "role": "role"}
@@ -54,7 +53,7 @@ def check_targets(targets) -> list[Problem]:
 
 
 def _check_target(target: Mapping, pos: int, seen: set[str], problems: list[Problem]) -> None:
-    name = str(target.get("id")) if _filled(target.get("id")) else None
+    name = str(target.get("id")) if is_filled(target.get("id")) else None
     here = f"targets.{name}" if name else f"targets[{pos}]"
 
     def say(message, entry=None, severity="error", /, **fields):
@@ -70,7 +69,7 @@ def _check_target(target: Mapping, pos: int, seen: set[str], problems: list[Prob
         say("id_twice", "id", value=name)
     seen.add(name or f"#{pos}")
     label = target.get("label")
-    if not _filled(label):
+    if not is_filled(label):
         say("label_missing", "label")
     elif isinstance(label, Mapping) and pick(label) is None:
         say("label_empty", "label", value=repr(dict(label)))
@@ -79,25 +78,25 @@ def _check_target(target: Mapping, pos: int, seen: set[str], problems: list[Prob
 
     count = target.get("count")
     if count not in TARGET_COUNTS:
-        if _filled(count):
+        if is_filled(count):
             say("count_unknown", "count", value=count, allowed=", ".join(TARGET_COUNTS))
         else:
             say("count_missing", "count", allowed=", ".join(TARGET_COUNTS))
     value = target.get("target")
     if value is None:
         say("target_missing", "target")
-    elif not _is_finite_number(value) or float(value) <= 0:
+    elif not is_finite_number(value) or float(value) <= 0:
         say("target_bad", "target", value=repr(value))
     _check_where(target.get("where"), count, say)
 
     if "min_sessions" in target:
         m = target["min_sessions"]
-        if not _is_finite_number(m) or float(m) < 0 or float(m) != int(float(m)):
+        if not is_finite_number(m) or float(m) < 0 or float(m) != int(float(m)):
             say("min_sessions_bad", "min_sessions", value=repr(m))
         elif count in TARGET_APPLIES and not TARGET_APPLIES[count]["min_sessions"]:
             say("min_sessions_no_effect", "min_sessions", "warning", count=count)
     for key in ("instrument", "scale"):
-        if count == "improved" and not _filled(target.get(key)):
+        if count == "improved" and not is_filled(target.get(key)):
             say("improved_needs", key, key=key)
         elif count != "improved" and key in target:
             say("only_improved", key, "warning", key=key)
@@ -126,18 +125,6 @@ def _check_where(where, count, say) -> None:
             for v in (str(v).strip() for v in listed):
                 if v not in allowed:
                     say("where_not_code", entry, key=key, value=v, allowed=", ".join(allowed))
-
-
-def _filled(value) -> bool:
-    if value is None:
-        return False
-    if isinstance(value, float) and math.isnan(value):
-        return False
-    return not (isinstance(value, str) and not value.strip())
-
-
-def _is_finite_number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _is_value(v) -> bool:
