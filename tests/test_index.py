@@ -86,6 +86,15 @@ def test_claims_are_the_primary_outcomes_else_the_first_scale_of_each_instrument
     assert [(c["scale"], c["verdict"], c["primary"]) for c in without] == [("a", "improved", False)]
 
 
+def test_outcomes_of_a_page_that_did_not_run_are_no_result_not_unmeasured():
+    claims = summary_mod.claims(fake_project(primary_outcomes=["x/a"]), change=None, indicators=None,
+                                network_change=pd.DataFrame({"measure": ["density"], "baseline": [0.1],
+                                                             "endline": [0.2], "p_value": [0.01]}), lang="en")
+    assert [c["verdict"] for c in claims] == ["no_result", "no_result"]
+    cells = summary_mod._claim_cells(claims[0], "en", "html/")
+    assert cells[1] == "no result: this part of the report did not run" and cells[2] == ""
+
+
 def test_with_a_comparison_arm_outcomes_speak_of_change_compared_with_the_comparison_group():
     change = pd.DataFrame([change_row()])
     versus = pd.DataFrame({"instrument": ["x"], "scale": ["a"], "n_programme": [30], "n_comparison": [25],

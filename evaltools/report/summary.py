@@ -421,6 +421,8 @@ def claims(project, *, change: pd.DataFrame | None, reliable_change: pd.DataFram
                        g_av=row.get("g_av"), g_av_ci_low=row.get("g_av_ci_low"),
                        g_av_ci_high=row.get("g_av_ci_high"), n=row.get("n_pairs"),
                        suppressed=bool(row.get("suppressed")))
+        elif change is None:  # the outcomes page did not run: nothing is known, which is not "not measured"
+            rec.update(measure="mean_diff", verdict="no_result")
         else:
             rec.update(measure="mean_diff", verdict="not_measured", n=0)
         out.append(rec)
@@ -428,7 +430,9 @@ def claims(project, *, change: pd.DataFrame | None, reliable_change: pd.DataFram
     density = _row(network_change, measure="density")
     if ties is not None or density is not None:
         rec = {"kind": "ties", "label": t("report.claims.ties", lang), "link": EVIDENCE["ties"], "measure": "size"}
-        if ties is not None:
+        if change is None:
+            rec["verdict"] = "no_result"
+        elif ties is not None:
             rec.update(verdict=change_direction(ties, higher_is_better=True, alpha=alpha), estimate=ties.get("mean_diff"),
                        ci_low=ties.get("ci_low"), ci_high=ties.get("ci_high"), g_av=ties.get("g_av"),
                        g_av_ci_low=ties.get("g_av_ci_low"), g_av_ci_high=ties.get("g_av_ci_high"),
@@ -557,7 +561,7 @@ def _claim_cells(c: dict, lang: str, base: str) -> list[str]:
     if code is not None:
         verdict = t(f"certainty.verdict.{code}", lang) if has(f"certainty.verdict.{code}") and code not in (
             "not_measured", "same") else t(f"report.claims.verdict.{code}", lang)
-        if c.get("g_av") is not None and code not in ("hidden", "not_measured", "no_estimate", "same"):
+        if c.get("g_av") is not None and code not in ("hidden", "not_measured", "no_estimate", "same", "no_result"):
             # the size word with the words of both ends of its CI when they differ (Cohen 1988; DESIGN §4)
             size = certainty.effect_size_word(c["g_av"], lang) + certainty.effect_size_range(
                 c["g_av"], _float(c.get("g_av_ci_low")), _float(c.get("g_av_ci_high")), lang)
