@@ -387,7 +387,7 @@ def claims(project, *, change: pd.DataFrame | None, reliable_change: pd.DataFram
       ``change.csv`` (its mean change with CI and the verdict code of
       :func:`change_direction`), or, with a comparison arm, the row of
       ``comparison.csv`` (``did`` with its CI, :func:`comparison_direction`);
-    - social ties: the ``ego_network``/``size`` change row and the
+    - social ties: the ``ego_network``/``size`` change row (more people named counts as better) and the
       ``density`` row of ``network_change.csv``;
     - activities, people and families, reach: the rows of ``indicators.csv``
       by their target's ``count`` (:data:`TARGET_KINDS`): how many targets
@@ -433,7 +433,8 @@ def claims(project, *, change: pd.DataFrame | None, reliable_change: pd.DataFram
         if change is None:
             rec["verdict"] = "no_result"
         elif ties is not None:
-            rec.update(verdict=change_direction(ties, higher_is_better=True, alpha=alpha), estimate=ties.get("mean_diff"),
+            rec.update(verdict=change_direction(ties, higher_is_better=True, alpha=alpha),
+                       estimate=ties.get("mean_diff"),
                        ci_low=ties.get("ci_low"), ci_high=ties.get("ci_high"), g_av=ties.get("g_av"),
                        g_av_ci_low=ties.get("g_av_ci_low"), g_av_ci_high=ties.get("g_av_ci_high"),
                        n=ties.get("n_pairs"), suppressed=bool(ties.get("suppressed")))
