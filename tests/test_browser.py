@@ -65,9 +65,10 @@ def test_every_page_opens_offline_with_its_links_and_images(runs, browser, tmp_p
 
     page, _, failed = open_page(browser, runs.endline.index_path.as_uri(), network)
     links = page.eval_on_selector_all("a", "els => els.map(e => e.href)")
+    assert page.eval_on_selector_all("img.forest", "els => els.length") == 1 and not broken_images(page)
     page.screenshot(path=tmp_path / "endline_index.png", full_page=True)
     page.close()
-    notebook_pages = [u for u in links if "/html/" in u]
+    notebook_pages = sorted({u.split("#")[0] for u in links if "/html/" in u})  # the head links into the pages
     assert len(notebook_pages) == 6
     for url in links:
         path = Path(urlparse(url).path)

@@ -124,7 +124,8 @@ table{border-collapse:collapse;margin:.5rem 0}th,td{padding:.25rem .6rem;border-
 text-align:left;vertical-align:top}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 th{background:#f4f4f4}code{font-size:.85rem}.box{background:#f7f7f2;border-left:4px solid #c9b458;
 padding:.5rem 1rem;margin:1rem 0}.status-met{color:#006b3c}.status-partly{color:#8a5a00}
-.status-not-met{color:#a4001d}ul.verdicts li{margin:.3rem 0}
+.status-not-met{color:#a4001d}ul.verdicts li{margin:.3rem 0}img{max-width:100%;height:auto}
+details{margin:.5rem 0}summary{cursor:pointer;font-weight:600}
 """
 
 

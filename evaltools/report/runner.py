@@ -267,7 +267,10 @@ def execute_all(notebooks: list[Path], run_dir: Path, parameters: dict, *, lang:
 
     early = [src for src in notebooks if src.stem not in LAST]
     late = [src for src in notebooks if src.stem in LAST]
-    if workers > 1 and len(early) > 1:
+    parallel = workers > 1 and len(early) > 1
+    # papermill's bar for every notebook or for none: parallel notebooks cannot share the console's line
+    bars = progress and not parallel
+    if parallel:
         early.sort(key=lambda src: (src.stem not in FIRST, order[src]))
         if progress:
             print(t("report.progress.parallel", lang, n=len(early), workers=workers), file=sys.stderr, flush=True)
@@ -280,7 +283,7 @@ def execute_all(notebooks: list[Path], run_dir: Path, parameters: dict, *, lang:
     for src in late:
         if progress:
             print(f"[{len(done) + 1}/{total}] {src.stem}", file=sys.stderr, flush=True)
-        finish(src, execute_notebook(src, run_dir, parameters, kernel=kernel, progress=progress))
+        finish(src, execute_notebook(src, run_dir, parameters, kernel=kernel, progress=bars))
     return [done[src] for src in notebooks]
 
 

@@ -19,7 +19,7 @@ from html.parser import HTMLParser
 ELEMENTS = frozenset(
     "html head body meta title style main nav header footer section div span p a img h1 h2 h3 h4 h5 h6 "
     "ul ol li strong em b i code pre blockquote table thead tbody tfoot tr th td caption colgroup col "
-    "br hr sup sub del s small dl dt dd".split())
+    "br hr sup sub del s small dl dt dd details summary".split())
 #: Attributes any allowed element may carry.
 GLOBAL_ATTRIBUTES = frozenset({"class", "id", "lang", "dir", "tabindex", "data-mime-type", "data-jp-theme-light",
                                "data-jp-theme-name"})

@@ -8,15 +8,15 @@ supervisor opens. Nothing here computes a statistic.
 
 from __future__ import annotations
 
-import datetime as _dt
 import html
 import json
-import re
 from pathlib import Path
 
 import pandas as pd
 
 from evaltools.labels import check_lang, fmt_number, has, p_phrase, t
+from evaltools.report.claims import (TABLE_CLASS, claims, forest_rows, glossary_html, has_comparison, head_html,
+                                     higher_is_better_of, json_value, outcome_anchor)
 from evaltools.report.html import failure_text, html_page, html_table, notebook_title
 from evaltools.report.page import (COUNT_COLUMNS, cell_text, column_label, count_or_share_text, date_text,
                                    datetime_text, markdown, number_text, p_value_text, plain_markdown, titles)
@@ -91,14 +91,19 @@ def summarise(out_dir: str | Path, *, project, phase: str, lang: str, alpha: flo
             summary[name] = _records(tables[name])
     if change is not None:
         verdicts = certainty.verdicts(change, rc, lang=lang, alpha=alpha, instrument_titles=md_inst,
-                                      scale_titles=md_scales, higher_is_better=_higher_is_better(project),
+                                      scale_titles=md_scales, higher_is_better=higher_is_better_of(project),
                                       min_cell=project.min_cell)
         summary["verdicts"] = [str(v) for v in verdicts["verdict"].dropna()]
+    summary["claims"] = claims(project, change=change, reliable_change=rc, indicators=ind,
+                               network_change=tables["network_change"], comparison=read_table(out_dir, "comparison"),
+                               lang=lang, alpha=alpha)
+    if change is not None:
+        summary["forest"] = forest_rows(project, change, lang=lang)
     summary["design"] = design_text(project, lang=lang, alpha=alpha, phase=phase)
     if tables["data_quality"] is not None:
         summary["data_quality"] = _records(named_tables_only(tables["data_quality"], project))
     path = out_dir / "summary.json"
-    path.write_text(json.dumps(summary, ensure_ascii=False, indent=1, default=_json_default), encoding="utf-8")
+    path.write_text(json.dumps(summary, ensure_ascii=False, indent=1, default=json_value), encoding="utf-8")
     return summary
 
 
@@ -194,9 +199,11 @@ def how_sure(project, *, scores: pd.DataFrame, change: pd.DataFrame, reliable_ch
         return f"{inst.get(r['instrument'], r['instrument'])} – {scales.get((r['instrument'], r['scale']), r['scale'])}"
 
     verdicts = certainty.verdicts(change, reliable_change, lang=lang, alpha=alpha,
-                                  higher_is_better=_higher_is_better(project), min_cell=project.min_cell, **named)
+                                  higher_is_better=higher_is_better_of(project), min_cell=project.min_cell, **named)
     parts = [t("report.nb20.how_sure_title", lang), design_text(project, lang=lang, alpha=alpha),
-             t("report.nb20.verdicts", lang), _list(verdicts["verdict"].dropna()),
+             t("report.nb20.verdicts", lang),
+             _list(f"<a id='{outcome_anchor(r.instrument, r.scale)}'></a>{r.verdict}"
+                   for r in verdicts.dropna(subset=["verdict"]).itertuples(index=False)),
              certainty.multiplicity_sentence(certainty.multiplicity(change, alpha=alpha), lang, **named),
              certainty.attrition_sentence(attrition, sensitivity, lang, alpha=alpha, **named),
              _list(f"{title(r)}: {certainty.sensitivity_sentence(r, lang, alpha)}"
@@ -216,36 +223,18 @@ def _list(lines) -> str:
     return "\n".join(f"- {line}" for line in lines)
 
 
-def _higher_is_better(project) -> dict:
-    return {(i, s.id): s.higher_is_better for i, ins in project.instruments.items() for s in ins.scales}
-
-
 def show_summary(summary: dict, *, lang: str):
     """The headline numbers of :func:`summarise` as they appear on the run's index page."""
     from IPython.display import HTML
 
-    return HTML("\n".join(_headline_html(summary, check_lang(lang))))
+    lang = check_lang(lang)
+    return HTML("\n".join(head_html(summary, lang, base="") + _headline_html(summary, lang)
+                          + glossary_html(lang, comparison=has_comparison(summary))))
 
 
 def _records(df: pd.DataFrame) -> list[dict]:
-    return [{k: _json_default(v) for k, v in row.items()} for row in df.to_dict("records")]
+    return [{k: json_value(v) for k, v in row.items()} for row in df.to_dict("records")]
 
-
-def _json_default(v):
-    if v is None:
-        return None
-    if isinstance(v, (pd.Timestamp, _dt.date)):
-        return v.isoformat()
-    if hasattr(v, "item") and not isinstance(v, (str, bytes)):
-        v = v.item()
-    if isinstance(v, float) and v != v:
-        return None
-    try:
-        if pd.isna(v):
-            return None
-    except (TypeError, ValueError):
-        pass
-    return v
 
 
 # --------------------------------------------------------------------------- the run's index.html
@@ -271,17 +260,20 @@ def render_run_index(manifest: dict, summary: dict | None, *, lang: str) -> str:
     else:
         parts.append(f"<p class='box'>{e(since_baseline_sentence(manifest.get('since_baseline'), lang))}</p>")
 
+    summary = summary or {}
+    parts += head_html(summary, lang)
     parts.append(f"<h2>{e(t('report.index.pages', lang))}</h2><ul>")
     for s in manifest["notebooks"]:
         mark = "" if s["status"] == "ok" else f" <span class='bad'>({e(t('report.status_failed', lang))})</span>"
         parts.append(f"<li><a href='{e(s['html'])}'>{e(notebook_title(s['notebook'], lang))}</a>{mark}</li>")
     parts.append("</ul>")
-    summary = summary or {}
     parts.append(f"<h2>{e(t('report.index.headline', lang))}</h2>")
     if not summary:
         parts.append(f"<p class='bad'>{e(t('report.index.no_summary', lang))}</p>")
-    parts += _headline_html(summary, lang)
-
+    details = _headline_html(summary, lang)
+    if details:
+        parts.append(f"<details><summary>{e(t('report.index.details', lang))}</summary>{''.join(details)}</details>")
+    parts += glossary_html(lang, comparison=has_comparison(summary))
 
     parts.append(f"<h2>{e(t('report.index.data_quality', lang))}</h2>")
     rows = [[e(name), number_text(n, lang, 0)] for name, n in manifest.get("tables", {}).items()]
@@ -319,7 +311,8 @@ def _headline_html(summary: dict, lang: str) -> list[str]:
         rows = [[e(str(r["label"])), number_text(r["value"], lang, 0), number_text(r["target"], lang, 0),
                  f"<span class='status-{str(r['status']).replace(' ', '-')}'>{e(cell_text('status', r['status'], lang, None, 2))}</span>"]
                 for r in targets["rows"]]
-        parts.append(html_table([column_label(c, lang) for c in ("label", "value", "target", "status")], rows, {1, 2}))
+        parts.append(html_table([column_label(c, lang) for c in ("label", "value", "target", "status")], rows, {1, 2},
+                            css=TABLE_CLASS))
     change = summary.get("change")
     if change:
         parts.append(f"<h3>{e(t('report.index.change', lang))}</h3>")
@@ -335,9 +328,8 @@ def _headline_html(summary: dict, lang: str) -> list[str]:
             ptxt = p_value_text(r.get("p_holm"), lang)
             rows.append([name, number_text(r["n_pairs"], lang, 0), e(f"{number_text(r.get('mean_diff'), lang)} {ci}"),
                          e(f"{number_text(r.get('g_av'), lang)} {gci}"), e(ptxt)])
-        parts.append(html_table([t("report.index.outcome", lang), column_label("n_pairs", lang),
-                             t("report.index.mean_diff_ci", lang), t("report.index.g_av_ci", lang),
-                             column_label("p_holm", lang)], rows, {1, 2, 3, 4}))
+        parts.append(html_table([t(f"report.index.{k}", lang) for k in ("outcome", "n_pairs", "mean_diff_ci", "g_av_ci",
+                                                                    "p_holm")], rows, {1, 2, 3, 4}, css=TABLE_CLASS))
     rc = summary.get("reliable_change")
     if rc:
         parts.append(f"<h3>{e(t('report.index.reliable_change', lang))}</h3>")
@@ -349,9 +341,9 @@ def _headline_html(summary: dict, lang: str) -> list[str]:
             else:
                 rows.append([name] + [number_text(r.get(k), lang, 0) for k in
                                       ("n_pairs", "n_improved", "n_unchanged", "n_deteriorated", "n_recovered")])
-        parts.append(html_table([t("report.index.outcome", lang)] + [column_label(k, lang) for k in
-                            ("n_pairs", "n_improved", "n_unchanged", "n_deteriorated", "n_recovered")],
-                            rows, {1, 2, 3, 4, 5}))
+        parts.append(html_table([t("report.index.outcome", lang), t("report.index.n_pairs", lang)] +
+                            [column_label(k, lang) for k in ("n_improved", "n_unchanged", "n_deteriorated",
+                                                             "n_recovered")], rows, {1, 2, 3, 4, 5}, css=TABLE_CLASS))
     net = summary.get("network")
     if net:
         parts.append(f"<h3>{e(t('report.index.network', lang))}</h3>")
@@ -359,43 +351,14 @@ def _headline_html(summary: dict, lang: str) -> list[str]:
         rows = [[e(cell_text("wave", r["wave"], lang, None, 2))] +
                 [number_text(r.get(k), lang, 0 if k in COUNT_COLUMNS else 3) for k in cols] for r in net]
         parts.append(html_table([column_label("wave", lang)] + [column_label(k, lang) for k in cols], rows,
-                            set(range(1, len(cols) + 1))))
+                            set(range(1, len(cols) + 1)), css=TABLE_CLASS))
         for r in summary.get("network_change") or []:
             if r.get("p_value") is not None:
                 parts.append(f"<p>{e(t('report.index.network_change', lang, measure=column_label(str(r['measure']), lang), before=count_or_share_text(r.get('baseline'), lang), after=count_or_share_text(r.get('endline'), lang), p=p_phrase(r.get('p_value'), lang)))}</p>")
-    verdicts = summary.get("verdicts")
-    if verdicts or summary.get("design"):
-        parts.append(f"<h3>{e(t('report.index.how_sure', lang))}</h3>")
-        if verdicts:
-            parts.append("<ul class='verdicts'>" + "".join(f"<li>{_md_inline(v)}</li>" for v in verdicts) + "</ul>")
-        if summary.get("design"):
-            parts.append("".join(f"<p>{_md_inline(par)}</p>" for par in str(summary["design"]).split("\n\n")
-                                 if par.strip()))
-    return parts
+    # the verdict paragraphs and the design statement are on the outcomes page (how_sure), linked from the head
+    return [f"<div class='evaltools-scroll'>{p}</div>" if p.startswith("<table") else p for p in parts]
 
 
-def _md_inline(text: str) -> str:
-    r"""A little markdown (``**bold**``, ``*italic*``, backslash escapes) as escaped HTML.
-
-    An escaped character (``\*``, ``\<``: text from the data, see
-    :func:`plain_markdown`) is shown as itself and starts no emphasis.
-
-    >>> _md_inline(r"**Bold** \*not\* \<b\>")
-    '<strong>Bold</strong> *not* &lt;b&gt;'
-    """
-    escaped: list[str] = []
-
-    def keep(m):
-        escaped.append(m.group(1))
-        return f"\x00{len(escaped) - 1}\x00"
-
-    out = re.sub(r"\\([!-/:-@\[-`{-~])", keep, text.strip())
-    out = html.escape(out)
-    out = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", out)
-    out = re.sub(r"(?<!\*)\*(?!\s)(.+?)(?<!\s)\*(?!\*)", r"<em>\1</em>", out)
-    out = re.sub(r"^#+\s*", "", out)
-    out = re.sub(r"\x00(\d+)\x00", lambda m: html.escape(escaped[int(m.group(1))]), out)
-    return out.replace("\n", "<br>")
 
 
 def since_baseline_sentence(change: dict | None, lang: str) -> str:
