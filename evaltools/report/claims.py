@@ -373,7 +373,7 @@ def claim_cells(c: dict, lang: str, base: str) -> list[str]:
         verdict = t(f"certainty.verdict.{code}", lang) if has(f"certainty.verdict.{code}") and code not in (
             "not_measured", "same") else t(f"report.claims.verdict.{code}", lang)
         if c.get("g_av") is not None and code not in ("hidden", "not_measured", "no_estimate", "same", "no_result"):
-            # the size word with the words of both ends of its CI when they differ (Cohen 1988; DESIGN §4)
+            # the size word with the words of both ends of its CI when they differ (Cohen 1988; docs/statistics.md)
             size = certainty.effect_size_word(c["g_av"], lang) + certainty.effect_size_range(
                 c["g_av"], _float(c.get("g_av_ci_low")), _float(c.get("g_av_ci_high")), lang)
             verdict = t("report.claims.size", lang, direction=verdict, size=size)

@@ -16,7 +16,7 @@ import pandas as pd
 
 from evaltools.labels import check_lang, fmt_number, has, p_phrase, t
 from evaltools.report.claims import (TABLE_CLASS, claims, forest_rows, glossary_html, has_comparison, head_html,
-                                     higher_is_better_of, json_value, outcome_anchor)
+                                     higher_is_better_of, inline_markdown, json_value, outcome_anchor)
 from evaltools.report.html import failure_text, html_page, html_table, notebook_title
 from evaltools.report.page import (COUNT_COLUMNS, cell_text, column_label, count_or_share_text, date_text,
                                    datetime_text, markdown, number_text, p_value_text, plain_markdown, titles)
@@ -262,6 +262,9 @@ def render_run_index(manifest: dict, summary: dict | None, *, lang: str) -> str:
 
     summary = summary or {}
     parts += head_html(summary, lang)
+    if manifest["phase"] == "baseline" and summary.get("design"):  # no outcomes page yet: what this design can show
+        parts.append("".join(f"<p>{inline_markdown(par)}</p>" for par in str(summary["design"]).split("\n\n")
+                             if par.strip()))
     parts.append(f"<h2>{e(t('report.index.pages', lang))}</h2><ul>")
     for s in manifest["notebooks"]:
         mark = "" if s["status"] == "ok" else f" <span class='bad'>({e(t('report.status_failed', lang))})</span>"
