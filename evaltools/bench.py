@@ -36,49 +36,89 @@ LIMITS = {"run_vs_floor": 0.5, "run_vs_floor_goal": 0.35, "run_10k_vs_demo": 3.0
 FLOOR_SOURCE = "import pandas, seaborn, statsmodels.api"
 
 
-def analysis(data_dir: Path, *, seed: int = 0) -> dict:
-    """Everything the notebooks compute, in this process, without writing: {tables: rows}."""
+def analysis_tables(data_dir: str | Path, *, phase: str = "endline", lang: str = "en", alpha: float = 0.05,
+                    seed: int = 0, min_n_alpha: int = 30, min_cell: int | None = None) -> dict[str, pd.DataFrame]:
+    """Every table the notebooks write for ``phase``, computed in this process: ``{table name: frame}``.
+
+    The calls and arguments are those of ``evaltools/notebooks/*.ipynb``
+    (their parameters are this function's keywords); ``trajectory``,
+    ``comparison`` and ``baseline_balance`` appear only when the data have
+    extra waves or a comparison arm, as in the notebooks. Validation is
+    included (:func:`~evaltools.project.load_project`). Used by
+    :func:`analysis` and by tests/test_outputs.py, so that the sequence is
+    written once beside the notebooks.
+    """
     from evaltools.attrition import attrition, sensitivity
     from evaltools.change import dose_from_attendance, dose_response, group_membership, paired_change
     from evaltools.clustering import clustered_change
-    from evaltools.regression_to_mean import regression_to_mean
+    from evaltools.comparison import baseline_balance, comparison
     from evaltools.indicators import dose, indicators
     from evaltools.plots.profile import participant_profile
     from evaltools.project import load_project
-    from evaltools.reliability import reliability
+    from evaltools.regression_to_mean import regression_to_mean
+    from evaltools.reliability import item_rest, reliability
     from evaltools.reliable_change import reliable_change, reliable_change_people
+    from evaltools.report import phase_waves
     from evaltools.scoring import score_all
     from evaltools.ties import coattendance, ego_networks, ego_scores, network_by_wave, network_change_test
+    from evaltools.trajectory import has_extra_waves, trajectory
     from evaltools.validate import data_quality
 
-    p = load_project(data_dir)
-    out = {"data_quality": data_quality(p), "profile": participant_profile(p.participants, min_cell=p.min_cell)}
-    scores = score_all(p.questionnaires, p.instruments)
-    out["scores"] = scores
-    out["reliability"] = reliability(p.questionnaires, p.instruments, min_cell=p.min_cell)
-    ego = ego_networks(p.ties, participants=p.participants)
-    out["ego_networks"] = ego
-    both = pd.concat([scores, ego_scores(ego)], ignore_index=True)
+    p = load_project(data_dir, min_cell=min_cell, lang=lang)
+    cell = p.min_cell
+    out: dict[str, pd.DataFrame] = {}
+    # 00_data_quality
+    out["data_quality"] = data_quality(p)
+    # 10_baseline_profile
+    out["profile"] = participant_profile(p.participants, min_cell=cell, at=p.period[0])
+    out["scores"] = scale_scores = score_all(p.questionnaires, p.instruments)
+    out["reliability"] = reliability(p.questionnaires, p.instruments, alpha_level=alpha, min_cell=cell)
+    out["item_rest"] = item_rest(p.questionnaires, p.instruments, min_cell=cell)
+    if p.has_comparison:
+        people_both, questionnaires_both = p.both_arms()
+        out["baseline_balance"] = baseline_balance(score_all(questionnaires_both, p.instruments), people_both,
+                                                   min_cell=cell, instruments=p.instruments)
+    # 30_social_ties (the ego networks first: 20 uses them)
+    out["ego_networks"] = ego = ego_networks(p.ties, participants=p.participants)
+    # 20_outcomes_change
+    scores = pd.concat([scale_scores, ego_scores(ego)], ignore_index=True)
     membership = group_membership(p.participants)
-    out["change"] = paired_change(both, membership=membership, min_cell=p.min_cell, instruments=p.instruments)
-    out["reliable_change"] = reliable_change(both, instruments=p.instruments, membership=membership,
-                                             min_cell=p.min_cell, questionnaires=p.questionnaires)
-    out["attrition"] = attrition(both, p.participants, membership=membership, min_cell=p.min_cell)
-    out["sensitivity"] = sensitivity(both, p.participants, membership=membership, min_cell=p.min_cell)
-    out["clustered_change"] = clustered_change(both, p.participants, membership=membership, min_cell=p.min_cell,
-                                               instruments=p.instruments)
-    out["regression_to_mean"] = regression_to_mean(both, p.instruments, reliability=out["reliable_change"],
-                                                   min_cell=p.min_cell)
+    out["change"] = paired_change(scores, membership=membership, min_cell=cell, alpha=alpha,
+                                  instruments=p.instruments, primary_outcomes=p.config.get("primary_outcomes"))
+    out["reliable_change"] = reliable = reliable_change(
+        scores, instruments=p.instruments, membership=membership, min_cell=cell, questionnaires=p.questionnaires,
+        min_n_alpha=min_n_alpha)
+    out["attrition"] = attrition(scores, p.participants, membership=membership, min_cell=cell)
     d = dose_from_attendance(p.attendance, sessions=p.sessions, participants=p.participants)
-    out["dose_response"] = dose_response(both, d, min_cell=p.min_cell)
-    out["network"] = network_by_wave(p.ties, p.participants)
-    out["network_change"] = network_change_test(p.ties, p.participants, seed=seed)
+    out["sensitivity"] = sensitivity(scores, p.participants, membership=membership, min_cell=cell, alpha=alpha,
+                                     seed=seed, dose=d)
+    out["clustered_change"] = clustered_change(scores, p.participants, membership=membership, min_cell=cell,
+                                               alpha=alpha, instruments=p.instruments)
+    out["regression_to_mean"] = regression_to_mean(scores, p.instruments, reliability=reliable, min_cell=cell)
+    out["dose_response"] = dose_response(scores, d, min_cell=cell, alpha=alpha)
+    if has_extra_waves(p.waves):
+        out["trajectory"] = trajectory(scale_scores, membership=membership, min_cell=cell, alpha=alpha,
+                                       instruments=p.instruments)
+    if p.has_comparison:
+        out["comparison"] = comparison(score_all(questionnaires_both, p.instruments), people_both, min_cell=cell,
+                                       alpha=alpha, instruments=p.instruments)
+    # 30_social_ties
+    out["network"] = network_by_wave(p.ties, p.participants, waves=phase_waves(phase))
+    if phase == "endline":
+        out["network_change"] = network_change_test(p.ties, p.participants, seed=seed)
     out["coattendance"] = coattendance(p.attendance, p.sessions)
-    people = reliable_change_people(scores, instruments=p.instruments, questionnaires=p.questionnaires)
+    # 40_outputs_targets
+    improved = (reliable_change_people(scale_scores, instruments=p.instruments, questionnaires=p.questionnaires,
+                                       min_n_alpha=min_n_alpha) if phase == "endline" else None)
     out["indicators"] = indicators(p.targets, participants=p.participants, sessions=p.sessions,
-                                   attendance=p.attendance, improved=people)
+                                   attendance=p.attendance, improved=improved, lang=lang)
     out["dose"] = dose(p.attendance, p.sessions, participants=p.participants)
-    return {name: len(df) for name, df in out.items()}
+    return out
+
+
+def analysis(data_dir: Path, *, seed: int = 0) -> dict:
+    """Everything the notebooks compute (:func:`analysis_tables`), without writing: ``{table: rows}``."""
+    return {name: len(df) for name, df in analysis_tables(data_dir, seed=seed).items()}
 
 
 def floor(n: int, workdir: Path, *, kernel: str | None = None) -> float:
