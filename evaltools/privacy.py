@@ -185,12 +185,20 @@ def _nested_pairs(families: list, people: list, df: pd.DataFrame, count_cols: Se
     if not cols:
         return []
     counts = df[cols].apply(pd.to_numeric, errors="coerce").to_numpy(dtype="float64")
+    sizes = np.array([len(p) for p in people], dtype="int64")
     pairs = []
+    block = 256  # rows i at a time: the gap array is block × family size × columns
     for rows in families:
-        for i in rows:
-            for j in rows:
-                gap = counts[j] - counts[i]
-                if i != j and ((gap >= 1) & (gap <= min_cell - 1)).any() and people[i] < people[j]:
+        rows = np.asarray(rows)
+        for start in range(0, len(rows), block):
+            ii = rows[start:start + block]
+            gap = counts[rows][None, :, :] - counts[ii][:, None, :]
+            near = ((gap >= 1) & (gap <= min_cell - 1)).any(axis=2)
+            # a strict subset has fewer people: only those pairs need the set comparison (row-major: i, then j)
+            near &= sizes[ii][:, None] < sizes[rows][None, :]
+            for a, b in zip(*np.nonzero(near)):
+                i, j = int(ii[a]), int(rows[b])
+                if people[i] < people[j]:
                     pairs.append((i, j))
     return pairs
 

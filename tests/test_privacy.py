@@ -251,3 +251,33 @@ def test_issue_13_examples_from_the_demo(tmp_path):
     assert change.loc["all", "n_pairs"] == 28 and change.loc["family_support", "n_pairs"] == 24
     assert not change.loc["all", "suppressed"] and change.loc["family_support", "suppressed"]
     assert np.isnan(change.loc["family_support", "mean_diff"])
+
+
+def test_nested_pairs_by_blocks_match_the_pairwise_definition():
+    # the definition written as the plain double loop (the code before it was vectorised, issue 18), on a family
+    # larger than one block of 256 rows, with nested, equal and unrelated sets and counts near each other
+    import numpy as np
+
+    from evaltools.privacy import _nested_pairs
+
+    rng = np.random.default_rng(1)
+    people = [frozenset(rng.choice(40, size=rng.integers(0, 30), replace=False).tolist()) for _ in range(300)]
+    people += [frozenset(range(k)) for k in range(20)]
+    df = pd.DataFrame({"n": [len(p) for p in people], "n_pairs": [max(len(p) - 2, 0) for p in people]})
+    families = [np.arange(0, 300), np.arange(300, len(people))]
+
+    def plain(min_cell):
+        counts = df[["n", "n_pairs"]].to_numpy(dtype="float64")
+        out = []
+        for rows in families:
+            for i in rows:
+                for j in rows:
+                    gap = counts[j] - counts[i]
+                    if i != j and ((gap >= 1) & (gap <= min_cell - 1)).any() and people[i] < people[j]:
+                        out.append((i, j))
+        return out
+
+    for min_cell in (2, 5):
+        expected = plain(min_cell)
+        assert expected  # the case is there
+        assert _nested_pairs(families, people, df, None, min_cell) == expected
