@@ -12,7 +12,12 @@ Measures, on synthetic data made in a temporary folder:
 - ``analysis_demo`` and ``analysis_10k``: the analysis alone, in this process
   (load_project, scores and every table; limit 10 s at 10 000 people);
 - ``validate_junk``: ``validate`` rejecting a 50 MB file of junk, naming it
-  (limit 60 s).
+  (limit 60 s);
+- ``analysis_scale``: the analysis alone (validation included) of
+  ``demo-data --participants 100000`` in a child process, its seconds and
+  peak memory (limit 30 s, goal 15 s, and 3 GiB); ``--scale N`` measures it
+  at N people instead (the limits then are only shown), ``--scale 0``
+  skips it; ``--run-scale`` also times an endline run at that size.
 
 Prints one line per measurement with its ratio to the limit and writes
 everything to ``.bench/results.json``. ``--quick`` skips the 10 000-person run.
@@ -32,7 +37,9 @@ from pathlib import Path
 import pandas as pd
 
 LIMITS = {"run_vs_floor": 0.5, "run_vs_floor_goal": 0.35, "run_10k_vs_demo": 3.0, "analysis_10k_s": 10.0,
-          "validate_junk_s": 60.0}
+          "validate_junk_s": 60.0, "analysis_100k_s": 30.0, "analysis_100k_goal_s": 15.0, "analysis_100k_gib": 3.0}
+#: The size at which the analysis has the limits ``analysis_100k_*`` (DESIGN §8).
+SCALE = 100_000
 FLOOR_SOURCE = "import pandas, seaborn, statsmodels.api"
 
 
@@ -121,6 +128,49 @@ def analysis(data_dir: Path, *, seed: int = 0) -> dict:
     return {name: len(df) for name, df in analysis_tables(data_dir, seed=seed).items()}
 
 
+def peak_memory_bytes() -> int | None:
+    """This process's peak resident memory so far, in bytes (``None`` where it cannot be read).
+
+    ``resource.getrusage`` where it exists (kilobytes on Linux, bytes on
+    macOS); on Windows psutil's peak working set, when psutil is installed.
+    """
+    try:
+        import resource
+    except ImportError:  # Windows
+        try:
+            import psutil
+        except ImportError:
+            return None
+        return getattr(psutil.Process().memory_info(), "peak_wset", None)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return int(peak) if sys.platform == "darwin" else int(peak) * 1024
+
+
+def timed_analysis(data_dir: Path) -> dict:
+    """Seconds and peak memory of :func:`analysis_tables` on ``data_dir``, measured in a child process.
+
+    A fresh interpreter, so that the peak is the analysis's alone (imports
+    included) and not the bench's own data: ``{"seconds", "peak_bytes",
+    "tables"}``; ``{"error": text}`` when the child failed.
+    """
+    import subprocess
+
+    proc = subprocess.run([sys.executable, "-m", "evaltools.bench", "--child-analysis", str(data_dir)],
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        return {"error": (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["failed"]}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _child_analysis(data_dir: Path) -> int:
+    t0 = time.perf_counter()
+    tables = analysis_tables(data_dir)
+    seconds = time.perf_counter() - t0
+    print(json.dumps({"seconds": seconds, "peak_bytes": peak_memory_bytes(),
+                      "tables": {k: len(v) for k, v in tables.items()}}))
+    return 0
+
+
 def floor(n: int, workdir: Path, *, kernel: str | None = None) -> float:
     """Seconds for papermill to execute ``n`` empty notebooks (importing pandas, seaborn, statsmodels.api),
     each followed by nbconvert to HTML (nbconvert's default lab template), one after the other."""
@@ -175,8 +225,14 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m evaltools.bench", description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="skip the 10 000-person run")
     ap.add_argument("--participants", type=int, default=10_000)
+    ap.add_argument("--scale", type=int, default=SCALE,
+                    help=f"people of the analysis measured in a child process (default {SCALE}; 0 skips it)")
+    ap.add_argument("--run-scale", action="store_true", help="also time an endline run at --scale people")
     ap.add_argument("--out", type=Path, default=Path(".bench"))
+    ap.add_argument("--child-analysis", type=Path, help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
+    if a.child_analysis is not None:
+        return _child_analysis(a.child_analysis)
 
     from evaltools.report import PHASE_NOTEBOOKS, kernel_name
     from evaltools.synth import write_demo_data
@@ -226,11 +282,35 @@ def main(argv: list[str] | None = None) -> int:
         say(f"validate, 50 MB junk:      {results['validate_junk_s']:6.1f} s  (limit {LIMITS['validate_junk_s']:.0f} s)"
             f"{'' if results['validate_junk_named'] else '  [the file is NOT named]'}")
 
+        if a.scale:
+            scaled = write_demo_data(tmp / "scale", seed=0, participants=a.scale)
+            measured = timed_analysis(scaled)
+            results["analysis_scale_people"] = a.scale
+            at_limit = a.scale == SCALE
+            if "error" in measured:
+                results["analysis_scale_error"] = measured["error"]
+                say(f"analysis, {a.scale} people: FAILED {measured['error']}")
+            else:
+                results["analysis_scale_s"] = measured["seconds"]
+                results["analysis_scale_peak_gib"] = peak = (measured["peak_bytes"] or float("nan")) / 2**30
+                limit = (f"  (limit {LIMITS['analysis_100k_s']:.0f} s, goal {LIMITS['analysis_100k_goal_s']:.0f} s, "
+                         f"{LIMITS['analysis_100k_gib']:.0f} GiB{'' if at_limit else ' at ' + str(SCALE)})")
+                say(f"analysis, {a.scale} people: {measured['seconds']:6.1f} s, peak {peak:.2f} GiB{limit}")
+            if a.run_scale:
+                results["run_scale_s"], results["run_scale_ok"] = timed_run(scaled, tmp / "runs")
+                say(f"endline run, {a.scale} people: {results['run_scale_s']:6.1f} s"
+                    f"{'' if results['run_scale_ok'] else '  [a notebook FAILED]'}")
+
     checks = [results["run_vs_floor"] <= LIMITS["run_vs_floor"], results["run_demo_ok"],
               results["analysis_10k_s"] <= LIMITS["analysis_10k_s"],
               results["validate_junk_s"] <= LIMITS["validate_junk_s"], results["validate_junk_named"]]
     if "run_10k_vs_demo" in results:
         checks += [results["run_10k_vs_demo"] <= LIMITS["run_10k_vs_demo"], results["run_10k_ok"]]
+    if a.scale == SCALE:
+        checks += ["analysis_scale_s" in results and results["analysis_scale_s"] <= LIMITS["analysis_100k_s"],
+                   results.get("analysis_scale_peak_gib", float("inf")) <= LIMITS["analysis_100k_gib"]]
+    if a.run_scale:
+        checks.append(results.get("run_scale_ok", False))
     results["within_limits"] = all(checks)
     a.out.mkdir(parents=True, exist_ok=True)
     path = a.out / "results.json"
