@@ -38,7 +38,7 @@ test: $(STAMP) browser
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 	$(BIN)/python -m pytest -q -p no:cacheprovider --nbval-lax --nbval-current-env tests/nbval -o addopts=""
 
-# make bench ARGS="--scale 20000": the analysis in a child process at another size (ARGS: python -m evaltools.bench --help)
+# make bench ARGS="--scale 20000": the analysis at another size (all options: python -m evaltools.bench --help)
 bench: $(STAMP)
 	$(BIN)/python -m evaltools.bench $(ARGS)
 
