@@ -38,8 +38,9 @@ test: $(STAMP) browser
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 	$(BIN)/python -m pytest -q -p no:cacheprovider --nbval-lax --nbval-current-env tests/nbval -o addopts=""
 
+# make bench ARGS="--scale 20000": the analysis at another size (all options: python -m evaltools.bench --help)
 bench: $(STAMP)
-	$(BIN)/python -m evaltools.bench
+	$(BIN)/python -m evaltools.bench $(ARGS)
 
 templates: $(STAMP)
 	$(BIN)/evaltools templates data_templates/pl --lang pl

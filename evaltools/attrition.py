@@ -36,7 +36,10 @@ completers, dropouts, n) is 1 to ``min_cell`` − 1 below the other's.
 
 ``note`` holds codes, ``;``-joined (their text is in the label catalogue
 under ``outcomes.note.<code>``): ``no_dropouts``, ``not_estimable``,
-``ci_includes_zero``, ``no_tipping_point``.
+``ci_includes_zero``, ``no_tipping_point``, ``model_largest_groups`` (more
+than :data:`MODEL_GROUPS` groups: the imputation model has indicators of
+the largest :data:`MODEL_GROUPS` only, so that it stays a small regression
+at 100,000 people and thousands of groups).
 
 Examples
 --------
@@ -78,6 +81,8 @@ SENSITIVITY_COLUMNS = ["instrument", "scale", "group", "method", "n_pairs", "n_d
 METHODS = ("complete_case", "multiple_imputation", "tipping_point")
 #: Imputations per estimate.
 N_IMPUTATIONS = 20
+#: Most group indicators in the imputation model (the largest groups; note ``model_largest_groups`` beyond).
+MODEL_GROUPS = 50
 #: Step of the tipping-point search, in scale points.
 TIPPING_STEP = 0.05
 
@@ -286,6 +291,11 @@ def tipping_point(s1: np.ndarray, s2: np.ndarray, sd: np.ndarray, n: np.ndarray,
     >>> float(tipping_point(s1, s2, s1, np.array([4.0]), np.array([4.0]), np.array([3.0]))[0])
     -0.7
     """
+    chunk = 2000  # cells at a time: each step block holds cells × 200 steps × m values
+    if len(n) > chunk:
+        return np.concatenate([tipping_point(s1[i:i + chunk], s2[i:i + chunk], sd[i:i + chunk], n[i:i + chunk],
+                                             n_drop[i:i + chunk], np.broadcast_to(span, n.shape)[i:i + chunk],
+                                             alpha=alpha, step=step) for i in range(0, len(n), chunk)])
     qbar, lo, hi = _pooled_ci(s1, s2, n, alpha)
     out = np.where(np.isfinite(lo) & (lo <= 0) & (hi >= 0), 0.0, np.nan)
     todo = np.flatnonzero(np.isfinite(lo) & np.isnan(out) & (n_drop > 0))
@@ -312,7 +322,9 @@ def _design(people: pd.Index, membership: pd.DataFrame, dose: pd.DataFrame | Non
     """Predictors of the endline score besides the baseline, one row per person of ``people``.
 
     Intercept, sessions attended (when ``dose`` is given; 0 without a row)
-    and one indicator per group of ``membership`` other than ``all``.
+    and one indicator per group of ``membership`` other than ``all``; of
+    more than :data:`MODEL_GROUPS` groups, the :data:`MODEL_GROUPS` with
+    the most members (ties: first listed) only.
     """
     cols = [np.ones(len(people))]
     if dose is not None:
@@ -324,6 +336,10 @@ def _design(people: pd.Index, membership: pd.DataFrame, dose: pd.DataFrame | Non
         cols.append(attended)
     members = membership[membership["group"] != ALL]
     groups = pd.Index(pd.unique(members["group"]))
+    if len(groups) > MODEL_GROUPS:
+        size = members["group"].value_counts(sort=False).reindex(groups).to_numpy()
+        groups = groups[np.sort(np.argsort(-size, kind="stable")[:MODEL_GROUPS])]
+        members = members[members["group"].isin(groups)]
     who = people.get_indexer(members["participant_id"])
     dummies = np.zeros((len(people), len(groups)))
     dummies[who[who >= 0], groups.get_indexer(members["group"])[who >= 0]] = 1.0
@@ -451,6 +467,10 @@ def sensitivity(
     mi_note = np.where(no_drop, "no_dropouts", np.where(~estimable[key_cell] & (n_drop > 0), "not_estimable", ""))
     tip_note = np.where(~usable | np.isnan(mi[1]), mi_note,
                         np.where(tip == 0, "ci_includes_zero", np.where(np.isnan(tip), "no_tipping_point", "")))
+    if membership.loc[membership["group"] != ALL, "group"].nunique() > MODEL_GROUPS:
+        mi_note, tip_note = (np.where(usable, np.char.add(np.where(note == "", note, np.char.add(note, ";")),
+                                                          "model_largest_groups"), note)
+                             for note in (mi_note.astype("U64"), tip_note.astype("U64")))
     frames = []
     for method, est, n, dropouts, note in (
             ("complete_case", cc, n_pairs, np.zeros(n_cells), np.where(no_drop, "no_dropouts", "")),

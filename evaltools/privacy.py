@@ -311,14 +311,58 @@ def _nested_pairs(families: list, people: list, df: pd.DataFrame, count_cols: Se
     if not cols:
         return []
     counts = df[cols].apply(pd.to_numeric, errors="coerce").to_numpy(dtype="float64")
+    sizes = np.array([len(p) for p in people], dtype="int64")
     pairs = []
+    block = 256  # rows i at a time: the gap array is block × family size × columns
     for rows in families:
-        for i in rows:
-            for j in rows:
-                gap = counts[j] - counts[i]
-                if i != j and ((gap >= 1) & (gap <= min_cell - 1)).any() and people[i] < people[j]:
+        rows = np.asarray(rows)
+        if len(rows) > block:  # thousands of groups: candidates from shared people, not from every pair of rows
+            pairs += _nested_pairs_large(rows, people, sizes, counts, min_cell)
+            continue
+        for start in range(0, len(rows), block):
+            ii = rows[start:start + block]
+            gap = counts[rows][None, :, :] - counts[ii][:, None, :]
+            near = ((gap >= 1) & (gap <= min_cell - 1)).any(axis=2)
+            # a strict subset has fewer people: only those pairs need the set comparison (row-major: i, then j)
+            near &= sizes[ii][:, None] < sizes[rows][None, :]
+            for a, b in zip(*np.nonzero(near)):
+                i, j = int(ii[a]), int(rows[b])
+                if people[i] < people[j]:
                     pairs.append((i, j))
     return pairs
+
+
+def _nested_pairs_large(rows: np.ndarray, people: list, sizes: np.ndarray, counts: np.ndarray,
+                        min_cell: int) -> list[tuple[int, int]]:
+    """:func:`_nested_pairs` of one large family: the same pairs in the same order (by i, then j).
+
+    A row's people lie within another's only if its smallest person (by
+    code) is among the other's: rows sharing that person are found by one
+    sorted search over (row, person) codes, and only they are compared.
+    """
+    members = [people[r] for r in rows]
+    lengths = np.array([len(m) for m in members], dtype="int64")
+    flat = np.fromiter((x for m in members for x in m), dtype=object, count=int(lengths.sum()))
+    codes, _ = pd.factorize(flat)
+    owner = np.repeat(np.arange(len(rows)), lengths)
+    order = np.lexsort((codes, owner))
+    owner, codes = owner[order], codes[order]
+    starts = np.r_[0, np.cumsum(lengths)[:-1]]
+    full = lengths > 0
+    rep = np.full(len(rows), -1, dtype="int64")
+    rep[full] = codes[starts[full]]
+    # (row j, person c) for every member; rows i whose smallest person is c: pairs i → j sharing it
+    by_rep = pd.DataFrame({"i": np.flatnonzero(full), "c": rep[full]})
+    cand = by_rep.merge(pd.DataFrame({"j": owner, "c": codes}), on="c")[["i", "j"]].to_numpy()
+    empty = np.flatnonzero(~full)  # nobody: within every row that has people
+    if len(empty):
+        cand = np.r_[cand, np.array(np.meshgrid(empty, np.flatnonzero(full), indexing="ij")).reshape(2, -1).T]
+    i, j = cand[:, 0], cand[:, 1]
+    gap = counts[rows[j]] - counts[rows[i]]
+    keep = (sizes[rows[i]] < sizes[rows[j]]) & ((gap >= 1) & (gap <= min_cell - 1)).any(axis=1)
+    i, j = i[keep], j[keep]
+    sort = np.lexsort((j, i))
+    return [(int(rows[a]), int(rows[b])) for a, b in zip(i[sort], j[sort]) if people[rows[a]] < people[rows[b]]]
 
 
 def suppress_small_cells(

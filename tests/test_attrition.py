@@ -278,3 +278,51 @@ def test_attrition_sentence_reads_imputation_not_tipping_point():
     sentence = attrition_sentence(attrition(scores, participants), sensitivity(scores, participants), "en")
     assert "(multiple imputation of the missing scores of those lost) does not change the conclusion" in sentence
     assert "tipping" not in sentence
+
+
+def test_tipping_point_in_chunks_of_cells_equals_each_cell_alone():
+    # more cells than one chunk (2000): every cell's δ is the one it has when computed alone (issue 18)
+    from evaltools.attrition import tipping_point
+
+    rng = np.random.default_rng(3)
+    cells, m = 2100, 5
+    n_drop = rng.integers(0, 4, cells).astype("float64")
+    n = n_drop + rng.integers(2, 20, cells)
+    s1 = rng.normal(0.5, 1.0, (cells, m)) * n[:, None] / 4
+    s2 = s1**2 / n[:, None] + rng.uniform(0.5, 3.0, (cells, m)) * n[:, None]
+    sd = s1 * (n_drop / n)[:, None]
+    span = np.full(cells, 4.0)
+    whole = tipping_point(s1, s2, sd, n, n_drop, span)
+    for i in [0, 1, 1999, 2000, 2001, 2099, *rng.integers(0, cells, 20)]:
+        alone = tipping_point(s1[i:i + 1], s2[i:i + 1], sd[i:i + 1], n[i:i + 1], n_drop[i:i + 1], span[i:i + 1])
+        np.testing.assert_array_equal(whole[i:i + 1], alone)
+    assert np.isfinite(whole).sum() > 100
+
+
+def test_imputation_model_keeps_the_largest_groups_beyond_model_groups():
+    from evaltools.attrition import MODEL_GROUPS, _design, sensitivity
+    from evaltools.labels import t
+
+    people = [f"P{i:03d}" for i in range(300)]
+    group = [f"G{i % 40}" if i < 240 else f"G{40 + i % 20}" for i in range(300)]  # 40 groups of 6, 20 of 3
+    p = pd.DataFrame({"participant_id": people, "components": "community", "group": group})
+    rng = np.random.default_rng(0)
+    pre = rng.normal(3, 1, 300)
+    s = pd.DataFrame({"participant_id": people * 2, "wave": ["baseline"] * 300 + ["endline"] * 300,
+                      "instrument": "x", "scale": "s", "score": np.r_[pre, pre + 0.3 + rng.normal(0, 0.5, 300)]})
+    s = s.drop(index=range(300, 330))  # 30 dropouts
+    from evaltools.change import group_membership
+
+    membership = group_membership(p)
+    x = _design(pd.Index(people), membership, None)
+    # intercept, then the 50 largest of 61 groups: the component "community" (everyone), the 40 groups of 6 and
+    # 9 of the groups of 3 (the first listed)
+    assert x.shape[1] == 1 + MODEL_GROUPS
+    assert sorted(x[:, 1:].sum(axis=0).tolist(), reverse=True) == [300] + [6] * 40 + [3] * 9
+    assert (x[:240, 1:].sum(axis=1) == 2).all() and (x[240:, 1:].sum(axis=1) == 2).sum() == 9 * 3
+    out = sensitivity(s, p, min_cell=1)
+    mi = out[(out["method"] == "multiple_imputation") & (out["group"] == "all")]
+    assert mi["note"].str.contains("model_largest_groups").all()
+    assert str(MODEL_GROUPS) in t("outcomes.note.model_largest_groups", "en")
+    cc = out[out["method"] == "complete_case"]
+    assert not cc["note"].str.contains("model_largest_groups").any()

@@ -21,49 +21,11 @@ WRITTEN = [name for name, table in TABLES.items() if not table.conditional]
 
 @pytest.fixture(scope="module")
 def tables(demo_data) -> dict[str, pd.DataFrame]:
-    """Every table the notebooks write, computed in this process (the calls of evaltools/notebooks/*.ipynb)."""
-    from evaltools.attrition import attrition, sensitivity
-    from evaltools.change import dose_from_attendance, dose_response, group_membership, paired_change
-    from evaltools.clustering import clustered_change
-    from evaltools.regression_to_mean import regression_to_mean
-    from evaltools.indicators import dose, indicators
-    from evaltools.plots.profile import participant_profile
-    from evaltools.project import load_project
-    from evaltools.reliability import item_rest, reliability
-    from evaltools.reliable_change import reliable_change, reliable_change_people
-    from evaltools.scoring import score_all
-    from evaltools.ties import coattendance, ego_networks, ego_scores, network_by_wave, network_change_test
-    from evaltools.validate import data_quality
+    """Every table the notebooks write, computed in this process (the calls of evaltools/notebooks/*.ipynb, written
+    once in :func:`evaltools.bench.analysis_tables`, which ``make bench`` times)."""
+    from evaltools.bench import analysis_tables
 
-    p = load_project(demo_data)
-    out = {"data_quality": data_quality(p),
-           "profile": participant_profile(p.participants, min_cell=p.min_cell, at=p.period[0])}
-    scale_scores = score_all(p.questionnaires, p.instruments)
-    out["scores"] = scale_scores
-    out["reliability"] = reliability(p.questionnaires, p.instruments, min_cell=p.min_cell)
-    out["item_rest"] = item_rest(p.questionnaires, p.instruments, min_cell=p.min_cell)
-    out["ego_networks"] = ego = ego_networks(p.ties, participants=p.participants)
-    scores = pd.concat([scale_scores, ego_scores(ego)], ignore_index=True)
-    membership = group_membership(p.participants)
-    out["change"] = paired_change(scores, membership=membership, min_cell=p.min_cell, instruments=p.instruments)
-    out["reliable_change"] = reliable_change(scores, instruments=p.instruments, membership=membership,
-                                             min_cell=p.min_cell, questionnaires=p.questionnaires)
-    out["attrition"] = attrition(scores, p.participants, membership=membership, min_cell=p.min_cell)
-    out["sensitivity"] = sensitivity(scores, p.participants, membership=membership, min_cell=p.min_cell)
-    out["clustered_change"] = clustered_change(scores, p.participants, membership=membership, min_cell=p.min_cell,
-                                               instruments=p.instruments)
-    out["regression_to_mean"] = regression_to_mean(scores, p.instruments, reliability=out["reliable_change"],
-                                                   min_cell=p.min_cell)
-    d = dose_from_attendance(p.attendance, sessions=p.sessions, participants=p.participants)
-    out["dose_response"] = dose_response(scores, d, min_cell=p.min_cell)
-    out["network"] = network_by_wave(p.ties, p.participants)
-    out["network_change"] = network_change_test(p.ties, p.participants, seed=0)
-    out["coattendance"] = coattendance(p.attendance, p.sessions)
-    improved = reliable_change_people(scale_scores, instruments=p.instruments, questionnaires=p.questionnaires)
-    out["indicators"] = indicators(p.targets, participants=p.participants, sessions=p.sessions,
-                                   attendance=p.attendance, improved=improved, lang="en")
-    out["dose"] = dose(p.attendance, p.sessions, participants=p.participants)
-    return out
+    return analysis_tables(demo_data, lang="en", seed=0)
 
 
 def test_every_written_table_is_computed_here(tables):

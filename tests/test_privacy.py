@@ -316,3 +316,63 @@ def test_the_first_names_are_shipped_with_their_case_forms():
     assert {"anna", "anny", "annę", "jan", "jana", "janem", "marek", "marka", "małgorzata", "olena"} <= names
     assert not {"grupa", "klub", "samopomocowa", "seniora"} & names
     assert looks_like_name("Pani Małgorzata Nowak") and not looks_like_name("Grupa Samopomocowa")
+
+
+def test_nested_pairs_by_blocks_match_the_pairwise_definition():
+    # the definition written as the plain double loop (the code before it was vectorised, issue 18), on a family
+    # larger than one block of 256 rows, with nested, equal and unrelated sets and counts near each other
+    import numpy as np
+
+    from evaltools.privacy import _nested_pairs
+
+    rng = np.random.default_rng(1)
+    people = [frozenset(rng.choice(40, size=rng.integers(0, 30), replace=False).tolist()) for _ in range(300)]
+    people += [frozenset(range(k)) for k in range(20)]
+    df = pd.DataFrame({"n": [len(p) for p in people], "n_pairs": [max(len(p) - 2, 0) for p in people]})
+    families = [np.arange(0, 300), np.arange(300, len(people))]
+
+    def plain(min_cell):
+        counts = df[["n", "n_pairs"]].to_numpy(dtype="float64")
+        out = []
+        for rows in families:
+            for i in rows:
+                for j in rows:
+                    gap = counts[j] - counts[i]
+                    if i != j and ((gap >= 1) & (gap <= min_cell - 1)).any() and people[i] < people[j]:
+                        out.append((i, j))
+        return out
+
+    for min_cell in (2, 5):
+        expected = plain(min_cell)
+        assert expected  # the case is there
+        assert _nested_pairs(families, people, df, None, min_cell) == expected
+
+
+def test_nested_pairs_of_large_families_match_the_pairwise_definition():
+    # families of more than 256 rows take candidates from shared people (issue 18): the same pairs in the same
+    # order as the plain double loop, with empty sets, equal sets, nested chains and partitions
+    import numpy as np
+
+    from evaltools.privacy import _nested_pairs
+
+    rng = np.random.default_rng(2)
+    people = [frozenset(f"P{x}" for x in rng.choice(60, size=rng.integers(0, 12), replace=False)) for _ in range(250)]
+    people += [frozenset(f"P{x}" for x in range(k)) for k in range(0, 40)]            # a chain, the empty set
+    people += [frozenset(f"P{x}" for x in range(k, k + 3)) for k in range(0, 60, 3)]  # a partition
+    people += [frozenset(f"P{x}" for x in range(5))] * 3                              # equal sets
+    order = rng.permutation(len(people))
+    people = [people[k] for k in order]
+    df = pd.DataFrame({"n": [len(p) for p in people], "n_pairs": [max(len(p) - 1, 0) for p in people]})
+    families = [np.arange(len(people))]
+    assert len(people) > 256
+
+    def plain(min_cell):
+        counts = df[["n", "n_pairs"]].to_numpy(dtype="float64")
+        return [(i, j) for i in families[0] for j in families[0]
+                if i != j and ((counts[j] - counts[i] >= 1) & (counts[j] - counts[i] <= min_cell - 1)).any()
+                and people[i] < people[j]]
+
+    for min_cell in (2, 5, 11):
+        expected = plain(min_cell)
+        assert len(expected) > 20
+        assert _nested_pairs(families, people, df, None, min_cell) == expected
