@@ -595,3 +595,20 @@ def dose_response(
     result["p_holm"] = holm(result.loc[shown, "p"], pd.DataFrame({"family": 0}, index=result.index[shown]))
     return result.astype({"instrument": "str", "scale": "str", "ci_level": "float64",
                           "p_holm": "float64"})[DOSE_RESPONSE_COLUMNS]
+
+
+def t_interval(frame: pd.DataFrame, *, alpha: float = 0.05) -> pd.DataFrame:
+    """``frame`` (columns ``n``, ``mean``, ``sd``) with the t-based CI of each mean in ``ci_low``, ``ci_high``.
+
+    The half-width is t(1 − alpha/2; n − 1) · sd / √n; empty where n < 2.
+
+    >>> t_interval(pd.DataFrame({"n": [4, 1], "mean": [2.0, 3.0], "sd": [1.0, None]}))[["ci_low", "ci_high"]].round(4)
+       ci_low  ci_high
+    0  0.4088   3.5912
+    1     NaN      NaN
+    """
+    n = frame["n"].to_numpy(dtype="float64")
+    with np.errstate(all="ignore"):
+        se = frame["sd"].to_numpy(dtype="float64") / np.sqrt(n)
+        half = stats.t.isf(alpha / 2, np.where(n >= 2, n - 1, np.nan)) * se
+    return frame.assign(ci_low=frame["mean"] - half, ci_high=frame["mean"] + half)

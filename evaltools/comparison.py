@@ -49,7 +49,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from evaltools.change import paired_scores, scale_keys
+from evaltools.change import paired_scores, scale_keys, t_interval
 from evaltools.privacy import suppress_small_cells
 from evaltools.schema import CODES
 
@@ -273,12 +273,7 @@ def arm_means(scores: pd.DataFrame, participants: pd.DataFrame, *, min_cell: int
         pd.DataFrame({"wave": ["baseline", "endline"]}), how="cross")
     out = grid.merge(agg, on=[*KEY, "arm", "wave"], how="left", sort=False)
     out["n"] = out["n"].fillna(0).astype("int64")
-    n = out["n"].to_numpy(dtype="float64")
-    with np.errstate(all="ignore"):
-        se = out["sd"].to_numpy(dtype="float64") / np.sqrt(n)
-        half = stats.t.isf(alpha / 2, np.where(n >= 2, n - 1, np.nan)) * se
-    out["ci_low"] = out["mean"] - half
-    out["ci_high"] = out["mean"] + half
+    out = t_interval(out, alpha=alpha)
     out["_n_min"] = out.groupby(KEY, sort=False)["n"].transform("min")
     out = suppress_small_cells(out[[*ARM_MEANS_COLUMNS[:-1], "_n_min"]], n_col="_n_min", min_cell=min_cell,
                                keys=(*KEY, "arm", "wave", "n"), family=())

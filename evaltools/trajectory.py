@@ -44,8 +44,8 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from evaltools.change import t_interval
 from evaltools.groups import partition, people_by_cell
 from evaltools.privacy import suppress_small_cells
 from evaltools.schema import WAVE_ORDER, ordered_waves  # noqa: F401  (WAVE_ORDER: re-exported for readers)
@@ -182,13 +182,7 @@ def trajectory(scores: pd.DataFrame, *, membership: pd.DataFrame | None = None, 
         order = np.lexsort((out["wave"].map(wave_rank), out["group"].map(group_rank),
                             [inst_rank[k] for k in zip(out["instrument"], out["scale"])]))
         out = out.iloc[order].reset_index(drop=True)
-    n = out["n"].to_numpy(dtype="float64")
-    with np.errstate(all="ignore"):
-        se = out["sd"].to_numpy(dtype="float64") / np.sqrt(n)
-        half = stats.t.isf(alpha / 2, np.where(n >= 2, n - 1, np.nan)) * se
-    out["ci_low"] = out["mean"] - half
-    out["ci_high"] = out["mean"] + half
-    out = out.assign(suppressed=False)
+    out = t_interval(out, alpha=alpha).assign(suppressed=False)
     out = suppress_small_cells(out, n_col="n", min_cell=min_cell, keys=(*KEY, "group", "wave"),
                                family=(*KEY, "wave"), partition_groups=partition(membership, partition_groups),
                                people=people_by_cell(long, out, keys=[*KEY, "group", "wave"]))
