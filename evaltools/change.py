@@ -233,13 +233,16 @@ def wilcoxon_cells(diff: np.ndarray, cell: np.ndarray, n_cells: int) -> tuple[np
         p = np.where(asymptotic, 2 * stats.norm.sf(np.abs(z)), np.nan)
     exact = np.flatnonzero(defined & ~asymptotic)
     if len(exact):
-        sub = frame[frame["cell"].isin(exact)]
-        doubled = dict(iter(sub.groupby("cell")["rank"]))
-        for c in exact:
-            ranks = doubled.get(c)
-            key = tuple(sorted(int(round(2 * r)) for r in ranks)) if ranks is not None else ()
-            cdf, sf = _signed_rank_null(key)
-            obs = int(round(2 * r_plus[c]))
+        # each cell's doubled ranks, sorted, as slices of one array (not one pandas group per cell)
+        in_exact = np.isin(frame["cell"].to_numpy(), exact)
+        owner = frame["cell"].to_numpy()[in_exact]
+        doubled = np.rint(2 * frame["rank"].to_numpy()[in_exact]).astype("int64")
+        order = np.lexsort((doubled, owner))
+        owner, doubled = owner[order], doubled[order]
+        starts, ends = np.searchsorted(owner, exact, "left"), np.searchsorted(owner, exact, "right")
+        observed = np.rint(2 * r_plus[exact]).astype("int64")
+        for c, start, end, obs in zip(exact.tolist(), starts.tolist(), ends.tolist(), observed.tolist()):
+            cdf, sf = _signed_rank_null(tuple(doubled[start:end].tolist()))
             p[c] = min(1.0, 2 * min(cdf[obs], sf[obs]))
     return stat, p
 
