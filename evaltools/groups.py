@@ -126,7 +126,7 @@ def people_by_cell(long: pd.DataFrame, cells: pd.DataFrame, *, keys: Sequence[st
     Returns a Series of frozensets aligned with ``cells`` (empty where no row
     of ``long`` matches): the people a table row describes, which
     :func:`evaltools.privacy.suppress_small_cells` compares to find nested rows.
-    A person is the code of their id (as text) in ``long``: its rank in
+    A person is the code of their id (as text; integers as they are) in ``long``: its rank in
     order of first appearance (0, 1, ...), so that the sets are cheap to
     build and compare at 100,000 people. Codes are comparable only among the
     sets of one call (another ``long``, even a subset of this one, codes
@@ -141,7 +141,8 @@ def people_by_cell(long: pd.DataFrame, cells: pd.DataFrame, *, keys: Sequence[st
         return pd.Series([_NOBODY] * len(cells), index=cells.index, dtype=object)
     # split by cell with numpy, not one pandas call per cell: a table of 100,000 people has cells of tens of thousands
     group = long.groupby(keys, sort=False, dropna=False).ngroup().to_numpy()
-    person = pd.factorize(long["participant_id"].astype("str"))[0]
+    ids = long["participant_id"]
+    person = pd.factorize(ids if pd.api.types.is_integer_dtype(ids) else ids.astype("str"))[0]
     order = np.argsort(group, kind="stable")
     bounds = np.flatnonzero(np.diff(group[order])) + 1
     values = [frozenset(chunk.tolist()) for chunk in np.split(person[order], bounds)]
