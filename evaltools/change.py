@@ -400,7 +400,14 @@ def paired_change(
     out["holm_family"] = None
     out = out[CHANGE_COLUMNS]
 
-    out, people = without_repeats_of_all(out, long, keys=[*KEY, "group"])
+    # repeats of `all` and the people of each cell found on integer keys (the grid: keys × groups, groups fastest)
+    group_type = pd.CategoricalDtype(groups)
+    coded_cells = pd.DataFrame({"_key": np.repeat(np.arange(len(keys)), len(groups)),
+                                "group": out["group"].astype(group_type)}, index=out.index)
+    coded_long = pd.DataFrame({"_key": cell // len(groups), "participant_id": long["participant_id"].to_numpy(),
+                               "group": pd.Categorical.from_codes(cell % len(groups), dtype=group_type)})
+    kept, people = without_repeats_of_all(coded_cells, coded_long, keys=["_key", "group"])
+    out = out.loc[kept.index]
     out = suppress_small_cells(out, n_col="n_pairs", min_cell=min_cell, keys=(*KEY, "group"),
                                partition_groups=partition(membership, partition_groups), people=people)
     # Wilcoxon and the g_av CI of each shown row (out's index is its row of the grid); each cell's value is
