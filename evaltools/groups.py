@@ -142,10 +142,13 @@ def people_by_cell(long: pd.DataFrame, cells: pd.DataFrame, *, keys: Sequence[st
     # split by cell with numpy, not one pandas call per cell: a table of 100,000 people has cells of tens of thousands
     group = long.groupby(keys, sort=False, dropna=False).ngroup().to_numpy()
     ids = long["participant_id"]
-    person = pd.factorize(ids if pd.api.types.is_integer_dtype(ids) else ids.astype("str"))[0]
+    codes, uniques = pd.factorize(ids if pd.api.types.is_integer_dtype(ids) else ids.astype("str"))
     order = np.argsort(group, kind="stable")
     bounds = np.flatnonzero(np.diff(group[order])) + 1
-    values = [frozenset(chunk.tolist()) for chunk in np.split(person[order], bounds)]
+    codes = codes[order]
+    shared = np.arange(len(uniques)).astype(object)  # one int object per person, shared by every set
+    values = [frozenset(shared[chunk]) for chunk in np.split(codes, bounds)]
+    del codes, uniques
     firsts = long.iloc[order[np.r_[0, bounds]]][keys]
     index = pd.MultiIndex.from_frame(firsts) if len(keys) > 1 else pd.Index(firsts[keys[0]])
     where = index.get_indexer(pd.MultiIndex.from_frame(cells[keys]) if len(keys) > 1 else cells[keys[0]])
