@@ -233,13 +233,16 @@ def wilcoxon_cells(diff: np.ndarray, cell: np.ndarray, n_cells: int) -> tuple[np
         p = np.where(asymptotic, 2 * stats.norm.sf(np.abs(z)), np.nan)
     exact = np.flatnonzero(defined & ~asymptotic)
     if len(exact):
-        sub = frame[frame["cell"].isin(exact)]
-        doubled = dict(iter(sub.groupby("cell")["rank"]))
-        for c in exact:
-            ranks = doubled.get(c)
-            key = tuple(sorted(int(round(2 * r)) for r in ranks)) if ranks is not None else ()
-            cdf, sf = _signed_rank_null(key)
-            obs = int(round(2 * r_plus[c]))
+        # each cell's doubled ranks, sorted, as slices of one array (not one pandas group per cell)
+        in_exact = np.isin(frame["cell"].to_numpy(), exact)
+        owner = frame["cell"].to_numpy()[in_exact]
+        doubled = np.rint(2 * frame["rank"].to_numpy()[in_exact]).astype("int64")
+        order = np.lexsort((doubled, owner))
+        owner, doubled = owner[order], doubled[order]
+        starts, ends = np.searchsorted(owner, exact, "left"), np.searchsorted(owner, exact, "right")
+        observed = np.rint(2 * r_plus[exact]).astype("int64")
+        for c, start, end, obs in zip(exact.tolist(), starts.tolist(), ends.tolist(), observed.tolist()):
+            cdf, sf = _signed_rank_null(tuple(doubled[start:end].tolist()))
             p[c] = min(1.0, 2 * min(cdf[obs], sf[obs]))
     return stat, p
 
@@ -354,11 +357,14 @@ def paired_change(
 
     pairs = paired_scores(scores, pre_wave=pre_wave, post_wave=post_wave)
     long = by_group(pairs, membership)
-    g = long.groupby([*KEY, "group"], sort=False)
-    stats_ = g.agg(n_pairs=("diff", "size"), mean_pre=("pre", "mean"), sd_pre=("pre", "std"),
-                   mean_post=("post", "mean"), sd_post=("post", "std"), mean_diff=("diff", "mean"),
-                   _sd_d=("diff", "std"), _min_d=("diff", "min"), _max_d=("diff", "max")).reset_index()
-    out = cell_grid(keys, groups).merge(stats_, on=[*KEY, "group"], how="left", sort=False)
+    grid = cell_grid(keys, groups)
+    # each pair's row of the grid, found once: the aggregates group by this integer, not by three text columns
+    cell = pd.MultiIndex.from_frame(grid).get_indexer(pd.MultiIndex.from_frame(long[[*KEY, "group"]]))
+    stats_ = long.groupby(cell, sort=False).agg(
+        n_pairs=("diff", "size"), mean_pre=("pre", "mean"), sd_pre=("pre", "std"), mean_post=("post", "mean"),
+        sd_post=("post", "std"), mean_diff=("diff", "mean"), _sd_d=("diff", "std"), _min_d=("diff", "min"),
+        _max_d=("diff", "max"))
+    out = pd.concat([grid, stats_.reindex(np.arange(len(grid)))], axis=1)
     out["n_pairs"] = out["n_pairs"].fillna(0).astype("int64")
 
     n = out["n_pairs"].to_numpy(dtype="float64")
@@ -382,26 +388,41 @@ def paired_change(
     out["df"] = df
     out["p_t"] = p_t
 
-    cell = pd.MultiIndex.from_frame(out[[*KEY, "group"]]).get_indexer(pd.MultiIndex.from_frame(long[[*KEY, "group"]]))
-    w_stat, p_w = wilcoxon_cells(long["diff"].to_numpy(dtype="float64"), cell, len(out))
-    out["w_stat"] = w_stat
-    out["p_wilcoxon"] = p_w
+    out["w_stat"] = np.nan  # the two slow statistics are computed below, for the shown rows only
+    out["p_wilcoxon"] = np.nan
     out["d_z"] = d_z
     out["g_av"] = g_av
-    ok = (n >= 3) & np.isfinite(g_av)
-    lam_lo, lam_hi = noncentral_t_ci(np.where(ok, t, np.nan), df, alpha=alpha)
-    with np.errstate(all="ignore"):
-        out["g_av_ci_low"] = g_av * lam_lo / t
-        out["g_av_ci_high"] = g_av * lam_hi / t
+    out["g_av_ci_low"] = np.nan
+    out["g_av_ci_high"] = np.nan
     out["p_holm"] = np.nan
     out["suppressed"] = False
     out["mdes_dz"] = mdes_dz(n, alpha=alpha)
     out["holm_family"] = None
     out = out[CHANGE_COLUMNS]
 
-    out, people = without_repeats_of_all(out, long, keys=[*KEY, "group"])
+    # repeats of `all` and the people of each cell found on integer keys (the grid: keys × groups, groups fastest)
+    group_type = pd.CategoricalDtype(groups)
+    coded_cells = pd.DataFrame({"_key": np.repeat(np.arange(len(keys)), len(groups)),
+                                "group": out["group"].astype(group_type)}, index=out.index)
+    coded_long = pd.DataFrame({"_key": cell // len(groups), "participant_id": long["participant_id"].to_numpy(),
+                               "group": pd.Categorical.from_codes(cell % len(groups), dtype=group_type)})
+    kept, people = without_repeats_of_all(coded_cells, coded_long, keys=["_key", "group"])
+    out = out.loc[kept.index]
     out = suppress_small_cells(out, n_col="n_pairs", min_cell=min_cell, keys=(*KEY, "group"),
                                partition_groups=partition(membership, partition_groups), people=people)
+    # Wilcoxon and the g_av CI of each shown row (out's index is its row of the grid); each cell's value is
+    # computed from that cell alone, so leaving out the hidden cells changes no number
+    shown = np.zeros(len(grid), dtype=bool)
+    shown[out.index[~out["suppressed"].to_numpy(dtype=bool)]] = True
+    in_shown = shown[cell]
+    w_stat, p_w = wilcoxon_cells(long["diff"].to_numpy(dtype="float64")[in_shown], cell[in_shown], len(grid))
+    ok = shown & (n >= 3) & np.isfinite(g_av)
+    lam_lo, lam_hi = noncentral_t_ci(np.where(ok, t, np.nan), df, alpha=alpha)
+    with np.errstate(all="ignore"):
+        g_lo, g_hi = g_av * lam_lo / t, g_av * lam_hi / t
+    rows = out.index.to_numpy()
+    for col, values in (("w_stat", w_stat), ("p_wilcoxon", p_w), ("g_av_ci_low", g_lo), ("g_av_ci_high", g_hi)):
+        out[col] = np.where(shown[rows], values[rows], np.nan)
     out["holm_family"] = holm_families(out, primary_outcomes)
     shown = ~out["suppressed"]
     out["p_holm"] = holm(out.loc[shown, "p_t"], out.loc[shown, ["holm_family"]]).reindex(out.index)

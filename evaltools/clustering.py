@@ -62,7 +62,7 @@ import pandas as pd
 from scipy import stats
 
 from evaltools.change import KEY, cell_grid, scale_keys, paired_scores
-from evaltools.groups import MEMBERSHIP_COLUMNS, by_group, group_membership, group_order, partition
+from evaltools.groups import MEMBERSHIP_COLUMNS, group_membership, group_order, partition
 from evaltools.groups import without_repeats_of_all
 from evaltools.privacy import suppress_small_cells
 
@@ -224,7 +224,14 @@ def clustered_change(
     out["icc"] = icc
     out["design_effect"] = design_effect
     out["suppressed"] = False
-    out, people = without_repeats_of_all(out[CLUSTERED_COLUMNS], by_group(pairs, membership), keys=[*KEY, "group"])
+    # the people of each cell from the integer codes above (not from by_group's table of text ids)
+    group_type = pd.CategoricalDtype(groups)
+    coded_cells = pd.DataFrame({"_key": np.repeat(np.arange(len(keys)), n_groups),
+                                "group": out["group"].astype(group_type)}, index=out.index)
+    coded_long = pd.DataFrame({"_key": key_code[row], "participant_id": person[row],
+                               "group": pd.Categorical.from_codes(cell % n_groups, dtype=group_type)})
+    kept, people = without_repeats_of_all(coded_cells, coded_long, keys=["_key", "group"])
+    out = out.loc[kept.index, CLUSTERED_COLUMNS]
     out = suppress_small_cells(out, n_col="n_pairs", min_cell=min_cell, keys=(*KEY, "group"),
                                partition_groups=partition_, people=people)
     floats = [c for c in CLUSTERED_COLUMNS

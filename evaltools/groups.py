@@ -12,8 +12,9 @@ cells (:func:`evaltools.privacy.suppress_small_cells`) agree on it:
   ``participants.group`` values; components overlap and do not);
 - :func:`by_group`: a per-person table repeated under ``all`` and each of the
   person's groups, ready for ``groupby([..., "group"])``;
-- :func:`people_by_cell`: the set of people behind each row of a table, from
-  which the suppression decides which rows are nested in which;
+- :func:`people_by_cell`: the set of people behind each row of a table (as
+  integer codes), from which the suppression decides which rows are nested
+  in which;
 - :func:`without_repeats_of_all`: a table without the group rows that hold
   exactly the people of their ``all`` row (the same data are not shown, nor
   tested, twice: an instrument only the youth answered has ``all`` = ``youth``).
@@ -28,8 +29,8 @@ Examples
 >>> pairs = pd.DataFrame({"scale": "s", "participant_id": ["P1", "P2"], "diff": [1.0, 2.0]})
 >>> long = by_group(pairs, m)
 >>> cells = pd.DataFrame({"scale": "s", "group": ["all", "legal", "G2"]})
->>> [sorted(s) for s in people_by_cell(long, cells, keys=["scale", "group"])]
-[['P1', 'P2'], ['P2'], []]
+>>> [sorted(s) for s in people_by_cell(long, cells, keys=["scale", "group"])]   # P1 is 0, P2 is 1
+[[0, 1], [1], []]
 """
 
 from __future__ import annotations
@@ -120,21 +121,34 @@ def by_group(frame: pd.DataFrame, membership: pd.DataFrame) -> pd.DataFrame:
 
 
 def people_by_cell(long: pd.DataFrame, cells: pd.DataFrame, *, keys: Sequence[str]) -> pd.Series:
-    """The set of ``participant_id`` of ``long`` behind each row of ``cells`` (matched on ``keys``).
+    """The set of ``participant_id`` of ``long`` behind each row of ``cells`` (matched on ``keys``), as integer codes.
 
     Returns a Series of frozensets aligned with ``cells`` (empty where no row
     of ``long`` matches): the people a table row describes, which
     :func:`evaltools.privacy.suppress_small_cells` compares to find nested rows.
+    A person is the code of their id (as text; integers as they are) in ``long``: its rank in
+    order of first appearance (0, 1, ...), so that the sets are cheap to
+    build and compare at 100,000 people. Codes are comparable only among the
+    sets of one call (another ``long``, even a subset of this one, codes
+    its people afresh).
+
+    >>> long = pd.DataFrame({"group": ["all", "all", "G1"], "participant_id": ["B", "A", "B"]})
+    >>> people_by_cell(long, pd.DataFrame({"group": ["all", "G1", "G2"]}), keys=["group"]).tolist()
+    [frozenset({0, 1}), frozenset({0}), frozenset()]
     """
     keys = list(keys)
     if len(long) == 0 or len(cells) == 0:
         return pd.Series([_NOBODY] * len(cells), index=cells.index, dtype=object)
     # split by cell with numpy, not one pandas call per cell: a table of 100,000 people has cells of tens of thousands
     group = long.groupby(keys, sort=False, dropna=False).ngroup().to_numpy()
-    person = long["participant_id"].astype("str").to_numpy(dtype=object)
+    ids = long["participant_id"]
+    codes, uniques = pd.factorize(ids if pd.api.types.is_integer_dtype(ids) else ids.astype("str"))
     order = np.argsort(group, kind="stable")
     bounds = np.flatnonzero(np.diff(group[order])) + 1
-    values = [frozenset(chunk.tolist()) for chunk in np.split(person[order], bounds)]
+    codes = codes[order]
+    shared = np.arange(len(uniques)).astype(object)  # one int object per person, shared by every set
+    values = [frozenset(shared[chunk]) for chunk in np.split(codes, bounds)]
+    del codes, uniques
     firsts = long.iloc[order[np.r_[0, bounds]]][keys]
     index = pd.MultiIndex.from_frame(firsts) if len(keys) > 1 else pd.Index(firsts[keys[0]])
     where = index.get_indexer(pd.MultiIndex.from_frame(cells[keys]) if len(keys) > 1 else cells[keys[0]])
@@ -178,8 +192,8 @@ def without_repeats_of_all(cells: pd.DataFrame, long: pd.DataFrame, *,
     >>> kept, people = without_repeats_of_all(cells, long, keys=["scale", "group"])
     >>> kept.to_numpy().tolist()
     [['s', 'all'], ['s', 'G1'], ['t', 'all'], ['t', 'youth'], ['t', 'G1']]
-    >>> [sorted(p) for p in people]
-    [['A', 'B'], [], ['A', 'B'], ['A'], ['B']]
+    >>> [sorted(p) for p in people]   # A is 0, B is 1
+    [[0, 1], [], [0, 1], [0], [1]]
     """
     keys = list(keys)
     people = people_by_cell(long, cells, keys=keys)

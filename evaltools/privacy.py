@@ -24,6 +24,7 @@ True
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import unicodedata
@@ -337,13 +338,22 @@ def _nested_pairs_large(rows: np.ndarray, people: list, sizes: np.ndarray, count
     """:func:`_nested_pairs` of one large family: the same pairs in the same order (by i, then j).
 
     A row's people lie within another's only if its smallest person (by
-    code) is among the other's: rows sharing that person are found by one
+    code: the integers of :func:`evaltools.groups.people_by_cell` as they
+    are, other ids factorised) is among the other's: rows sharing that person are found by one
     sorted search over (row, person) codes, and only they are compared.
     """
     members = [people[r] for r in rows]
     lengths = np.array([len(m) for m in members], dtype="int64")
-    flat = np.fromiter((x for m in members for x in m), dtype=object, count=int(lengths.sum()))
-    codes, _ = pd.factorize(flat)
+    flat = itertools.chain.from_iterable(members)
+    first = next((next(iter(m)) for m in members if len(m)), None)
+    if isinstance(first, (int, np.integer)) and not isinstance(first, bool):  # integer codes (people_by_cell)
+        try:
+            codes = np.fromiter(flat, dtype="int64", count=int(lengths.sum()))
+        except (TypeError, ValueError, OverflowError):  # not all integers after all
+            codes = pd.factorize(np.fromiter(itertools.chain.from_iterable(members), dtype=object,
+                                             count=int(lengths.sum())))[0]
+    else:
+        codes = pd.factorize(np.fromiter(flat, dtype=object, count=int(lengths.sum())))[0]
     owner = np.repeat(np.arange(len(rows)), lengths)
     order = np.lexsort((codes, owner))
     owner, codes = owner[order], codes[order]

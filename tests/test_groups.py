@@ -45,7 +45,8 @@ def test_by_group_and_people_by_cell():
                                                                   "G1": 1, "G2": 2}
     cells = pd.DataFrame({"scale": ["s", "s", "t", "t"], "group": ["all", "G1", "all", "youth"]})
     got = people_by_cell(long, cells, keys=["scale", "group"])
-    assert got.tolist() == [frozenset({"P1", "P3"}), frozenset({"P3"}), frozenset({"P1"}), frozenset()]
+    # people as codes, in order of first appearance in long: P1 is 0, P3 is 1
+    assert got.tolist() == [frozenset({0, 1}), frozenset({1}), frozenset({0}), frozenset()]
     assert people_by_cell(long.iloc[:0], cells, keys=["scale", "group"]).tolist() == [frozenset()] * 4
 
 
@@ -59,7 +60,8 @@ def test_without_repeats_of_all_drops_only_non_empty_repeats():
     kept, people = without_repeats_of_all(cells, long, keys=["instrument", "scale", "group"])
     # s: youth holds A and B = all -> dropped; G1 holds nobody -> kept (suppressed later); t: youth holds A of A, B
     assert kept.index.tolist() == [0, 2, 3, 4, 5]
-    assert people.tolist() == [frozenset("AB"), frozenset(), frozenset("AB"), frozenset("A"), frozenset()]
+    a, b = 0, 1  # people as codes in order of first appearance
+    assert people.tolist() == [frozenset({a, b}), frozenset(), frozenset({a, b}), frozenset({a}), frozenset()]
 
 
 def test_every_group_table_drops_a_group_that_repeats_all():

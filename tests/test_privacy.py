@@ -376,3 +376,20 @@ def test_nested_pairs_of_large_families_match_the_pairwise_definition():
         expected = plain(min_cell)
         assert len(expected) > 20
         assert _nested_pairs(families, people, df, None, min_cell) == expected
+
+
+def test_nested_pairs_large_family_same_with_integer_codes_as_with_ids():
+    """A family of more than 256 rows takes the candidate search; people as int codes or as ids give the same pairs."""
+    import numpy as np
+
+    from evaltools.privacy import small_cells
+
+    rng = np.random.default_rng(3)
+    ids = np.array([f"P{i:03d}" for i in range(60)])
+    sets = [frozenset(rng.choice(60, size=int(rng.integers(0, 12)), replace=False).tolist()) for _ in range(300)]
+    sets += [frozenset(list(s)[:-1]) for s in sets[:50] if len(s) > 1]  # nested one person apart
+    df = pd.DataFrame({"scale": "s", "group": [f"g{i}" for i in range(len(sets))], "n": [len(s) for s in sets]})
+    by_code = small_cells(df, n_col="n", min_cell=2, family=["scale"], people=sets)
+    by_id = small_cells(df, n_col="n", min_cell=2, family=["scale"], people=[frozenset(ids[list(s)]) for s in sets])
+    assert by_code.tolist() == by_id.tolist()
+    assert by_code.sum() > (df["n"] < 2).sum()
