@@ -490,8 +490,9 @@ def sensitivity(
     out, cells = out[shown].reset_index(drop=True), cells[shown]
     # a complete-case row describes the completers, the two others everyone with a baseline score; these rest
     # on the dropouts too, so they are hidden when either the completers or the dropouts are few (as in attrition)
-    everyone = people_by_cell(long, grid, keys=[*KEY, "group"]).to_numpy()[cells]
-    completers = people_by_cell(long[is_done], grid, keys=[*KEY, "group"]).to_numpy()[cells]
+    coded = long.assign(participant_id=pd.factorize(long["participant_id"].astype("str"))[0])  # one coding for both
+    everyone = people_by_cell(coded, grid, keys=[*KEY, "group"]).to_numpy()[cells]
+    completers = people_by_cell(coded[is_done], grid, keys=[*KEY, "group"]).to_numpy()[cells]
     people = np.where((out["method"] == "complete_case").to_numpy(), completers, everyone)
     out = suppress_small_cells(out, n_col="_n_min", min_cell=min_cell,
                                keys=("instrument", "scale", "group", "method", "n_pairs", "n_dropouts", "n"),

@@ -126,11 +126,12 @@ def people_by_cell(long: pd.DataFrame, cells: pd.DataFrame, *, keys: Sequence[st
     Returns a Series of frozensets aligned with ``cells`` (empty where no row
     of ``long`` matches): the people a table row describes, which
     :func:`evaltools.privacy.suppress_small_cells` compares to find nested rows.
-    A person is the code of their id (as text; integers as they are) in ``long``: its rank in
-    order of first appearance (0, 1, ...), so that the sets are cheap to
-    build and compare at 100,000 people. Codes are comparable only among the
-    sets of one call (another ``long``, even a subset of this one, codes
-    its people afresh).
+    A person is the code of their id in ``long``: its rank in order of first
+    appearance (0, 1, ...), so that the sets are cheap to build and compare at
+    100,000 people. Codes are comparable only among the sets of one call
+    (another ``long``, even a subset of this one, codes its people afresh),
+    unless the ids are already small non-negative integer codes: those are
+    kept as they are, so that calls on parts of one coded table compare.
 
     >>> long = pd.DataFrame({"group": ["all", "all", "G1"], "participant_id": ["B", "A", "B"]})
     >>> people_by_cell(long, pd.DataFrame({"group": ["all", "G1", "G2"]}), keys=["group"]).tolist()
@@ -142,13 +143,18 @@ def people_by_cell(long: pd.DataFrame, cells: pd.DataFrame, *, keys: Sequence[st
     # split by cell with numpy, not one pandas call per cell: a table of 100,000 people has cells of tens of thousands
     group = long.groupby(keys, sort=False, dropna=False).ngroup().to_numpy()
     ids = long["participant_id"]
-    codes, uniques = pd.factorize(ids if pd.api.types.is_integer_dtype(ids) else ids.astype("str"))
+    if pd.api.types.is_integer_dtype(ids) and ids.min() >= 0 and ids.max() < 4 * len(ids) + 1024:
+        codes = ids.to_numpy(dtype="int64")  # already codes (e.g. of a whole table of which ``long`` is a part)
+        n_codes = int(codes.max()) + 1
+    else:
+        codes, uniques = pd.factorize(ids if pd.api.types.is_integer_dtype(ids) else ids.astype("str"))
+        n_codes = len(uniques)
     order = np.argsort(group, kind="stable")
     bounds = np.flatnonzero(np.diff(group[order])) + 1
     codes = codes[order]
-    shared = np.arange(len(uniques)).astype(object)  # one int object per person, shared by every set
+    shared = np.arange(n_codes).astype(object)  # one int object per person, shared by every set
     values = [frozenset(shared[chunk]) for chunk in np.split(codes, bounds)]
-    del codes, uniques
+    del codes
     firsts = long.iloc[order[np.r_[0, bounds]]][keys]
     index = pd.MultiIndex.from_frame(firsts) if len(keys) > 1 else pd.Index(firsts[keys[0]])
     where = index.get_indexer(pd.MultiIndex.from_frame(cells[keys]) if len(keys) > 1 else cells[keys[0]])

@@ -105,3 +105,17 @@ def test_every_group_table_drops_a_group_that_repeats_all():
         assert ind == {"all", "self_help", "G1", "G2"}, name          # self_help holds nobody: kept, suppressed
         assert table.loc[(table["instrument"] == "independence") & (table["group"] == "self_help"),
                          "suppressed"].all(), name
+
+
+def test_people_of_parts_of_one_coded_table_compare():
+    # attrition.sensitivity compares the completers of a cell with everyone of it: one coding for both calls
+    from evaltools.groups import people_by_cell
+
+    long = pd.DataFrame({"group": ["all"] * 4, "participant_id": ["D", "C", "B", "A"]})
+    coded = long.assign(participant_id=pd.factorize(long["participant_id"])[0])
+    cells = pd.DataFrame({"group": ["all"]})
+    everyone = people_by_cell(coded, cells, keys=["group"]).iloc[0]
+    later = people_by_cell(coded.iloc[2:], cells, keys=["group"]).iloc[0]  # B and A only
+    assert later < everyone and later == frozenset({2, 3})
+    # text ids are coded afresh per call: the same two people, numbered from 0
+    assert people_by_cell(long.iloc[2:], cells, keys=["group"]).iloc[0] == frozenset({0, 1})
