@@ -379,7 +379,7 @@ def sensitivity(
     seed : int
         Seed of the imputations.
     dose : DataFrame, optional
-        ``participant_id, sessions`` (:func:`evaltools.change.dose_from_attendance`);
+        ``participant_id, sessions`` (:func:`evaltools.dose_response.dose_from_attendance`);
         a person without a row attended 0 sessions.
     m : int
         Number of imputations (20).

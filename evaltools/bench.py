@@ -56,7 +56,8 @@ def analysis_tables(data_dir: str | Path, *, phase: str = "endline", lang: str =
     written once beside the notebooks.
     """
     from evaltools.attrition import attrition, sensitivity
-    from evaltools.change import dose_from_attendance, dose_response, group_membership, paired_change
+    from evaltools.change import group_membership, paired_change
+    from evaltools.dose_response import dose_from_attendance, dose_response
     from evaltools.clustering import clustered_change
     from evaltools.comparison import baseline_balance, comparison
     from evaltools.indicators import dose, indicators
@@ -67,7 +68,8 @@ def analysis_tables(data_dir: str | Path, *, phase: str = "endline", lang: str =
     from evaltools.reliable_change import reliable_change, reliable_change_people
     from evaltools.report import phase_waves
     from evaltools.scoring import score_all
-    from evaltools.ties import coattendance, ego_networks, ego_scores, network_by_wave, network_change_test
+    from evaltools.coattendance import coattendance
+    from evaltools.ties import ego_networks, ego_scores, network_by_wave, network_change_test
     from evaltools.trajectory import has_extra_waves, trajectory
     from evaltools.validate import data_quality
 

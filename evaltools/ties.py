@@ -9,8 +9,8 @@ Three views of the same question — did people's ties grow?
 - :func:`network_by_wave` is the sociometric network *among participants*
   (ties naming another registered participant), one row per wave, and
   :func:`network_change_test` tests its change between two waves.
-- :func:`coattendance` links people who attended the same session, per
-  calendar quarter.
+- the co-attendance network (people at the same session, per calendar quarter)
+  is in :mod:`evaltools.coattendance`.
 
 Every function takes the typed tables of a :class:`~evaltools.project.Project`
 and returns a DataFrame whose columns are fixed (module constants below),
@@ -38,10 +38,8 @@ from collections.abc import Sequence
 import networkx as nx
 import numpy as np
 import pandas as pd
-from scipy import sparse
-from scipy.sparse import csgraph
 
-from evaltools.schema import CODES, STAFF_ACTIVITIES, WAVE_ORDER
+from evaltools.schema import CODES, WAVE_ORDER
 
 #: Ego-network measures, in column order; each is a ``scale`` of the instrument ``ego_network``.
 RELATION_COLUMNS = tuple(f"relation_{code}" for code in CODES["relation"])
@@ -60,8 +58,6 @@ NETWORK_TEST_COLUMNS = ("measure", "baseline", "endline", "diff", "p_value", "me
 NETWORK_TEST_MEASURES = ("density", "isolates")
 #: Columns of :func:`tie_rows`.
 TIE_ROW_COLUMNS = ("participant_id", "wave", "alter", "alter_participant_id", "relation", "support", "on_estate")
-COATTENDANCE_COLUMNS = ("period", "n_nodes", "n_edges", "density", "components",
-                        "largest_component_share", "isolates")
 
 
 # --------------------------------------------------------------------------- ego networks
@@ -399,68 +395,6 @@ def network_change_test(ties: pd.DataFrame, participants: pd.DataFrame, *, n_per
     rows = [{"measure": m, "baseline": values[m][0][0], "endline": values[m][0][1], "diff": values[m][1],
              "p_value": float(values[m][2]), "method": "dyad_permutation"} for m in NETWORK_TEST_MEASURES]
     return _frame(rows, NETWORK_TEST_COLUMNS, {"measure": "str", "method": "str"})
-
-
-# --------------------------------------------------------------------------- co-attendance
-
-def coattendance(attendance: pd.DataFrame, sessions: pd.DataFrame) -> pd.DataFrame:
-    """The co-attendance network per calendar quarter (``coattendance.csv``).
-
-    Nodes are the people who attended at least one session in the quarter;
-    two people are linked when they attended the same session (once, however
-    many sessions they shared). Sessions of staff activities (staff_training,
-    supervision) are left out, as are attendance rows whose session is not
-    in ``sessions`` or has no date. A quarter appears when it has at least
-    one non-staff session. Built with sparse matrices (people × sessions),
-    so 10,000 participants take well under a second; a session of m people
-    gives m(m − 1)/2 pairs, none dropped.
-
-    Returns
-    -------
-    DataFrame
-        Columns :data:`COATTENDANCE_COLUMNS`: ``period`` (``2021Q1``),
-        ``n_nodes``, ``n_edges``, ``density`` (empty when n < 2),
-        ``components`` (an isolate is a component of one),
-        ``largest_component_share``, ``isolates`` (people who attended only
-        sessions where no other participant was registered).
-
-    Examples
-    --------
-    >>> sessions = pd.DataFrame({"session_id": ["S1", "S2", "S3"], "activity": ["self_help_meeting",
-    ...     "family_visit", "supervision"], "date": pd.to_datetime(["2021-01-10", "2021-02-01", "2021-02-02"])})
-    >>> attendance = pd.DataFrame({"session_id": ["S1", "S1", "S1", "S2", "S3"],
-    ...                            "participant_id": ["A", "B", "C", "D", "A"]})
-    >>> print(coattendance(attendance, sessions).to_string(index=False))
-    period  n_nodes  n_edges  density  components  largest_component_share  isolates
-    2021Q1        4        3      0.5           2                     0.75         1
-    """
-    s = sessions[~sessions["activity"].isin(STAFF_ACTIVITIES)].dropna(subset=["date"])
-    s = s.assign(period=pd.to_datetime(s["date"]).dt.to_period("Q").astype("str"))
-    a = attendance[["session_id", "participant_id"]].dropna().drop_duplicates()
-    a = a.merge(s[["session_id", "period"]], on="session_id", how="inner")
-    rows = []
-    for period in sorted(s["period"].unique()):
-        q = a[a["period"] == period]
-        people, person = np.unique(q["participant_id"].to_numpy(dtype=object).astype(str), return_inverse=True)
-        sess, session = np.unique(q["session_id"].to_numpy(dtype=object).astype(str), return_inverse=True)
-        n = len(people)
-        if n == 0:
-            rows.append({"period": period, "n_nodes": 0, "n_edges": 0, "density": np.nan, "components": 0,
-                         "largest_component_share": np.nan, "isolates": 0})
-            continue
-        b = sparse.csr_matrix((np.ones(len(q), dtype=np.int32), (person, session)), shape=(n, len(sess)))
-        co = (b @ b.T).tocsr()
-        co.setdiag(0)
-        co.eliminate_zeros()
-        n_edges = co.nnz // 2
-        n_comp, labels = csgraph.connected_components(co, directed=False)
-        largest = np.bincount(labels).max()
-        isolates = int((np.diff(co.indptr) == 0).sum())
-        rows.append({"period": period, "n_nodes": n, "n_edges": int(n_edges),
-                     "density": 2 * n_edges / (n * (n - 1)) if n > 1 else np.nan,
-                     "components": int(n_comp), "largest_component_share": largest / n, "isolates": isolates})
-    return _frame(rows, COATTENDANCE_COLUMNS, {"period": "str", "n_nodes": "int64", "n_edges": "int64",
-                                               "components": "int64", "isolates": "int64"})
 
 
 # --------------------------------------------------------------------------- tables as the analysis sees them

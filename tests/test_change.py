@@ -18,11 +18,6 @@ from scipy import optimize, stats
 
 from evaltools.change import (
     CHANGE_COLUMNS,
-    DOSE_RESPONSE_COLUMNS,
-    dose_from_attendance,
-    dose_points,
-    dose_response,
-    endline_dates,
     group_membership,
     holm,
     mdes_dz,
@@ -30,6 +25,7 @@ from evaltools.change import (
     paired_scores,
     wilcoxon_cells,
 )
+from evaltools.dose_response import DOSE_RESPONSE_COLUMNS, dose_from_attendance, dose_points, dose_response, endline_dates
 from evaltools.instruments import LIBRARY, load_instrument
 
 MOVIE_1 = [9, 7, 8, 9, 8, 9, 9, 10, 9, 9]   # Lakens (2013), table 1 (the later rating: endline)

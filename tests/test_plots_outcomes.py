@@ -8,7 +8,8 @@ import pytest
 from scipy import stats
 from matplotlib.figure import Figure
 
-from evaltools.change import dose_points, dose_response, paired_change
+from evaltools.change import paired_change
+from evaltools.dose_response import dose_points, dose_response
 from evaltools.instruments import LIBRARY, load_instrument
 from evaltools.labels import t
 from evaltools.plots.outcomes import change_forest, dose_bins, dose_response_panels, reliable_change_bars

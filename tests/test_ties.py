@@ -14,9 +14,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from evaltools.coattendance import COATTENDANCE_COLUMNS, coattendance
 from evaltools.ties import (
-    COATTENDANCE_COLUMNS, EGO_COLUMNS, EGO_MEASURES, NETWORK_COLUMNS, NETWORK_TEST_COLUMNS, SCORE_COLUMNS,
-    coattendance, ego_networks, ego_scores, network_by_wave, network_change_test,
+    EGO_COLUMNS, EGO_MEASURES, NETWORK_COLUMNS, NETWORK_TEST_COLUMNS, SCORE_COLUMNS,
+    ego_networks, ego_scores, network_by_wave, network_change_test,
 )
 
 NA = pd.NA

@@ -1,7 +1,7 @@
 """Figures of change in outcomes: forest plot, reliable-change bars, dose–response panels.
 
 Each function takes a result table (and, for dose–response, the
-id-free points of :func:`evaltools.change.dose_points`) and returns a
+id-free points of :func:`evaltools.dose_response.dose_points`) and returns a
 :class:`matplotlib.figure.Figure` (no pyplot state). Every word comes from
 the label catalogue (``outcomes.*``; scale titles from the instruments).
 Suppressed rows are never drawn: the figure says how many were left out.
@@ -267,7 +267,7 @@ def dose_response_panels(points: pd.DataFrame, table: pd.DataFrame, *, lang: str
                          columns: int = 3) -> Figure:
     """Change against sessions attended, one small panel per scale.
 
-    Each panel shows the fitted line of :func:`evaltools.change.dose_response`
+    Each panel shows the fitted line of :func:`evaltools.dose_response.dose_response`
     and the mean change in attendance bins of at least ``min_cell`` people
     with their CIs (:func:`dose_bins`); no mark stands for a single person
     or for fewer than ``min_cell``. Scales whose row in ``table`` is
@@ -277,9 +277,9 @@ def dose_response_panels(points: pd.DataFrame, table: pd.DataFrame, *, lang: str
     Parameters
     ----------
     points : DataFrame
-        ``instrument, scale, sessions, diff`` (:func:`evaltools.change.dose_points`).
+        ``instrument, scale, sessions, diff`` (:func:`evaltools.dose_response.dose_points`).
     table : DataFrame
-        The :func:`evaltools.change.dose_response` table.
+        The :func:`evaltools.dose_response.dose_response` table.
 
     Examples
     --------

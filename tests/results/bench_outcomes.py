@@ -14,7 +14,8 @@ import tempfile
 import time
 
 from evaltools.attrition import attrition, sensitivity
-from evaltools.change import dose_from_attendance, dose_response, group_membership, paired_change
+from evaltools.change import group_membership, paired_change
+from evaltools.dose_response import dose_from_attendance, dose_response
 from evaltools.clustering import clustered_change
 from evaltools.project import load_project
 from evaltools.reliability import item_rest, reliability
