@@ -113,3 +113,33 @@ def _english_only_labels() -> list[str]:
 def page_words() -> SimpleNamespace:
     """What a page shows a reader (``visible_text``) and the English-only catalogue texts (``english_only_labels``)."""
     return SimpleNamespace(visible_text=_visible_text, english_only_labels=_english_only_labels)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> SimpleNamespace:
+    """Headless Chromium for the browser tests: playwright, the executable, its flags, and a route that refuses the
+    network (``local_only(network)`` records every request that is not ``file:``/``data:`` in ``network``).
+
+    Skips with the reason when Chromium (``make browser``) or playwright is missing.
+    """
+    import shutil
+    from urllib.parse import urlparse
+
+    path = Path("/usr/bin/chromium")
+    executable = str(path) if path.exists() else shutil.which("chromium")
+    if not executable:
+        pytest.skip("no Chromium at /usr/bin/chromium (run `make browser` to install it)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+
+    def local_only(network: list[str]):
+        def route(r):  # anything that is not a local file is a network load: record it and refuse it
+            if urlparse(r.request.url).scheme in ("file", "data"):
+                r.continue_()
+            else:
+                network.append(r.request.url)
+                r.abort()
+        return route
+
+    args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run"]
+    return SimpleNamespace(sync_api=sync_api, executable=executable, args=args, local_only=local_only)

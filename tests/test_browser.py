@@ -7,7 +7,6 @@ skipped with the reason when either is missing.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -15,19 +14,11 @@ import pytest
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-
 @pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists() and not shutil.which("chromium"):
-        pytest.skip("no Chromium at /usr/bin/chromium (run `make browser` to install it)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM if CHROMIUM.exists() else shutil.which("chromium")),
-                              args=ARGS, headless=True)
+def browser(chromium):
+    with chromium.sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium.executable, args=chromium.args, headless=True)
+        b.local_only = chromium.local_only
         yield b
         b.close()
 
@@ -35,15 +26,7 @@ def browser():
 def open_page(browser, url: str, network: list[str]):
     page = browser.new_page(viewport={"width": 1200, "height": 900})
     failed: list[str] = []
-
-    def route(r):  # anything that is not a local file is a network load: record it and refuse it
-        if urlparse(r.request.url).scheme in ("file", "data"):
-            r.continue_()
-        else:
-            network.append(r.request.url)
-            r.abort()
-
-    page.route("**/*", route)
+    page.route("**/*", browser.local_only(network))
     page.on("requestfailed", lambda req: failed.append(req.url))
     response = page.goto(url)
     page.wait_for_load_state("load")

@@ -116,34 +116,19 @@ def test_pages_hold_no_markup_of_the_datas_making(hostile_run):
         assert EVIL not in "".join(__import__("re").findall(r"<[^>]*>", text)), page.name
 
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 #: Elements a text of the payload would make if it were read as HTML.
 MADE = "iframe,object,embed,video,svg,input,script,[srcset],[onerror],[poster],a[href^='javascript']"
 
 
 @pytest.mark.browser
-def test_hostile_pages_in_chromium_show_text_and_load_nothing(hostile_run):
-    if not CHROMIUM.exists() and not shutil.which("chromium"):
-        pytest.skip("no Chromium at /usr/bin/chromium (run `make browser` to install it)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+def test_hostile_pages_in_chromium_show_text_and_load_nothing(hostile_run, chromium):
     out, result = hostile_run
     pages = [out / "index.html", result.index_path, *sorted((result.run_dir / "html").glob("*.html"))]
     network: list[str] = []
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM if CHROMIUM.exists() else shutil.which("chromium")),
-                                    args=ARGS, headless=True)
+    with chromium.sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium.executable, args=chromium.args, headless=True)
         context = browser.new_context()
-
-        def route(r):  # anything that is not a local file is a network load: record it and refuse it
-            if urlparse(r.request.url).scheme in ("file", "data"):
-                r.continue_()
-            else:
-                network.append(r.request.url)
-                r.abort()
-
-        context.route("**/*", route)
+        context.route("**/*", chromium.local_only(network))
         context.on("request", lambda req: urlparse(req.url).scheme in ("file", "data") or network.append(req.url))
         for path in pages:
             page = context.new_page()
