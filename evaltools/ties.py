@@ -34,10 +34,12 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
-import networkx as nx
 import numpy as np
 import pandas as pd
+from scipy import sparse
+from scipy.sparse import csgraph
 
 from evaltools.schema import CODES, WAVE_ORDER
 
@@ -245,12 +247,14 @@ def network_by_wave(ties: pd.DataFrame, participants: pd.DataFrame, *,
     ids = participant_ids(participants)
     t = tie_rows(ties)
     if waves is None:
-        waves = tie_waves(t)
-    group = participant_groups(participants)
+        waves = _waves_of(t)
+    index = pd.Index(ids, dtype=object)
+    group = _node_groups(participants, index)
     rows = []
     for wave in waves:
-        edges = _edges(t[t["wave"] == wave], ids)
-        rows.append({"wave": wave, **_describe_graph(ids, edges, group)})
+        key = _pair_keys(t[t["wave"] == wave], index)
+        lo, hi = key // max(len(ids), 1), key % max(len(ids), 1)
+        rows.append({"wave": wave, **_describe_graph(len(ids), lo, hi, group)})
     return _frame(rows, NETWORK_COLUMNS, {"wave": "str", "n_nodes": "int64", "n_edges": "int64",
                                           "components": "int64", "isolates": "int64",
                                           "cross_group_ties": "int64"})
@@ -320,81 +324,101 @@ def network_change_test(ties: pd.DataFrame, participants: pd.DataFrame, *, n_per
     """
     pre, post = waves
     ids = participant_ids(participants)
-    n = len(ids)
     t = tie_rows(ties)
-    present = set(t["wave"].dropna())
-    if pre not in present or post not in present or n == 0:
-        net = network_by_wave(t, participants, waves=[w for w in (pre, post) if w in present]).set_index("wave")
-        rows = [{"measure": m,
-                 "baseline": float(net.loc[pre, m]) if pre in net.index else np.nan,
-                 "endline": float(net.loc[post, m]) if post in net.index else np.nan,
-                 "diff": np.nan, "p_value": np.nan, "method": "not_tested"} for m in NETWORK_TEST_MEASURES]
-        return _frame(rows, NETWORK_TEST_COLUMNS, {"measure": "str", "method": "str"})
-
-    # each wave's edges (as in network_edges) as pair keys lo * n + hi of participant positions
-    index = pd.Index(ids)
-    nom = t[t["wave"].isin([pre, post]) & t["alter"].notna()]
-    ego = index.get_indexer(nom["participant_id"])
-    alter = index.get_indexer(nom["alter_participant_id"].fillna(""))
-    real = (ego >= 0) & (alter >= 0) & (ego != alter)
-    key = np.minimum(ego, alter).astype(np.int64) * n + np.maximum(ego, alter)
-    is_pre = (nom["wave"] == pre).to_numpy()
-    keys = {pre: np.unique(key[real & is_pre]), post: np.unique(key[real & ~is_pre])}
-    stable = np.intersect1d(keys[pre], keys[post], assume_unique=True)
-    lost = np.setdiff1d(keys[pre], keys[post], assume_unique=True)
-    gained = np.setdiff1d(keys[post], keys[pre], assume_unique=True)
-    swing = np.concatenate([lost, gained])  # the pairs a swap changes: tied at exactly one wave
-    at_pre = np.r_[np.ones(len(lost), bool), np.zeros(len(gained), bool)]
-    n_swing = len(swing)
-
-    # Isolates: a person with a stable tie is linked at both waves, a person on no swing pair at neither;
-    # only the rest ("open" people) can change, and S_iso = isolates_post - isolates_pre
-    # = sum over open people of [linked at pre] - [linked at post].
-    linked_both = np.zeros(n, bool)
-    linked_both[stable // n] = True
-    linked_both[stable % n] = True
-    ends = np.concatenate([swing // n, swing % n])
-    swing_of_end = np.tile(np.arange(n_swing), 2)
-    open_end = ~linked_both[ends]
-    order = np.argsort(ends[open_end], kind="stable")
-    open_person, swing_of_end = ends[open_end][order], swing_of_end[open_end][order]
-    starts = np.flatnonzero(np.r_[True, open_person[1:] != open_person[:-1]]) if len(order) else order
-
-    def statistics(pre_bits: np.ndarray, b: int) -> np.ndarray:
-        """Tie states at pre, packed 64 swaps to a word: (swing pairs, words) -> (b, 2): S of edges, isolates.
-
-        The bits of one swap run down a column, so "is this person linked" is an OR over the
-        rows of their pairs, done on 64 swaps at a time.
-        """
-        edges = n_swing - 2 * _column_bit_counts(pre_bits, b)  # edges_post - edges_pre
-        if not len(starts):
-            return np.column_stack([edges, np.zeros(b, np.int64)])
-        at_ends = pre_bits[swing_of_end]
-        linked_pre = np.bitwise_or.reduceat(at_ends, starts, axis=0)
-        linked_post = ~np.bitwise_and.reduceat(at_ends, starts, axis=0)  # some pair not at pre is at post
-        return np.column_stack([edges, _column_bit_counts(linked_pre, b) - _column_bit_counts(linked_post, b)])
-
-    all_ones = np.uint64(2 ** 64 - 1)
-    observed_bits = np.where(at_pre, all_ones, np.uint64(0)).astype(np.uint64)[:, None]
-    observed = statistics(observed_bits, 1)[0]
-    rng = np.random.default_rng(seed)
-    hits = np.zeros(2, np.int64)
-    chunk = 64 * max(1, 2 ** 20 // max(len(swing_of_end) + n_swing, 1))  # ~8 MB of packed swaps per chunk
-    for start in range(0, n_perm, chunk):
-        b = min(chunk, n_perm - start)
-        words = (b + 63) // 64
-        swaps = np.frombuffer(rng.bytes(8 * n_swing * words), dtype=np.uint64).reshape(n_swing, words)
-        hits += (np.abs(statistics(swaps ^ observed_bits, b)) >= np.abs(observed)).sum(axis=0)
-    p = (1 + hits) / (1 + n_perm)
+    present = set(t["wave"].dropna().unique())
+    if pre not in present or post not in present or not ids:
+        return _untested_change(t, participants, waves, present)
+    n = len(ids)
+    index = pd.Index(ids, dtype=object)
+    keys = {w: _pair_keys(t[t["wave"] == w], index) for w in waves}
+    swing = _swing_pairs(keys[pre], keys[post], n)
+    observed_bits = np.where(swing.at_pre, np.uint64(2 ** 64 - 1), np.uint64(0)).astype(np.uint64)[:, None]
+    observed = _swap_statistics(observed_bits, 1, swing)[0]
+    p = (1 + _permutation_hits(swing, observed_bits, observed, n_perm, seed)) / (1 + n_perm)
 
     n_dyads = n * (n - 1) / 2
-    density = [len(keys[w]) / n_dyads if n > 1 else np.nan for w in (pre, post)]
-    isolates = [n - len(np.unique(np.r_[keys[w] // n, keys[w] % n])) for w in (pre, post)]
+    density = [len(keys[w]) / n_dyads if n > 1 else np.nan for w in waves]
+    isolates = [n - len(np.unique(np.r_[keys[w] // n, keys[w] % n])) for w in waves]
     values = {"density": (density, observed[0] / n_dyads if n > 1 else np.nan, p[0] if n > 1 else np.nan),
               "isolates": (isolates, observed[1], p[1])}
     rows = [{"measure": m, "baseline": values[m][0][0], "endline": values[m][0][1], "diff": values[m][1],
              "p_value": float(values[m][2]), "method": "dyad_permutation"} for m in NETWORK_TEST_MEASURES]
     return _frame(rows, NETWORK_TEST_COLUMNS, {"measure": "str", "method": "str"})
+
+
+def _untested_change(t: pd.DataFrame, participants: pd.DataFrame, waves: tuple[str, str],
+                     present: set[str]) -> pd.DataFrame:
+    """The rows of :func:`network_change_test` when a wave has no ties rows or nobody is registered."""
+    pre, post = waves
+    net = network_by_wave(t, participants, waves=[w for w in (pre, post) if w in present]).set_index("wave")
+    rows = [{"measure": m,
+             "baseline": float(net.loc[pre, m]) if pre in net.index else np.nan,
+             "endline": float(net.loc[post, m]) if post in net.index else np.nan,
+             "diff": np.nan, "p_value": np.nan, "method": "not_tested"} for m in NETWORK_TEST_MEASURES]
+    return _frame(rows, NETWORK_TEST_COLUMNS, {"measure": "str", "method": "str"})
+
+
+class _Swing(NamedTuple):
+    """The pairs tied at exactly one wave, and the "open" people whose isolation a swap can change.
+
+    ``at_pre``: each swing pair's observed wave (True: baseline). ``swing_of_end``: for each open
+    person's end of a swing pair (grouped by person), that pair's row; ``starts``: where each open
+    person's run begins. A person with a stable tie is linked at both waves, a person on no swing pair
+    at neither: only open people change S_iso = isolates_post − isolates_pre.
+    """
+
+    at_pre: np.ndarray
+    swing_of_end: np.ndarray
+    starts: np.ndarray
+
+
+def _swing_pairs(pre_keys: np.ndarray, post_keys: np.ndarray, n: int) -> _Swing:
+    """The :class:`_Swing` of two waves' pair keys lo · n + hi (sorted, distinct)."""
+    stable = np.intersect1d(pre_keys, post_keys, assume_unique=True)
+    lost = np.setdiff1d(pre_keys, post_keys, assume_unique=True)
+    gained = np.setdiff1d(post_keys, pre_keys, assume_unique=True)
+    swing = np.concatenate([lost, gained])  # the pairs a swap changes: tied at exactly one wave
+    at_pre = np.r_[np.ones(len(lost), bool), np.zeros(len(gained), bool)]
+    linked_both = np.zeros(n, bool)
+    linked_both[stable // n] = True
+    linked_both[stable % n] = True
+    ends = np.concatenate([swing // n, swing % n])
+    swing_of_end = np.tile(np.arange(len(swing)), 2)
+    open_end = ~linked_both[ends]
+    order = np.argsort(ends[open_end], kind="stable")
+    open_person, swing_of_end = ends[open_end][order], swing_of_end[open_end][order]
+    starts = np.flatnonzero(np.r_[True, open_person[1:] != open_person[:-1]]) if len(order) else order
+    return _Swing(at_pre, swing_of_end, starts)
+
+
+def _swap_statistics(pre_bits: np.ndarray, b: int, swing: _Swing) -> np.ndarray:
+    """Tie states at pre, packed 64 swaps to a word: (swing pairs, words) -> (b, 2): S of edges, isolates.
+
+    The bits of one swap run down a column, so "is this person linked" is an OR over the
+    rows of their pairs, done on 64 swaps at a time.
+    """
+    edges = len(swing.at_pre) - 2 * _column_bit_counts(pre_bits, b)  # edges_post - edges_pre
+    if not len(swing.starts):
+        return np.column_stack([edges, np.zeros(b, np.int64)])
+    at_ends = pre_bits[swing.swing_of_end]
+    linked_pre = np.bitwise_or.reduceat(at_ends, swing.starts, axis=0)
+    linked_post = ~np.bitwise_and.reduceat(at_ends, swing.starts, axis=0)  # some pair not at pre is at post
+    return np.column_stack([edges, _column_bit_counts(linked_pre, b) - _column_bit_counts(linked_post, b)])
+
+
+def _permutation_hits(swing: _Swing, observed_bits: np.ndarray, observed: np.ndarray, n_perm: int,
+                      seed: int) -> np.ndarray:
+    """#{|S*| ≥ |S_obs|} per statistic over ``n_perm`` random swaps, drawn as packed bits in chunks."""
+    n_swing = len(swing.at_pre)
+    rng = np.random.default_rng(seed)
+    hits = np.zeros(2, np.int64)
+    chunk = 64 * max(1, 2 ** 20 // max(len(swing.swing_of_end) + n_swing, 1))  # ~8 MB of packed swaps per chunk
+    for start in range(0, n_perm, chunk):
+        b = min(chunk, n_perm - start)
+        words = (b + 63) // 64
+        swaps = np.frombuffer(rng.bytes(8 * n_swing * words), dtype=np.uint64).reshape(n_swing, words)
+        hits += (np.abs(_swap_statistics(swaps ^ observed_bits, b, swing)) >= np.abs(observed)).sum(axis=0)
+    return hits
 
 
 # --------------------------------------------------------------------------- tables as the analysis sees them
@@ -439,8 +463,7 @@ def tie_waves(ties: pd.DataFrame | None) -> list[str]:
     >>> tie_waves(pd.DataFrame({"participant_id": ["P1", "P1"], "wave": ["endline", "baseline"]}))
     ['baseline', 'endline']
     """
-    present = set(tie_rows(ties)["wave"].dropna())
-    return [w for w in WAVE_ORDER if w in present] + sorted(present - set(WAVE_ORDER))
+    return _waves_of(tie_rows(ties))
 
 
 def participant_ids(participants: pd.DataFrame) -> list[str]:
@@ -451,7 +474,7 @@ def participant_ids(participants: pd.DataFrame) -> list[str]:
     >>> participant_ids(pd.DataFrame({"participant_id": ["P2", "P1", "P2", None]}))
     ['P2', 'P1']
     """
-    return list(dict.fromkeys(participants["participant_id"].dropna().astype("str")))
+    return participants["participant_id"].dropna().astype("str").drop_duplicates().tolist()
 
 
 def participant_groups(participants: pd.DataFrame) -> dict[str, str]:
@@ -466,7 +489,8 @@ def participant_groups(participants: pd.DataFrame) -> dict[str, str]:
         return {}
     g = participants[["participant_id", "group"]].dropna()
     g = g[g["group"].astype("str").str.strip() != ""]
-    return dict(zip(g["participant_id"].astype("str"), g["group"].astype("str")))
+    return dict(zip(g["participant_id"].astype("str").to_numpy(dtype=object),
+                    g["group"].astype("str").to_numpy(dtype=object)))
 
 
 def network_edges(ties: pd.DataFrame, participants: pd.DataFrame, *, wave: str) -> pd.DataFrame:
@@ -522,22 +546,59 @@ def _column_bit_counts(words: np.ndarray, b: int) -> np.ndarray:
     return counts.ravel()[:b]
 
 
-def _describe_graph(ids: list[str], edges: pd.DataFrame, group: dict[str, str]) -> dict:
-    g = nx.Graph()
-    g.add_nodes_from(ids)
-    g.add_edges_from(zip(edges["a"], edges["b"]))
-    n, m = g.number_of_nodes(), g.number_of_edges()
-    comps = [len(c) for c in nx.connected_components(g)]
-    ga, gb = edges["a"].map(group), edges["b"].map(group)
-    cross = int((ga.notna() & gb.notna() & (ga != gb)).sum())
+def _waves_of(t: pd.DataFrame) -> list[str]:
+    """The waves of normalised tie rows, in time order (:data:`WAVE_ORDER`, then any other alphabetically)."""
+    present = set(t["wave"].dropna().unique())
+    return [w for w in WAVE_ORDER if w in present] + sorted(present - set(WAVE_ORDER))
+
+
+def _pair_keys(t: pd.DataFrame, index: pd.Index) -> np.ndarray:
+    """Distinct undirected edges among participants (as :func:`_edges`), sorted, as keys lo · n + hi.
+
+    lo < hi are positions in ``index`` (the participants, n of them).
+    """
+    e = t[t["alter"].notna().to_numpy() & t["alter_participant_id"].notna().to_numpy()]
+    ego = index.get_indexer(e["participant_id"].to_numpy(dtype=object))
+    alter = index.get_indexer(e["alter_participant_id"].to_numpy(dtype=object))
+    real = (ego >= 0) & (alter >= 0) & (ego != alter)
+    n = np.int64(max(len(index), 1))
+    return np.unique(np.minimum(ego, alter)[real].astype(np.int64) * n + np.maximum(ego, alter)[real])
+
+
+def _node_groups(participants: pd.DataFrame, index: pd.Index) -> np.ndarray:
+    """Each node's group as an integer code (−1: none), from :func:`participant_groups`."""
+    group = participant_groups(participants)
+    if not group:
+        return np.full(len(index), -1, np.int64)
+    of_node = pd.Series(group, dtype=object).reindex(index).to_numpy(dtype=object)
+    return pd.factorize(of_node)[0].astype(np.int64)
+
+
+def _describe_graph(n: int, lo: np.ndarray, hi: np.ndarray, group: np.ndarray) -> dict:
+    """The measures of :data:`NETWORK_COLUMNS` of a graph on nodes 0..n−1 with edges (lo, hi), lo < hi.
+
+    Sparse-matrix arithmetic on the same definitions as networkx: components by
+    :func:`scipy.sparse.csgraph.connected_components`; transitivity as
+    :func:`networkx.transitivity`, 6 × triangles / Σ deg·(deg − 1) in exact integers, 0 without triangles.
+    """
+    m = len(lo)
+    degree = np.bincount(lo, minlength=n) + np.bincount(hi, minlength=n)
+    if n:
+        upper = sparse.csr_matrix((np.ones(m, np.int64), (lo, hi)), shape=(n, n))
+        n_comp, labels = csgraph.connected_components(upper, directed=False)
+        largest = int(np.bincount(labels).max())
+        # a triangle a < b < c is the one path a→b→c of the upper triangle closed by a→c
+        triangles = int((upper @ upper).multiply(upper).sum())
+        triples = int((degree * (degree - 1)).sum())
+    gl, gh = group[lo], group[hi]
     return {"n_nodes": n, "n_edges": m,
             "density": 2 * m / (n * (n - 1)) if n > 1 else np.nan,
             "mean_degree": 2 * m / n if n else np.nan,
-            "components": len(comps),
-            "largest_component_share": max(comps) / n if n else np.nan,
-            "isolates": nx.number_of_isolates(g),
-            "transitivity": nx.transitivity(g) if n else np.nan,
-            "cross_group_ties": cross}
+            "components": int(n_comp) if n else 0,
+            "largest_component_share": largest / n if n else np.nan,
+            "isolates": int((degree == 0).sum()),
+            "transitivity": (6 * triangles / triples if triangles else 0) if n else np.nan,
+            "cross_group_ties": int(((gl >= 0) & (gh >= 0) & (gl != gh)).sum())}
 
 
 def _frame(rows: list[dict], columns: Sequence[str], dtypes: dict[str, str]) -> pd.DataFrame:

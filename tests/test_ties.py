@@ -194,6 +194,26 @@ def test_cross_group_ties_agree_with_networkx_attribute_count():
     assert net.n_edges == g.number_of_edges()
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_network_by_wave_matches_networkx_on_random_graphs(seed):
+    # the measures come from sparse matrices; networkx computes the same definitions from the graph
+    rng = np.random.default_rng(seed)
+    ids = [f"P{i:03d}" for i in range(120)]
+    pairs = [(ids[a], ids[b]) for a, b in rng.integers(0, 120, size=(260, 2))]  # duplicates, self-ties, mutuals
+    pairs += [(ids[a], ids[b]) for a, b in ((0, 1), (1, 2), (2, 0), (2, 3), (3, 0))]  # triangles for sure
+    ties = ties_frame([(a, "baseline", f"x{k}", b, "friend", NA, NA) for k, (a, b) in enumerate(pairs)])
+    net = network_by_wave(ties, people(ids)).iloc[0]
+    g = nx.Graph()
+    g.add_nodes_from(ids)
+    g.add_edges_from((a, b) for a, b in pairs if a != b)
+    comps = [len(c) for c in nx.connected_components(g)]
+    assert (net.n_nodes, net.n_edges) == (g.number_of_nodes(), g.number_of_edges())
+    assert (net.components, net.isolates) == (len(comps), nx.number_of_isolates(g))
+    assert net.largest_component_share == max(comps) / len(ids)
+    assert net.density == nx.density(g)
+    assert net.transitivity == nx.transitivity(g) > 0  # exactly: both are 6 * triangles / sum deg(deg - 1)
+
+
 def test_network_wave_without_links_is_all_isolates_and_empty_ties_keep_columns():
     net = network_by_wave(NET_TIES, people(IDS), waves=["midline"]).iloc[0]
     assert (net.n_edges, net.components, net.isolates, net.density) == (0, 6, 6, 0.0)
