@@ -50,30 +50,76 @@ def coattendance(attendance: pd.DataFrame, sessions: pd.DataFrame) -> pd.DataFra
     2021Q1        4        3      0.5           2                     0.75         1
     """
     s = sessions[~sessions["activity"].isin(STAFF_ACTIVITIES)].dropna(subset=["date"])
-    s = s.assign(period=pd.to_datetime(s["date"]).dt.to_period("Q").astype("str"))
-    a = attendance[["session_id", "participant_id"]].dropna().drop_duplicates()
-    a = a.merge(s[["session_id", "period"]], on="session_id", how="inner")
+    quarter, labels = _quarters(s["date"])
+    person, session, period = _attendance_codes(attendance, s["session_id"], quarter)
     rows = []
-    for period in sorted(s["period"].unique()):
-        q = a[a["period"] == period]
-        people, person = np.unique(q["participant_id"].to_numpy(dtype=object).astype(str), return_inverse=True)
-        sess, session = np.unique(q["session_id"].to_numpy(dtype=object).astype(str), return_inverse=True)
-        n = len(people)
-        if n == 0:
-            rows.append({"period": period, "n_nodes": 0, "n_edges": 0, "density": np.nan, "components": 0,
-                         "largest_component_share": np.nan, "isolates": 0})
-            continue
-        b = sparse.csr_matrix((np.ones(len(q), dtype=np.int32), (person, session)), shape=(n, len(sess)))
-        co = (b @ b.T).tocsr()
-        co.setdiag(0)
-        co.eliminate_zeros()
-        n_edges = co.nnz // 2
-        n_comp, labels = csgraph.connected_components(co, directed=False)
-        largest = np.bincount(labels).max()
-        isolates = int((np.diff(co.indptr) == 0).sum())
-        rows.append({"period": period, "n_nodes": n, "n_edges": int(n_edges),
-                     "density": 2 * n_edges / (n * (n - 1)) if n > 1 else np.nan,
-                     "components": int(n_comp), "largest_component_share": largest / n, "isolates": isolates})
+    for code in np.argsort(labels, kind="stable"):
+        here = period == code
+        rows.append({"period": labels[code], **_describe_projection(person[here], session[here])})
     counts = {"n_nodes": "int64", "n_edges": "int64", "components": "int64", "isolates": "int64"}
     return pd.DataFrame(rows, columns=list(COATTENDANCE_COLUMNS)).astype(
         {"period": "str", "density": "float64", "largest_component_share": "float64", **counts})
+
+
+def _quarters(dates: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Each date's calendar quarter as a code into the quarters' labels (``2021Q1``), formatted once each."""
+    dates = pd.to_datetime(dates)
+    key = (dates.dt.year * 4 + (dates.dt.month - 1) // 3).to_numpy()
+    code, uniq = pd.factorize(key)
+    first = np.zeros(len(uniq), np.int64)
+    first[code[::-1]] = np.arange(len(code))[::-1]  # a date of each quarter
+    labels = dates.iloc[first].dt.to_period("Q").astype("str").to_numpy(dtype=object)
+    return code.astype(np.int64), labels
+
+
+def _attendance_codes(attendance: pd.DataFrame, session_ids: pd.Series,
+                      quarter: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Attendance rows of the given sessions as integer codes: (person, session, quarter).
+
+    A session listed in several quarters (not a valid table) counts in each, as a join would.
+    """
+    ids = session_ids.astype("str").to_numpy(dtype=object)
+    listed = pd.Series(ids).notna().to_numpy()
+    ids, quarter = ids[listed], quarter[listed]
+    person = pd.factorize(attendance["participant_id"].astype("str").to_numpy(dtype=object))[0].astype(np.int64)
+    # one hash pass over the listed ids, then the attended ones: the listed get the first codes (empty: −1)
+    codes = pd.factorize(np.concatenate([ids, attendance["session_id"].astype("str").to_numpy(dtype=object)]))[0]
+    n_listed = int(codes[:len(ids)].max()) + 1 if len(ids) else 0
+    session = codes[len(ids):].astype(np.int64)
+    kept = (person >= 0) & (session >= 0) & (session < n_listed)
+    person, session = person[kept], session[kept]
+    of_session = pd.DataFrame({"session": codes[:len(ids)], "quarter": quarter}).drop_duplicates()
+    if of_session["session"].is_unique:
+        period = np.full(n_listed, -1, np.int64)
+        period[of_session["session"].to_numpy()] = of_session["quarter"].to_numpy()
+        return person, session, period[session]
+    rows = pd.DataFrame({"person": person, "session": session}).merge(of_session, on="session")
+    return rows["person"].to_numpy(), rows["session"].to_numpy(), rows["quarter"].to_numpy()
+
+
+def _describe_projection(person: np.ndarray, session: np.ndarray) -> dict:
+    """The measures of one quarter's co-attendance graph, from its (person, session) rows (repeats allowed).
+
+    People × sessions B, and B·Bᵀ links two people who share a session; its diagonal (each person's
+    sessions) is never 0, so edges = (nonzeros − n) / 2 and an isolate has only its diagonal.
+    """
+    person, n = _compact(person)
+    session, n_sessions = _compact(session)
+    if n == 0:
+        return {"n_nodes": 0, "n_edges": 0, "density": np.nan, "components": 0,
+                "largest_component_share": np.nan, "isolates": 0}
+    b = sparse.csr_matrix((np.ones(len(person), dtype=np.int32), (person, session)), shape=(n, n_sessions))
+    co = (b @ b.T).tocsr()
+    n_edges = (co.nnz - n) // 2
+    n_comp, labels = csgraph.connected_components(co, directed=False)
+    return {"n_nodes": n, "n_edges": int(n_edges), "density": 2 * n_edges / (n * (n - 1)) if n > 1 else np.nan,
+            "components": int(n_comp), "largest_component_share": np.bincount(labels).max() / n,
+            "isolates": int((np.diff(co.indptr) == 1).sum())}
+
+
+def _compact(codes: np.ndarray) -> tuple[np.ndarray, int]:
+    """Non-negative codes renumbered 0..k−1 (in their order), and k."""
+    present = np.zeros(int(codes.max()) + 1 if len(codes) else 0, bool)
+    present[codes] = True
+    renumber = np.cumsum(present) - 1
+    return renumber[codes], int(present.sum())

@@ -195,11 +195,31 @@ def _attended(attendance: pd.DataFrame, people: pd.DataFrame, sess: pd.DataFrame
 
     Attendance of a session or a person not in those tables counts for no target, so it is left out.
     """
-    session = pd.Index(sess["session_id"]).get_indexer(attendance["session_id"].astype("str"))
-    person = pd.Index(people["participant_id"]).get_indexer(attendance["participant_id"].astype("str"))
+    session = _positions(sess["session_id"], attendance["session_id"].astype("str"))
+    person = _positions(people["participant_id"], attendance["participant_id"].astype("str"))
     known = (session >= 0) & (person >= 0)
     pair = _first(session[known].astype("int64") * max(len(people), 1) + person[known])
     return pair // max(len(people), 1), pair % max(len(people), 1)
+
+
+def _positions(index, values: pd.Series) -> np.ndarray:
+    """Where each of ``values`` is in ``index``, −1 when absent or empty: ``pd.Index(index).get_indexer(values)``.
+
+    With distinct, non-empty ``index`` values (the usual case) one hash pass over both, as object arrays,
+    gives the same positions faster on millions of rows: the first ``len(index)`` codes are 0, 1, ….
+    """
+    known = np.asarray(index, dtype=object)
+    codes = pd.factorize(np.concatenate([known, values.to_numpy(dtype=object)]))[0]
+    if not np.array_equal(codes[:len(known)], np.arange(len(known))):  # repeated or empty ids: as pandas does
+        return pd.Index(index).get_indexer(values)
+    found = codes[len(known):]
+    return np.where(found < len(known), found, -1)
+
+
+def _activity_kinds(activity: pd.Series) -> np.ndarray:
+    """Each session's position in :data:`PARTICIPANT_ACTIVITIES` (−1: another activity or none), per distinct value."""
+    codes, found = pd.factorize(activity.astype("object"))
+    return np.append(pd.Index(PARTICIPANT_ACTIVITIES).get_indexer(found), -1)[codes]
 
 
 def _first(keys: np.ndarray) -> np.ndarray:
@@ -281,7 +301,7 @@ def dose(attendance: pd.DataFrame, sessions: pd.DataFrame, *,
     s = s.astype({"session_id": "str"})
     if participants is not None:
         ids = participants["participant_id"].dropna().astype("str").drop_duplicates()
-    if not s["session_id"].is_unique:  # not a valid sessions table; rows are matched as a join would
+    if not pd.Index(s["session_id"].to_numpy(dtype=object)).is_unique:  # not a valid sessions table; rows are matched as a join would
         a = attendance[["session_id", "participant_id"]].dropna().astype("str").drop_duplicates()
         a = a.merge(s, on="session_id", how="inner")
         if participants is not None:
@@ -292,15 +312,15 @@ def dose(attendance: pd.DataFrame, sessions: pd.DataFrame, *,
         duration = a["duration_min"]
     else:  # the usual case: row positions instead of joins on text
         session_text = attendance["session_id"].astype("str")
-        session = pd.Index(s["session_id"]).get_indexer(session_text)
+        session = _positions(s["session_id"], session_text)
         text = attendance["participant_id"].astype("str")
         known = (session >= 0) & session_text.notna().to_numpy() & text.notna().to_numpy()
         people = sorted(ids if participants is not None else pd.unique(text[known]))
-        person = pd.Index(people).get_indexer(text)
+        person = _positions(people, text)
         known &= person >= 0
         pair = _first(session[known].astype("int64") * max(len(people), 1) + person[known])  # once per pair
         session, person = pair // max(len(people), 1), pair % max(len(people), 1)
-        kind = pd.Index(PARTICIPANT_ACTIVITIES).get_indexer(s["activity"].astype("object"))[session]
+        kind = _activity_kinds(s["activity"])[session]
         duration = pd.Series(s["duration_min"].to_numpy()[session], dtype="float64")
     out = pd.DataFrame({"participant_id": people}, dtype="str")
     out["sessions"] = np.bincount(person, minlength=len(people)).astype("int64")

@@ -242,3 +242,35 @@ def test_component_target_with_nobody_registered_is_zero():
     out = indicators([target("fam", "participants", 2, where={"component": "family_support"})],
                      participants=nobody, sessions=SESSIONS, attendance=ATTENDANCE)
     assert out["value"].tolist() == [0] and out["status"].tolist() == ["not met"]
+
+
+@pytest.mark.parametrize("sessions_kind", ["distinct", "with_empty_id"])
+def test_dose_matches_a_pandas_join_on_messy_random_attendance(sessions_kind):
+    # positions come from one hash pass over ids (or pandas' get_indexer when ids are empty); the reference
+    # here is a plain join: distinct (session, person) pairs of known sessions, non-staff, registered people
+    rng = np.random.default_rng(5)
+    ids = [f"P{i:02d}" for i in range(40)]
+    sids = [f"S{i:03d}" for i in range(60)]
+    sessions = pd.DataFrame({"session_id": sids, "activity": rng.choice(
+        ["family_visit", "self_help_meeting", "supervision", "community_event"], 60),
+        "duration_min": rng.choice([30.0, 45.0, np.nan, 90.0], 60)}).astype({"session_id": "str", "activity": "str"})
+    if sessions_kind == "with_empty_id":
+        sessions.loc[3, "session_id"] = np.nan
+    attendance = pd.DataFrame({"session_id": rng.choice(sids + ["S999", None], 500),
+                               "participant_id": rng.choice(ids + ["X1", None], 500)}, dtype="str")
+    got = dose(attendance, sessions, participants=pd.DataFrame({"participant_id": ids[:35]}, dtype="str"))
+    staff = sessions["activity"] == "supervision"
+    pairs = attendance.dropna().drop_duplicates().merge(sessions[~staff].dropna(subset=["session_id"]),
+                                                        on="session_id")
+    pairs = pairs[pairs["participant_id"].isin(ids[:35])]
+    by = pairs.groupby("participant_id")
+    expected = pd.DataFrame({"participant_id": sorted(ids[:35])}).set_index("participant_id")
+    expected["sessions"] = by.size().reindex(expected.index, fill_value=0)
+    expected["hours"] = (by["duration_min"].sum() / 60).reindex(expected.index, fill_value=0.0)
+    expected["sessions_family_visit"] = (pairs[pairs["activity"] == "family_visit"].groupby("participant_id")
+                                         .size().reindex(expected.index, fill_value=0))
+    assert got["participant_id"].tolist() == expected.index.tolist()
+    assert got["sessions"].tolist() == expected["sessions"].tolist()
+    assert got["hours"].to_numpy() == pytest.approx(expected["hours"].to_numpy())
+    assert got["sessions_family_visit"].tolist() == expected["sessions_family_visit"].tolist()
+    assert got["sessions"].sum() > 100  # the fixture does attend
