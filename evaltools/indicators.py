@@ -217,7 +217,7 @@ def _positions(index, values: pd.Series) -> np.ndarray:
 
 
 def _activity_kinds(activity: pd.Series) -> np.ndarray:
-    """Each session's position in :data:`PARTICIPANT_ACTIVITIES` (−1: another activity or none), per distinct value."""
+    """Each session's position in :data:`PARTICIPANT_ACTIVITIES` (−1: other or none), looked up per distinct value."""
     codes, found = pd.factorize(activity.astype("object"))
     return np.append(pd.Index(PARTICIPANT_ACTIVITIES).get_indexer(found), -1)[codes]
 
@@ -301,12 +301,13 @@ def dose(attendance: pd.DataFrame, sessions: pd.DataFrame, *,
     s = s.astype({"session_id": "str"})
     if participants is not None:
         ids = participants["participant_id"].dropna().astype("str").drop_duplicates()
-    if not pd.Index(s["session_id"].to_numpy(dtype=object)).is_unique:  # not a valid sessions table; rows are matched as a join would
+    if not pd.Index(s["session_id"].to_numpy(dtype=object)).is_unique:  # not a valid table: matched as a join would
         a = attendance[["session_id", "participant_id"]].dropna().astype("str").drop_duplicates()
         a = a.merge(s, on="session_id", how="inner")
         if participants is not None:
             a = a[a["participant_id"].isin(ids)]
-        people = sorted(ids if participants is not None else a["participant_id"].drop_duplicates())
+        people = sorted(np.asarray(ids if participants is not None else a["participant_id"].drop_duplicates(),
+                                   dtype=object).tolist())
         person = pd.Index(people).get_indexer(a["participant_id"])
         kind = pd.Index(PARTICIPANT_ACTIVITIES).get_indexer(a["activity"].astype("object"))
         duration = a["duration_min"]
@@ -315,7 +316,7 @@ def dose(attendance: pd.DataFrame, sessions: pd.DataFrame, *,
         session = _positions(s["session_id"], session_text)
         text = attendance["participant_id"].astype("str")
         known = (session >= 0) & session_text.notna().to_numpy() & text.notna().to_numpy()
-        people = sorted(ids if participants is not None else pd.unique(text[known]))
+        people = sorted(np.asarray(ids if participants is not None else pd.unique(text[known]), dtype=object).tolist())
         person = _positions(people, text)
         known &= person >= 0
         pair = _first(session[known].astype("int64") * max(len(people), 1) + person[known])  # once per pair

@@ -33,6 +33,7 @@ Examples
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import NamedTuple
 
@@ -124,23 +125,7 @@ def ego_networks(ties: pd.DataFrame, *, participants: pd.DataFrame | None = None
         t = t[t["participant_id"].isin(participant_ids(participants))]
     keys = ["participant_id", "wave"]
     asked = t[keys].drop_duplicates()  # a row without alter: asked, named nobody
-    t = t.dropna(subset=["alter"]).drop_duplicates(["participant_id", "wave", "alter"])
-
-    counts = t.assign(size=1)
-    for code, col in zip(CODES["relation"], RELATION_COLUMNS):
-        counts[col] = (t["relation"] == code).fillna(False).astype(int)
-    for code, col in zip(CODES["support"], SUPPORT_COLUMNS):
-        # the typed table holds a normalised ";"-list (evaltools.schema.split_codes)
-        given = t["support"].str.contains(rf"(?:^|[;,])\s*{code}\s*(?:[;,]|$)", regex=True)
-        counts[col] = given.fillna(False).astype(int)
-    known = t["on_estate"].isin(["yes", "no"])
-    counts["_estate_yes"] = (t["on_estate"] == "yes").fillna(False).astype(int)
-    counts["_estate_known"] = known.astype(int)
-    sums = counts.groupby(keys, sort=False)[["size", *RELATION_COLUMNS, *SUPPORT_COLUMNS,
-                                              "_estate_yes", "_estate_known"]].sum()
-    sums["diversity"] = t.dropna(subset=["relation"]).groupby(keys, sort=False)["relation"].nunique()
-    sums = sums.reset_index()
-
+    sums = _ego_sums(t.dropna(subset=["alter"]).drop_duplicates(["participant_id", "wave", "alter"]))
     if len(asked) > len(sums):
         sums = asked.merge(sums, on=keys, how="left")
     if respondents is not None and len(respondents):
@@ -148,7 +133,40 @@ def ego_networks(ties: pd.DataFrame, *, participants: pd.DataFrame | None = None
         if participants is not None:
             resp = resp[resp["participant_id"].isin(participant_ids(participants))]
         sums = resp.merge(sums, on=keys, how="outer")
+    return _ego_frame(sums)
 
+
+def _ego_sums(t: pd.DataFrame) -> pd.DataFrame:
+    """Per person × wave (columns participant_id, wave), from one row per alter: the counts of :func:`ego_networks`.
+
+    Columns ``size``, the relation and support counts, ``diversity``, ``_estate_yes`` and ``_estate_known``.
+    A few distinct relation, support and on_estate texts recur over many rows: each is read once.
+    """
+    keys = ["participant_id", "wave"]
+    counts = t[keys].assign(size=1)
+    for code, col in zip(CODES["relation"], RELATION_COLUMNS):
+        counts[col] = _per_value(t["relation"], lambda v, code=code: v == code)
+    for code, col in zip(CODES["support"], SUPPORT_COLUMNS):
+        # the typed table holds a normalised ";"-list (evaltools.schema.split_codes)
+        given = re.compile(rf"(?:^|[;,])\s*{code}\s*(?:[;,]|$)")
+        counts[col] = _per_value(t["support"], lambda v, given=given: given.search(v) is not None)
+    counts["_estate_yes"] = _per_value(t["on_estate"], lambda v: v == "yes")
+    counts["_estate_known"] = _per_value(t["on_estate"], lambda v: v in ("yes", "no"))
+    sums = counts.groupby(keys, sort=False)[["size", *RELATION_COLUMNS, *SUPPORT_COLUMNS,
+                                              "_estate_yes", "_estate_known"]].sum()
+    sums["diversity"] = t.dropna(subset=["relation"]).groupby(keys, sort=False)["relation"].nunique()
+    return sums.reset_index()
+
+
+def _per_value(values: pd.Series, test) -> np.ndarray:
+    """``test`` (text -> bool) of each value as 0/1, evaluated once per distinct value; empty values give 0."""
+    codes, found = pd.factorize(values.to_numpy(dtype=object))
+    return np.append(np.array([bool(test(v)) for v in found], dtype=np.int64), 0)[codes]
+
+
+def _ego_frame(sums: pd.DataFrame) -> pd.DataFrame:
+    """The :data:`EGO_COLUMNS` of the per person × wave sums (empty counts are 0), sorted."""
+    keys = ["participant_id", "wave"]
     out = pd.DataFrame({k: sums[k].astype("str") for k in keys})
     for col in ("size", *RELATION_COLUMNS, *SUPPORT_COLUMNS, "diversity"):
         out[col] = sums[col].fillna(0).astype("int64") if len(sums) else pd.Series(dtype="int64")
