@@ -209,17 +209,24 @@ def ego_scores(ego: pd.DataFrame) -> pd.DataFrame:
     """
     if ego is None or not len(ego):
         return _empty(SCORE_COLUMNS, {"score": "float64", "n_items": "int64"})
-    long = ego.melt(id_vars=["participant_id", "wave"], value_vars=list(EGO_MEASURES),
-                    var_name="scale", value_name="score")
-    long["n_items"] = long[["participant_id", "wave"]].merge(
-        ego[["participant_id", "wave", "size"]], on=["participant_id", "wave"], how="left")["size"].to_numpy()
-    long["instrument"] = EGO_INSTRUMENT
-    long["score"] = long["score"].astype("float64")
-    long["n_items"] = long["n_items"].astype("int64")
-    order = {m: i for i, m in enumerate(EGO_MEASURES)}
-    long = long.assign(_m=long["scale"].map(order))
-    long = _sort_waves(long, ["participant_id", "wave", "_m"])
-    return long[list(SCORE_COLUMNS)].reset_index(drop=True)
+    rank = {w: i for i, w in enumerate(WAVE_ORDER)}
+    person = pd.factorize(ego["participant_id"], sort=True)[0]
+    person = np.where(person < 0, person.max() + 1, person)  # no id: last, as sorting puts it
+    wave = ego["wave"].map(rank).fillna(len(rank)).to_numpy(dtype=float)
+    m, r = len(EGO_MEASURES), len(ego)
+    # as a melt (measure after measure, rows in order) sorted stably by participant, wave in time order, measure
+    row, measure = np.tile(np.arange(r), m), np.repeat(np.arange(m), r)
+    order = np.lexsort((measure, wave[row], person[row]))
+    row, measure = row[order], measure[order]
+    long = pd.DataFrame({
+        "participant_id": ego["participant_id"].to_numpy()[row],
+        "wave": ego["wave"].to_numpy()[row],
+        "instrument": EGO_INSTRUMENT,
+        "scale": pd.Series(np.array(EGO_MEASURES, dtype=object)[measure], dtype="str"),
+        "score": ego[list(EGO_MEASURES)].to_numpy(dtype="float64")[row, measure],
+        "n_items": ego["size"].to_numpy()[row].astype("int64")})
+    return long.astype({"participant_id": ego["participant_id"].dtype, "wave": ego["wave"].dtype,
+                        "instrument": "str"})[list(SCORE_COLUMNS)]
 
 
 # --------------------------------------------------------------------------- sociometric network
@@ -353,10 +360,14 @@ def network_change_test(ties: pd.DataFrame, participants: pd.DataFrame, *, n_per
     observed_bits = np.where(swing.at_pre, np.uint64(2 ** 64 - 1), np.uint64(0)).astype(np.uint64)[:, None]
     observed = _swap_statistics(observed_bits, 1, swing)[0]
     p = (1 + _permutation_hits(swing, observed_bits, observed, n_perm, seed)) / (1 + n_perm)
+    return _tested_change([keys[w] for w in waves], n, observed, p)
 
+
+def _tested_change(keys: list[np.ndarray], n: int, observed: np.ndarray, p: np.ndarray) -> pd.DataFrame:
+    """The rows of :func:`network_change_test` from both waves' pair keys, S_obs and the p-values."""
     n_dyads = n * (n - 1) / 2
-    density = [len(keys[w]) / n_dyads if n > 1 else np.nan for w in waves]
-    isolates = [n - len(np.unique(np.r_[keys[w] // n, keys[w] % n])) for w in waves]
+    density = [len(k) / n_dyads if n > 1 else np.nan for k in keys]
+    isolates = [n - len(np.unique(np.r_[k // n, k % n])) for k in keys]
     values = {"density": (density, observed[0] / n_dyads if n > 1 else np.nan, p[0] if n > 1 else np.nan),
               "isolates": (isolates, observed[1], p[1])}
     rows = [{"measure": m, "baseline": values[m][0][0], "endline": values[m][0][1], "diff": values[m][1],

@@ -136,6 +136,29 @@ def test_ego_scores_long_shape_for_paired_change():
     assert p1["n_items"].tolist() == [4, 1]  # n_items = alters named
 
 
+def test_ego_scores_match_a_melt_of_a_shuffled_ego_table_with_other_waves():
+    # reference: pandas melt, then a stable sort by participant, wave in time order (others after, as given)
+    rng = np.random.default_rng(7)
+    ids = [f"P{i}" for i in rng.permutation(12)]
+    waves = ["endline", "zz_followup", "baseline", "a_extra", "midline"]
+    rows = [(p, w, f"A{k}", NA, rng.choice(["friend", "family"]), "emotional", rng.choice(["yes", "no"]))
+            for p in ids for w in waves if rng.random() < 0.7 for k in range(int(rng.integers(1, 4)))]
+    ego = ego_networks(ties_frame(rows)).sample(frac=1, random_state=3).reset_index(drop=True)
+    rank = {"baseline": 0, "midline": 1, "endline": 2}
+    long = ego.assign(_size=ego["size"]).melt(id_vars=["participant_id", "wave", "_size"],
+                                              value_vars=list(EGO_MEASURES), var_name="scale", value_name="score")
+    long["_w"] = long["wave"].map(rank).fillna(3)
+    long["_m"] = long["scale"].map({m: i for i, m in enumerate(EGO_MEASURES)})
+    expected = long.sort_values(["participant_id", "_w", "_m"], kind="stable").reset_index(drop=True)
+    got = ego_scores(ego)
+    assert len(got) == len(ego) * len(EGO_MEASURES) > 100
+    for col in ("participant_id", "wave", "scale"):
+        assert got[col].tolist() == expected[col].tolist()
+    assert got["score"].tolist() == expected["score"].astype(float).tolist()
+    assert got["n_items"].tolist() == expected["_size"].tolist()
+    assert set(got["instrument"]) == {"ego_network"}
+
+
 # --------------------------------------------------------------------------- sociometric network
 
 IDS = ["A", "B", "C", "D", "E", "F"]
