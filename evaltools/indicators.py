@@ -234,7 +234,9 @@ def _people(participants: pd.DataFrame) -> pd.DataFrame:
         p[col] = (participants[col].astype("str") if col in participants
                   else pd.Series(pd.NA, index=participants.index, dtype="str"))
     p = p.dropna(subset=["participant_id"]).drop_duplicates("participant_id")
-    family = p["family_id"].where(p["family_id"].notna() & (p["family_id"].str.strip() != ""))
+    codes, found = pd.factorize(p["family_id"].to_numpy(dtype=object))  # each distinct id stripped once
+    blank = np.append(np.array([v.strip() == "" for v in found], dtype=bool), True)[codes]
+    family = p["family_id"].where(~blank)
     # a family of one is keyed by its person, in a space that cannot collide with a family_id
     p["family"] = ("family:" + family).fillna("person:" + p["participant_id"])
     return p.reset_index(drop=True)

@@ -388,12 +388,10 @@ def _untested_change(t: pd.DataFrame, participants: pd.DataFrame, waves: tuple[s
 
 
 class _Swing(NamedTuple):
-    """The pairs tied at exactly one wave, and the "open" people whose isolation a swap can change.
+    """Pairs tied at exactly one wave (``at_pre``: tied at baseline) and the "open" people a swap can isolate.
 
-    ``at_pre``: each swing pair's observed wave (True: baseline). ``swing_of_end``: for each open
-    person's end of a swing pair (grouped by person), that pair's row; ``starts``: where each open
-    person's run begins. A person with a stable tie is linked at both waves, a person on no swing pair
-    at neither: only open people change S_iso = isolates_post − isolates_pre.
+    ``swing_of_end``: the swing pair of each open person's end, grouped by person; ``starts``: where each
+    person's run begins. Stably tied people are linked at both waves, people on no swing pair at neither.
     """
 
     at_pre: np.ndarray
