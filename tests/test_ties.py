@@ -483,6 +483,22 @@ def test_coattendance_at_scale_counts_every_pair():
     assert co.components == 496 and co.largest_component_share == pytest.approx(100 / n)
 
 
+def test_coattendance_messy_ids_and_a_session_listed_in_two_quarters():
+    # a session listed twice in two quarters counts in both (as a join); empty ids and an undated session count
+    # nowhere; a quarter whose sessions nobody attended has a row of zeros
+    sessions = sessions_frame([("S1", "2021-01-10", "self_help_meeting"), ("S1", "2021-04-10", "self_help_meeting"),
+                               ("S2", "2021-01-11", "family_visit"), ("S3", "2021-07-01", "family_visit"),
+                               ("S4", "2021-02-01", "family_visit")])
+    sessions.loc[4, "date"] = pd.NaT
+    attendance = pd.DataFrame([("S1", "A"), ("S1", "B"), ("S2", "B"), ("S2", "C"), ("S1", None), (None, "D"),
+                               ("S4", "E"), ("S4", "F")], columns=["session_id", "participant_id"], dtype="str")
+    co = coattendance(attendance, sessions).set_index("period")
+    assert co.index.tolist() == ["2021Q1", "2021Q2", "2021Q3"]
+    assert co.loc["2021Q1", ["n_nodes", "n_edges", "components", "isolates"]].tolist() == [3, 2, 1, 0]  # AB, BC
+    assert co.loc["2021Q2", ["n_nodes", "n_edges", "components", "isolates"]].tolist() == [2, 1, 1, 0]  # AB
+    assert co.loc["2021Q3", ["n_nodes", "n_edges", "components"]].tolist() == [0, 0, 0]
+
+
 def test_coattendance_empty_keeps_columns():
     co = coattendance(pd.DataFrame(columns=["session_id", "participant_id"], dtype="str"),
                       sessions_frame([("S1", "2021-01-10", "supervision")]))
