@@ -147,12 +147,15 @@ def _first_appearance(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _coded(scores, participants, membership, pre_wave, post_wave) -> SimpleNamespace:
-    """The status of :func:`_status_codes` under ``all`` and each group (as :func:`by_group`), as integer codes.
+    """The status of :func:`_status_codes` under ``all`` and each group, as integer codes.
+
+    The rows are those of :func:`evaltools.groups.by_group` (every status row
+    under ``all``, then under each group of its person, in the status order).
 
     Adds ``membership`` (as text), ``groups`` (:func:`group_order`), ``grid``
     (keys × groups, groups varying fastest: cell = key · len(groups) + group),
     and per row of the long table: ``row`` (into the status) and ``cell``;
-    ``kept`` (the cells not repeating their ``all`` row) and ``people`` (their
+    ``kept`` (the cells not repeating their ``all`` row) and ``people_kept`` (their
     sets of person codes), from :func:`without_repeats_of_all`.
     """
     if membership is None:
