@@ -166,8 +166,9 @@ def _coded(scores, participants, membership, pre_wave, post_wave) -> SimpleNames
     grid = st.keys.merge(pd.DataFrame({"group": pd.Series(groups, dtype="str")}), how="cross")
     members = membership.loc[membership["group"] != ALL, MEMBERSHIP_COLUMNS].drop_duplicates()
     who = st.people.get_indexer(members["participant_id"])
-    g_of = pd.Index(groups).get_indexer(members["group"])[who >= 0]
-    who = who[who >= 0]
+    g_of = pd.Index(groups).get_indexer(members["group"])
+    known = (who >= 0) & (g_of >= 0)                  # people without a baseline score, and no group: no row
+    who, g_of = who[known], g_of[known]
     # every status row under `all`, then under each group of its person (in the order of the status, as by_group)
     order = np.argsort(who, kind="stable")
     who, g_of = who[order], g_of[order]

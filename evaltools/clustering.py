@@ -116,7 +116,7 @@ def _coded_pairs(pairs: pd.DataFrame, keys: pd.DataFrame, participants: pd.DataF
     extra = membership[membership["group"] != "all"]
     member = pd.DataFrame({"person": pd.Index(people).get_indexer(extra["participant_id"]),
                            "g": pd.Index(groups).get_indexer(extra["group"])})
-    member = member[member["person"] >= 0].drop_duplicates()
+    member = member[(member["person"] >= 0) & (member["g"] >= 0)].drop_duplicates()
     rows = pd.DataFrame({"row": np.arange(len(pairs)), "person": person})
     in_group = rows.merge(member, on="person", how="inner", sort=False)
     row = np.r_[np.arange(len(pairs)), in_group["row"].to_numpy()]

@@ -110,3 +110,21 @@ def test_sensitivity_shown_rows_do_not_depend_on_min_cell():
     few = sensitivity(scores, people, min_cell=5).set_index(["group", "method"])
     assert few.loc[("community", "tipping_point"), "suppressed"]
     assert np.isnan(few.loc[("community", "tipping_point"), "mean_diff"])
+
+
+def test_membership_rows_without_a_group_are_ignored():
+    # a membership row whose group is missing puts its person in no group row (not in another group's cell)
+    from evaltools.clustering import clustered_change
+
+    scores, people, _, _, _ = overlapping_groups()
+    members = pd.DataFrame({"participant_id": [f"P{i:02d}" for i in range(60)] + ["P00", "P01", "P02", "P05"],
+                            "group": ["all"] * 60 + ["G1", None, "G1", None]})
+    clean = members.dropna()
+    for table in (attrition, sensitivity):
+        pd.testing.assert_frame_equal(table(scores, people, membership=members, min_cell=1),
+                                      table(scores, people, membership=clean, min_cell=1))
+    people = people.assign(family_id=None)
+    pd.testing.assert_frame_equal(clustered_change(scores, people, membership=members, min_cell=1),
+                                  clustered_change(scores, people, membership=clean, min_cell=1))
+    g1 = attrition(scores, people, membership=members, min_cell=1).set_index("group").loc["G1"]
+    assert (g1["n_baseline"], g1["n_dropouts"]) == (2, 1)
