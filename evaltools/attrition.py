@@ -493,21 +493,24 @@ def _complete_case(t: SimpleNamespace, alpha: float) -> tuple[np.ndarray, np.nda
 def _estimates(c: SimpleNamespace, t: SimpleNamespace, estimable, span, alpha: float, min_cell: int) -> dict:
     """Per cell the three methods' estimates and notes.
 
-    The tipping point is searched only in the cells shown (not repeating
-    ``all``) whose rows are not certain to be suppressed (fewer than
-    ``min_cell`` completers or dropouts): elsewhere it would be blanked.
+    The imputation estimates are pooled, and the tipping point searched,
+    only in the cells shown (not repeating ``all``) whose rows are not
+    certain to be suppressed (fewer than ``min_cell`` completers or
+    dropouts): elsewhere they would be blanked.
     """
     n_cells = len(c.grid)
     key_cell = np.repeat(np.arange(len(c.keys)), len(c.groups))
     cc = _complete_case(t, alpha)
     usable = estimable[key_cell] & (t.n_drop > 0)
-    mi = tuple(np.where(usable, est, np.nan) for est in _pooled_ci(t.s1, t.s2, t.n_all, alpha))
-    no_drop = (t.n_drop == 0) & (t.n_pairs > 0)
-    mi = tuple(np.where(no_drop, a, b) for a, b in zip(cc, mi))
     n_min = np.minimum(t.n_pairs, t.n_drop)
     shown = np.zeros(n_cells, dtype=bool)
     shown[c.kept] = True
     search = np.flatnonzero(usable & shown & (n_min >= min_cell) & (n_min > 0))
+    mi = tuple(np.full(n_cells, np.nan) for _ in range(3))
+    for whole, part in zip(mi, _pooled_ci(t.s1[search], t.s2[search], t.n_all[search], alpha)):
+        whole[search] = part
+    no_drop = (t.n_drop == 0) & (t.n_pairs > 0)
+    mi = tuple(np.where(no_drop, a, b) for a, b in zip(cc, mi))
     tip = np.full(n_cells, np.nan)
     tip[search] = tipping_point(t.s1[search], t.s2[search], t.sd[search], t.n_all[search], t.n_drop[search],
                                 span[key_cell][search], alpha=alpha)
