@@ -110,8 +110,8 @@ def _status_codes(scores, pre_wave, post_wave) -> SimpleNamespace:
     (into ``people``), ``pre``, ``post`` and ``done`` (a completer).
     """
     codes = [pd.factorize(scores[c].to_numpy(dtype=object), use_na_sentinel=False) for c in KEY]
-    key_code, first = _first_appearance(codes[0][0] * len(codes[1][1]) + codes[1][0])
-    keys = scores[KEY].iloc[first].astype("str")
+    key_code = pd.factorize(codes[0][0] * len(codes[1][1]) + codes[1][0])[0]      # in order of first appearance
+    keys = scores[KEY].iloc[np.unique(key_code, return_index=True)[1]].astype("str")
     valid = scores["score"].notna().to_numpy()
     wave = scores["wave"].to_numpy(dtype=object)
     is_pre, is_post = valid & (wave == pre_wave), valid & (wave == post_wave)
@@ -128,22 +128,6 @@ def _status_codes(scores, pre_wave, post_wave) -> SimpleNamespace:
     rows = used[first_pre]
     return SimpleNamespace(keys=keys, rows=rows, key=key_code[rows], person=person[first_pre],
                            people=pd.Index(people), pre=score[rows], post=post, done=at >= 0)
-
-
-def _first_appearance(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Codes of small non-negative integers in order of first appearance (as ``pd.factorize``), and the first rows.
-
-    >>> _first_appearance(np.array([5, 5, 2, 5, 0, 2]))
-    (array([0, 0, 1, 0, 2, 1]), array([0, 2, 4]))
-    """
-    if len(values) == 0:
-        return np.zeros(0, dtype="int64"), np.zeros(0, dtype="int64")
-    starts = np.flatnonzero(np.r_[True, values[1:] != values[:-1]])       # a first appearance starts a run
-    at = np.unique(values[starts], return_index=True)[1]
-    first = np.sort(starts[at])
-    rank = np.zeros(int(values.max()) + 1, dtype="int64")
-    rank[values[first]] = np.arange(len(first))
-    return rank[values], first
 
 
 def _coded(scores, participants, membership, pre_wave, post_wave) -> SimpleNamespace:

@@ -3,7 +3,7 @@
 References written here: baseline_status as the pandas merge of the first
 valid baseline and endline rows (its definition before issue 18); the
 groups of each row counted and averaged by hand from the people's
-components; pandas.factorize for the order of first appearance.
+components.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from evaltools.attrition import _first_appearance, attrition, baseline_status, sensitivity
+from evaltools.attrition import attrition, baseline_status, sensitivity
 
 
 def status_by_merge(scores, pre_wave="baseline", post_wave="endline"):
@@ -52,16 +52,6 @@ def test_baseline_status_equals_the_merge_definition():
     pd.testing.assert_frame_equal(baseline_status(scores, pre_wave="midline"), status_by_merge(scores, "midline"))
     empty = baseline_status(scores.iloc[:0])
     assert empty.columns.tolist() == ref.columns.tolist() and empty.empty
-
-
-def test_first_appearance_equals_pandas_factorize():
-    rng = np.random.default_rng(1)
-    values = np.repeat(rng.integers(0, 30, 200), rng.integers(1, 4, 200))
-    codes, first = _first_appearance(values)
-    ref_codes, uniques = pd.factorize(values)
-    np.testing.assert_array_equal(codes, ref_codes)
-    np.testing.assert_array_equal(values[first], uniques)
-    np.testing.assert_array_equal(first, [np.flatnonzero(values == u)[0] for u in uniques])
 
 
 def overlapping_groups(seed=0):
