@@ -113,8 +113,8 @@ def _status_codes(scores, pre_wave, post_wave) -> SimpleNamespace:
     key_code = pd.factorize(codes[0][0] * len(codes[1][1]) + codes[1][0])[0]      # in order of first appearance
     keys = scores[KEY].iloc[np.unique(key_code, return_index=True)[1]].astype("str")
     valid = scores["score"].notna().to_numpy()
-    wave = scores["wave"].to_numpy(dtype=object)
-    is_pre, is_post = valid & (wave == pre_wave), valid & (wave == post_wave)
+    is_pre = valid & (scores["wave"] == pre_wave).to_numpy(dtype=bool, na_value=False)
+    is_post = valid & (scores["wave"] == post_wave).to_numpy(dtype=bool, na_value=False)
     used = np.flatnonzero(is_pre | is_post)
     ids = scores["participant_id"].iloc[used].astype("str").to_numpy(dtype=object)
     person, people = pd.factorize(ids, use_na_sentinel=False)
