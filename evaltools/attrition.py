@@ -63,13 +63,15 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Iterable
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 from scipy import linalg, sparse, stats
 
 from evaltools.change import KEY
-from evaltools.groups import ALL, as_membership, by_group, group_membership, group_order, partition, people_by_cell
+from evaltools.groups import ALL, MEMBERSHIP_COLUMNS, as_membership, group_membership, group_order, partition
+from evaltools.groups import people_by_cell
 from evaltools.groups import without_repeats_of_all
 from evaltools.privacy import suppress_small_cells
 
@@ -90,31 +92,89 @@ TIPPING_STEP = 0.05
 def baseline_status(scores: pd.DataFrame, *, pre_wave: str = "baseline", post_wave: str = "endline") -> pd.DataFrame:
     """Everyone with a baseline score: ``instrument, scale, participant_id, pre, post, completer``.
 
-    ``post`` is NaN for a dropout (no endline score on that scale).
+    ``post`` is NaN for a dropout (no endline score on that scale). One row
+    per instrument × scale × person (the first baseline score, the first
+    endline score), in the order of the baseline scores.
     """
-    cols = ["instrument", "scale", "participant_id", "score"]
-    valid = scores["score"].notna()
-    pre = scores.loc[valid & (scores["wave"] == pre_wave), cols].drop_duplicates(cols[:3])
-    post = scores.loc[valid & (scores["wave"] == post_wave), cols].drop_duplicates(cols[:3])
-    out = pre.merge(post, on=cols[:3], how="left", suffixes=("_pre", "_post"), sort=False)
-    out = out.rename(columns={"score_pre": "pre", "score_post": "post"}).astype({"pre": "float64", "post": "float64"})
-    out["completer"] = out["post"].notna()
-    return out.reset_index(drop=True)
+    status = _status_codes(scores, pre_wave, post_wave)
+    out = scores[["instrument", "scale", "participant_id"]].iloc[status.rows].reset_index(drop=True)
+    return out.assign(pre=status.pre, post=status.post, completer=status.done)
 
 
-def _setup(scores, participants, membership, pre_wave, post_wave):
+def _status_codes(scores, pre_wave, post_wave) -> SimpleNamespace:
+    """:func:`baseline_status` as integer codes (one factorisation of the text, issue 18).
+
+    ``keys``: the instrument × scale pairs of ``scores`` in order of first
+    appearance (as ``drop_duplicates``); per row of the status: ``rows``
+    (its baseline row in ``scores``), ``key`` (into ``keys``), ``person``
+    (into ``people``), ``pre``, ``post`` and ``done`` (a completer).
+    """
+    codes = [pd.factorize(scores[c].to_numpy(dtype=object), use_na_sentinel=False) for c in KEY]
+    key_code = pd.factorize(codes[0][0] * len(codes[1][1]) + codes[1][0])[0]      # in order of first appearance
+    keys = scores[KEY].iloc[np.unique(key_code, return_index=True)[1]].astype("str")
+    valid = scores["score"].notna().to_numpy()
+    is_pre = valid & (scores["wave"] == pre_wave).to_numpy(dtype=bool, na_value=False)
+    is_post = valid & (scores["wave"] == post_wave).to_numpy(dtype=bool, na_value=False)
+    used = np.flatnonzero(is_pre | is_post)
+    ids = scores["participant_id"].iloc[used].astype("str").to_numpy(dtype=object)
+    person, people = pd.factorize(ids, use_na_sentinel=False)
+    pair = key_code[used].astype("int64") * len(people) + person            # one code per instrument × scale × person
+    pre_at, post_at = is_pre[used], is_post[used]
+    first_pre = pre_at & ~pd.Series(np.where(pre_at, pair, -1)).duplicated().to_numpy()
+    first_post = post_at & ~pd.Series(np.where(post_at, pair, -1)).duplicated().to_numpy()
+    score = scores["score"].to_numpy(dtype="float64")
+    at = pd.Index(pair[first_post]).get_indexer(pair[first_pre])
+    post = np.where(at >= 0, score[used[first_post]][at], np.nan)
+    rows = used[first_pre]
+    return SimpleNamespace(keys=keys, rows=rows, key=key_code[rows], person=person[first_pre],
+                           people=pd.Index(people), pre=score[rows], post=post, done=at >= 0)
+
+
+def _coded(scores, participants, membership, pre_wave, post_wave) -> SimpleNamespace:
+    """The status of :func:`_status_codes` under ``all`` and each group, as integer codes.
+
+    The rows are those of :func:`evaltools.groups.by_group` (every status row
+    under ``all``, then under each group of its person, in the status order).
+
+    Adds ``membership`` (as text), ``groups`` (:func:`group_order`), ``grid``
+    (keys × groups, groups varying fastest: cell = key · len(groups) + group),
+    and per row of the long table: ``row`` (into the status) and ``cell``;
+    ``kept`` (the cells not repeating their ``all`` row) and ``people_kept`` (their
+    sets of person codes), from :func:`without_repeats_of_all`.
+    """
     if membership is None:
         membership = group_membership(participants)
     membership = as_membership(membership)
-    status = baseline_status(scores, pre_wave=pre_wave, post_wave=post_wave)
-    keys = scores[KEY].drop_duplicates().astype("str")
+    st = _status_codes(scores, pre_wave, post_wave)
     groups = group_order(membership)
-    grid = keys.merge(pd.DataFrame({"group": pd.Series(groups, dtype="str")}), how="cross")
-    long = by_group(status, membership)
-    # a group holding exactly the people of `all` (for a scale) is not shown twice: its cells and rows go
-    grid = without_repeats_of_all(grid, long, keys=[*KEY, "group"])[0].reset_index(drop=True)
-    long = long.merge(grid, on=[*KEY, "group"], how="inner", sort=False)
-    return membership, long, grid
+    grid = st.keys.merge(pd.DataFrame({"group": pd.Series(groups, dtype="str")}), how="cross")
+    members = membership.loc[membership["group"] != ALL, MEMBERSHIP_COLUMNS].drop_duplicates()
+    who = st.people.get_indexer(members["participant_id"])
+    g_of = pd.Index(groups).get_indexer(members["group"])
+    known = (who >= 0) & (g_of >= 0)                  # people without a baseline score, and no group: no row
+    who, g_of = who[known], g_of[known]
+    # every status row under `all`, then under each group of its person (in the order of the status, as by_group)
+    order = np.argsort(who, kind="stable")
+    who, g_of = who[order], g_of[order]
+    count = np.bincount(who, minlength=len(st.people))
+    start = np.r_[0, np.cumsum(count)[:-1]]
+    n_rows = len(st.pre)
+    times = count[st.person]
+    rep = np.repeat(np.arange(n_rows), times)
+    within = np.arange(len(rep)) - np.repeat(np.cumsum(times) - times, times)
+    row = np.r_[np.arange(n_rows), rep]
+    g = np.r_[np.zeros(n_rows, dtype="int64"), g_of[start[st.person[rep]] + within]]
+    cell = st.key[row].astype("int64") * len(groups) + g
+    group_type = pd.CategoricalDtype(groups)
+    coded_cells = pd.DataFrame({"_key": np.repeat(np.arange(len(st.keys)), len(groups)),
+                                "group": pd.Categorical.from_codes(np.tile(np.arange(len(groups)), len(st.keys)),
+                                                                   dtype=group_type)})
+    coded_long = pd.DataFrame({"_key": st.key[row], "participant_id": st.person[row],
+                               "group": pd.Categorical.from_codes(g, dtype=group_type)})
+    kept, people = without_repeats_of_all(coded_cells, coded_long, keys=["_key", "group"])
+    return SimpleNamespace(**vars(st), membership=membership, groups=groups, grid=grid, row=row, cell=cell,
+                           coded_long=coded_long, coded_cells=coded_cells, kept=kept.index.to_numpy(),
+                           people_kept=people)
 
 
 def attrition(
@@ -144,13 +204,16 @@ def attrition(
         mean_completers, sd_completers, mean_dropouts, sd_dropouts, mean_diff,
         t, df, p_welch, smd, suppressed``; ``mean_diff`` = dropouts − completers.
     """
-    membership, long, grid = _setup(scores, participants, membership, pre_wave, post_wave)
-    long = long.assign(_c=long["pre"].where(long["completer"]), _d=long["pre"].where(~long["completer"]))
-    agg = long.groupby([*KEY, "group"], sort=False).agg(
+    c = _coded(scores, participants, membership, pre_wave, post_wave)
+    pre, done = c.pre[c.row], c.done[c.row]
+    long = pd.DataFrame({"cell": c.cell, "pre": pre, "_c": np.where(done, pre, np.nan),
+                         "_d": np.where(done, np.nan, pre)})
+    agg = long.groupby("cell", sort=False).agg(
         n_baseline=("pre", "size"), n_completers=("_c", "count"), n_dropouts=("_d", "count"),
         mean_completers=("_c", "mean"), sd_completers=("_c", "std"),
-        mean_dropouts=("_d", "mean"), sd_dropouts=("_d", "std")).reset_index()
-    out = grid.merge(agg, on=[*KEY, "group"], how="left", sort=False)
+        mean_dropouts=("_d", "mean"), sd_dropouts=("_d", "std"))
+    out = c.grid.iloc[c.kept].reset_index(drop=True)
+    out = pd.concat([out, agg.reindex(c.kept).reset_index(drop=True)], axis=1)
     for col in ("n_baseline", "n_completers", "n_dropouts"):
         out[col] = out[col].fillna(0).astype("int64")
     nc, nd = out["n_completers"].to_numpy(float), out["n_dropouts"].to_numpy(float)
@@ -174,8 +237,8 @@ def attrition(
                              out["n_completers"])
     out = suppress_small_cells(out[[*ATTRITION_COLUMNS, "_n_min"]], n_col="_n_min", min_cell=min_cell,
                                keys=("instrument", "scale", "group", "n_baseline", "n_completers", "n_dropouts"),
-                               partition_groups=partition(membership, partition_groups),
-                               people=people_by_cell(long, out, keys=[*KEY, "group"]))
+                               partition_groups=partition(c.membership, partition_groups),
+                               people=c.people_kept.to_numpy())
     floats = ATTRITION_COLUMNS[6:-1]
     return out[ATTRITION_COLUMNS].astype({**{c: "float64" for c in floats}, "suppressed": "bool"})
 
@@ -346,6 +409,132 @@ def _design(people: pd.Index, membership: pd.DataFrame, dose: pd.DataFrame | Non
     return np.column_stack([*cols, dummies])
 
 
+def _impute(c: SimpleNamespace, dose, m: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The imputed change of every dropout (dropouts × m), per key whether it is estimable, and its span.
+
+    One model per instrument × scale (:func:`impute_endline`), keys in
+    order, drawn from one ``numpy.random.default_rng(seed)``.
+    """
+    x_people = _design(c.people, c.membership, dose)
+    drop_rows = np.flatnonzero(~c.done)
+    drop_pos = np.full(len(c.done), -1)
+    drop_pos[drop_rows] = np.arange(len(drop_rows))
+    imputed = np.full((len(drop_rows), m), np.nan)
+    rng = np.random.default_rng(seed)
+    estimable = np.zeros(len(c.keys), dtype=bool)
+    span = np.zeros(len(c.keys))
+    by_key = np.argsort(c.key, kind="stable")                 # each key's rows in the order of the status
+    bounds = np.searchsorted(c.key[by_key], np.arange(len(c.keys) + 1))
+    for k in range(len(c.keys)):
+        rows = by_key[bounds[k]:bounds[k + 1]]
+        obs, mis = rows[c.done[rows]], rows[~c.done[rows]]
+        values = np.r_[c.pre[rows], c.post[obs]]
+        span[k] = values.max() - values.min() if len(values) else 0.0
+        if not len(mis):
+            estimable[k] = True
+            continue
+        x_obs = np.column_stack([x_people[c.person[obs]], c.pre[obs]])
+        x_mis = np.column_stack([x_people[c.person[mis]], c.pre[mis]])
+        draws = impute_endline(x_obs, c.post[obs], x_mis, m, rng)
+        if draws is not None:
+            estimable[k] = True
+            imputed[drop_pos[mis]] = draws - c.pre[mis, None]
+    return imputed, estimable, span
+
+
+def _cell_sums(c: SimpleNamespace, imputed: np.ndarray) -> SimpleNamespace:
+    """Per cell: counts, sums of the completers' change once and of the dropouts' per imputation."""
+    n_cells = len(c.grid)
+    diff = np.where(c.done, np.round(c.post - c.pre, 10), 0.0)
+    is_done = c.done[c.row]
+    cell_done, d_done = c.cell[is_done], diff[c.row[is_done]]
+    n_pairs = np.bincount(cell_done, minlength=n_cells).astype("float64")
+    n_drop = np.bincount(c.cell[~is_done], minlength=n_cells).astype("float64")
+    s1_obs = np.bincount(cell_done, weights=d_done, minlength=n_cells)
+    s2_obs = np.bincount(cell_done, weights=d_done ** 2, minlength=n_cells)
+    drop_pos = np.cumsum(~c.done) - 1
+    to_cell = sparse.csr_matrix((np.ones(int((~is_done).sum())), (c.cell[~is_done], drop_pos[c.row[~is_done]])),
+                                shape=(n_cells, len(imputed)))
+    filled = np.nan_to_num(imputed)
+    sd, sd2 = to_cell @ filled, to_cell @ filled**2
+    with np.errstate(all="ignore"):
+        cc_mean = s1_obs / n_pairs
+        centred = np.bincount(cell_done, weights=(d_done - cc_mean[cell_done]) ** 2, minlength=n_cells)
+    return SimpleNamespace(n_pairs=n_pairs, n_drop=n_drop, n_all=n_pairs + n_drop, s1_obs=s1_obs, centred=centred,
+                           s1=s1_obs[:, None] + sd, s2=s2_obs[:, None] + sd2, sd=sd, is_done=is_done)
+
+
+def _complete_case(t: SimpleNamespace, alpha: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The one-sample t CI of the complete pairs per cell: (mean, low, high)."""
+    n_pairs = t.n_pairs
+    with np.errstate(all="ignore"):
+        cc_mean = t.s1_obs / n_pairs
+        half = stats.t.isf(alpha / 2, n_pairs - 1) * (np.sqrt(t.centred * n_pairs / (n_pairs - 1)) / n_pairs)
+    cc_mean, half = np.where(n_pairs > 0, cc_mean, np.nan), np.where(n_pairs >= 2, half, np.nan)
+    return cc_mean, cc_mean - half, cc_mean + half
+
+
+def _estimates(c: SimpleNamespace, t: SimpleNamespace, estimable, span, alpha: float, min_cell: int) -> dict:
+    """Per cell the three methods' estimates and notes.
+
+    The imputation estimates are pooled, and the tipping point searched,
+    only in the cells shown (not repeating ``all``) whose rows are not
+    certain to be suppressed (fewer than ``min_cell`` completers or
+    dropouts): elsewhere they would be blanked.
+    """
+    n_cells = len(c.grid)
+    key_cell = np.repeat(np.arange(len(c.keys)), len(c.groups))
+    cc = _complete_case(t, alpha)
+    usable = estimable[key_cell] & (t.n_drop > 0)
+    n_min = np.minimum(t.n_pairs, t.n_drop)
+    shown = np.zeros(n_cells, dtype=bool)
+    shown[c.kept] = True
+    search = np.flatnonzero(usable & shown & (n_min >= min_cell) & (n_min > 0))
+    mi = tuple(np.full(n_cells, np.nan) for _ in range(3))
+    for whole, part in zip(mi, _pooled_ci(t.s1[search], t.s2[search], t.n_all[search], alpha)):
+        whole[search] = part
+    no_drop = (t.n_drop == 0) & (t.n_pairs > 0)
+    mi = tuple(np.where(no_drop, a, b) for a, b in zip(cc, mi))
+    tip = np.full(n_cells, np.nan)
+    tip[search] = tipping_point(t.s1[search], t.s2[search], t.sd[search], t.n_all[search], t.n_drop[search],
+                                span[key_cell][search], alpha=alpha)
+    mi_note = np.where(no_drop, "no_dropouts", np.where(~estimable[key_cell] & (t.n_drop > 0), "not_estimable", ""))
+    tip_note = np.where(~usable | np.isnan(mi[1]), mi_note,
+                        np.where(tip == 0, "ci_includes_zero", np.where(np.isnan(tip), "no_tipping_point", "")))
+    if c.membership.loc[c.membership["group"] != ALL, "group"].nunique() > MODEL_GROUPS:
+        mi_note, tip_note = (np.where(usable, np.char.add(np.where(note == "", note, np.char.add(note, ";")),
+                                                          "model_largest_groups"), note)
+                             for note in (mi_note.astype("U64"), tip_note.astype("U64")))
+    return {"complete_case": (cc, np.where(no_drop, "no_dropouts", "")), "multiple_imputation": (mi, mi_note),
+            "tipping_point": ((tip, np.full(n_cells, np.nan), np.full(n_cells, np.nan)), tip_note)}
+
+
+def _sensitivity_rows(c: SimpleNamespace, t: SimpleNamespace, est: dict, alpha: float) -> pd.DataFrame:
+    """The rows of the shown cells, three per cell (the methods in order), with ``_n_min`` for the suppression."""
+    kept = c.kept
+    n_pairs, n_drop = t.n_pairs[kept], t.n_drop[kept]
+    counts = {"complete_case": (n_pairs, np.zeros(len(kept))), "multiple_imputation": (t.n_all[kept], n_drop),
+              "tipping_point": (t.n_all[kept], n_drop)}
+
+    def interleave(parts):
+        return np.column_stack(parts).ravel()
+
+    n_min = {mth: np.where(d > 0, np.minimum(n_pairs, d), n_pairs) for mth, (_, d) in counts.items()}
+    out = c.grid.iloc[np.repeat(kept, len(METHODS))].reset_index(drop=True)
+    out = out.assign(method=np.tile(np.array(METHODS, dtype=object), len(kept)),
+                     n_pairs=np.repeat(n_pairs, len(METHODS)).astype("int64"),
+                     n_dropouts=interleave([counts[mth][1] for mth in METHODS]).astype("int64"),
+                     n=interleave([counts[mth][0] for mth in METHODS]).astype("int64"),
+                     mean_diff=interleave([est[mth][0][0][kept] for mth in METHODS]),
+                     ci_low=interleave([est[mth][0][1][kept] for mth in METHODS]),
+                     ci_high=interleave([est[mth][0][2][kept] for mth in METHODS]),
+                     ci_level=1.0 - alpha, suppressed=False,
+                     note=interleave([est[mth][1].astype("U64")[kept] for mth in METHODS]),
+                     _n_min=interleave([n_min[mth] for mth in METHODS]).astype("int64"))
+    return out[[*SENSITIVITY_COLUMNS, "_n_min"]].astype(
+        {"instrument": "str", "scale": "str", "group": "str", "method": "str", "note": "str"})
+
+
 def sensitivity(
     scores: pd.DataFrame,
     participants: pd.DataFrame,
@@ -398,106 +587,19 @@ def sensitivity(
         already includes 0, and empty (``no_tipping_point``) when no shift
         within the scale's observed range reaches 0.
     """
-    if membership is None:
-        membership = group_membership(participants)
-    membership = as_membership(membership)
-    status = baseline_status(scores, pre_wave=pre_wave, post_wave=post_wave)
-    keys = scores[KEY].drop_duplicates().astype("str")
-    grid = keys.merge(pd.DataFrame({"group": pd.Series(group_order(membership), dtype="str")}), how="cross")
-    n_cells = len(grid)
-    done = status["completer"].to_numpy(bool)
-    pre, post = status["pre"].to_numpy("float64"), status["post"].to_numpy("float64")
-    diff = np.where(done, np.round(post - pre, 10), 0.0)
-
-    # imputation: one model per instrument × scale, m draws of every dropout's endline at once
-    key_of = pd.MultiIndex.from_frame(keys).get_indexer(pd.MultiIndex.from_frame(status[KEY].astype("str")))
-    person_codes, people = pd.factorize(status["participant_id"].astype("str"))
-    x = np.column_stack([_design(pd.Index(people), membership, dose)[person_codes], pre])
-    drop_rows = np.flatnonzero(~done)
-    drop_pos = np.full(len(status), -1)
-    drop_pos[drop_rows] = np.arange(len(drop_rows))
-    imputed = np.full((len(drop_rows), m), np.nan)
-    rng = np.random.default_rng(seed)
-    estimable = np.zeros(len(keys), dtype=bool)
-    span = np.zeros(len(keys))
-    for k in range(len(keys)):
-        rows = key_of == k
-        obs, mis = rows & done, rows & ~done
-        values = np.r_[pre[rows], post[obs]]
-        span[k] = values.max() - values.min() if len(values) else 0.0
-        if not mis.any():
-            estimable[k] = True
-            continue
-        draws = impute_endline(x[obs], post[obs], x[mis], m, rng)
-        if draws is not None:
-            estimable[k] = True
-            imputed[drop_pos[mis]] = draws - pre[mis, None]
-
-    # per cell: sums over the completers once, over the dropouts per imputation
-    long = by_group(status.assign(_row=np.arange(len(status))), membership)
-    row = long["_row"].to_numpy()
-    groups = pd.Index(grid["group"].iloc[:n_cells // max(len(keys), 1)])
-    cell = key_of[row] * len(groups) + groups.get_indexer(long["group"])
-    is_done = done[row]
-    n_pairs = np.bincount(cell[is_done], minlength=n_cells).astype("float64")
-    n_drop = np.bincount(cell[~is_done], minlength=n_cells).astype("float64")
-    s1_obs = np.bincount(cell[is_done], weights=diff[row[is_done]], minlength=n_cells)
-    s2_obs = np.bincount(cell[is_done], weights=diff[row[is_done]] ** 2, minlength=n_cells)
-    to_cell = sparse.csr_matrix((np.ones(int((~is_done).sum())), (cell[~is_done], drop_pos[row[~is_done]])),
-                                shape=(n_cells, len(drop_rows)))
-    filled = np.nan_to_num(imputed)
-    sd, sd2 = to_cell @ filled, to_cell @ filled**2
-    n_all = n_pairs + n_drop
-    s1, s2 = s1_obs[:, None] + sd, s2_obs[:, None] + sd2
-
-    with np.errstate(all="ignore"):                                  # complete pairs: the one-sample t CI
-        cc_mean = s1_obs / n_pairs
-        centred = np.bincount(cell[is_done], weights=(diff[row[is_done]] - cc_mean[cell[is_done]]) ** 2,
-                              minlength=n_cells)
-        half = stats.t.isf(alpha / 2, n_pairs - 1) * (np.sqrt(centred * n_pairs / (n_pairs - 1)) / n_pairs)
-    cc_mean, half = np.where(n_pairs > 0, cc_mean, np.nan), np.where(n_pairs >= 2, half, np.nan)
-    cc = (cc_mean, cc_mean - half, cc_mean + half)
-    key_cell = np.repeat(np.arange(len(keys)), n_cells // max(len(keys), 1))
-    usable = estimable[key_cell] & (n_drop > 0)
-    mi = tuple(np.where(usable, est, np.nan) for est in _pooled_ci(s1, s2, n_all, alpha))
-    no_drop = (n_drop == 0) & (n_pairs > 0)
-    mi = tuple(np.where(no_drop, c, i) for c, i in zip(cc, mi))
-    tip = np.where(usable, tipping_point(s1, s2, sd, n_all, n_drop, span[key_cell], alpha=alpha), np.nan)
-    nan = np.full(n_cells, np.nan)
-    mi_note = np.where(no_drop, "no_dropouts", np.where(~estimable[key_cell] & (n_drop > 0), "not_estimable", ""))
-    tip_note = np.where(~usable | np.isnan(mi[1]), mi_note,
-                        np.where(tip == 0, "ci_includes_zero", np.where(np.isnan(tip), "no_tipping_point", "")))
-    if membership.loc[membership["group"] != ALL, "group"].nunique() > MODEL_GROUPS:
-        mi_note, tip_note = (np.where(usable, np.char.add(np.where(note == "", note, np.char.add(note, ";")),
-                                                          "model_largest_groups"), note)
-                             for note in (mi_note.astype("U64"), tip_note.astype("U64")))
-    frames = []
-    for method, est, n, dropouts, note in (
-            ("complete_case", cc, n_pairs, np.zeros(n_cells), np.where(no_drop, "no_dropouts", "")),
-            ("multiple_imputation", mi, n_all, n_drop, mi_note),
-            ("tipping_point", (tip, nan, nan), n_all, n_drop, tip_note)):
-        n_min = np.where(dropouts > 0, np.minimum(n_pairs, dropouts), n_pairs)
-        frames.append(grid.assign(method=method, n_pairs=n_pairs.astype("int64"),
-                                  n_dropouts=dropouts.astype("int64"), n=n.astype("int64"), mean_diff=est[0],
-                                  ci_low=est[1], ci_high=est[2], ci_level=1.0 - alpha, suppressed=False,
-                                  note=note, _cell=np.arange(n_cells), _n_min=n_min.astype("int64")))
-    out = pd.concat(frames, ignore_index=True).sort_values(["_cell"], kind="stable")
-    cells = out["_cell"].to_numpy()
-    out = out[[*SENSITIVITY_COLUMNS, "_n_min"]].astype(
-        {"instrument": "str", "scale": "str", "group": "str", "method": "str", "note": "str"}).reset_index(drop=True)
-    # a group holding exactly the people of `all` (for a scale) is not shown twice
-    shown = np.isin(cells, without_repeats_of_all(grid, long, keys=[*KEY, "group"])[0].index.to_numpy())
-    out, cells = out[shown].reset_index(drop=True), cells[shown]
+    c = _coded(scores, participants, membership, pre_wave, post_wave)
+    imputed, estimable, span = _impute(c, dose, m, seed)
+    sums = _cell_sums(c, imputed)
+    out = _sensitivity_rows(c, sums, _estimates(c, sums, estimable, span, alpha, min_cell), alpha)
     # a complete-case row describes the completers, the two others everyone with a baseline score; these rest
     # on the dropouts too, so they are hidden when either the completers or the dropouts are few (as in attrition)
-    coded = long.assign(participant_id=pd.factorize(long["participant_id"].astype("str"))[0])  # one coding for both
-    everyone = people_by_cell(coded, grid, keys=[*KEY, "group"]).to_numpy()[cells]
-    completers = people_by_cell(coded[is_done], grid, keys=[*KEY, "group"]).to_numpy()[cells]
-    people = np.where((out["method"] == "complete_case").to_numpy(), completers, everyone)
+    completers = people_by_cell(c.coded_long[sums.is_done], c.coded_cells.iloc[c.kept], keys=["_key", "group"])
+    people = np.where((out["method"] == "complete_case").to_numpy(),
+                      np.repeat(completers.to_numpy(), len(METHODS)), np.repeat(c.people_kept.to_numpy(), len(METHODS)))
     out = suppress_small_cells(out, n_col="_n_min", min_cell=min_cell,
                                keys=("instrument", "scale", "group", "method", "n_pairs", "n_dropouts", "n"),
                                family=("instrument", "scale", "method"),
-                               partition_groups=partition(membership, partition_groups), people=people)
+                               partition_groups=partition(c.membership, partition_groups), people=people)
     out["note"] = out["note"].where(~out["suppressed"], "").astype("str")
     floats = ["mean_diff", "ci_low", "ci_high", "ci_level"]
-    return out[SENSITIVITY_COLUMNS].astype({**{c: "float64" for c in floats}, "suppressed": "bool"})
+    return out[SENSITIVITY_COLUMNS].astype({**{col: "float64" for col in floats}, "suppressed": "bool"})

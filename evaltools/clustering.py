@@ -56,6 +56,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -88,6 +89,102 @@ def _empty_clustered() -> pd.DataFrame:
     return out.astype({"instrument": "str", "scale": "str", "group": "str", "n_pairs": "int64", "suppressed": "bool"})
 
 
+def _all_equal(values: np.ndarray, group: np.ndarray, n_groups: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per group, whether all its ``values`` are equal (min = max; False for an empty group), and one of them.
+
+    The value is any one of the group's (NaN for an empty group): where they
+    are all equal, their common value.
+    """
+    one = np.full(n_groups, np.nan)
+    one[group] = values                                      # some value of each group (which one does not matter)
+    differ = np.bincount(group, weights=values != one[group], minlength=n_groups)
+    return (differ == 0) & (np.bincount(group, minlength=n_groups) > 0), one
+
+
+def _coded_pairs(pairs: pd.DataFrame, keys: pd.DataFrame, participants: pd.DataFrame, membership: pd.DataFrame,
+                 groups: list[str]) -> SimpleNamespace:
+    """Each pair under ``all`` and each group of its person, as integer codes.
+
+    ``row`` (into ``pairs``), ``key`` (into ``keys``), ``person``, ``cell`` =
+    key · len(groups) + group, and ``family``: the person's family within the
+    cell (a code over all cells), with ``fam_cell``, the cell of each family.
+    """
+    n_groups = len(groups)
+    key_code = pd.MultiIndex.from_frame(keys).get_indexer(pd.MultiIndex.from_frame(pairs[KEY]))
+    person, people = pd.factorize(pairs["participant_id"].astype("str").to_numpy(dtype=object))
+    family = pd.factorize(_family_of(pd.Series(people, dtype="str"), participants))[0]
+    extra = membership[membership["group"] != "all"]
+    member = pd.DataFrame({"person": pd.Index(people).get_indexer(extra["participant_id"]),
+                           "g": pd.Index(groups).get_indexer(extra["group"])})
+    member = member[(member["person"] >= 0) & (member["g"] >= 0)].drop_duplicates()
+    rows = pd.DataFrame({"row": np.arange(len(pairs)), "person": person})
+    in_group = rows.merge(member, on="person", how="inner", sort=False)
+    row = np.r_[np.arange(len(pairs)), in_group["row"].to_numpy()]
+    cell = key_code[row].astype("int64") * n_groups + np.r_[np.zeros(len(pairs), "int64"), in_group["g"].to_numpy()]
+    fam_code, _ = pd.factorize(cell * (int(family.max(initial=0)) + 1) + family[person[row]])
+    fam_cell = np.zeros(int(fam_code.max(initial=-1)) + 1, dtype="int64")
+    fam_cell[fam_code] = cell
+    return SimpleNamespace(row=row, key=key_code[row], person=person[row], cell=cell, family=fam_code,
+                           fam_cell=fam_cell)
+
+
+def _cluster_statistics(d: np.ndarray, c: SimpleNamespace, n_cells: int, alpha: float) -> dict[str, np.ndarray]:
+    """The columns from ``n_pairs`` to ``design_effect`` per cell (definitions in the module docstring)."""
+    cell, fam_code, fam_cell = c.cell, c.family, c.fam_cell
+    n_fam_all = len(fam_cell)
+    n = np.bincount(cell, minlength=n_cells).astype("float64")
+    g = np.bincount(fam_cell, minlength=n_cells).astype("float64")
+    const, common = _all_equal(d, cell, n_cells)              # a cell whose d are all equal: exact zeros, not noise
+    with np.errstate(all="ignore"):
+        mean = np.bincount(cell, weights=d, minlength=n_cells) / n
+        e = np.where(const[cell], 0.0, d - mean[cell])
+        n_j = np.bincount(fam_code, minlength=n_fam_all).astype("float64")
+        fam_mean = np.where(const[fam_cell], common[fam_cell],
+                            np.bincount(fam_code, weights=d, minlength=n_fam_all) / n_j)
+
+        # CR1 cluster-robust SE of the intercept of d ~ 1: families' sums of residuals, summed per cell
+        u_j = np.bincount(fam_code, weights=e, minlength=n_fam_all)
+        se = np.sqrt(g / (g - 1) * np.bincount(fam_cell, weights=u_j ** 2, minlength=n_cells) / n ** 2)
+        se = np.where(g >= 2, se, np.nan)
+        df = np.where(g >= 3, g - 1, np.nan)
+        t_crit = stats.t.isf(alpha / 2, df)
+        p_rob = np.where(se > 0, 2 * stats.t.sf(np.abs(mean / se), df), np.nan)
+
+        # one-sample t on the family means
+        f_mean = np.bincount(fam_cell, weights=fam_mean, minlength=n_cells) / g
+        f_dev = fam_mean - f_mean[fam_cell]
+        f_const = _all_equal(fam_mean, fam_cell, n_cells)[0]
+        f_sd = np.where(f_const, 0.0, np.sqrt(np.bincount(fam_cell, weights=f_dev ** 2, minlength=n_cells) / (g - 1)))
+        f_se = f_sd / np.sqrt(g)
+        p_fam = np.where(f_se > 0, 2 * stats.t.sf(np.abs(f_mean / f_se), df), np.nan)
+
+        # one-way ANOVA estimator of the intra-family correlation of d
+        ssb = np.bincount(fam_cell, weights=n_j * (fam_mean - mean[fam_cell]) ** 2, minlength=n_cells)
+        ssw = np.bincount(cell, weights=np.where(const[cell], 0.0, d - fam_mean[fam_code]) ** 2, minlength=n_cells)
+        msb, msw = ssb / (g - 1), ssw / (n - g)
+        n0 = (n - np.bincount(fam_cell, weights=n_j ** 2, minlength=n_cells) / n) / (g - 1)
+        denom = msb + (n0 - 1) * msw
+        icc = np.where((g >= 2) & (n > g) & (denom > 0), np.maximum((msb - msw) / denom, 0.0), np.nan)
+        m_bar = n / g
+        return {"n_pairs": n.astype("int64"), "n_families": pd.array(g.astype("int64"), dtype="Int64"),
+                "mean_diff": mean, "se_robust": se, "ci_low": mean - t_crit * se, "ci_high": mean + t_crit * se,
+                "ci_level": 1.0 - alpha, "p": p_rob, "family_mean_diff": f_mean,
+                "family_ci_low": f_mean - t_crit * f_se, "family_ci_high": f_mean + t_crit * f_se,
+                "family_p": p_fam, "icc": icc, "design_effect": np.where(m_bar == 1, 1.0, 1 + (m_bar - 1) * icc),
+                "suppressed": False}
+
+
+def _shown(out: pd.DataFrame, c: SimpleNamespace, n_keys: int, groups: list[str]) -> tuple[pd.DataFrame, pd.Series]:
+    """:func:`evaltools.groups.without_repeats_of_all` of the cells, from the integer codes (not text ids)."""
+    group_type = pd.CategoricalDtype(groups)
+    coded_cells = pd.DataFrame({"_key": np.repeat(np.arange(n_keys), len(groups)),
+                                "group": out["group"].astype(group_type)}, index=out.index)
+    coded_long = pd.DataFrame({"_key": c.key, "participant_id": c.person,
+                               "group": pd.Categorical.from_codes(c.cell % len(groups), dtype=group_type)})
+    kept, people = without_repeats_of_all(coded_cells, coded_long, keys=["_key", "group"])
+    return out.loc[kept.index], people
+
+
 def clustered_change(
     scores: pd.DataFrame,
     participants: pd.DataFrame,
@@ -103,8 +200,8 @@ def clustered_change(
     """Change with families as clusters per instrument × scale × group: the ``clustered_change.csv`` table.
 
     Definitions in the module docstring. Computed for every cell at once
-    (sums over families with ``numpy.bincount``), so 100 000 people take
-    well under a second.
+    (sums over families with ``numpy.bincount``, no Python loop over cells
+    or families).
 
     Parameters
     ----------
@@ -145,95 +242,14 @@ def clustered_change(
         membership = group_membership(participants)
     membership = membership[MEMBERSHIP_COLUMNS].astype({"participant_id": "str", "group": "str"})
     groups = group_order(membership)
-    partition_ = partition(membership, partition_groups)
-
     pairs = paired_scores(scores, pre_wave=pre_wave, post_wave=post_wave)
     out = cell_grid(keys, groups).reset_index(drop=True)      # keys × groups, groups varying fastest
-    n_cells, n_groups = len(out), len(groups)
-    # integer codes throughout: scale k, person, family, group g; cell = k·n_groups + g
-    key_code = pd.MultiIndex.from_frame(keys).get_indexer(pd.MultiIndex.from_frame(pairs[KEY]))
-    person, people = pd.factorize(pairs["participant_id"].astype("str"))
-    family = pd.factorize(_family_of(pd.Series(people, dtype="str"), participants))[0]
-    extra = membership[membership["group"] != "all"]
-    member = pd.DataFrame({"person": pd.Index(people).get_indexer(extra["participant_id"]),
-                           "g": pd.Index(groups).get_indexer(extra["group"])})
-    member = member[member["person"] >= 0].drop_duplicates()
-    rows = pd.DataFrame({"row": np.arange(len(pairs)), "person": person})
-    in_group = rows.merge(member, on="person", how="inner", sort=False)
-    row = np.r_[np.arange(len(pairs)), in_group["row"].to_numpy()]
-    cell = key_code[row].astype("int64") * n_groups + np.r_[np.zeros(len(pairs), "int64"), in_group["g"].to_numpy()]
-
-    d = pairs["diff"].to_numpy(dtype="float64")[row]
-    fam_code, _ = pd.factorize(cell * (int(family.max(initial=0)) + 1) + family[person[row]])
-    n_fam_all = int(fam_code.max(initial=-1)) + 1
-    fam_cell = np.zeros(n_fam_all, dtype="int64")
-    fam_cell[fam_code] = cell
-
-    n = np.bincount(cell, minlength=n_cells).astype("float64")
-    g = np.bincount(fam_cell, minlength=n_cells).astype("float64")
-    # a cell whose d are all equal: exact zeros below, not rounding noise
-    spread = pd.Series(d).groupby(cell).agg(["min", "max"]).reindex(range(n_cells))
-    const = (spread["min"] == spread["max"]).to_numpy()
-    with np.errstate(all="ignore"):
-        mean = np.bincount(cell, weights=d, minlength=n_cells) / n
-        e = np.where(const[cell], 0.0, d - mean[cell])
-        n_j = np.bincount(fam_code, minlength=n_fam_all).astype("float64")
-        fam_mean = np.where(const[fam_cell], spread["min"].to_numpy()[fam_cell],
-                            np.bincount(fam_code, weights=d, minlength=n_fam_all) / n_j)
-
-        # CR1 cluster-robust SE of the intercept of d ~ 1 (closed form, see the module docstring)
-        u_j = np.bincount(fam_code, weights=e, minlength=n_fam_all)
-        se = np.sqrt(g / (g - 1) * np.bincount(fam_cell, weights=u_j ** 2, minlength=n_cells) / n ** 2)
-        se = np.where(g >= 2, se, np.nan)
-        df = np.where(g >= 3, g - 1, np.nan)
-        t_crit = stats.t.isf(alpha / 2, df)
-        t_rob = mean / se
-        p_rob = np.where(se > 0, 2 * stats.t.sf(np.abs(t_rob), df), np.nan)
-
-        # one-sample t on the family means
-        f_mean = np.bincount(fam_cell, weights=fam_mean, minlength=n_cells) / g
-        f_dev = fam_mean - f_mean[fam_cell]
-        f_spread = pd.Series(fam_mean).groupby(fam_cell).agg(["min", "max"]).reindex(range(n_cells))
-        f_const = (f_spread["min"] == f_spread["max"]).to_numpy()
-        f_sd = np.where(f_const, 0.0, np.sqrt(np.bincount(fam_cell, weights=f_dev ** 2, minlength=n_cells) / (g - 1)))
-        f_se = f_sd / np.sqrt(g)
-        p_fam = np.where(f_se > 0, 2 * stats.t.sf(np.abs(f_mean / f_se), df), np.nan)
-
-        # one-way ANOVA estimator of the intra-family correlation of d
-        ssb = np.bincount(fam_cell, weights=n_j * (fam_mean - mean[fam_cell]) ** 2, minlength=n_cells)
-        ssw = np.bincount(cell, weights=np.where(const[cell], 0.0, d - fam_mean[fam_code]) ** 2, minlength=n_cells)
-        msb, msw = ssb / (g - 1), ssw / (n - g)
-        n0 = (n - np.bincount(fam_cell, weights=n_j ** 2, minlength=n_cells) / n) / (g - 1)
-        denom = msb + (n0 - 1) * msw
-        icc = np.where((g >= 2) & (n > g) & (denom > 0), np.maximum((msb - msw) / denom, 0.0), np.nan)
-        m_bar = n / g
-        design_effect = np.where(m_bar == 1, 1.0, 1 + (m_bar - 1) * icc)
-
-    out["n_pairs"] = n.astype("int64")
-    out["n_families"] = pd.array(g.astype("int64"), dtype="Int64")
-    out["mean_diff"] = mean
-    out["se_robust"] = se
-    out["ci_low"] = mean - t_crit * se
-    out["ci_high"] = mean + t_crit * se
-    out["ci_level"] = 1.0 - alpha
-    out["p"] = p_rob
-    out["family_mean_diff"] = f_mean
-    out["family_ci_low"] = f_mean - t_crit * f_se
-    out["family_ci_high"] = f_mean + t_crit * f_se
-    out["family_p"] = p_fam
-    out["icc"] = icc
-    out["design_effect"] = design_effect
-    out["suppressed"] = False
-    # the people of each cell from the integer codes above (not from by_group's table of text ids)
-    group_type = pd.CategoricalDtype(groups)
-    coded_cells = pd.DataFrame({"_key": np.repeat(np.arange(len(keys)), n_groups),
-                                "group": out["group"].astype(group_type)}, index=out.index)
-    coded_long = pd.DataFrame({"_key": key_code[row], "participant_id": person[row],
-                               "group": pd.Categorical.from_codes(cell % n_groups, dtype=group_type)})
-    kept, people = without_repeats_of_all(coded_cells, coded_long, keys=["_key", "group"])
-    out = out.loc[kept.index, CLUSTERED_COLUMNS]
-    out = suppress_small_cells(out, n_col="n_pairs", min_cell=min_cell, keys=(*KEY, "group"),
-                               partition_groups=partition_, people=people)
+    c = _coded_pairs(pairs, keys, participants, membership, groups)
+    d = pairs["diff"].to_numpy(dtype="float64")[c.row]
+    out = out.assign(**_cluster_statistics(d, c, len(out), alpha))
+    out, people = _shown(out, c, len(keys), groups)
+    out = suppress_small_cells(out[CLUSTERED_COLUMNS], n_col="n_pairs", min_cell=min_cell, keys=(*KEY, "group"),
+                               partition_groups=partition(membership, partition_groups), people=people)
     floats = [c for c in CLUSTERED_COLUMNS
               if c not in ("instrument", "scale", "group", "n_pairs", "n_families", "suppressed")]
     # a count, empty on suppressed rows: nullable integers, written 27 (not 27.0) and empty

@@ -243,3 +243,19 @@ def test_clustered_sentences_pair_each_row_with_its_paired_test():
     assert len(lines) == 2
     assert lines[0].startswith("x – Agency") and "the conclusion changes" in lines[0]
     assert lines[1].startswith("x – b") and "does not change the conclusion" in lines[1]
+
+
+def test_all_equal_per_group_against_pandas_min_max():
+    # issue 18: "every d of the cell equal" by one bincount, as pandas' groupby min == max (False when empty)
+    from evaltools.clustering import _all_equal
+
+    rng = np.random.default_rng(7)
+    group = rng.integers(0, 40, 300)
+    values = np.round(rng.normal(0, 1, 300), 1)
+    same = rng.integers(0, 40, 10)
+    values[np.isin(group, same)] = 0.5                     # some groups all 0.5
+    equal, common = _all_equal(values, group, 45)          # groups 40–44 are empty
+    spread = pd.Series(values).groupby(group).agg(["min", "max"]).reindex(range(45))
+    np.testing.assert_array_equal(equal, (spread["min"] == spread["max"]).to_numpy())
+    np.testing.assert_array_equal(common[equal], spread["min"].to_numpy()[equal])
+    assert equal[np.unique(same)].all() and not equal[40:].any() and np.isnan(common[40:]).all()
