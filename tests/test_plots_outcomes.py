@@ -121,3 +121,36 @@ def test_dose_panels_hidden_rows_draw_nothing(big):
     points, table = dose_points(scores, dose), dose_response(scores, dose)
     hidden = dose_response_panels(points, table.assign(suppressed=True))
     assert t("outcomes.plot.nothing", "en") in _texts(hidden)
+
+
+def test_dose_panels_fixed_geometry_keeps_every_text_inside_and_saves_once(big, tmp_path):
+    """27 panels with long scale names: one shared sessions axis, every text inside the canvas, no tight crop."""
+    from PIL import Image
+
+    from evaltools.plots.grid import FixedFigure
+    from evaltools.report import save_figure
+
+    scores, _, dose = big
+    points, table = dose_points(scores, dose), dose_response(scores, dose)
+    many_points = pd.concat([points.assign(scale=f"s{i}") for i in range(27)], ignore_index=True)
+    many = pd.concat([table.iloc[:1].assign(scale=f"s{i}") for i in range(27)], ignore_index=True)
+    long_name = {"title": {"pl": "Bardzo długa nazwa skali " * 4}}
+    inst = type("I", (), {"scales": [type("S", (), {"id": f"s{i}", **long_name})() for i in range(27)],
+                          "title_in": lambda self, lang: "x"})()
+    fig = dose_response_panels(many_points, many, lang="pl", instruments={"empowerment": inst}, min_cell=5)
+    assert isinstance(fig, FixedFigure) and len(fig.axes) == 27
+    assert all(ax.get_shared_x_axes().joined(ax, fig.axes[0]) for ax in fig.axes)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(renderer)  # the ticks as they are drawn
+    canvas = fig.bbox
+    for text in fig.findobj(lambda a: hasattr(a, "get_text") and a.get_visible() and a.get_text()):
+        box = text.get_window_extent(renderer)
+        assert canvas.x0 - 1 <= box.x0 and box.x1 <= canvas.x1 + 1, text.get_text()
+        assert canvas.y0 - 1 <= box.y0 and box.y1 <= canvas.y1 + 1, text.get_text()
+    width, height = fig.get_size_inches()
+    save_figure(fig, "dose", tmp_path, dpi=50)
+    # saved as made (no tight crop): the image is the figure's size at the dpi
+    size = Image.open(tmp_path / "figures" / "dose.png").size
+    assert abs(size[0] - width * 50) <= 1 and abs(size[1] - height * 50) <= 1

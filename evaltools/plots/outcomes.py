@@ -31,6 +31,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from evaltools.labels import code_label, fmt_number, has, t
+from evaltools.plots.grid import Margins, line_height, panel_grid, wrap_lines
 from evaltools.plots.literal import literal_text
 
 #: Okabe–Ito colours (safe for colour-blind readers).
@@ -261,11 +262,17 @@ def dose_bins(x: np.ndarray, y: np.ndarray, *, min_cell: int, alpha: float = 0.0
     return pd.DataFrame(rows, columns=columns, dtype=float)
 
 
+#: Geometry of the dose–response panels in inches (:func:`evaltools.plots.grid.panel_grid`).
+DOSE_PANEL = {"width": 3.0, "height": 1.9}
+#: Characters of a panel's 9-point title per line (at most two lines of the scale's name).
+DOSE_TITLE_WIDTH = 34
+
+
 @literal_text
 def dose_response_panels(points: pd.DataFrame, table: pd.DataFrame, *, lang: str = "en",
                          instruments: Mapping | None = None, seed: int = 0, min_cell: int = 5,
                          columns: int = 3) -> Figure:
-    """Change against sessions attended, one small panel per scale.
+    """Change against sessions attended, one small panel per scale, all on one shared sessions axis.
 
     Each panel shows the fitted line of :func:`evaltools.dose_response.dose_response`
     and the mean change in attendance bins of at least ``min_cell`` people
@@ -273,6 +280,7 @@ def dose_response_panels(points: pd.DataFrame, table: pd.DataFrame, *, lang: str
     or for fewer than ``min_cell``. Scales whose row in ``table`` is
     suppressed or has no slope are left out and counted below. ``seed`` is
     accepted for callers of the earlier, sampled version (nothing is random).
+    The panels have a fixed size in inches (:mod:`evaltools.plots.grid`).
 
     Parameters
     ----------
@@ -295,38 +303,50 @@ def dose_response_panels(points: pd.DataFrame, table: pd.DataFrame, *, lang: str
     True
     """
     hidden = _suppressed(table)
-    slope = pd.to_numeric(table["slope"], errors="coerce")
-    shown = table[~hidden & slope.notna()]
+    shown = table[~hidden & pd.to_numeric(table["slope"], errors="coerce").notna()]
     title = t("outcomes.plot.dose_title", lang)
-    n_panels = len(shown)
-    cols = max(1, min(columns, n_panels))
-    rows_ = max(1, int(np.ceil(n_panels / cols)))
-    fig = Figure(figsize=(3.4 * cols + 0.6, 2.9 * rows_ + 1.0), layout="constrained")
-    if n_panels == 0:
-        return _empty(fig, lang, title)
-    axes = fig.subplots(rows_, cols, squeeze=False).ravel()
+    if shown.empty:
+        return _empty(Figure(figsize=(4.0, 3.0), layout="constrained"), lang, title)
     level = pd.to_numeric(shown["ci_level"], errors="coerce").fillna(0.95).to_numpy()
-    for ax, (_, row), lev in zip(axes, shown.iterrows(), level):
-        part = points[(points["instrument"] == row["instrument"]) & (points["scale"] == row["scale"])]
-        x, y = part["sessions"].to_numpy(float), part["diff"].to_numpy(float)
-        bins = dose_bins(x, y, min_cell=min_cell, alpha=1 - lev)
-        if len(bins):
-            ax.errorbar(bins["x"], bins["mean"], yerr=[bins["mean"] - bins["lo"], bins["hi"] - bins["mean"]],
-                        fmt="o", color=BLUE, markersize=5, capsize=2)
-            grid = np.linspace(bins["x"].min(), bins["x"].max(), 2)  # the line spans the bins, not one person's x
-            ax.plot(grid, float(row["intercept"]) + float(row["slope"]) * grid, color=VERMILLION, linewidth=1.5)
-        ax.axhline(0, color="black", linewidth=0.8, linestyle="--")
-        ax.set_title(f"{scale_label(row['instrument'], row['scale'], instruments, lang)}\n"
-                     + t("outcomes.plot.dose_panel", lang, r=fmt_number(float(row["r"]), lang),
-                         n=fmt_number(int(row["n"]), lang)), fontsize=9)
-        ax.tick_params(labelsize=8)
-    for ax in axes[n_panels:]:
-        ax.set_axis_off()
-    fig.supxlabel(t("outcomes.plot.sessions_axis", lang), fontsize=9)
-    fig.supylabel(t("outcomes.plot.change_axis", lang), fontsize=9)
-    fig.suptitle(title)
     n_hidden = int(hidden.sum())
-    ci = f"{100 * float(level[0]):g}"
-    add_footnote(fig, [t("report.dose_bins", lang, min_cell=min_cell, ci=ci) + ";", t("outcomes.plot.fit", lang) + ".",
-                       t("outcomes.plot.hidden_rows", lang, n=n_hidden) if n_hidden else ""])
+    note = [t("report.dose_bins", lang, min_cell=min_cell, ci=f"{100 * float(level[0]):g}") + ";",
+            t("outcomes.plot.fit", lang) + ".", t("outcomes.plot.hidden_rows", lang, n=n_hidden) if n_hidden else ""]
+    cols = max(1, min(columns, len(shown)))
+    width = cols * DOSE_PANEL["width"] + (cols - 1) * 0.55 + 0.9
+    note = textwrap.fill(" ".join(line for line in note if line), int(width * 15))
+    note_height = (note.count("\n") + 1) * line_height(8)
+    margins = Margins(left=0.75, right=0.3, top=0.3 + 3 * line_height(9) + 0.1, bottom=0.75 + note_height,
+                      wspace=0.55, hspace=3 * line_height(9) + 0.15)
+    fig, axes = panel_grid(len(shown), cols=cols, margins=margins, sharex=True, **DOSE_PANEL)
+    groups = dict(tuple(points.groupby(["instrument", "scale"], sort=False)))
+    for ax, (_, row), lev in zip(axes, shown.iterrows(), level):
+        part = groups.get((row["instrument"], row["scale"]), points.iloc[:0])
+        _dose_panel(ax, part, row, min_cell=min_cell, alpha=1 - lev, lang=lang,
+                    label=scale_label(row["instrument"], row["scale"], instruments, lang))
+    fig_w, fig_h = fig.get_size_inches()
+    middle = (margins.left + (fig_w - margins.right)) / 2 / fig_w
+    fig.suptitle(title, y=1 - 0.08 / fig_h, va="top")
+    fig.supxlabel(t("outcomes.plot.sessions_axis", lang), x=middle, y=(note_height + 0.2) / fig_h, va="bottom",
+                  fontsize=9)
+    fig.supylabel(t("outcomes.plot.change_axis", lang), x=0.05 / fig_w, ha="left",
+                  y=(margins.bottom + (fig_h - margins.top)) / 2 / fig_h, fontsize=9)
+    fig.text(0.05 / fig_w, 0.08 / fig_h, note, ha="left", va="bottom", fontsize=8)
     return fig
+
+
+def _dose_panel(ax, part: pd.DataFrame, row: pd.Series, *, min_cell: int, alpha: float, lang: str, label: str) -> None:
+    """One scale's panel: bin means with their CIs, the fitted line across the bins, zero, a title with r and n."""
+    from matplotlib.ticker import MaxNLocator
+
+    bins = dose_bins(part["sessions"].to_numpy(float), part["diff"].to_numpy(float), min_cell=min_cell, alpha=alpha)
+    if len(bins):
+        ax.errorbar(bins["x"], bins["mean"], yerr=[bins["mean"] - bins["lo"], bins["hi"] - bins["mean"]],
+                    fmt="o", color=BLUE, markersize=5, capsize=2)
+        grid = np.linspace(bins["x"].min(), bins["x"].max(), 2)  # the line spans the bins, not one person's x
+        ax.plot(grid, float(row["intercept"]) + float(row["slope"]) * grid, color=VERMILLION, linewidth=1.5)
+    ax.axhline(0, color="black", linewidth=0.8, linestyle="--")
+    ax.set_title(f"{wrap_lines(label, DOSE_TITLE_WIDTH)}\n"
+                 + t("outcomes.plot.dose_panel", lang, r=fmt_number(float(row["r"]), lang),
+                     n=fmt_number(int(row["n"]), lang)), fontsize=9)
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=4))
+    ax.tick_params(labelsize=8)
