@@ -140,6 +140,16 @@ def test_dose_panels_fixed_geometry_keeps_every_text_inside_and_saves_once(big, 
     fig = dose_response_panels(many_points, many, lang="pl", instruments={"empowerment": inst}, min_cell=5)
     assert isinstance(fig, FixedFigure) and len(fig.axes) == 27
     assert all(ax.get_shared_x_axes().joined(ax, fig.axes[0]) for ax in fig.axes)
+    _assert_texts_inside(fig)
+    width, height = fig.get_size_inches()
+    save_figure(fig, "dose", tmp_path, dpi=50)
+    # saved as made (no tight crop): the image is the figure's size at the dpi
+    size = Image.open(tmp_path / "figures" / "dose.png").size
+    assert abs(size[0] - width * 50) <= 1 and abs(size[1] - height * 50) <= 1
+
+
+def _assert_texts_inside(fig) -> None:
+    """Every visible text of ``fig``, as drawn, lies inside its canvas (a fixed geometry needs no tight crop)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     renderer = FigureCanvasAgg(fig).get_renderer()
@@ -149,8 +159,23 @@ def test_dose_panels_fixed_geometry_keeps_every_text_inside_and_saves_once(big, 
         box = text.get_window_extent(renderer)
         assert canvas.x0 - 1 <= box.x0 and box.x1 <= canvas.x1 + 1, text.get_text()
         assert canvas.y0 - 1 <= box.y0 and box.y1 <= canvas.y1 + 1, text.get_text()
-    width, height = fig.get_size_inches()
-    save_figure(fig, "dose", tmp_path, dpi=50)
-    # saved as made (no tight crop): the image is the figure's size at the dpi
-    size = Image.open(tmp_path / "figures" / "dose.png").size
-    assert abs(size[0] - width * 50) <= 1 and abs(size[1] - height * 50) <= 1
+
+
+@pytest.mark.parametrize("measure", ["g_av", "mean_diff"])
+def test_forest_fixed_geometry_fits_long_names_and_large_n(big, measure):
+    """Long scale names (shortened), 5-digit n and a footnote all stay inside the canvas; rows keep their order."""
+    from evaltools.plots.grid import FixedFigure
+
+    scores, members, _ = big
+    change = paired_change(scores, membership=members, instruments={"empowerment": EMP})
+    rows = change[change["group"] == "all"]
+    many = pd.concat([rows.assign(instrument=f"i{k}", n_pairs=12345) for k in range(3)], ignore_index=True)
+    many.loc[0, "suppressed"] = True
+    long = {f"i{k}": type("I", (), {"scales": [type("S", (), {"id": s, "title": {"en": f"{s} " + "very long " * 12}})()
+                                               for s in ("agency", "voice")],
+                                    "title_in": lambda self, lang: "An instrument"})() for k in range(3)}
+    fig = change_forest(many, instruments=long, measure=measure)
+    assert isinstance(fig, FixedFigure) and len(fig.axes) == 3
+    assert [lab.get_text().split()[0] for lab in fig.axes[1].get_yticklabels()] == ["agency", "voice"]
+    assert t("outcomes.plot.hidden_rows", "en", n=1) in _texts(fig)
+    _assert_texts_inside(fig)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 import textwrap
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from matplotlib.figure import Figure
@@ -84,6 +85,45 @@ def panel_grid(n: int, *, cols: int, width: float, height: float, margins: Margi
             ax.tick_params(labelbottom=i + cols >= n)
         axes.append(ax)
     return fig, axes
+
+
+def panel_column(heights: Sequence[float], *, width: float, margins: Margins = Margins(),
+                 sharex: bool = False) -> tuple[FixedFigure, list]:
+    """A figure of panels stacked top to bottom, ``heights`` inches each, ``width`` inches wide; its axes.
+
+    With ``sharex``, only the bottom panel labels its x ticks.
+
+    >>> fig, axes = panel_column([1.0, 2.0], width=4.0, margins=Margins(left=1, right=0, top=0.5, bottom=0.5,
+    ...                                                                 hspace=0.5), sharex=True)
+    >>> fig.get_size_inches().tolist(), [round(ax.get_position().height * 4.5, 6) for ax in axes]
+    ([5.0, 4.5], [1.0, 2.0])
+    """
+    fig_w = margins.left + width + margins.right
+    fig_h = margins.top + sum(heights) + (len(heights) - 1) * margins.hspace + margins.bottom
+    fig = FixedFigure(figsize=(fig_w, fig_h))
+    axes, top = [], fig_h - margins.top
+    for i, height in enumerate(heights):
+        ax = fig.add_axes((margins.left / fig_w, (top - height) / fig_h, width / fig_w, height / fig_h),
+                          sharex=axes[0] if sharex and axes else None)
+        if sharex:
+            ax.tick_params(labelbottom=i == len(heights) - 1)
+        axes.append(ax)
+        top -= height + margins.hspace
+    return fig, axes
+
+
+def text_width(texts: Iterable[str], fontsize: float) -> float:
+    """Inches the widest of ``texts`` takes in one line at ``fontsize`` points (0 for none), measured without drawing.
+
+    >>> round(text_width(["MMMM", "x"], 10), 2)
+    0.48
+    """
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextToPath
+
+    measure, prop = TextToPath(), FontProperties(size=fontsize)
+    widths = [measure.get_text_width_height_descent(str(s), prop, ismath=False)[0] for s in texts]
+    return max(widths, default=0.0) / POINTS_PER_INCH
 
 
 def wrap_lines(text: str, width: int, *, max_lines: int = 2) -> str:

@@ -31,7 +31,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from evaltools.labels import code_label, fmt_number, has, t
-from evaltools.plots.grid import Margins, line_height, panel_grid, wrap_lines
+from evaltools.plots.grid import Margins, line_height, panel_column, panel_grid, text_width, wrap_lines
 from evaltools.plots.literal import literal_text
 
 #: Okabe–Ito colours (safe for colour-blind readers).
@@ -119,48 +119,63 @@ def change_forest(change: pd.DataFrame, *, lang: str = "en", group: str = "all",
     """
     if measure not in ("g_av", "mean_diff"):
         raise ValueError(f"measure must be g_av or mean_diff, not {measure!r}")
-    lo_col, hi_col = ("g_av_ci_low", "g_av_ci_high") if measure == "g_av" else ("ci_low", "ci_high")
     rows = change[change["group"] == group]
     hidden = _suppressed(rows)
     value = pd.to_numeric(rows[measure], errors="coerce")
     shown = rows[~hidden & value.notna()]
     title = t("outcomes.plot.forest_title", lang, group=_group_label(group, lang))
-    ci = _ci_percent(rows)
     insts = list(dict.fromkeys(shown["instrument"]))
-    heights = [max(len(shown[shown["instrument"] == i]), 1) + 1.2 for i in insts]
-    fig = Figure(figsize=(9, 1.6 + 0.38 * sum(heights)), layout="constrained")
     if not insts:
-        return _empty(fig, lang, title)
-    axes = fig.subplots(len(insts), 1, squeeze=False, sharex=(measure == "g_av"),
-                        gridspec_kw={"height_ratios": heights})[:, 0]
+        return _empty(Figure(figsize=(9, 2.5), layout="constrained"), lang, title)
     alpha = 1 - float(pd.to_numeric(rows["ci_level"], errors="coerce").dropna().iloc[0]) \
         if rows["ci_level"].notna().any() else 0.05
+    labels = {(i, s): textwrap.shorten(scale_label(i, s, instruments, lang), FOREST_LABEL_CHARS, placeholder="…")
+              for i, s in zip(shown["instrument"], shown["scale"])}
+    n_texts = {n: t("outcomes.plot.n", lang, n=fmt_number(int(n), lang)) for n in shown["n_pairs"]}
+    n_hidden, n_none = int(hidden.sum()), int((~hidden & value.isna()).sum())
+    note = textwrap.fill(" ".join(line for line in [
+        t("outcomes.plot.significant", lang), t("outcomes.plot.hidden_rows", lang, n=n_hidden) if n_hidden else "",
+        t("outcomes.plot.no_estimate", lang, n=n_none) if n_none else ""] if line), 9 * 15)
+    axis_room = 2 * line_height(10) + 0.15  # tick labels and the axis label under a panel
+    margins = Margins(left=text_width(labels.values(), 10) + 0.25, right=text_width(n_texts.values(), 8) + 0.25,
+                      top=line_height(12) + line_height(10) + 0.35,
+                      hspace=line_height(10) + 0.2 + (axis_room if measure == "mean_diff" else 0),
+                      bottom=axis_room + (note.count("\n") + 1) * line_height(8) + 0.15)
+    heights = [0.38 * ((shown["instrument"] == i).sum() + 0.6) for i in insts]
+    fig, axes = panel_column(heights, width=max(9 - margins.left - margins.right, 3.0), margins=margins,
+                             sharex=measure == "g_av")
     for ax, inst in zip(axes, insts):
         part = shown[shown["instrument"] == inst]
-        y = np.arange(len(part))[::-1]
-        est = part[measure].to_numpy(float)
-        lo, hi = part[lo_col].to_numpy(float), part[hi_col].to_numpy(float)
-        err = np.vstack([est - np.where(np.isfinite(lo), lo, est), np.where(np.isfinite(hi), hi, est) - est])
-        ax.errorbar(est, y, xerr=err, fmt="none", ecolor=BLUE, elinewidth=1.6, capsize=3)
-        significant = pd.to_numeric(part["p_holm"], errors="coerce").to_numpy(float) < alpha
-        ax.scatter(est[significant], y[significant], s=42, color=BLUE, zorder=3)
-        ax.scatter(est[~significant], y[~significant], s=42, facecolor="white", edgecolor=BLUE, zorder=3)
-        ax.axvline(0, color="black", linewidth=1, linestyle="--")
-        ax.set_yticks(y, [scale_label(inst, s, instruments, lang) for s in part["scale"]])
-        ax.set_ylim(-0.7, len(part) - 0.3)
+        _forest_panel(ax, part, measure=measure, alpha=alpha, labels=[labels[inst, s] for s in part["scale"]],
+                      n_texts=[n_texts[n] for n in part["n_pairs"]])
         ax.set_title(instrument_label(inst, instruments, lang), loc="left", fontsize=10)
-        for yi, n in zip(y, part["n_pairs"]):
-            ax.text(1.01, yi, t("outcomes.plot.n", lang, n=fmt_number(int(n), lang)), va="center", ha="left",
-                    fontsize=8, transform=ax.get_yaxis_transform())
         if measure == "mean_diff" or ax is axes[-1]:
-            ax.set_xlabel(t(f"outcomes.plot.{measure}_axis", lang, ci=ci))
-    fig.suptitle(title)
-    n_hidden = int(hidden.sum())
-    n_none = int((~hidden & value.isna()).sum())
-    add_footnote(fig, [t("outcomes.plot.significant", lang),
-                    t("outcomes.plot.hidden_rows", lang, n=n_hidden) if n_hidden else "",
-                    t("outcomes.plot.no_estimate", lang, n=n_none) if n_none else ""])
+            ax.set_xlabel(t(f"outcomes.plot.{measure}_axis", lang, ci=_ci_percent(rows)))
+    fig.suptitle(title, y=1 - 0.1 / fig.get_figheight(), va="top")
+    fig.text(0.1 / fig.get_figwidth(), 0.1 / fig.get_figheight(), note, ha="left", va="bottom", fontsize=8)
     return fig
+
+
+#: Characters of a scale's name on the forest plot (longer names are shortened).
+FOREST_LABEL_CHARS = 48
+
+
+def _forest_panel(ax, part: pd.DataFrame, *, measure: str, alpha: float, labels: list, n_texts: list) -> None:
+    """One instrument's scales: estimate and CI per row, filled when p_holm < ``alpha``, n at the right."""
+    lo_col, hi_col = ("g_av_ci_low", "g_av_ci_high") if measure == "g_av" else ("ci_low", "ci_high")
+    y = np.arange(len(part))[::-1]
+    est = part[measure].to_numpy(float)
+    lo, hi = part[lo_col].to_numpy(float), part[hi_col].to_numpy(float)
+    err = np.vstack([est - np.where(np.isfinite(lo), lo, est), np.where(np.isfinite(hi), hi, est) - est])
+    ax.errorbar(est, y, xerr=err, fmt="none", ecolor=BLUE, elinewidth=1.6, capsize=3)
+    significant = pd.to_numeric(part["p_holm"], errors="coerce").to_numpy(float) < alpha
+    ax.scatter(est[significant], y[significant], s=42, color=BLUE, zorder=3)
+    ax.scatter(est[~significant], y[~significant], s=42, facecolor="white", edgecolor=BLUE, zorder=3)
+    ax.axvline(0, color="black", linewidth=1, linestyle="--")
+    ax.set_yticks(y, labels)
+    ax.set_ylim(-0.7, len(part) - 0.3)
+    for yi, text in zip(y, n_texts):
+        ax.text(1.01, yi, text, va="center", ha="left", fontsize=8, transform=ax.get_yaxis_transform())
 
 
 @literal_text
