@@ -95,7 +95,7 @@ def panel_column(heights: Sequence[float], *, width: float, margins: Margins = M
 
     >>> fig, axes = panel_column([1.0, 2.0], width=4.0, margins=Margins(left=1, right=0, top=0.5, bottom=0.5,
     ...                                                                 hspace=0.5), sharex=True)
-    >>> fig.get_size_inches().tolist(), [round(ax.get_position().height * 4.5, 6) for ax in axes]
+    >>> fig.get_size_inches().tolist(), [round(float(ax.get_position().height) * 4.5, 6) for ax in axes]
     ([5.0, 4.5], [1.0, 2.0])
     """
     fig_w = margins.left + width + margins.right
