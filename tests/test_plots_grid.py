@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 
 import pandas as pd
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from PIL import Image
 
 from evaltools.plots.forest import claims_forest
@@ -14,13 +13,13 @@ from evaltools.report.claims import forest_png
 
 
 def _assert_texts_inside(fig) -> None:
+    """Everything ``fig`` draws lies inside its canvas: a tight crop would not reach beyond it (a fixed geometry needs none)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
     renderer = FigureCanvasAgg(fig).get_renderer()
-    fig.draw(renderer)
-    canvas = fig.bbox
-    for text in fig.findobj(lambda a: hasattr(a, "get_text") and a.get_visible() and a.get_text()):
-        box = text.get_window_extent(renderer)
-        assert canvas.x0 - 1 <= box.x0 and box.x1 <= canvas.x1 + 1, text.get_text()
-        assert canvas.y0 - 1 <= box.y0 and box.y1 <= canvas.y1 + 1, text.get_text()
+    box = fig.get_tightbbox(renderer)  # inches, of the artists as drawn
+    width, height = fig.get_size_inches()
+    assert box.x0 >= -0.01 and box.y0 >= -0.01 and box.x1 <= width + 0.01 and box.y1 <= height + 0.01, box
 
 
 def test_panel_grid_places_panels_in_inches():
@@ -58,3 +57,17 @@ def test_panel_column_shares_x_and_labels_only_the_bottom():
     fig, axes = panel_column([1.0, 1.0, 2.0], width=3.0, sharex=True)
     assert [ax.xaxis.get_major_ticks()[0].label1.get_visible() for ax in axes] == [False, False, True]
     assert all(ax.get_shared_x_axes().joined(ax, axes[0]) for ax in axes)
+
+
+def test_distribution_figure_fits_long_labels_and_the_note_of_hidden_scales():
+    import numpy as np
+
+    from evaltools.plots.profile import distribution_figure
+
+    rng = np.random.default_rng(1)
+    frames = [pd.DataFrame({"instrument": "inst", "scale": f"scale {k} " + "with a long name " * 3,
+                            "wave": "baseline", "score": rng.normal(3, 1, 40 if k else 3)}) for k in range(6)]
+    fig = distribution_figure(pd.concat(frames, ignore_index=True), min_cell=5, lang="en")
+    assert isinstance(fig, FixedFigure) and len(fig.axes[0].get_yticklabels()) == 5   # scale 0 (3 people) not drawn
+    assert any("scale 0" in x.get_text() for x in fig.texts)                         # ... but named in the note
+    _assert_texts_inside(fig)
