@@ -1,4 +1,4 @@
-"""Fixed figure geometry (evaltools/plots/grid.py): panels placed in inches, every text inside the canvas, drawn once."""
+"""Fixed figure geometry (evaltools/plots/grid.py): panels placed in inches, every text inside the canvas."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from evaltools.report.claims import forest_png
 
 
 def _assert_texts_inside(fig) -> None:
-    """Everything ``fig`` draws lies inside its canvas: a tight crop would not reach beyond it (a fixed geometry needs none)."""
+    """Everything ``fig`` draws lies inside its canvas: a tight crop would not reach beyond it."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     renderer = FigureCanvasAgg(fig).get_renderer()

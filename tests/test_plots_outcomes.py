@@ -149,7 +149,7 @@ def test_dose_panels_fixed_geometry_keeps_every_text_inside_and_saves_once(big, 
 
 
 def _assert_texts_inside(fig) -> None:
-    """Everything ``fig`` draws lies inside its canvas: a tight crop would not reach beyond it (a fixed geometry needs none)."""
+    """Everything ``fig`` draws lies inside its canvas: a tight crop would not reach beyond it."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     renderer = FigureCanvasAgg(fig).get_renderer()

@@ -85,7 +85,8 @@ def claims_forest(rows: pd.DataFrame, *, lang: str = "en", min_cell: int = 5, ci
     left, right = text_width(labels, 10) + 0.25, text_width(n_texts, 8) + 0.25
     width = max(10 - left - right, 3.0)
     axis_label = t("report.forest.axis", lang, ci=f"{100 * ci_level:g}")
-    axis_label = textwrap.fill(axis_label, max(20, int(len(axis_label) * width / max(text_width([axis_label], 10), 0.1))))
+    chars = int(len(axis_label) * width / max(text_width([axis_label], 10), 0.1))  # characters the axes' width holds
+    axis_label = textwrap.fill(axis_label, max(20, chars))
     margins = Margins(left=left, right=right, top=line_height(12) + 0.25,
                       bottom=line_height(10) * (2 + axis_label.count("\n")) + 0.2
                       + (line_height(9) * (note.count("\n") + 1) + 0.1 if note else 0))

@@ -42,7 +42,7 @@ def line_height(fontsize: float) -> float:
 
 
 class FixedFigure(Figure):
-    """A figure whose panels were placed in inches when it was made: it has no layout engine, nothing to compute at draw time.
+    """A figure whose panels were placed in inches when it was made: no layout engine, nothing to lay out when drawn.
 
     Every text of such a figure lies inside its canvas by construction, so
     :func:`evaltools.report.save_figure` saves it as it is, drawn once.
@@ -51,7 +51,7 @@ class FixedFigure(Figure):
 
 @dataclass(frozen=True)
 class Margins:
-    """Inches around and between panels: ``left``/``right``/``top``/``bottom`` of the figure, ``wspace``/``hspace`` between panels."""
+    """Inches around the panels (``left``, ``right``, ``top``, ``bottom``) and between them (``wspace``, ``hspace``)."""
 
     left: float = 0.6
     right: float = 0.2

@@ -233,7 +233,8 @@ def distribution_figure(scores: pd.DataFrame, *, instruments=None, wave: str = "
                          9 * 18) if hidden else ""
     left = text_width(labels, 8) + 0.2
     margins = Margins(left=left, right=0.3, top=line_height(11) + 0.2,
-                      bottom=line_height(8) + line_height(9) + 0.25 + (note.count("\n") + 1) * line_height(7) * bool(note))
+                      bottom=line_height(8) + line_height(9) + 0.25
+                      + (note.count("\n") + 1) * line_height(7) * bool(note))
     fig, (ax,) = panel_column([0.45 * len(groups) + 0.3], width=max(9 - left - 0.3, 3.0), margins=margins)
     stats = [{"med": np.median(g), "q1": np.percentile(g, 25), "q3": np.percentile(g, 75),
               "whislo": np.percentile(g, 10), "whishi": np.percentile(g, 90), "fliers": []} for g in groups[::-1]]
