@@ -121,3 +121,58 @@ def test_dose_panels_hidden_rows_draw_nothing(big):
     points, table = dose_points(scores, dose), dose_response(scores, dose)
     hidden = dose_response_panels(points, table.assign(suppressed=True))
     assert t("outcomes.plot.nothing", "en") in _texts(hidden)
+
+
+def test_dose_panels_fixed_geometry_keeps_every_text_inside_and_saves_once(big, tmp_path):
+    """27 panels with long scale names: one shared sessions axis, every text inside the canvas, no tight crop."""
+    from PIL import Image
+
+    from evaltools.plots.grid import FixedFigure
+    from evaltools.report import save_figure
+
+    scores, _, dose = big
+    points, table = dose_points(scores, dose), dose_response(scores, dose)
+    many_points = pd.concat([points.assign(scale=f"s{i}") for i in range(27)], ignore_index=True)
+    many = pd.concat([table.iloc[:1].assign(scale=f"s{i}") for i in range(27)], ignore_index=True)
+    long_name = {"title": {"pl": "Bardzo długa nazwa skali " * 4}}
+    inst = type("I", (), {"scales": [type("S", (), {"id": f"s{i}", **long_name})() for i in range(27)],
+                          "title_in": lambda self, lang: "x"})()
+    fig = dose_response_panels(many_points, many, lang="pl", instruments={"empowerment": inst}, min_cell=5)
+    assert isinstance(fig, FixedFigure) and len(fig.axes) == 27
+    assert all(ax.get_shared_x_axes().joined(ax, fig.axes[0]) for ax in fig.axes)
+    _assert_texts_inside(fig)
+    width, height = fig.get_size_inches()
+    save_figure(fig, "dose", tmp_path, dpi=50)
+    # saved as made (no tight crop): the image is the figure's size at the dpi
+    size = Image.open(tmp_path / "figures" / "dose.png").size
+    assert abs(size[0] - width * 50) <= 1 and abs(size[1] - height * 50) <= 1
+
+
+def _assert_texts_inside(fig) -> None:
+    """Everything ``fig`` draws lies inside its canvas: a tight crop would not reach beyond it."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    box = fig.get_tightbbox(renderer)  # inches, of the artists as drawn
+    width, height = fig.get_size_inches()
+    assert box.x0 >= -0.01 and box.y0 >= -0.01 and box.x1 <= width + 0.01 and box.y1 <= height + 0.01, box
+
+
+@pytest.mark.parametrize("measure", ["g_av", "mean_diff"])
+def test_forest_fixed_geometry_fits_long_names_and_large_n(big, measure):
+    """Long scale names (shortened), 5-digit n and a footnote all stay inside the canvas; rows keep their order."""
+    from evaltools.plots.grid import FixedFigure
+
+    scores, members, _ = big
+    change = paired_change(scores, membership=members, instruments={"empowerment": EMP})
+    rows = change[change["group"] == "all"]
+    many = pd.concat([rows.assign(instrument=f"i{k}", n_pairs=12345) for k in range(3)], ignore_index=True)
+    many.loc[0, "suppressed"] = True
+    long = {f"i{k}": type("I", (), {"scales": [type("S", (), {"id": s, "title": {"en": f"{s} " + "very long " * 12}})()
+                                               for s in ("agency", "voice")],
+                                    "title_in": lambda self, lang: "An instrument"})() for k in range(3)}
+    fig = change_forest(many, instruments=long, measure=measure)
+    assert isinstance(fig, FixedFigure) and len(fig.axes) == 3
+    assert [lab.get_text().split()[0] for lab in fig.axes[1].get_yticklabels()] == ["agency", "voice"]
+    assert t("outcomes.plot.hidden_rows", "en", n=1) in _texts(fig)
+    _assert_texts_inside(fig)

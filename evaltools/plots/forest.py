@@ -28,6 +28,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from evaltools.labels import fmt_number, t
+from evaltools.plots.grid import Margins, line_height, panel_column, text_width
 from evaltools.plots.literal import literal_text
 
 #: Okabe–Ito blue (primary outcomes) and a grey (the others).
@@ -69,12 +70,39 @@ def claims_forest(rows: pd.DataFrame, *, lang: str = "en", min_cell: int = 5, ci
     shown = rows[shown_mask].assign(_primary=primary[shown_mask])
     shown = pd.concat([shown[shown["_primary"]], shown[~shown["_primary"]]])
     left_out = int((~shown_mask).sum())
-    fig = Figure(figsize=(10, 1.5 + 0.32 * max(len(shown), 1)), layout="constrained")
-    ax = fig.add_subplot()
     if shown.empty:
+        fig = Figure(figsize=(10, 1.82), layout="constrained")
+        ax = fig.add_subplot()
         ax.set_axis_off()
         ax.text(0.5, 0.5, t("report.forest.nothing", lang), ha="center", va="center")
         return fig
+    labels = [textwrap.shorten(str(s), 60, placeholder="…") for s in shown["label"]]
+    n_texts = [t("report.forest.n", lang, n=fmt_number(int(n), lang)) for n in shown["n_pairs"]]
+    n_primary = int(shown["_primary"].sum())
+    notes = [t("report.forest.primary", lang) if n_primary else "",
+             t("report.forest.left_out", lang, n=left_out, min_cell=min_cell) if left_out else ""]
+    note = textwrap.fill(" ".join(n for n in notes if n), 130)
+    left, right = text_width(labels, 10) + 0.25, text_width(n_texts, 8) + 0.25
+    width = max(10 - left - right, 3.0)
+    axis_label = t("report.forest.axis", lang, ci=f"{100 * ci_level:g}")
+    chars = int(len(axis_label) * width / max(text_width([axis_label], 10), 0.1))  # characters the axes' width holds
+    axis_label = textwrap.fill(axis_label, max(20, chars))
+    margins = Margins(left=left, right=right, top=line_height(12) + 0.25,
+                      bottom=line_height(10) * (2 + axis_label.count("\n")) + 0.2
+                      + (line_height(9) * (note.count("\n") + 1) + 0.1 if note else 0))
+    fig, (ax,) = panel_column([0.32 * len(shown) + 0.2], width=width, margins=margins)
+    _forest_rows(ax, shown, labels, n_texts)
+    if 0 < n_primary < len(shown):
+        ax.axhline(len(shown) - n_primary - 0.5, color="#999999", linewidth=0.8)
+    ax.set_xlabel(axis_label)
+    ax.set_title(t("report.forest.title", lang), loc="left", fontsize=12)
+    if note:
+        fig.text(0.1 / fig.get_figwidth(), 0.08 / fig.get_figheight(), note, ha="left", va="bottom", fontsize=9)
+    return fig
+
+
+def _forest_rows(ax, shown: pd.DataFrame, labels: list, n_texts: list) -> None:
+    """One row per outcome: its CI as a line and g as a dot (blue when primary), reference lines, n at the right."""
     y = np.arange(len(shown))[::-1]
     est = pd.to_numeric(shown["g_av"], errors="coerce").to_numpy(float)
     lo = pd.to_numeric(shown["g_av_ci_low"], errors="coerce").to_numpy(float)
@@ -86,21 +114,7 @@ def claims_forest(rows: pd.DataFrame, *, lang: str = "en", min_cell: int = 5, ci
         ax.plot([e], [yi], marker="o", markersize=7, color=c)
     for x, style in ((0, "--"), (-0.2, ":"), (0.2, ":"), (0.5, ":"), (0.8, ":")):
         ax.axvline(x, color="black" if x == 0 else "#c8c8c8", linewidth=1, linestyle=style, zorder=0)
-    labels = [textwrap.shorten(str(s), 60, placeholder="…") for s in shown["label"]]
     ax.set_yticks(y, labels)
     ax.set_ylim(-0.7, len(shown) - 0.3)
-    n_primary = int(shown["_primary"].sum())
-    if 0 < n_primary < len(shown):
-        ax.axhline(len(shown) - n_primary - 0.5, color="#999999", linewidth=0.8)
-    for yi, n in zip(y, shown["n_pairs"]):
-        ax.text(1.01, yi, t("report.forest.n", lang, n=fmt_number(int(n), lang)), va="center", ha="left",
-                fontsize=8, transform=ax.get_yaxis_transform())
-    ax.set_xlabel(t("report.forest.axis", lang, ci=f"{100 * ci_level:g}"))
-    ax.set_title(t("report.forest.title", lang), loc="left", fontsize=12)
-    notes = [t("report.forest.primary", lang) if n_primary else "",
-             t("report.forest.left_out", lang, n=left_out, min_cell=min_cell) if left_out else ""]
-    note = " ".join(n for n in notes if n)
-    if note:
-        fig.text(0.01, 0.005, textwrap.fill(note, 130), ha="left", va="bottom", fontsize=9)
-        fig.get_layout_engine().set(rect=(0, 0.3 / fig.get_figheight(), 1, 1))
-    return fig
+    for yi, text in zip(y, n_texts):
+        ax.text(1.01, yi, text, va="center", ha="left", fontsize=8, transform=ax.get_yaxis_transform())

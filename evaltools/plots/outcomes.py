@@ -31,6 +31,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from evaltools.labels import code_label, fmt_number, has, t
+from evaltools.plots.grid import Margins, line_height, panel_column, panel_grid, text_width, wrap_lines
 from evaltools.plots.literal import literal_text
 
 #: Okabe–Ito colours (safe for colour-blind readers).
@@ -118,48 +119,63 @@ def change_forest(change: pd.DataFrame, *, lang: str = "en", group: str = "all",
     """
     if measure not in ("g_av", "mean_diff"):
         raise ValueError(f"measure must be g_av or mean_diff, not {measure!r}")
-    lo_col, hi_col = ("g_av_ci_low", "g_av_ci_high") if measure == "g_av" else ("ci_low", "ci_high")
     rows = change[change["group"] == group]
     hidden = _suppressed(rows)
     value = pd.to_numeric(rows[measure], errors="coerce")
     shown = rows[~hidden & value.notna()]
     title = t("outcomes.plot.forest_title", lang, group=_group_label(group, lang))
-    ci = _ci_percent(rows)
     insts = list(dict.fromkeys(shown["instrument"]))
-    heights = [max(len(shown[shown["instrument"] == i]), 1) + 1.2 for i in insts]
-    fig = Figure(figsize=(9, 1.6 + 0.38 * sum(heights)), layout="constrained")
     if not insts:
-        return _empty(fig, lang, title)
-    axes = fig.subplots(len(insts), 1, squeeze=False, sharex=(measure == "g_av"),
-                        gridspec_kw={"height_ratios": heights})[:, 0]
+        return _empty(Figure(figsize=(9, 2.5), layout="constrained"), lang, title)
     alpha = 1 - float(pd.to_numeric(rows["ci_level"], errors="coerce").dropna().iloc[0]) \
         if rows["ci_level"].notna().any() else 0.05
+    labels = {(i, s): textwrap.shorten(scale_label(i, s, instruments, lang), FOREST_LABEL_CHARS, placeholder="…")
+              for i, s in zip(shown["instrument"], shown["scale"])}
+    n_texts = {n: t("outcomes.plot.n", lang, n=fmt_number(int(n), lang)) for n in shown["n_pairs"]}
+    n_hidden, n_none = int(hidden.sum()), int((~hidden & value.isna()).sum())
+    note = textwrap.fill(" ".join(line for line in [
+        t("outcomes.plot.significant", lang), t("outcomes.plot.hidden_rows", lang, n=n_hidden) if n_hidden else "",
+        t("outcomes.plot.no_estimate", lang, n=n_none) if n_none else ""] if line), 9 * 15)
+    axis_room = 2 * line_height(10) + 0.15  # tick labels and the axis label under a panel
+    margins = Margins(left=text_width(labels.values(), 10) + 0.25, right=text_width(n_texts.values(), 8) + 0.25,
+                      top=line_height(12) + line_height(10) + 0.35,
+                      hspace=line_height(10) + 0.2 + (axis_room if measure == "mean_diff" else 0),
+                      bottom=axis_room + (note.count("\n") + 1) * line_height(8) + 0.15)
+    heights = [0.38 * ((shown["instrument"] == i).sum() + 0.6) for i in insts]
+    fig, axes = panel_column(heights, width=max(9 - margins.left - margins.right, 3.0), margins=margins,
+                             sharex=measure == "g_av")
     for ax, inst in zip(axes, insts):
         part = shown[shown["instrument"] == inst]
-        y = np.arange(len(part))[::-1]
-        est = part[measure].to_numpy(float)
-        lo, hi = part[lo_col].to_numpy(float), part[hi_col].to_numpy(float)
-        err = np.vstack([est - np.where(np.isfinite(lo), lo, est), np.where(np.isfinite(hi), hi, est) - est])
-        ax.errorbar(est, y, xerr=err, fmt="none", ecolor=BLUE, elinewidth=1.6, capsize=3)
-        significant = pd.to_numeric(part["p_holm"], errors="coerce").to_numpy(float) < alpha
-        ax.scatter(est[significant], y[significant], s=42, color=BLUE, zorder=3)
-        ax.scatter(est[~significant], y[~significant], s=42, facecolor="white", edgecolor=BLUE, zorder=3)
-        ax.axvline(0, color="black", linewidth=1, linestyle="--")
-        ax.set_yticks(y, [scale_label(inst, s, instruments, lang) for s in part["scale"]])
-        ax.set_ylim(-0.7, len(part) - 0.3)
+        _forest_panel(ax, part, measure=measure, alpha=alpha, labels=[labels[inst, s] for s in part["scale"]],
+                      n_texts=[n_texts[n] for n in part["n_pairs"]])
         ax.set_title(instrument_label(inst, instruments, lang), loc="left", fontsize=10)
-        for yi, n in zip(y, part["n_pairs"]):
-            ax.text(1.01, yi, t("outcomes.plot.n", lang, n=fmt_number(int(n), lang)), va="center", ha="left",
-                    fontsize=8, transform=ax.get_yaxis_transform())
         if measure == "mean_diff" or ax is axes[-1]:
-            ax.set_xlabel(t(f"outcomes.plot.{measure}_axis", lang, ci=ci))
-    fig.suptitle(title)
-    n_hidden = int(hidden.sum())
-    n_none = int((~hidden & value.isna()).sum())
-    add_footnote(fig, [t("outcomes.plot.significant", lang),
-                    t("outcomes.plot.hidden_rows", lang, n=n_hidden) if n_hidden else "",
-                    t("outcomes.plot.no_estimate", lang, n=n_none) if n_none else ""])
+            ax.set_xlabel(t(f"outcomes.plot.{measure}_axis", lang, ci=_ci_percent(rows)))
+    fig.suptitle(title, y=1 - 0.1 / fig.get_figheight(), va="top")
+    fig.text(0.1 / fig.get_figwidth(), 0.1 / fig.get_figheight(), note, ha="left", va="bottom", fontsize=8)
     return fig
+
+
+#: Characters of a scale's name on the forest plot (longer names are shortened).
+FOREST_LABEL_CHARS = 48
+
+
+def _forest_panel(ax, part: pd.DataFrame, *, measure: str, alpha: float, labels: list, n_texts: list) -> None:
+    """One instrument's scales: estimate and CI per row, filled when p_holm < ``alpha``, n at the right."""
+    lo_col, hi_col = ("g_av_ci_low", "g_av_ci_high") if measure == "g_av" else ("ci_low", "ci_high")
+    y = np.arange(len(part))[::-1]
+    est = part[measure].to_numpy(float)
+    lo, hi = part[lo_col].to_numpy(float), part[hi_col].to_numpy(float)
+    err = np.vstack([est - np.where(np.isfinite(lo), lo, est), np.where(np.isfinite(hi), hi, est) - est])
+    ax.errorbar(est, y, xerr=err, fmt="none", ecolor=BLUE, elinewidth=1.6, capsize=3)
+    significant = pd.to_numeric(part["p_holm"], errors="coerce").to_numpy(float) < alpha
+    ax.scatter(est[significant], y[significant], s=42, color=BLUE, zorder=3)
+    ax.scatter(est[~significant], y[~significant], s=42, facecolor="white", edgecolor=BLUE, zorder=3)
+    ax.axvline(0, color="black", linewidth=1, linestyle="--")
+    ax.set_yticks(y, labels)
+    ax.set_ylim(-0.7, len(part) - 0.3)
+    for yi, text in zip(y, n_texts):
+        ax.text(1.01, yi, text, va="center", ha="left", fontsize=8, transform=ax.get_yaxis_transform())
 
 
 @literal_text
@@ -261,11 +277,17 @@ def dose_bins(x: np.ndarray, y: np.ndarray, *, min_cell: int, alpha: float = 0.0
     return pd.DataFrame(rows, columns=columns, dtype=float)
 
 
+#: Geometry of the dose–response panels in inches (:func:`evaltools.plots.grid.panel_grid`).
+DOSE_PANEL = {"width": 3.0, "height": 1.9}
+#: Characters of a panel's 9-point title per line (at most two lines of the scale's name).
+DOSE_TITLE_WIDTH = 34
+
+
 @literal_text
 def dose_response_panels(points: pd.DataFrame, table: pd.DataFrame, *, lang: str = "en",
                          instruments: Mapping | None = None, seed: int = 0, min_cell: int = 5,
                          columns: int = 3) -> Figure:
-    """Change against sessions attended, one small panel per scale.
+    """Change against sessions attended, one small panel per scale, all on one shared sessions axis.
 
     Each panel shows the fitted line of :func:`evaltools.dose_response.dose_response`
     and the mean change in attendance bins of at least ``min_cell`` people
@@ -273,6 +295,7 @@ def dose_response_panels(points: pd.DataFrame, table: pd.DataFrame, *, lang: str
     or for fewer than ``min_cell``. Scales whose row in ``table`` is
     suppressed or has no slope are left out and counted below. ``seed`` is
     accepted for callers of the earlier, sampled version (nothing is random).
+    The panels have a fixed size in inches (:mod:`evaltools.plots.grid`).
 
     Parameters
     ----------
@@ -295,38 +318,50 @@ def dose_response_panels(points: pd.DataFrame, table: pd.DataFrame, *, lang: str
     True
     """
     hidden = _suppressed(table)
-    slope = pd.to_numeric(table["slope"], errors="coerce")
-    shown = table[~hidden & slope.notna()]
+    shown = table[~hidden & pd.to_numeric(table["slope"], errors="coerce").notna()]
     title = t("outcomes.plot.dose_title", lang)
-    n_panels = len(shown)
-    cols = max(1, min(columns, n_panels))
-    rows_ = max(1, int(np.ceil(n_panels / cols)))
-    fig = Figure(figsize=(3.4 * cols + 0.6, 2.9 * rows_ + 1.0), layout="constrained")
-    if n_panels == 0:
-        return _empty(fig, lang, title)
-    axes = fig.subplots(rows_, cols, squeeze=False).ravel()
+    if shown.empty:
+        return _empty(Figure(figsize=(4.0, 3.0), layout="constrained"), lang, title)
     level = pd.to_numeric(shown["ci_level"], errors="coerce").fillna(0.95).to_numpy()
-    for ax, (_, row), lev in zip(axes, shown.iterrows(), level):
-        part = points[(points["instrument"] == row["instrument"]) & (points["scale"] == row["scale"])]
-        x, y = part["sessions"].to_numpy(float), part["diff"].to_numpy(float)
-        bins = dose_bins(x, y, min_cell=min_cell, alpha=1 - lev)
-        if len(bins):
-            ax.errorbar(bins["x"], bins["mean"], yerr=[bins["mean"] - bins["lo"], bins["hi"] - bins["mean"]],
-                        fmt="o", color=BLUE, markersize=5, capsize=2)
-            grid = np.linspace(bins["x"].min(), bins["x"].max(), 2)  # the line spans the bins, not one person's x
-            ax.plot(grid, float(row["intercept"]) + float(row["slope"]) * grid, color=VERMILLION, linewidth=1.5)
-        ax.axhline(0, color="black", linewidth=0.8, linestyle="--")
-        ax.set_title(f"{scale_label(row['instrument'], row['scale'], instruments, lang)}\n"
-                     + t("outcomes.plot.dose_panel", lang, r=fmt_number(float(row["r"]), lang),
-                         n=fmt_number(int(row["n"]), lang)), fontsize=9)
-        ax.tick_params(labelsize=8)
-    for ax in axes[n_panels:]:
-        ax.set_axis_off()
-    fig.supxlabel(t("outcomes.plot.sessions_axis", lang), fontsize=9)
-    fig.supylabel(t("outcomes.plot.change_axis", lang), fontsize=9)
-    fig.suptitle(title)
     n_hidden = int(hidden.sum())
-    ci = f"{100 * float(level[0]):g}"
-    add_footnote(fig, [t("report.dose_bins", lang, min_cell=min_cell, ci=ci) + ";", t("outcomes.plot.fit", lang) + ".",
-                       t("outcomes.plot.hidden_rows", lang, n=n_hidden) if n_hidden else ""])
+    note = [t("report.dose_bins", lang, min_cell=min_cell, ci=f"{100 * float(level[0]):g}") + ";",
+            t("outcomes.plot.fit", lang) + ".", t("outcomes.plot.hidden_rows", lang, n=n_hidden) if n_hidden else ""]
+    cols = max(1, min(columns, len(shown)))
+    width = cols * DOSE_PANEL["width"] + (cols - 1) * 0.55 + 0.9
+    note = textwrap.fill(" ".join(line for line in note if line), int(width * 15))
+    note_height = (note.count("\n") + 1) * line_height(8)
+    margins = Margins(left=0.75, right=0.3, top=0.3 + 3 * line_height(9) + 0.1, bottom=0.75 + note_height,
+                      wspace=0.55, hspace=3 * line_height(9) + 0.15)
+    fig, axes = panel_grid(len(shown), cols=cols, margins=margins, sharex=True, **DOSE_PANEL)
+    groups = dict(tuple(points.groupby(["instrument", "scale"], sort=False)))
+    for ax, (_, row), lev in zip(axes, shown.iterrows(), level):
+        part = groups.get((row["instrument"], row["scale"]), points.iloc[:0])
+        _dose_panel(ax, part, row, min_cell=min_cell, alpha=1 - lev, lang=lang,
+                    label=scale_label(row["instrument"], row["scale"], instruments, lang))
+    fig_w, fig_h = fig.get_size_inches()
+    middle = (margins.left + (fig_w - margins.right)) / 2 / fig_w
+    fig.suptitle(title, y=1 - 0.08 / fig_h, va="top")
+    fig.supxlabel(t("outcomes.plot.sessions_axis", lang), x=middle, y=(note_height + 0.2) / fig_h, va="bottom",
+                  fontsize=9)
+    fig.supylabel(t("outcomes.plot.change_axis", lang), x=0.05 / fig_w, ha="left",
+                  y=(margins.bottom + (fig_h - margins.top)) / 2 / fig_h, fontsize=9)
+    fig.text(0.05 / fig_w, 0.08 / fig_h, note, ha="left", va="bottom", fontsize=8)
     return fig
+
+
+def _dose_panel(ax, part: pd.DataFrame, row: pd.Series, *, min_cell: int, alpha: float, lang: str, label: str) -> None:
+    """One scale's panel: bin means with their CIs, the fitted line across the bins, zero, a title with r and n."""
+    from matplotlib.ticker import MaxNLocator
+
+    bins = dose_bins(part["sessions"].to_numpy(float), part["diff"].to_numpy(float), min_cell=min_cell, alpha=alpha)
+    if len(bins):
+        ax.errorbar(bins["x"], bins["mean"], yerr=[bins["mean"] - bins["lo"], bins["hi"] - bins["mean"]],
+                    fmt="o", color=BLUE, markersize=5, capsize=2)
+        grid = np.linspace(bins["x"].min(), bins["x"].max(), 2)  # the line spans the bins, not one person's x
+        ax.plot(grid, float(row["intercept"]) + float(row["slope"]) * grid, color=VERMILLION, linewidth=1.5)
+    ax.axhline(0, color="black", linewidth=0.8, linestyle="--")
+    ax.set_title(f"{wrap_lines(label, DOSE_TITLE_WIDTH)}\n"
+                 + t("outcomes.plot.dose_panel", lang, r=fmt_number(float(row["r"]), lang),
+                     n=fmt_number(int(row["n"]), lang)), fontsize=9)
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=4))
+    ax.tick_params(labelsize=8)

@@ -21,6 +21,7 @@ Examples
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 
 import numpy as np
@@ -30,6 +31,7 @@ from matplotlib.figure import Figure
 from evaltools.labels import code_label, fmt_number, has, t
 from evaltools.privacy import small_cells, suppress_small_cells
 from evaltools.schema import CODES, split_codes
+from evaltools.plots.grid import Margins, line_height, panel_column, text_width
 from evaltools.plots.literal import literal_text
 
 PROFILE_COLUMNS = ["dimension", "category", "n", "share", "suppressed"]
@@ -227,20 +229,23 @@ def distribution_figure(scores: pd.DataFrame, *, instruments=None, wave: str = "
         labels.append(title)
     if not groups:
         return None
-    fig = Figure(figsize=(9, 0.45 * len(groups) + 1.6))
-    ax = fig.subplots()
+    note = textwrap.fill(t("report.profile.hidden_scales", lang, min_cell=min_cell, scales=", ".join(hidden)),
+                         9 * 18) if hidden else ""
+    left = text_width(labels, 8) + 0.2
+    margins = Margins(left=left, right=0.3, top=line_height(11) + 0.2,
+                      bottom=line_height(8) + line_height(9) + 0.25
+                      + (note.count("\n") + 1) * line_height(7) * bool(note))
+    fig, (ax,) = panel_column([0.45 * len(groups) + 0.3], width=max(9 - left - 0.3, 3.0), margins=margins)
     stats = [{"med": np.median(g), "q1": np.percentile(g, 25), "q3": np.percentile(g, 75),
               "whislo": np.percentile(g, 10), "whishi": np.percentile(g, 90), "fliers": []} for g in groups[::-1]]
-    ax.bxp(stats, orientation="horizontal", showfliers=False, widths=0.6, patch_artist=True, boxprops={"facecolor": "#cfe3f3", "edgecolor": BAR_COLOUR},
-           medianprops={"color": "#D55E00"})
+    ax.bxp(stats, orientation="horizontal", showfliers=False, widths=0.6, patch_artist=True,
+           boxprops={"facecolor": "#cfe3f3", "edgecolor": BAR_COLOUR}, medianprops={"color": "#D55E00"})
     ax.set_yticks(np.arange(1, len(labels) + 1), labels[::-1], fontsize=8)
     ax.set_xlabel(t("report.profile.score_axis", lang), fontsize=9)
     ax.set_title(t("report.profile.distribution_title", lang, wave=code_label("wave", wave, lang)), fontsize=11)
     ax.spines[["top", "right"]].set_visible(False)
-    if hidden:
-        fig.text(0.01, 0.005, t("report.profile.hidden_scales", lang, min_cell=min_cell, scales=", ".join(hidden)),
-                 fontsize=7, color="#555")
-    fig.tight_layout()
+    if note:
+        fig.text(0.1 / fig.get_figwidth(), 0.05 / fig.get_figheight(), note, fontsize=7, color="#555", va="bottom")
     return fig
 
 

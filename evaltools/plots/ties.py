@@ -85,48 +85,62 @@ def network_figure(ties: pd.DataFrame, participants: pd.DataFrame, *,
     present = [w for w in waves if w in set(tie_waves(ties))]
     fig = Figure(figsize=(5.5 * max(len(present), 1) if len(ids) <= max_nodes else 8, 5.5), layout="constrained")
     if not present or not ids:
-        ax = fig.add_subplot()
-        ax.set_axis_off()
-        ax.text(0.5, 0.5, t("ties.network.no_data", lang), ha="center", va="center", wrap=True)
-        return fig
+        return _no_network(fig, lang)
     edges = {w: network_edges(ties, participants, wave=w) for w in present}
     if len(ids) > max_nodes:
         return _degree_figure(fig, ids, edges, present, lang, max_nodes, min_cell)
-
-    union = nx.Graph()
-    union.add_nodes_from(ids)
-    for e in edges.values():
-        union.add_edges_from(zip(e["a"], e["b"]))
-    pos = _layout(union, seed)
+    pos = _layout(_union_graph(ids, edges.values()), seed)
     group = participant_groups(participants)
     shown, rest_label = shown_groups([group.get(pid) for pid in ids], min_cell=min_cell)
     colour = {g: PALETTE[i % len(PALETTE)] for i, g in enumerate(shown)}
     node_colour = [colour.get(group.get(pid), NO_GROUP) for pid in ids]
-
-    axes = fig.subplots(1, len(present), squeeze=False)[0]
-    for ax, wave in zip(axes, present):
-        g = nx.Graph()
-        g.add_nodes_from(ids)
-        g.add_edges_from(zip(edges[wave]["a"], edges[wave]["b"]))
-        isolated = {n for n in g if g.degree(n) == 0}
-        nx.draw_networkx_edges(g, pos, ax=ax, edge_color="#555555", alpha=0.6, width=1.0)
-        nx.draw_networkx_nodes(g, pos, ax=ax, node_color=node_colour, node_size=_node_size(len(ids)),
-                               edgecolors=["#222222" if n in isolated else "white" for n in ids],
-                               linewidths=1.2)
-        ax.set_title(t("ties.network.panel", lang, wave=_capital(code_label("wave", wave, lang)),
-                       edges=g.number_of_edges(), isolates=len(isolated)))
-        ax.set_axis_off()
-    handles = [Line2D([], [], marker="o", linestyle="", markersize=8, markerfacecolor=colour[g],
-                      markeredgecolor="white", label=_group_label(g, group_labels, lang)) for g in shown]
-    if rest_label:
-        handles.append(Line2D([], [], marker="o", linestyle="", markersize=8, markerfacecolor=NO_GROUP,
-                              markeredgecolor="white", label=t(f"ties.network.{rest_label}", lang)))
-    handles.append(Line2D([], [], marker="o", linestyle="", markersize=8, markerfacecolor="white",
-                          markeredgecolor="#222222", label=t("ties.network.isolate", lang)))
-    fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 5), frameon=False,
-               title=t("ties.network.legend", lang))
+    for ax, wave in zip(fig.subplots(1, len(present), squeeze=False)[0], present):
+        _network_panel(ax, _union_graph(ids, [edges[wave]]), pos, node_colour, wave=wave, lang=lang)
+    fig.legend(handles=_network_handles(shown, colour, rest_label, group_labels, lang), loc="outside lower center",
+               ncols=min(len(shown) + bool(rest_label) + 1, 5), frameon=False, title=t("ties.network.legend", lang))
     fig.suptitle(t("ties.network.title", lang))
     return fig
+
+
+def _no_network(fig: Figure, lang: str) -> Figure:
+    """The figure when there is no participant or no wave with ties: one sentence."""
+    ax = fig.add_subplot()
+    ax.set_axis_off()
+    ax.text(0.5, 0.5, t("ties.network.no_data", lang), ha="center", va="center", wrap=True)
+    return fig
+
+
+def _union_graph(ids, edge_frames) -> nx.Graph:
+    """Every participant as a node, linked by the ties of all ``edge_frames`` (columns ``a``, ``b``)."""
+    g = nx.Graph()
+    g.add_nodes_from(ids)
+    for e in edge_frames:
+        g.add_edges_from(zip(e["a"], e["b"]))
+    return g
+
+
+def _network_panel(ax, g: nx.Graph, pos: dict, node_colour: list, *, wave: str, lang: str) -> None:
+    """One wave's network on the shared layout ``pos``: isolates outlined, ties and isolates counted in the title."""
+    isolated = {n for n in g if g.degree(n) == 0}
+    nx.draw_networkx_edges(g, pos, ax=ax, edge_color="#555555", alpha=0.6, width=1.0)
+    nx.draw_networkx_nodes(g, pos, ax=ax, node_color=node_colour, node_size=_node_size(len(node_colour)),
+                           edgecolors=["#222222" if n in isolated else "white" for n in g], linewidths=1.2)
+    ax.set_title(t("ties.network.panel", lang, wave=_capital(code_label("wave", wave, lang)),
+                   edges=g.number_of_edges(), isolates=len(isolated)))
+    ax.set_axis_off()
+
+
+def _network_handles(shown: list, colour: dict, rest_label: str | None, group_labels: Mapping | None,
+                     lang: str) -> list:
+    """Legend entries: each coloured group, the grey rest (when any), the outlined isolate."""
+    def dot(face: str, edge: str, label: str) -> Line2D:
+        return Line2D([], [], marker="o", linestyle="", markersize=8, markerfacecolor=face, markeredgecolor=edge,
+                      label=label)
+
+    handles = [dot(colour[g], "white", _group_label(g, group_labels, lang)) for g in shown]
+    if rest_label:
+        handles.append(dot(NO_GROUP, "white", t(f"ties.network.{rest_label}", lang)))
+    return handles + [dot("white", "#222222", t("ties.network.isolate", lang))]
 
 
 def shown_groups(groups: Sequence[str | None], *, min_cell: int) -> tuple[list[str], str | None]:

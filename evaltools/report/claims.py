@@ -306,6 +306,7 @@ def forest_png(summary: dict, lang: str) -> bytes | None:
     import matplotlib as mpl
 
     from evaltools.plots.forest import claims_forest
+    from evaltools.plots.grid import FixedFigure
     from evaltools.plots.literal import LITERAL_RC, plain_texts
 
     frame = pd.DataFrame(rows)
@@ -314,7 +315,8 @@ def forest_png(summary: dict, lang: str) -> bytes | None:
                         ci_level=float(level.iloc[0]) if len(level) else 1 - float(summary.get("alpha", 0.05)))
     buffer = io.BytesIO()
     with mpl.rc_context(LITERAL_RC):
-        plain_texts(fig).savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+        plain_texts(fig).savefig(buffer, format="png", dpi=100,
+                                 bbox_inches=None if isinstance(fig, FixedFigure) else "tight")
     return buffer.getvalue()
 
 

@@ -102,8 +102,13 @@ def save_figure(fig, name: str, out_dir: str | Path, *, dpi: int = 110):
     """Write ``fig`` to ``<out_dir>/figures/<name>.png`` and return it as an image to display.
 
     ``fig`` is a matplotlib Figure (or ``None`` when there was nothing to
-    draw: then nothing is written and an empty output is returned). Its
-    texts are drawn as text, never as mathtext. The figure is closed, so that a notebook holds no pyplot state.
+    draw: then nothing is written and an empty output is returned). A
+    :class:`~evaltools.plots.grid.FixedFigure` (panels placed in inches,
+    every text inside its canvas) is saved as it is, drawn once; any other
+    figure is cropped to a tight bounding box (a constrained layout can
+    leave a wide legend outside the canvas). Its texts are drawn as text,
+    never as mathtext. The figure is closed, so that a notebook holds no
+    pyplot state.
     """
     from IPython.display import Image, Markdown
 
@@ -113,12 +118,13 @@ def save_figure(fig, name: str, out_dir: str | Path, *, dpi: int = 110):
         raise ValueError(f"figure name {name!r}: use snake_case (a-z, 0-9, _)")
     import matplotlib as mpl
 
+    from evaltools.plots.grid import FixedFigure
     from evaltools.plots.literal import LITERAL_RC, plain_texts
 
     path = Path(out_dir) / "figures" / f"{name}.png"
     path.parent.mkdir(parents=True, exist_ok=True)
     with mpl.rc_context(LITERAL_RC):  # a label from the data is text, never mathtext (evaltools.plots.literal)
-        plain_texts(fig).savefig(path, dpi=dpi, bbox_inches="tight")
+        plain_texts(fig).savefig(path, dpi=dpi, bbox_inches=None if isinstance(fig, FixedFigure) else "tight")
     alt = _figure_title(fig) or name.replace("_", " ")
     try:
         import matplotlib.pyplot as plt
