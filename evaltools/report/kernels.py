@@ -250,16 +250,19 @@ class KernelPool:
         """``km`` reset into :attr:`cwd`; a new kernel when it is dead, gone or does not reset."""
         if km is not None and km.is_alive():
             try:
-                if self.cwd is not None:
-                    run_code(km, f"__import__('sys').modules[{KERNEL_MODULE!r}].reset({self.cwd!r})",
-                             timeout=RESET_TIMEOUT)
-                km.fresh_in = self.cwd
-                return km
+                return self._reset(km)
             except KernelError:
                 pass
         if km is not None:
             _shutdown(km)
         return self._new_kernel()
+
+    def _reset(self, km):
+        """``km``, its kernel reset into :attr:`cwd` (when set); :class:`KernelError` when it does not reset."""
+        if self.cwd is not None:
+            run_code(km, f"__import__('sys').modules[{KERNEL_MODULE!r}].reset({self.cwd!r})", timeout=RESET_TIMEOUT)
+        km.fresh_in = self.cwd
+        return km
 
     def _new_kernel(self):
         """Start a kernel, warm it up (and reset it into :attr:`cwd` when known); shut it down if that fails."""
@@ -273,10 +276,10 @@ class KernelPool:
         try:
             km.start_kernel(cwd=self._home, extra_arguments=["--HistoryManager.hist_file=:memory:"])
             run_code(km, _warm_up_code(), timeout=START_TIMEOUT)
+            return self._reset(km)
         except BaseException:
             _shutdown(km)
             raise
-        return self._recycle(km) if self.cwd is not None else km
 
     def close(self) -> None:
         """Shut every kernel down (those still starting too); the pool cannot be used afterwards."""
