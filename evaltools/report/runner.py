@@ -25,7 +25,6 @@ import re
 import shutil
 import sys
 import tempfile
-import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -134,8 +133,8 @@ def run(phase: str, *, data_dir: str | Path, out: str | Path = "runs", lang: str
     kernel = kernel_name()
     with KernelPool(workers, kernel) as pool, ThreadPoolExecutor(1, thread_name_prefix="evaltools-html") as side:
         pool.start()  # the kernels warm up while the data are validated
-        exporter = side.submit(html_exporter, warm=True)
         report, project, parameters = _validated(data_dir, phase, typed, lang)
+        exporter = side.submit(html_exporter, warm=True)  # nbconvert loads while the first notebooks run
         lang = parameters["lang"]
         out.mkdir(parents=True, exist_ok=True)
         run_dir = new_run_dir(out, phase, started)
@@ -267,31 +266,32 @@ def execute_all(notebooks: list[Path], run_dir: Path, parameters: dict, *, lang:
 
     With ``workers`` > 1, notebooks run in that many kernels at once (each
     kernel is its own process; the threads here only wait for them), the
-    longest first; each is rendered to HTML by its thread as soon as it
-    finishes. The notebooks of :data:`LAST` run afterwards, one by one.
-    The kernels come from ``pool`` (its working folder becomes ``run_dir``;
+    longest first. The notebooks of :data:`LAST` run afterwards, one by
+    one. Each notebook is rendered to HTML as soon as it has run, by one
+    thread beside them (one exporter, its templates loaded once). The
+    kernels come from ``pool`` (its working folder becomes ``run_dir``;
     without one, a pool of ``workers`` kernels is started and shut down
     here). ``exporter``: the HTML exporter, or a future of one
     (:func:`~evaltools.report.html.html_exporter` when ``None``).
     """
     workers = max(1, workers or default_workers())
+    pages: dict[Path, Future] = {}
     with contextlib.ExitStack() as stack:
         if pool is None:
             pool = stack.enter_context(KernelPool(workers, kernel_name()))
         pool.cwd = str(run_dir)
-        done: dict[Path, dict] = {}
+        html = stack.enter_context(ThreadPoolExecutor(1, thread_name_prefix="evaltools-html"))
         render = _renderer(run_dir, lang, exporter)
 
         def one(src: Path, bar: bool = False) -> dict:
-            return render(src, execute_notebook(src, run_dir, parameters, kernel=pool.kernel_name, progress=bar,
-                                                pool=pool))
+            return execute_notebook(src, run_dir, parameters, kernel=pool.kernel_name, progress=bar, pool=pool)
 
         def finish(src: Path, status: dict) -> None:
-            done[src] = status
+            pages[src] = html.submit(render, src, status)
             if progress:
                 result = (f"ok ({status['seconds']:.1f} s)" if status["status"] == "ok"
                           else f"FAILED {failure_text(status)}")
-                print(f"[{len(done)}/{len(notebooks)}] {src.stem}: {result}", file=sys.stderr, flush=True)
+                print(f"[{len(pages)}/{len(notebooks)}] {src.stem}: {result}", file=sys.stderr, flush=True)
 
         early = [src for src in notebooks if src.stem not in LAST]
         late = [src for src in notebooks if src.stem in LAST]
@@ -303,10 +303,10 @@ def execute_all(notebooks: list[Path], run_dir: Path, parameters: dict, *, lang:
             late = early + late
         for src in late:
             if progress:
-                print(f"[{len(done) + 1}/{len(notebooks)}] {src.stem}", file=sys.stderr, flush=True)
+                print(f"[{len(pages) + 1}/{len(notebooks)}] {src.stem}", file=sys.stderr, flush=True)
             # papermill's bar for every notebook or for none: parallel notebooks cannot share the console's line
             finish(src, one(src, bar=progress and not parallel))
-    return [done[src] for src in notebooks]
+        return [pages[src].result() for src in notebooks]
 
 
 def _run_parallel(notebooks: list[Path], one, finish, pool: KernelPool, *, workers: int, order: list[Path],
@@ -335,20 +335,19 @@ def _run_parallel(notebooks: list[Path], one, finish, pool: KernelPool, *, worke
 
 
 def _renderer(run_dir: Path, lang: str, exporter):
-    """``render(src, status)``: the executed notebook ``src`` to its HTML page, one page at a time; ``status``
-    with the page's path."""
-    lock = threading.Lock()
+    """``render(src, status)``: the executed notebook ``src`` to its HTML page; ``status`` with the page's path.
 
+    Called from one thread at a time (nbconvert's exporter is not made for more).
+    """
     def render(src: Path, status: dict) -> dict:
         nonlocal exporter
-        with lock:  # one exporter, its templates loaded once, shared by the threads
-            if exporter is None:
-                exporter = html_exporter()
-            elif isinstance(exporter, Future):
-                exporter = exporter.result()
-            status["html"] = export_html(run_dir / "notebooks" / src.name, run_dir / "html" / f"{src.stem}.html",
-                                         lang=lang, title=notebook_title(src.stem, lang), exporter=exporter,
-                                         error=status.get("error"))
+        if exporter is None:
+            exporter = html_exporter()
+        elif isinstance(exporter, Future):
+            exporter = exporter.result()
+        status["html"] = export_html(run_dir / "notebooks" / src.name, run_dir / "html" / f"{src.stem}.html",
+                                     lang=lang, title=notebook_title(src.stem, lang), exporter=exporter,
+                                     error=status.get("error"))
         return status
 
     return render
