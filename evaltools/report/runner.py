@@ -28,6 +28,7 @@ import tempfile
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+import importlib
 from importlib import resources
 from pathlib import Path
 
@@ -132,7 +133,8 @@ def run(phase: str, *, data_dir: str | Path, out: str | Path = "runs", lang: str
     workers = max(1, workers or default_workers())
     kernel = kernel_name()
     with KernelPool(workers, kernel) as pool, ThreadPoolExecutor(1, thread_name_prefix="evaltools-html") as side:
-        pool.start()  # the kernels warm up while the data are validated
+        pool.start()  # the kernels warm up while the data are validated, and papermill loads
+        side.submit(importlib.import_module, "papermill")
         report, project, parameters = _validated(data_dir, phase, typed, lang)
         exporter = side.submit(html_exporter, warm=True)  # nbconvert loads while the first notebooks run
         lang = parameters["lang"]
