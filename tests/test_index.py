@@ -243,7 +243,7 @@ def test_summary_page_tables_are_left_aligned_text(runs):
 def test_papermills_bar_is_shown_for_every_notebook_or_for_none(tmp_path, monkeypatch, workers, expected):
     seen = {}
 
-    def fake_execute(src, run_dir, parameters, *, kernel, progress=False):
+    def fake_execute(src, run_dir, parameters, *, kernel, progress=False, pool=None):
         seen[src.stem] = progress
         return {"notebook": src.stem, "status": "ok", "error": None, "seconds": 0.0}
 

@@ -35,14 +35,21 @@ def notebook_title(stem: str, lang: str) -> str:
 
 # --------------------------------------------------------------------------- HTML export
 
-def html_exporter():
-    """nbconvert's HTML exporter with the evaltools template: no code, no prompts, images embedded."""
+def html_exporter(*, warm: bool = False):
+    """nbconvert's HTML exporter with the evaltools template: no code, no prompts, images embedded.
+
+    One exporter serves every page of a run (its templates load once). With
+    ``warm``, the templates are loaded now rather than at the first page.
+    """
     from nbconvert import HTMLExporter
 
-    return HTMLExporter(
+    exporter = HTMLExporter(
         template_name="lab", extra_template_paths=[str(TEMPLATE_DIR)], template_file="evaltools.html.j2",
         exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True, embed_images=True,
         anchor_link_text="")
+    if warm:
+        exporter.template  # noqa: B018 - loading it is the point
+    return exporter
 
 
 def export_html(nb_path: Path, html_path: Path, *, lang: str, title: str, exporter=None,

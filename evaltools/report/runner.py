@@ -9,7 +9,10 @@ is not ``ok``.
 
 Notebooks run two at a time where there are two CPUs (each in its own
 kernel process; ``EVALTOOLS_WORKERS=1`` runs them one by one with
-papermill's progress bar); ``90_summary`` runs last.
+papermill's progress bar); ``90_summary`` runs last. The kernels are
+started once per run, while the data are validated, and reused from one
+notebook to the next, reset to a fresh state in between
+(:mod:`evaltools.report.kernels`).
 """
 
 from __future__ import annotations
@@ -23,13 +26,16 @@ import shutil
 import sys
 import tempfile
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+import importlib
 from importlib import resources
 from pathlib import Path
 
 from evaltools.errors import DataInvalid, UsageError
 from evaltools.labels import LANGS, check_lang, t
 from evaltools.report.html import export_html, failure_text, html_exporter, notebook_title
+from evaltools.report.kernels import KernelPool, quiet_kernel_manager
 from evaltools.report.manifest import (RUN_NAME, build_manifest, read_inputs, read_json_or_none, since_baseline,
                                        start_manifest)
 from evaltools.report.runs_index import write_runs_index
@@ -110,13 +116,13 @@ def run(phase: str, *, data_dir: str | Path, out: str | Path = "runs", lang: str
 
     The data are validated once: the notebooks load the validated project
     from a pickle in a temporary folder outside the run folder (their
-    ``project_cache`` parameter), removed when the run ends. The manifest
-    is written with status ``running`` when the run starts and completed
-    at its end.
+    ``project_cache`` parameter), removed when the run ends. While the data
+    are validated, ``workers`` kernels start and warm up in the background
+    (a :class:`~evaltools.report.kernels.KernelPool`, shut down when the run
+    ends, also on an error) and the HTML exporter loads its templates. The
+    manifest is written with status ``running`` when the run starts and
+    completed at its end.
     """
-    from evaltools.project import Project
-    from evaltools.validate import validate_folder
-
     if phase not in PHASES:
         raise UsageError(f"phase {phase!r}: expected baseline or endline")
     typed = parse_params(params)
@@ -124,48 +130,67 @@ def run(phase: str, *, data_dir: str | Path, out: str | Path = "runs", lang: str
     out = check_out(out, data_dir)
     started = _now()
     t0 = time.perf_counter()
+    workers = max(1, workers or default_workers())
+    kernel = kernel_name()
+    with KernelPool(workers, kernel) as pool, ThreadPoolExecutor(1, thread_name_prefix="evaltools-html") as side:
+        pool.start()  # the kernels warm up while the data are validated, and papermill loads
+        side.submit(importlib.import_module, "papermill")
+        report, project, parameters = _validated(data_dir, phase, typed, lang)
+        exporter = side.submit(html_exporter, warm=True)  # nbconvert loads while the first notebooks run
+        lang = parameters["lang"]
+        out.mkdir(parents=True, exist_ok=True)
+        run_dir = new_run_dir(out, phase, started)
+        for sub in ("notebooks", "html", "tables", "figures"):
+            (run_dir / sub).mkdir()
+        parameters["out_dir"] = str(run_dir)
+        inputs = read_inputs(report.inputs, tables=report.tables, instruments=report.instruments)
 
-    report = validate_folder(data_dir)
-    project = Project.from_validation(report)
-    if project is None:
-        raise DataInvalid(report.problems)
-    lang = check_lang(lang or typed.get("lang") or report.language)
-    parameters = {
-        "data_dir": str(data_dir), "phase": phase, "lang": lang,
-        "min_cell": int(typed.get("min_cell", project.min_cell)),
-        "alpha": float(typed.get("alpha", DEFAULTS["alpha"])),
-        "seed": int(typed.get("seed", DEFAULTS["seed"])),
-        "min_n_alpha": int(typed.get("min_n_alpha", DEFAULTS["min_n_alpha"])),
-    }
-    out.mkdir(parents=True, exist_ok=True)
-    run_dir = new_run_dir(out, phase, started)
-    for sub in ("notebooks", "html", "tables", "figures"):
-        (run_dir / sub).mkdir()
-    parameters["out_dir"] = str(run_dir)
+        def manifest(statuses: list[dict], finished: _dt.datetime) -> dict:
+            return build_manifest(
+                run_dir=run_dir, phase=phase, parameters=parameters, started=started, finished=finished,
+                seconds=time.perf_counter() - t0, inputs=inputs,
+                tables={k: v[0] for k, v in report.tables.items()}, notebooks=statuses, kernel=kernel,
+                project=project, warnings=len(report.warnings))
 
-    inputs = read_inputs(report.inputs, tables=report.tables, instruments=report.instruments)
-
-    def manifest(statuses: list[dict], finished: _dt.datetime) -> dict:
-        return build_manifest(
-            run_dir=run_dir, phase=phase, parameters=parameters, started=started, finished=finished,
-            seconds=time.perf_counter() - t0, inputs=inputs, tables={k: v[0] for k, v in report.tables.items()},
-            notebooks=statuses, kernel=kernel_name(), project=project, warnings=len(report.warnings))
-
-    _write_json(run_dir / "manifest.json", start_manifest(manifest([], started)))
-    write_runs_index(out, lang=lang)  # the run is listed (running) while it runs
-    with project_cache(project) as cache:
-        statuses = execute_all(phase_notebooks(phase), run_dir, {**parameters, "project_cache": cache}, lang=lang,
-                               progress=progress, workers=workers)
+        _write_json(run_dir / "manifest.json", start_manifest(manifest([], started)))
+        write_runs_index(out, lang=lang)  # the run is listed (running) while it runs
+        with project_cache(project) as cache:
+            statuses = execute_all(phase_notebooks(phase), run_dir, {**parameters, "project_cache": cache},
+                                   lang=lang, progress=progress, workers=workers, pool=pool, exporter=exporter)
     final = manifest(statuses, _now())
     if phase == "endline":
         final["since_baseline"] = since_baseline(out, final, exclude=run_dir)
     _write_json(run_dir / "manifest.json", final)
 
     index_path = run_dir / "index.html"
-    index_path.write_text(render_run_index(final, read_json_or_none(run_dir / "summary.json"), lang=lang), encoding="utf-8")
+    index_path.write_text(render_run_index(final, read_json_or_none(run_dir / "summary.json"), lang=lang),
+                          encoding="utf-8")
     write_runs_index(out, lang=lang)
     failures = [s for s in statuses if s["status"] != "ok"]
     return RunResult(run_dir=run_dir, index_path=index_path, ok=not failures, failures=failures, manifest=final)
+
+
+def _validated(data_dir: Path, phase: str, typed: dict, lang: str | None):
+    """Validate ``data_dir`` once: its report, the :class:`~evaltools.project.Project`, the run's parameters.
+
+    Raises :class:`~evaltools.errors.DataInvalid` when the data cannot be used.
+    """
+    from evaltools.project import Project
+    from evaltools.validate import validate_folder
+
+    report = validate_folder(data_dir)
+    project = Project.from_validation(report)
+    if project is None:
+        raise DataInvalid(report.problems)
+    parameters = {
+        "data_dir": str(data_dir), "phase": phase,
+        "lang": check_lang(lang or typed.get("lang") or report.language),
+        "min_cell": int(typed.get("min_cell", project.min_cell)),
+        "alpha": float(typed.get("alpha", DEFAULTS["alpha"])),
+        "seed": int(typed.get("seed", DEFAULTS["seed"])),
+        "min_n_alpha": int(typed.get("min_n_alpha", DEFAULTS["min_n_alpha"])),
+    }
+    return report, project, parameters
 
 
 def check_out(out: str | Path, data_dir: Path) -> Path:
@@ -238,53 +263,96 @@ def default_workers() -> int:
 
 
 def execute_all(notebooks: list[Path], run_dir: Path, parameters: dict, *, lang: str, progress: bool = False,
-                workers: int | None = None) -> list[dict]:
+                workers: int | None = None, pool: KernelPool | None = None, exporter=None) -> list[dict]:
     """Execute and render every notebook; return their statuses in the order of ``notebooks``.
 
     With ``workers`` > 1, notebooks run in that many kernels at once (each
     kernel is its own process; the threads here only wait for them), the
-    longest first; each is rendered to HTML as soon as it finishes. The
-    notebooks of :data:`LAST` run afterwards, one by one.
+    longest first. The notebooks of :data:`LAST` run afterwards, one by
+    one. Each notebook is rendered to HTML as soon as it has run, by one
+    thread beside them (one exporter, its templates loaded once). The
+    kernels come from ``pool`` (its working folder becomes ``run_dir``;
+    without one, a pool of ``workers`` kernels is started and shut down
+    here). ``exporter``: the HTML exporter, or a future of one
+    (:func:`~evaltools.report.html.html_exporter` when ``None``).
     """
-    from concurrent.futures import ThreadPoolExecutor, as_completed
-
-    kernel = kernel_name()
-    exporter = html_exporter()
     workers = max(1, workers or default_workers())
-    total = len(notebooks)
-    done: dict[Path, dict] = {}
-    order = {src: i for i, src in enumerate(notebooks, start=1)}
+    pages: dict[Path, Future] = {}
+    with contextlib.ExitStack() as stack:
+        if pool is None:
+            pool = stack.enter_context(KernelPool(workers, kernel_name()))
+        pool.cwd = str(run_dir)
+        html = stack.enter_context(ThreadPoolExecutor(1, thread_name_prefix="evaltools-html"))
+        render = _renderer(run_dir, lang, exporter)
 
-    def finish(src: Path, status: dict) -> None:
+        def one(src: Path, bar: bool = False) -> dict:
+            return execute_notebook(src, run_dir, parameters, kernel=pool.kernel_name, progress=bar, pool=pool)
+
+        def finish(src: Path, status: dict) -> None:
+            pages[src] = html.submit(render, src, status)
+            if progress:
+                result = (f"ok ({status['seconds']:.1f} s)" if status["status"] == "ok"
+                          else f"FAILED {failure_text(status)}")
+                print(f"[{len(pages)}/{len(notebooks)}] {src.stem}: {result}", file=sys.stderr, flush=True)
+
+        early = [src for src in notebooks if src.stem not in LAST]
+        late = [src for src in notebooks if src.stem in LAST]
+        parallel = workers > 1 and len(early) > 1
+        if parallel:
+            _run_parallel(early, one, finish, pool, workers=workers, order=notebooks,
+                          note=t("report.progress.parallel", lang, n=len(early), workers=workers) if progress else "")
+        else:
+            late = early + late
+        for src in late:
+            if progress:
+                print(f"[{len(pages) + 1}/{len(notebooks)}] {src.stem}", file=sys.stderr, flush=True)
+            # papermill's bar for every notebook or for none: parallel notebooks cannot share the console's line
+            finish(src, one(src, bar=progress and not parallel))
+        return [pages[src].result() for src in notebooks]
+
+
+def _run_parallel(notebooks: list[Path], one, finish, pool: KernelPool, *, workers: int, order: list[Path],
+                  note: str) -> None:
+    """``one(src)`` for every notebook in ``workers`` threads, the longest first; ``finish`` each as it ends.
+
+    On an error or Ctrl-C here, the pool's kernels are shut down at once, so
+    the notebooks still running end (failed) instead of being waited for.
+    """
+    from concurrent.futures import as_completed
+
+    rank = {src: i for i, src in enumerate(order)}
+    notebooks = sorted(notebooks, key=lambda src: (src.stem not in FIRST, rank[src]))
+    if note:
+        print(note, file=sys.stderr, flush=True)
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="evaltools-notebook") as threads:
+        futures = {threads.submit(one, src): src for src in notebooks}
+        try:
+            for future in as_completed(futures):
+                finish(futures[future], future.result())
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            pool.close()
+            raise
+
+
+def _renderer(run_dir: Path, lang: str, exporter):
+    """``render(src, status)``: the executed notebook ``src`` to its HTML page; ``status`` with the page's path.
+
+    Called from one thread at a time (nbconvert's exporter is not made for more).
+    """
+    def render(src: Path, status: dict) -> dict:
+        nonlocal exporter
+        if exporter is None:
+            exporter = html_exporter()
+        elif isinstance(exporter, Future):
+            exporter = exporter.result()
         status["html"] = export_html(run_dir / "notebooks" / src.name, run_dir / "html" / f"{src.stem}.html",
                                      lang=lang, title=notebook_title(src.stem, lang), exporter=exporter,
                                      error=status.get("error"))
-        done[src] = status
-        if progress:
-            result = (f"ok ({status['seconds']:.1f} s)" if status["status"] == "ok"
-                      else f"FAILED {failure_text(status)}")
-            print(f"[{len(done)}/{total}] {src.stem}: {result}", file=sys.stderr, flush=True)
+        return status
 
-    early = [src for src in notebooks if src.stem not in LAST]
-    late = [src for src in notebooks if src.stem in LAST]
-    parallel = workers > 1 and len(early) > 1
-    # papermill's bar for every notebook or for none: parallel notebooks cannot share the console's line
-    bars = progress and not parallel
-    if parallel:
-        early.sort(key=lambda src: (src.stem not in FIRST, order[src]))
-        if progress:
-            print(t("report.progress.parallel", lang, n=len(early), workers=workers), file=sys.stderr, flush=True)
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="evaltools-notebook") as pool:
-            futures = {pool.submit(execute_notebook, src, run_dir, parameters, kernel=kernel): src for src in early}
-            for future in as_completed(futures):
-                finish(futures[future], future.result())
-    else:
-        late = early + late
-    for src in late:
-        if progress:
-            print(f"[{len(done) + 1}/{total}] {src.stem}", file=sys.stderr, flush=True)
-        finish(src, execute_notebook(src, run_dir, parameters, kernel=kernel, progress=bars))
-    return [done[src] for src in notebooks]
+    return render
 
 
 def _now() -> _dt.datetime:
@@ -322,34 +390,26 @@ def kernel_name() -> str:
     return "evaltools" if "evaltools" in names else "python3"
 
 
-def quiet_kernel_manager():
-    """A kernel manager whose kernel's own stderr (start-up chatter) does not reach the terminal."""
-    import subprocess
+def execute_notebook(src: Path, run_dir: Path, parameters: dict, *, kernel: str, progress: bool = False,
+                     pool: KernelPool | None = None) -> dict:
+    """Execute one notebook with papermill into ``run_dir/notebooks``; return its status (never raises).
 
-    from jupyter_client.manager import AsyncKernelManager
-
-    class QuietKernelManager(AsyncKernelManager):
-        async def _async_launch_kernel(self, kernel_cmd, **kw):
-            kw["stderr"] = subprocess.DEVNULL
-            return await super()._async_launch_kernel(kernel_cmd, **kw)
-
-    return QuietKernelManager
-
-
-def execute_notebook(src: Path, run_dir: Path, parameters: dict, *, kernel: str, progress: bool = False) -> dict:
-    """Execute one notebook with papermill into ``run_dir/notebooks``; return its status (never raises)."""
+    The kernel is one of ``pool``'s (fresh, in ``run_dir``), else a new ``kernel`` started for this notebook.
+    """
     import papermill as pm
 
     dst = run_dir / "notebooks" / src.name
     t0 = time.perf_counter()
     status: dict = {"notebook": src.stem, "status": "ok", "error": None}
     try:
-        pm.execute_notebook(
-            str(src), str(dst), parameters=parameters, kernel_name=kernel, progress_bar=progress,
-            log_output=False, request_save_on_cell_execute=False, kernel_manager_class=quiet_kernel_manager(),
-            # the kernel starts in the run folder; papermill's own cwd= would chdir this whole process,
-            # which is not safe while another notebook runs in a second thread
-            resources={"metadata": {"path": str(run_dir)}})
+        with pool.kernel() if pool is not None else contextlib.nullcontext() as km:
+            manager = {"km": km} if km is not None else {"kernel_manager_class": quiet_kernel_manager()}
+            pm.execute_notebook(
+                str(src), str(dst), parameters=parameters, kernel_name=kernel, progress_bar=progress,
+                log_output=False, request_save_on_cell_execute=False, **manager,
+                # a new kernel starts in the run folder; papermill's own cwd= would chdir this whole process,
+                # which is not safe while another notebook runs in a second thread
+                resources={"metadata": {"path": str(run_dir)}})
     except Exception as e:  # a failing notebook must not stop the others
         error = {"type": type(e).__name__, "message": _one_line(str(e))}
         if getattr(e, "ename", None):  # papermill.PapermillExecutionError
