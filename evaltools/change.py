@@ -154,8 +154,12 @@ def noncentral_t_ci(t: np.ndarray, df: np.ndarray, *, alpha: float = 0.05) -> tu
     ok = np.isfinite(t) & (t != 0) & np.isfinite(df) & (df >= 1)
     lo = np.full(t.shape, np.nan)
     hi = np.full(t.shape, np.nan)
-    lo[ok] = _solve_nct_lambda(t[ok], df[ok], alpha / 2)
-    hi[ok] = _solve_nct_lambda(t[ok], df[ok], 1 - alpha / 2)
+    # each distinct (t, df) solved once (at 100,000 people half the cells repeat one): the solver works element by
+    # element, so a value is the same whichever others are solved beside it
+    pairs, inverse = np.unique(np.column_stack([t[ok], df[ok]]), axis=0, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    lo[ok] = _solve_nct_lambda(pairs[:, 0], pairs[:, 1], alpha / 2)[inverse]
+    hi[ok] = _solve_nct_lambda(pairs[:, 0], pairs[:, 1], 1 - alpha / 2)[inverse]
     return lo, hi
 
 
