@@ -113,11 +113,46 @@ def partition(membership: pd.DataFrame, groups: Iterable | None = None) -> froze
 def by_group(frame: pd.DataFrame, membership: pd.DataFrame) -> pd.DataFrame:
     """``frame`` (one row per person × anything, with ``participant_id``) under ``all`` and each group of its person.
 
-    Rows of ``all`` come first, then the group rows; a ``group`` column is added.
+    Rows of ``all`` come first, then the group rows (each row of ``frame``
+    under its person's groups in the order of ``membership``); a ``group``
+    column is added.
     """
     members = membership.loc[membership["group"] != ALL, MEMBERSHIP_COLUMNS].drop_duplicates()
     in_groups = frame.merge(members, on="participant_id", how="inner", sort=False)
     return pd.concat([frame.assign(group=ALL), in_groups], ignore_index=True)
+
+
+def group_rows(participant_id: pd.Series, membership: pd.DataFrame,
+               groups: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The rows of :func:`by_group` as integers: each one's row of the frame, group and person.
+
+    For a frame whose ``participant_id`` is given: ``row`` (its position in
+    the frame), ``group`` (the position of its group in ``groups``, which
+    holds every group of ``membership``) and ``person`` (a code of its id:
+    0, 1, ... in order of first appearance in ``participant_id``, then in
+    ``membership``), in the order of :func:`by_group`'s rows. Computed on
+    integer codes: no join of text ids, one pass at 100,000 people.
+
+    >>> m = pd.DataFrame({"participant_id": ["A", "B", "A", "B"], "group": ["all", "all", "G1", "youth"]})
+    >>> [x.tolist() for x in group_rows(pd.Series(["B", "A", "B"]), m, ["all", "youth", "G1"])]
+    [[0, 1, 2, 0, 1, 2], [0, 0, 0, 1, 2, 1], [0, 1, 0, 0, 1, 0]]
+    """
+    members = membership.loc[membership["group"] != ALL, MEMBERSHIP_COLUMNS].drop_duplicates()
+    codes, _ = pd.factorize(pd.concat([pd.Series(participant_id, dtype=object).reset_index(drop=True),
+                                       members["participant_id"].astype(object).reset_index(drop=True)]))
+    person, member = codes[:len(participant_id)], codes[len(participant_id):]
+    member_group = pd.Index(groups).get_indexer(members["group"])
+    # the members by person (stable: each person's groups in the order of membership), then each row's slice of it
+    by_person = np.argsort(member, kind="stable")
+    count = np.bincount(member[member >= 0], minlength=int(codes.max(initial=-1)) + 1)
+    by_person = by_person[len(member) - int(count.sum()):]  # people without an id (-1) sort first: left out
+    per_row = np.where(person >= 0, count[np.maximum(person, 0)] if len(count) else 0, 0)
+    rows = np.repeat(np.arange(len(person)), per_row)
+    within = np.arange(len(rows)) - np.repeat(np.cumsum(per_row) - per_row, per_row)
+    picked = by_person[(np.cumsum(count) - count)[person[rows]] + within]
+    all_rows = np.arange(len(person))
+    return (np.r_[all_rows, rows], np.r_[np.full(len(person), list(groups).index(ALL)), member_group[picked]],
+            np.r_[person, person[rows]])
 
 
 def people_by_cell(long: pd.DataFrame, cells: pd.DataFrame, *, keys: Sequence[str]) -> pd.Series:
