@@ -66,7 +66,7 @@ from scipy.optimize import elementwise
 # group_membership, MEMBERSHIP_COLUMNS and MDES_POWER live in groups and power; they stay importable
 # from here for notebooks written before those modules existed.
 from evaltools.groups import MEMBERSHIP_COLUMNS, as_membership, by_group, group_membership, group_order  # noqa: F401
-from evaltools.groups import ALL, group_rows, partition, without_repeats_of_all
+from evaltools.groups import ALL, cell_people, group_rows, partition, repeats_of_all
 from evaltools.power import MDES_POWER, mdes_dz  # noqa: F401
 from evaltools.privacy import suppress_small_cells
 
@@ -414,15 +414,12 @@ def _change_statistics(grid: pd.DataFrame, long: pd.DataFrame, cell: np.ndarray,
 def _without_small_cells(out: pd.DataFrame, cell: np.ndarray, person: np.ndarray, n_keys: int, groups: list[str], *,
                          min_cell: int, partition_groups: frozenset) -> pd.DataFrame:
     """``out`` (a row per cell of the grid) without the repeats of ``all``, its small cells suppressed."""
-    # the repeats of `all` and the people of each cell found on integer keys (the grid: keys × groups, groups fastest)
-    group_type = pd.CategoricalDtype(groups)
-    coded_cells = pd.DataFrame({"_key": np.repeat(np.arange(n_keys), len(groups)),
-                                "group": out["group"].astype(group_type)}, index=out.index)
-    coded_long = pd.DataFrame({"_key": cell // len(groups), "participant_id": person,
-                               "group": pd.Categorical.from_codes(cell % len(groups), dtype=group_type)})
-    kept, people = without_repeats_of_all(coded_cells, coded_long, keys=["_key", "group"])
-    return suppress_small_cells(out.loc[kept.index], n_col="n_pairs", min_cell=min_cell, keys=(*KEY, "group"),
-                                partition_groups=partition_groups, people=people)
+    # the people of each cell of the grid (keys × groups, groups fastest, `all` first), found on integers
+    people = cell_people(cell, person, n_keys * len(groups))
+    of_all = np.repeat(np.arange(n_keys) * len(groups) + groups.index(ALL), len(groups))
+    kept = out.index[~repeats_of_all(people, of_all)[out.index]]
+    return suppress_small_cells(out.loc[kept], n_col="n_pairs", min_cell=min_cell, keys=(*KEY, "group"),
+                                partition_groups=partition_groups, people=people[kept])
 
 
 def _slow_statistics(out: pd.DataFrame, diff: np.ndarray, cell: np.ndarray, alpha: float) -> pd.DataFrame:
