@@ -221,14 +221,10 @@ def wilcoxon_cells(diff: np.ndarray, cell: np.ndarray, n_cells: int) -> tuple[np
     n_total = np.bincount(cell, minlength=n_cells)
     nonzero = diff != 0
     count = np.bincount(cell[nonzero], minlength=n_cells)
-    frame = pd.DataFrame({"cell": cell[nonzero], "absd": np.abs(diff[nonzero]), "pos": diff[nonzero] > 0})
-    frame["rank"] = frame.groupby("cell")["absd"].rank(method="average")
-    r_plus = np.bincount(frame["cell"], weights=frame["rank"] * frame["pos"], minlength=n_cells)
-    r_minus = np.bincount(frame["cell"], weights=frame["rank"] * ~frame["pos"], minlength=n_cells)
-    ties = frame.groupby(["cell", "absd"], sort=False).size()
-    tie_cells = ties.index.get_level_values("cell").to_numpy()
-    t = ties.to_numpy(dtype="float64")
-    tie_correct = np.bincount(tie_cells, weights=t**3 - t, minlength=n_cells)
+    owner = cell[nonzero]
+    rank, pos, tie_correct, sorted_owner, sorted_rank = _signed_ranks(owner, diff[nonzero], n_cells)
+    r_plus = np.bincount(owner, weights=rank * pos, minlength=n_cells)
+    r_minus = np.bincount(owner, weights=rank * ~pos, minlength=n_cells)
 
     defined = n_total > 0
     stat = np.where(defined, np.minimum(r_plus, r_minus), np.nan)
@@ -241,17 +237,45 @@ def wilcoxon_cells(diff: np.ndarray, cell: np.ndarray, n_cells: int) -> tuple[np
     exact = np.flatnonzero(defined & ~asymptotic)
     if len(exact):
         # each cell's doubled ranks, sorted, as slices of one array (not one pandas group per cell)
-        in_exact = np.isin(frame["cell"].to_numpy(), exact)
-        owner = frame["cell"].to_numpy()[in_exact]
-        doubled = np.rint(2 * frame["rank"].to_numpy()[in_exact]).astype("int64")
-        order = np.lexsort((doubled, owner))
-        owner, doubled = owner[order], doubled[order]
+        in_exact = np.isin(sorted_owner, exact)
+        owner = sorted_owner[in_exact]
+        doubled = np.rint(2 * sorted_rank[in_exact]).astype("int64")
         starts, ends = np.searchsorted(owner, exact, "left"), np.searchsorted(owner, exact, "right")
         observed = np.rint(2 * r_plus[exact]).astype("int64")
         for c, start, end, obs in zip(exact.tolist(), starts.tolist(), ends.tolist(), observed.tolist()):
             cdf, sf = _signed_rank_null(tuple(doubled[start:end].tolist()))
             p[c] = min(1.0, 2 * min(cdf[obs], sf[obs]))
     return stat, p
+
+
+def _signed_ranks(cell: np.ndarray, diff: np.ndarray, n_cells: int):
+    """The ranks of ``|diff|`` within each cell, ties at their mean rank (pandas' ``rank(method="average")``).
+
+    Returns the ranks and ``diff > 0`` (in the order given), per cell the
+    tie term Σ(t³ − t) over the groups of t equal ``|diff|``, and the cells
+    and ranks sorted by (cell, rank). One sort of (cell, |diff|), not one
+    pandas group per cell.
+    """
+    absd = np.abs(diff)
+    # one integer key per (cell, |diff|): |diff| by its place among the distinct values (one sort, not two)
+    values = np.sort(pd.unique(absd))
+    order = np.argsort(cell.astype("int64") * (len(values) + 1) + np.searchsorted(values, absd), kind="stable")
+    c, a = cell[order], absd[order]
+    new_cell = np.r_[True, c[1:] != c[:-1]] if len(c) else np.zeros(0, dtype=bool)
+    new_run = new_cell | np.r_[True, a[1:] != a[:-1]] if len(c) else new_cell
+    first_of_cell = np.flatnonzero(new_cell)
+    first_of_run = np.flatnonzero(new_run)
+    run_len = np.diff(np.r_[first_of_run, len(c)])
+    # a run's first place within its cell (0-based) + (length + 1) / 2: the mean of its ranks, exactly
+    cell_start = first_of_cell[np.cumsum(new_cell)[first_of_run] - 1]
+    run_rank = (first_of_run - cell_start) + (run_len + 1) / 2
+    sorted_rank = np.repeat(run_rank, run_len)
+    sorted_rank[np.isnan(a)] = np.nan  # a missing difference has no rank (as pandas)
+    rank = np.empty(len(c))
+    rank[order] = sorted_rank
+    t = run_len.astype("float64")
+    tie_correct = np.bincount(c[first_of_run], weights=t**3 - t, minlength=n_cells)
+    return rank, diff > 0, tie_correct, c, sorted_rank
 
 
 def holm(p: pd.Series, families: pd.DataFrame) -> pd.Series:
