@@ -96,7 +96,7 @@ def paired_scores(scores: pd.DataFrame, *, pre_wave: str = "baseline", post_wave
     0              A  2.0   3.5   1.5
     """
     # one integer per instrument × scale × person (not three text columns): rows are matched on it
-    codes = [pd.factorize(scores[c], use_na_sentinel=False)[0].astype("int64") for c in PAIR_COLUMNS[:3]]
+    codes = [run_codes(scores[c]) for c in PAIR_COLUMNS[:3]]
     code = (codes[0] * (codes[1].max(initial=0) + 1) + codes[1]) * (codes[2].max(initial=0) + 1) + codes[2]
     pre, post = (_first_scores(scores, code, wave) for wave in (pre_wave, post_wave))
     match = pd.Index(code[post]).get_indexer(code[pre])
@@ -115,12 +115,33 @@ def _first_scores(scores: pd.DataFrame, code: np.ndarray, wave: str) -> np.ndarr
     return rows[~pd.Index(code[rows]).duplicated()]
 
 
+def run_codes(values: pd.Series) -> np.ndarray:
+    """``pd.factorize(values, use_na_sentinel=False)[0]`` (int64), hashing only the first value of each run.
+
+    A long table repeats a value over consecutive rows (an instrument, a
+    person): comparing neighbours is cheaper than hashing every text, and a
+    value's first appearance always starts a run, so the codes are the same.
+
+    >>> run_codes(pd.Series(["b", "b", "a", None, None, "b"])).tolist()
+    [0, 0, 1, 2, 2, 0]
+    """
+    v = values.to_numpy(dtype=object)
+    if len(v) == 0:
+        return np.zeros(0, dtype="int64")
+    starts = np.flatnonzero(np.r_[True, v[1:] != v[:-1]])
+    codes = pd.factorize(v[starts], use_na_sentinel=False)[0].astype("int64")
+    return np.repeat(codes, np.diff(np.r_[starts, len(v)]))
+
+
 def scale_keys(scores: pd.DataFrame, instruments: Mapping | None) -> pd.DataFrame:
     keys = []
     for inst_id, inst in (instruments or {}).items():
         keys.extend((inst_id, s.id) for s in inst.scales)
     seen = set(keys)
-    for k in scores[KEY].drop_duplicates().itertuples(index=False, name=None):
+    # the first row of each instrument × scale starts a run of the two columns: only run starts are compared
+    inst, scale = scores["instrument"].to_numpy(dtype=object), scores["scale"].to_numpy(dtype=object)
+    starts = np.flatnonzero(np.r_[True, (inst[1:] != inst[:-1]) | (scale[1:] != scale[:-1])]) if len(inst) else []
+    for k in scores[KEY].iloc[starts].drop_duplicates().itertuples(index=False, name=None):
         if k not in seen:
             keys.append(k)
             seen.add(k)
