@@ -66,7 +66,7 @@ from scipy.optimize import elementwise
 # group_membership, MEMBERSHIP_COLUMNS and MDES_POWER live in groups and power; they stay importable
 # from here for notebooks written before those modules existed.
 from evaltools.groups import MEMBERSHIP_COLUMNS, as_membership, by_group, group_membership, group_order  # noqa: F401
-from evaltools.groups import ALL, cell_people, group_rows, partition, repeats_of_all
+from evaltools.groups import ALL, grid_people, group_rows, partition
 from evaltools.power import MDES_POWER, mdes_dz  # noqa: F401
 from evaltools.privacy import suppress_small_cells
 
@@ -460,9 +460,8 @@ def _without_small_cells(out: pd.DataFrame, cell: np.ndarray, person: np.ndarray
                          min_cell: int, partition_groups: frozenset) -> pd.DataFrame:
     """``out`` (a row per cell of the grid) without the repeats of ``all``, its small cells suppressed."""
     # the people of each cell of the grid (keys × groups, groups fastest, `all` first), found on integers
-    people = cell_people(cell, person, n_keys * len(groups))
-    of_all = np.repeat(np.arange(n_keys) * len(groups) + groups.index(ALL), len(groups))
-    kept = out.index[~repeats_of_all(people, of_all)[out.index]]
+    people, repeat = grid_people(cell, person, n_keys, groups)
+    kept = out.index[~repeat[out.index]]
     return suppress_small_cells(out.loc[kept], n_col="n_pairs", min_cell=min_cell, keys=(*KEY, "group"),
                                 partition_groups=partition_groups, people=people[kept])
 

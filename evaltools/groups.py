@@ -239,6 +239,25 @@ def repeats_of_all(people: Sequence, of_all: np.ndarray) -> np.ndarray:
     return out
 
 
+def grid_people(cell: np.ndarray, person: np.ndarray, n_keys: int,
+                groups: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The people of each cell of a grid of ``n_keys`` keys × ``groups`` (groups fastest), and its repeats of ``all``.
+
+    ``cell`` and ``person`` say, for each row of a :func:`group_rows` table,
+    its cell of the grid (key × len(groups) + group) and its person. Returns
+    :func:`cell_people` of the grid and :func:`repeats_of_all` (the cells
+    :func:`without_repeats_of_all` drops), on integers throughout.
+
+    >>> people, repeat = grid_people(np.array([0, 1, 2, 3, 5]), np.array([7, 7, 7, 8, 8]), 2, ["all", "G1", "G2"])
+    >>> [sorted(p) for p in people], repeat.tolist()
+    ([[7], [7], [7], [8], [], [8]], [False, True, True, False, False, True])
+    """
+    groups = list(groups)
+    people = cell_people(cell, person, n_keys * len(groups))
+    of_all = np.repeat(np.arange(n_keys) * len(groups) + groups.index(ALL), len(groups))
+    return people, repeats_of_all(people, of_all)
+
+
 def without_repeats_of_all(cells: pd.DataFrame, long: pd.DataFrame, *,
                            keys: Sequence[str]) -> tuple[pd.DataFrame, pd.Series]:
     """``cells`` without the group rows that hold exactly the people of their ``all`` row, and each kept row's people.
