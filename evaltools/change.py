@@ -133,6 +133,16 @@ def run_codes(values: pd.Series) -> np.ndarray:
     return np.repeat(codes, np.diff(np.r_[starts, len(v)]))
 
 
+def scale_codes(frame: pd.DataFrame) -> np.ndarray:
+    """One integer per ``instrument`` × ``scale`` of ``frame`` (0, 1, ... in order of first appearance).
+
+    >>> scale_codes(pd.DataFrame({"instrument": ["x", "x", "y", "x"], "scale": ["s", "t", "s", "s"]})).tolist()
+    [0, 1, 2, 0]
+    """
+    inst, scale = run_codes(frame["instrument"]), run_codes(frame["scale"])
+    return pd.factorize(inst * (scale.max(initial=0) + 1) + scale)[0].astype("int64")
+
+
 def scale_keys(scores: pd.DataFrame, instruments: Mapping | None) -> pd.DataFrame:
     keys = []
     for inst_id, inst in (instruments or {}).items():
