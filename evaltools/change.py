@@ -66,7 +66,7 @@ from scipy.optimize import elementwise
 # group_membership, MEMBERSHIP_COLUMNS and MDES_POWER live in groups and power; they stay importable
 # from here for notebooks written before those modules existed.
 from evaltools.groups import MEMBERSHIP_COLUMNS, as_membership, by_group, group_membership, group_order  # noqa: F401
-from evaltools.groups import ALL, grid_people, group_rows, partition
+from evaltools.groups import ALL, grid_people, group_rows, partition, run_codes
 from evaltools.power import MDES_POWER, mdes_dz  # noqa: F401
 from evaltools.privacy import suppress_small_cells
 
@@ -113,24 +113,6 @@ def _first_scores(scores: pd.DataFrame, code: np.ndarray, wave: str) -> np.ndarr
     rows = np.flatnonzero(scores["score"].notna().to_numpy()
                           & (scores["wave"] == wave).to_numpy(dtype=bool, na_value=False))
     return rows[~pd.Index(code[rows]).duplicated()]
-
-
-def run_codes(values: pd.Series) -> np.ndarray:
-    """``pd.factorize(values, use_na_sentinel=False)[0]`` (int64), hashing only the first value of each run.
-
-    A long table repeats a value over consecutive rows (an instrument, a
-    person): comparing neighbours is cheaper than hashing every text, and a
-    value's first appearance always starts a run, so the codes are the same.
-
-    >>> run_codes(pd.Series(["b", "b", "a", None, None, "b"])).tolist()
-    [0, 0, 1, 2, 2, 0]
-    """
-    v = values.to_numpy(dtype=object)
-    if len(v) == 0:
-        return np.zeros(0, dtype="int64")
-    starts = np.flatnonzero(np.r_[True, v[1:] != v[:-1]])
-    codes = pd.factorize(v[starts], use_na_sentinel=False)[0].astype("int64")
-    return np.repeat(codes, np.diff(np.r_[starts, len(v)]))
 
 
 def scale_codes(frame: pd.DataFrame) -> np.ndarray:

@@ -49,6 +49,30 @@ ALL = "all"
 _NOBODY = CodedPeople([])
 
 
+def run_codes(values: pd.Series) -> np.ndarray:
+    """Integer codes of ``values``: equal values, equal codes; by default ``pd.factorize(values, use_na_sentinel=False)[0]``.
+
+    Only the first value of each run is hashed (a categorical gives its own
+    codes, whose order may differ from factorize's).
+
+    A long table repeats a value over consecutive rows (an instrument, a
+    person): comparing neighbours is cheaper than hashing every text, and a
+    value's first appearance always starts a run, so the codes are the same.
+
+    >>> run_codes(pd.Series(["b", "b", "a", None, None, "b"])).tolist()
+    [0, 0, 1, 2, 2, 0]
+    """
+    if isinstance(values.dtype, pd.CategoricalDtype):  # codes already (-1 for missing: its own code)
+        codes = values.cat.codes.to_numpy(dtype="int64")
+        return np.where(codes < 0, len(values.cat.categories), codes) if (codes < 0).any() else codes
+    v = values.to_numpy(dtype=object)
+    if len(v) == 0:
+        return np.zeros(0, dtype="int64")
+    starts = np.flatnonzero(np.r_[True, v[1:] != v[:-1]])
+    codes = pd.factorize(v[starts], use_na_sentinel=False)[0].astype("int64")
+    return np.repeat(codes, np.diff(np.r_[starts, len(v)]))
+
+
 def group_membership(participants: pd.DataFrame) -> pd.DataFrame:
     """Who belongs to which output ``group``: ``all``, each component, each ``participants.group`` value.
 
@@ -156,6 +180,19 @@ def group_rows(participant_id: pd.Series, membership: pd.DataFrame,
             np.r_[person, person[rows]])
 
 
+def row_groups(frame: pd.DataFrame, keys: Sequence[str]) -> np.ndarray:
+    """``frame.groupby(keys, sort=False, dropna=False).ngroup()`` as an int64 array, from :func:`run_codes`.
+
+    >>> row_groups(pd.DataFrame({"a": ["x", "x", "y", "x"], "b": [1, 2, 1, 1]}), ["a", "b"]).tolist()
+    [0, 1, 2, 0]
+    """
+    code = np.zeros(len(frame), dtype="int64")
+    for key in keys:
+        codes = run_codes(frame[key])
+        code = pd.factorize(code * (int(codes.max(initial=0)) + 1) + codes)[0].astype("int64")
+    return code
+
+
 def people_by_cell(long: pd.DataFrame, cells: pd.DataFrame, *, keys: Sequence[str]) -> pd.Series:
     """The set of ``participant_id`` of ``long`` behind each row of ``cells`` (matched on ``keys``), as integer codes.
 
@@ -178,7 +215,7 @@ def people_by_cell(long: pd.DataFrame, cells: pd.DataFrame, *, keys: Sequence[st
     if len(long) == 0 or len(cells) == 0:
         return pd.Series([_NOBODY] * len(cells), index=cells.index, dtype=object)
     # split by cell with numpy, not one pandas call per cell: a table of 100,000 people has cells of tens of thousands
-    group = long.groupby(keys, sort=False, dropna=False).ngroup().to_numpy()
+    group = row_groups(long, keys)
     ids = long["participant_id"]
     if pd.api.types.is_integer_dtype(ids) and ids.min() >= 0 and ids.max() < 4 * len(ids) + 1024:
         codes = ids.to_numpy(dtype="int64")  # already codes (e.g. of a whole table of which ``long`` is a part)

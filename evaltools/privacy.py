@@ -251,7 +251,7 @@ class CodedPeople(Set):
     __slots__ = ("codes",)
 
     def __init__(self, codes: Iterable[int]):
-        self.codes = np.asarray(codes, dtype="int64")
+        self.codes = codes if type(codes) is np.ndarray and codes.dtype == np.int64 else np.asarray(codes, "int64")
 
     @classmethod
     def _from_iterable(cls, it):
