@@ -180,19 +180,6 @@ def group_rows(participant_id: pd.Series, membership: pd.DataFrame,
             np.r_[person, person[rows]])
 
 
-def row_groups(frame: pd.DataFrame, keys: Sequence[str]) -> np.ndarray:
-    """``frame.groupby(keys, sort=False, dropna=False).ngroup()`` as an int64 array, from :func:`run_codes`.
-
-    >>> row_groups(pd.DataFrame({"a": ["x", "x", "y", "x"], "b": [1, 2, 1, 1]}), ["a", "b"]).tolist()
-    [0, 1, 2, 0]
-    """
-    code = np.zeros(len(frame), dtype="int64")
-    for key in keys:
-        codes = run_codes(frame[key])
-        code = pd.factorize(code * (int(codes.max(initial=0)) + 1) + codes)[0].astype("int64")
-    return code
-
-
 def people_by_cell(long: pd.DataFrame, cells: pd.DataFrame, *, keys: Sequence[str]) -> pd.Series:
     """The set of ``participant_id`` of ``long`` behind each row of ``cells`` (matched on ``keys``), as integer codes.
 
@@ -215,7 +202,7 @@ def people_by_cell(long: pd.DataFrame, cells: pd.DataFrame, *, keys: Sequence[st
     if len(long) == 0 or len(cells) == 0:
         return pd.Series([_NOBODY] * len(cells), index=cells.index, dtype=object)
     # split by cell with numpy, not one pandas call per cell: a table of 100,000 people has cells of tens of thousands
-    group = row_groups(long, keys)
+    group = long.groupby(keys, sort=False, dropna=False).ngroup().to_numpy()
     ids = long["participant_id"]
     if pd.api.types.is_integer_dtype(ids) and ids.min() >= 0 and ids.max() < 4 * len(ids) + 1024:
         codes = ids.to_numpy(dtype="int64")  # already codes (e.g. of a whole table of which ``long`` is a part)

@@ -431,9 +431,14 @@ def _nested_by_first(rows: np.ndarray, people: list, owner: np.ndarray, codes: n
     full = lengths > 0
     rep = np.full(len(rows), -1, dtype="int64")
     rep[full] = codes[starts[full]]
-    # (row j, person c) for every member; rows i whose smallest person is c: pairs i → j sharing it
-    by_rep = pd.DataFrame({"i": np.flatnonzero(full), "c": rep[full]})
-    cand = by_rep.merge(pd.DataFrame({"j": owner, "c": codes}), on="c")[["i", "j"]].to_numpy()
+    # (row j, person c) for every member, sorted by c; rows i whose smallest person is c: pairs i → j sharing it
+    by_code = np.argsort(codes, kind="stable")
+    sorted_codes, holder = codes[by_code], owner[by_code]
+    first_i = np.flatnonzero(full)
+    start = np.searchsorted(sorted_codes, rep[full], "left")
+    n_j = np.searchsorted(sorted_codes, rep[full], "right") - start
+    at = np.repeat(start - (np.cumsum(n_j) - n_j), n_j) + np.arange(int(n_j.sum()))
+    cand = np.column_stack([np.repeat(first_i, n_j), holder[at]])
     empty = np.flatnonzero(~full)  # nobody: within every row that has people
     if len(empty):
         cand = np.r_[cand, np.array(np.meshgrid(empty, np.flatnonzero(full), indexing="ij")).reshape(2, -1).T]
