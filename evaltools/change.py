@@ -66,7 +66,7 @@ from scipy.optimize import elementwise
 # group_membership, MEMBERSHIP_COLUMNS and MDES_POWER live in groups and power; they stay importable
 # from here for notebooks written before those modules existed.
 from evaltools.groups import MEMBERSHIP_COLUMNS, as_membership, by_group, group_membership, group_order  # noqa: F401
-from evaltools.groups import ALL, partition, without_repeats_of_all
+from evaltools.groups import ALL, grid_people, group_rows, partition, run_codes
 from evaltools.power import MDES_POWER, mdes_dz  # noqa: F401
 from evaltools.privacy import suppress_small_cells
 
@@ -95,16 +95,34 @@ def paired_scores(scores: pd.DataFrame, *, pre_wave: str = "baseline", post_wave
       participant_id  pre  post  diff
     0              A  2.0   3.5   1.5
     """
-    cols = ["instrument", "scale", "participant_id", "score"]
-    valid = scores["score"].notna()
-    pre = scores.loc[valid & (scores["wave"] == pre_wave), cols].drop_duplicates(cols[:3])
-    post = scores.loc[valid & (scores["wave"] == post_wave), cols].drop_duplicates(cols[:3])
-    out = pre.merge(post, on=cols[:3], how="inner", suffixes=("_pre", "_post"), sort=False)
-    out = out.rename(columns={"score_pre": "pre", "score_post": "post"})
-    out["pre"] = out["pre"].astype("float64")
-    out["post"] = out["post"].astype("float64")
+    # one integer per instrument × scale × person (not three text columns): rows are matched on it
+    codes = [run_codes(scores[c]) for c in PAIR_COLUMNS[:3]]
+    code = (codes[0] * (codes[1].max(initial=0) + 1) + codes[1]) * (codes[2].max(initial=0) + 1) + codes[2]
+    pre, post = (_first_scores(scores, code, wave) for wave in (pre_wave, post_wave))
+    match = pd.Index(code[post]).get_indexer(code[pre])
+    pre, post = pre[match >= 0], post[match[match >= 0]]
+    out = scores.iloc[pre][PAIR_COLUMNS[:3]].reset_index(drop=True)
+    score = scores["score"].to_numpy(dtype="float64")
+    out["pre"], out["post"] = score[pre], score[post]
     out["diff"] = (out["post"] - out["pre"]).round(10)
-    return out[PAIR_COLUMNS].reset_index(drop=True)
+    return out[PAIR_COLUMNS]
+
+
+def _first_scores(scores: pd.DataFrame, code: np.ndarray, wave: str) -> np.ndarray:
+    """The positions of the rows of ``wave`` with a score, the first of each ``code`` (instrument × scale × person)."""
+    rows = np.flatnonzero(scores["score"].notna().to_numpy()
+                          & (scores["wave"] == wave).to_numpy(dtype=bool, na_value=False))
+    return rows[~pd.Index(code[rows]).duplicated()]
+
+
+def scale_codes(frame: pd.DataFrame) -> np.ndarray:
+    """One integer per ``instrument`` × ``scale`` of ``frame`` (0, 1, ... in order of first appearance).
+
+    >>> scale_codes(pd.DataFrame({"instrument": ["x", "x", "y", "x"], "scale": ["s", "t", "s", "s"]})).tolist()
+    [0, 1, 2, 0]
+    """
+    inst, scale = run_codes(frame["instrument"]), run_codes(frame["scale"])
+    return pd.factorize(inst * (scale.max(initial=0) + 1) + scale)[0].astype("int64")
 
 
 def scale_keys(scores: pd.DataFrame, instruments: Mapping | None) -> pd.DataFrame:
@@ -112,7 +130,10 @@ def scale_keys(scores: pd.DataFrame, instruments: Mapping | None) -> pd.DataFram
     for inst_id, inst in (instruments or {}).items():
         keys.extend((inst_id, s.id) for s in inst.scales)
     seen = set(keys)
-    for k in scores[KEY].drop_duplicates().itertuples(index=False, name=None):
+    # the first row of each instrument × scale starts a run of the two columns: only run starts are compared
+    inst, scale = scores["instrument"].to_numpy(dtype=object), scores["scale"].to_numpy(dtype=object)
+    starts = np.flatnonzero(np.r_[True, (inst[1:] != inst[:-1]) | (scale[1:] != scale[:-1])]) if len(inst) else []
+    for k in scores[KEY].iloc[starts].drop_duplicates().itertuples(index=False, name=None):
         if k not in seen:
             keys.append(k)
             seen.add(k)
@@ -154,8 +175,12 @@ def noncentral_t_ci(t: np.ndarray, df: np.ndarray, *, alpha: float = 0.05) -> tu
     ok = np.isfinite(t) & (t != 0) & np.isfinite(df) & (df >= 1)
     lo = np.full(t.shape, np.nan)
     hi = np.full(t.shape, np.nan)
-    lo[ok] = _solve_nct_lambda(t[ok], df[ok], alpha / 2)
-    hi[ok] = _solve_nct_lambda(t[ok], df[ok], 1 - alpha / 2)
+    # each distinct (t, df) solved once (at 100,000 people half the cells repeat one): the solver works element by
+    # element, so a value is the same whichever others are solved beside it
+    pairs, inverse = np.unique(np.column_stack([t[ok], df[ok]]), axis=0, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    lo[ok] = _solve_nct_lambda(pairs[:, 0], pairs[:, 1], alpha / 2)[inverse]
+    hi[ok] = _solve_nct_lambda(pairs[:, 0], pairs[:, 1], 1 - alpha / 2)[inverse]
     return lo, hi
 
 
@@ -209,14 +234,10 @@ def wilcoxon_cells(diff: np.ndarray, cell: np.ndarray, n_cells: int) -> tuple[np
     n_total = np.bincount(cell, minlength=n_cells)
     nonzero = diff != 0
     count = np.bincount(cell[nonzero], minlength=n_cells)
-    frame = pd.DataFrame({"cell": cell[nonzero], "absd": np.abs(diff[nonzero]), "pos": diff[nonzero] > 0})
-    frame["rank"] = frame.groupby("cell")["absd"].rank(method="average")
-    r_plus = np.bincount(frame["cell"], weights=frame["rank"] * frame["pos"], minlength=n_cells)
-    r_minus = np.bincount(frame["cell"], weights=frame["rank"] * ~frame["pos"], minlength=n_cells)
-    ties = frame.groupby(["cell", "absd"], sort=False).size()
-    tie_cells = ties.index.get_level_values("cell").to_numpy()
-    t = ties.to_numpy(dtype="float64")
-    tie_correct = np.bincount(tie_cells, weights=t**3 - t, minlength=n_cells)
+    owner = cell[nonzero]
+    rank, pos, tie_correct, sorted_owner, sorted_rank = _signed_ranks(owner, diff[nonzero], n_cells)
+    r_plus = np.bincount(owner, weights=rank * pos, minlength=n_cells)
+    r_minus = np.bincount(owner, weights=rank * ~pos, minlength=n_cells)
 
     defined = n_total > 0
     stat = np.where(defined, np.minimum(r_plus, r_minus), np.nan)
@@ -229,17 +250,45 @@ def wilcoxon_cells(diff: np.ndarray, cell: np.ndarray, n_cells: int) -> tuple[np
     exact = np.flatnonzero(defined & ~asymptotic)
     if len(exact):
         # each cell's doubled ranks, sorted, as slices of one array (not one pandas group per cell)
-        in_exact = np.isin(frame["cell"].to_numpy(), exact)
-        owner = frame["cell"].to_numpy()[in_exact]
-        doubled = np.rint(2 * frame["rank"].to_numpy()[in_exact]).astype("int64")
-        order = np.lexsort((doubled, owner))
-        owner, doubled = owner[order], doubled[order]
+        in_exact = np.isin(sorted_owner, exact)
+        owner = sorted_owner[in_exact]
+        doubled = np.rint(2 * sorted_rank[in_exact]).astype("int64")
         starts, ends = np.searchsorted(owner, exact, "left"), np.searchsorted(owner, exact, "right")
         observed = np.rint(2 * r_plus[exact]).astype("int64")
         for c, start, end, obs in zip(exact.tolist(), starts.tolist(), ends.tolist(), observed.tolist()):
             cdf, sf = _signed_rank_null(tuple(doubled[start:end].tolist()))
             p[c] = min(1.0, 2 * min(cdf[obs], sf[obs]))
     return stat, p
+
+
+def _signed_ranks(cell: np.ndarray, diff: np.ndarray, n_cells: int):
+    """The ranks of ``|diff|`` within each cell, ties at their mean rank (pandas' ``rank(method="average")``).
+
+    Returns the ranks and ``diff > 0`` (in the order given), per cell the
+    tie term Σ(t³ − t) over the groups of t equal ``|diff|``, and the cells
+    and ranks sorted by (cell, rank). One sort of (cell, |diff|), not one
+    pandas group per cell.
+    """
+    absd = np.abs(diff)
+    # one integer key per (cell, |diff|): |diff| by its place among the distinct values (one sort, not two)
+    values = np.sort(pd.unique(absd))
+    order = np.argsort(cell.astype("int64") * (len(values) + 1) + np.searchsorted(values, absd), kind="stable")
+    c, a = cell[order], absd[order]
+    new_cell = np.r_[True, c[1:] != c[:-1]] if len(c) else np.zeros(0, dtype=bool)
+    new_run = new_cell | np.r_[True, a[1:] != a[:-1]] if len(c) else new_cell
+    first_of_cell = np.flatnonzero(new_cell)
+    first_of_run = np.flatnonzero(new_run)
+    run_len = np.diff(np.r_[first_of_run, len(c)])
+    # a run's first place within its cell (0-based) + (length + 1) / 2: the mean of its ranks, exactly
+    cell_start = first_of_cell[np.cumsum(new_cell)[first_of_run] - 1]
+    run_rank = (first_of_run - cell_start) + (run_len + 1) / 2
+    sorted_rank = np.repeat(run_rank, run_len)
+    sorted_rank[np.isnan(a)] = np.nan  # a missing difference has no rank (as pandas)
+    rank = np.empty(len(c))
+    rank[order] = sorted_rank
+    t = run_len.astype("float64")
+    tie_correct = np.bincount(c[first_of_run], weights=t**3 - t, minlength=n_cells)
+    return rank, diff > 0, tie_correct, c, sorted_rank
 
 
 def holm(p: pd.Series, families: pd.DataFrame) -> pd.Series:
@@ -349,19 +398,36 @@ def paired_change(
         return _empty_change()
     membership = as_membership(membership)
     groups = group_order(membership)
-
     pairs = paired_scores(scores, pre_wave=pre_wave, post_wave=post_wave)
-    long = by_group(pairs, membership)
     grid = cell_grid(keys, groups)
-    # each pair's row of the grid, found once: the aggregates group by this integer, not by three text columns
-    cell = pd.MultiIndex.from_frame(grid).get_indexer(pd.MultiIndex.from_frame(long[[*KEY, "group"]]))
+    # each pair under `all` and its person's groups (the rows of by_group), as integers: its grid row is its cell
+    row, group, person = group_rows(pairs["participant_id"], membership, groups)
+    key = pd.MultiIndex.from_frame(keys).get_indexer(pd.MultiIndex.from_frame(pairs[KEY]))
+    cell = key[row] * len(groups) + group
+    long = pd.DataFrame({c: pairs[c].to_numpy(dtype="float64")[row] for c in ("pre", "post", "diff")})
+    out = _change_statistics(grid, long, cell, alpha)
+    out = _without_small_cells(out, cell, person, len(keys), groups, min_cell=min_cell,
+                               partition_groups=partition(membership, partition_groups))
+    out = _slow_statistics(out, long["diff"].to_numpy(), cell, alpha)
+    out["holm_family"] = holm_families(out, primary_outcomes)
+    shown = ~out["suppressed"]
+    out["p_holm"] = holm(out.loc[shown, "p_t"], out.loc[shown, ["holm_family"]]).reindex(out.index)
+    float_cols = [c for c in CHANGE_COLUMNS
+                  if c not in ("instrument", "scale", "group", "n_pairs", "suppressed", "holm_family")]
+    return out.astype({**{c: "float64" for c in float_cols}, "suppressed": "bool"}).reset_index(drop=True)
+
+
+def _change_statistics(grid: pd.DataFrame, long: pd.DataFrame, cell: np.ndarray, alpha: float) -> pd.DataFrame:
+    """The grid with the fast statistics of each cell (the pairs ``long``, ``pre, post, diff``, in ``cell``).
+
+    The columns of ``change.csv``; Wilcoxon, the g_av CI, Holm are left empty.
+    """
     stats_ = long.groupby(cell, sort=False).agg(
         n_pairs=("diff", "size"), mean_pre=("pre", "mean"), sd_pre=("pre", "std"), mean_post=("post", "mean"),
         sd_post=("post", "std"), mean_diff=("diff", "mean"), _sd_d=("diff", "std"), _min_d=("diff", "min"),
         _max_d=("diff", "max"))
     out = pd.concat([grid, stats_.reindex(np.arange(len(grid)))], axis=1)
     out["n_pairs"] = out["n_pairs"].fillna(0).astype("int64")
-
     n = out["n_pairs"].to_numpy(dtype="float64")
     mean_d = out["mean_diff"].to_numpy(dtype="float64")
     sd_d = out["_sd_d"].to_numpy(dtype="float64")
@@ -372,58 +438,44 @@ def paired_change(
         se = sd_d / np.sqrt(n)
         half = stats.t.isf(alpha / 2, df) * se
         t = np.where(sd_d > 0, mean_d / se, np.nan)  # sd of d 0: nothing to test (not ±inf, p 0)
-        p_t = np.where(np.isnan(t), np.nan, 2 * stats.t.sf(np.abs(t), df))
-        d_z = np.where(sd_d > 0, mean_d / sd_d, np.nan)
         sd_av = (out["sd_pre"].to_numpy(dtype="float64") + out["sd_post"].to_numpy(dtype="float64")) / 2
-        g_av = np.where(sd_av > 0, mean_d / sd_av * (1 - 3 / (8 * n - 9)), np.nan)
-    out["ci_low"] = mean_d - half
-    out["ci_high"] = mean_d + half
-    out["ci_level"] = 1.0 - alpha
-    out["t"] = t
-    out["df"] = df
-    out["p_t"] = p_t
+        out = out.assign(
+            ci_low=mean_d - half, ci_high=mean_d + half, ci_level=1.0 - alpha, t=t, df=df,
+            p_t=np.where(np.isnan(t), np.nan, 2 * stats.t.sf(np.abs(t), df)), w_stat=np.nan, p_wilcoxon=np.nan,
+            d_z=np.where(sd_d > 0, mean_d / sd_d, np.nan),
+            g_av=np.where(sd_av > 0, mean_d / sd_av * (1 - 3 / (8 * n - 9)), np.nan), g_av_ci_low=np.nan,
+            g_av_ci_high=np.nan, p_holm=np.nan, suppressed=False, mdes_dz=mdes_dz(n, alpha=alpha), holm_family=None)
+    return out[CHANGE_COLUMNS]
 
-    out["w_stat"] = np.nan  # the two slow statistics are computed below, for the shown rows only
-    out["p_wilcoxon"] = np.nan
-    out["d_z"] = d_z
-    out["g_av"] = g_av
-    out["g_av_ci_low"] = np.nan
-    out["g_av_ci_high"] = np.nan
-    out["p_holm"] = np.nan
-    out["suppressed"] = False
-    out["mdes_dz"] = mdes_dz(n, alpha=alpha)
-    out["holm_family"] = None
-    out = out[CHANGE_COLUMNS]
 
-    # repeats of `all` and the people of each cell found on integer keys (the grid: keys × groups, groups fastest)
-    group_type = pd.CategoricalDtype(groups)
-    coded_cells = pd.DataFrame({"_key": np.repeat(np.arange(len(keys)), len(groups)),
-                                "group": out["group"].astype(group_type)}, index=out.index)
-    coded_long = pd.DataFrame({"_key": cell // len(groups), "participant_id": long["participant_id"].to_numpy(),
-                               "group": pd.Categorical.from_codes(cell % len(groups), dtype=group_type)})
-    kept, people = without_repeats_of_all(coded_cells, coded_long, keys=["_key", "group"])
-    out = out.loc[kept.index]
-    out = suppress_small_cells(out, n_col="n_pairs", min_cell=min_cell, keys=(*KEY, "group"),
-                               partition_groups=partition(membership, partition_groups), people=people)
-    # Wilcoxon and the g_av CI of each shown row (out's index is its row of the grid); each cell's value is
-    # computed from that cell alone, so leaving out the hidden cells changes no number
-    shown = np.zeros(len(grid), dtype=bool)
+def _without_small_cells(out: pd.DataFrame, cell: np.ndarray, person: np.ndarray, n_keys: int, groups: list[str], *,
+                         min_cell: int, partition_groups: frozenset) -> pd.DataFrame:
+    """``out`` (a row per cell of the grid) without the repeats of ``all``, its small cells suppressed."""
+    # the people of each cell of the grid (keys × groups, groups fastest, `all` first), found on integers
+    people, repeat = grid_people(cell, person, n_keys, groups)
+    kept = out.index[~repeat[out.index]]
+    return suppress_small_cells(out.loc[kept], n_col="n_pairs", min_cell=min_cell, keys=(*KEY, "group"),
+                                partition_groups=partition_groups, people=people[kept])
+
+
+def _slow_statistics(out: pd.DataFrame, diff: np.ndarray, cell: np.ndarray, alpha: float) -> pd.DataFrame:
+    """``out`` with Wilcoxon and the g_av CI of each shown row (``out``'s index is its cell, the pairs' ``diff``)."""
+    # each cell's value is computed from that cell alone, so leaving out the hidden cells changes no number
+    n_cells = max(int(cell.max(initial=-1)) + 1, int(out.index.max()) + 1 if len(out) else 0)
+    shown = np.zeros(n_cells, dtype=bool)
     shown[out.index[~out["suppressed"].to_numpy(dtype=bool)]] = True
     in_shown = shown[cell]
-    w_stat, p_w = wilcoxon_cells(long["diff"].to_numpy(dtype="float64")[in_shown], cell[in_shown], len(grid))
-    ok = shown & (n >= 3) & np.isfinite(g_av)
-    lam_lo, lam_hi = noncentral_t_ci(np.where(ok, t, np.nan), df, alpha=alpha)
+    w_stat, p_w = wilcoxon_cells(diff[in_shown], cell[in_shown], n_cells)
+    rows = out.index.to_numpy()
+    t, g_av = out["t"].to_numpy(dtype="float64"), out["g_av"].to_numpy(dtype="float64")
+    ok = shown[rows] & (out["n_pairs"].to_numpy() >= 3) & np.isfinite(g_av)
+    lam_lo, lam_hi = noncentral_t_ci(np.where(ok, t, np.nan), out["df"].to_numpy(dtype="float64"), alpha=alpha)
     with np.errstate(all="ignore"):
         g_lo, g_hi = g_av * lam_lo / t, g_av * lam_hi / t
-    rows = out.index.to_numpy()
-    for col, values in (("w_stat", w_stat), ("p_wilcoxon", p_w), ("g_av_ci_low", g_lo), ("g_av_ci_high", g_hi)):
-        out[col] = np.where(shown[rows], values[rows], np.nan)
-    out["holm_family"] = holm_families(out, primary_outcomes)
-    shown = ~out["suppressed"]
-    out["p_holm"] = holm(out.loc[shown, "p_t"], out.loc[shown, ["holm_family"]]).reindex(out.index)
-    float_cols = [c for c in CHANGE_COLUMNS
-                  if c not in ("instrument", "scale", "group", "n_pairs", "suppressed", "holm_family")]
-    return out.astype({**{c: "float64" for c in float_cols}, "suppressed": "bool"}).reset_index(drop=True)
+    out = out.copy()
+    out["w_stat"], out["p_wilcoxon"] = (np.where(shown[rows], v[rows], np.nan) for v in (w_stat, p_w))
+    out["g_av_ci_low"], out["g_av_ci_high"] = (np.where(shown[rows], v, np.nan) for v in (g_lo, g_hi))
+    return out
 
 
 def t_interval(frame: pd.DataFrame, *, alpha: float = 0.05) -> pd.DataFrame:

@@ -28,7 +28,7 @@ import itertools
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Sequence, Set
 from functools import cache
 from importlib.resources import files
 
@@ -234,6 +234,67 @@ def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
 PEOPLE_COUNT_COLUMNS = ("n", "n_pairs", "n_baseline", "n_completers", "n_dropouts")
 
 
+class CodedPeople(Set):
+    """The people behind a table row as sorted distinct integer codes: a read-only set, cheap at 100,000 people.
+
+    What :func:`evaltools.groups.people_by_cell` gives for :func:`small_cells`:
+    a set like a ``frozenset`` of ints (``len``, ``in``, iteration, ``<``,
+    ``<=``, ``==`` with any set), whose comparisons with another
+    :class:`CodedPeople` are done by numpy on the codes, and whose codes
+    :func:`small_cells` reads at once (``codes``: sorted, distinct int64).
+
+    >>> a, b = CodedPeople([1, 4]), CodedPeople([0, 1, 4])
+    >>> a < b, b <= a, a == frozenset({4, 1}), sorted(b), 4 in a
+    (True, False, True, [0, 1, 4], True)
+    """
+
+    __slots__ = ("codes",)
+
+    def __init__(self, codes: Iterable[int]):
+        self.codes = codes if type(codes) is np.ndarray and codes.dtype == np.int64 else np.asarray(codes, "int64")
+
+    @classmethod
+    def _from_iterable(cls, it):
+        return frozenset(it)
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def __iter__(self):
+        return iter(self.codes.tolist())
+
+    def __contains__(self, code) -> bool:
+        if not isinstance(code, (int, np.integer)) or isinstance(code, bool) or not len(self.codes):
+            return False
+        i = min(int(np.searchsorted(self.codes, code)), len(self.codes) - 1)
+        return bool(self.codes[i] == code)
+
+    def __le__(self, other) -> bool:
+        if not isinstance(other, CodedPeople):
+            return Set.__le__(self, other)
+        if len(self) > len(other):
+            return False
+        if not len(self):
+            return True
+        i = np.minimum(np.searchsorted(other.codes, self.codes), len(other) - 1)
+        return bool((other.codes[i] == self.codes).all())
+
+    def __lt__(self, other) -> bool:
+        if not isinstance(other, CodedPeople):
+            return Set.__lt__(self, other)
+        return len(self) < len(other) and self <= other
+
+    def __eq__(self, other) -> bool:
+        if not isinstance(other, CodedPeople):
+            return Set.__eq__(self, other)
+        return bool(np.array_equal(self.codes, other.codes))
+
+    __hash__ = Set._hash
+
+    def __repr__(self) -> str:
+        return f"CodedPeople({self.codes.tolist()})"
+
+
 def small_cells(
     df: pd.DataFrame,
     *,
@@ -344,9 +405,13 @@ def _nested_pairs_large(rows: np.ndarray, people: list, sizes: np.ndarray, count
     """
     members = [people[r] for r in rows]
     lengths = np.array([len(m) for m in members], dtype="int64")
+    if all(isinstance(m, CodedPeople) for m in members):  # people_by_cell's sets: their codes, sorted already
+        owner = np.repeat(np.arange(len(rows)), lengths)
+        codes = np.concatenate([m.codes for m in members]) if members else np.zeros(0, "int64")
+        return _nested_by_first(rows, people, owner, codes, lengths, sizes, counts, min_cell)
     flat = itertools.chain.from_iterable(members)
     first = next((next(iter(m)) for m in members if len(m)), None)
-    if isinstance(first, (int, np.integer)) and not isinstance(first, bool):  # integer codes (people_by_cell)
+    if isinstance(first, (int, np.integer)) and not isinstance(first, bool):  # integer codes
         try:
             codes = np.fromiter(flat, dtype="int64", count=int(lengths.sum()))
         except (TypeError, ValueError, OverflowError):  # not all integers after all
@@ -356,14 +421,24 @@ def _nested_pairs_large(rows: np.ndarray, people: list, sizes: np.ndarray, count
         codes = pd.factorize(np.fromiter(flat, dtype=object, count=int(lengths.sum())))[0]
     owner = np.repeat(np.arange(len(rows)), lengths)
     order = np.lexsort((codes, owner))
-    owner, codes = owner[order], codes[order]
+    return _nested_by_first(rows, people, owner[order], codes[order], lengths, sizes, counts, min_cell)
+
+
+def _nested_by_first(rows: np.ndarray, people: list, owner: np.ndarray, codes: np.ndarray, lengths: np.ndarray,
+                     sizes: np.ndarray, counts: np.ndarray, min_cell: int) -> list[tuple[int, int]]:
+    """:func:`_nested_pairs_large` given each row's people as codes sorted by (row, code): ``owner``, ``codes``."""
     starts = np.r_[0, np.cumsum(lengths)[:-1]]
     full = lengths > 0
     rep = np.full(len(rows), -1, dtype="int64")
     rep[full] = codes[starts[full]]
-    # (row j, person c) for every member; rows i whose smallest person is c: pairs i → j sharing it
-    by_rep = pd.DataFrame({"i": np.flatnonzero(full), "c": rep[full]})
-    cand = by_rep.merge(pd.DataFrame({"j": owner, "c": codes}), on="c")[["i", "j"]].to_numpy()
+    # (row j, person c) for every member, sorted by c; rows i whose smallest person is c: pairs i → j sharing it
+    by_code = np.argsort(codes, kind="stable")
+    sorted_codes, holder = codes[by_code], owner[by_code]
+    first_i = np.flatnonzero(full)
+    start = np.searchsorted(sorted_codes, rep[full], "left")
+    n_j = np.searchsorted(sorted_codes, rep[full], "right") - start
+    at = np.repeat(start - (np.cumsum(n_j) - n_j), n_j) + np.arange(int(n_j.sum()))
+    cand = np.column_stack([np.repeat(first_i, n_j), holder[at]])
     empty = np.flatnonzero(~full)  # nobody: within every row that has people
     if len(empty):
         cand = np.r_[cand, np.array(np.meshgrid(empty, np.flatnonzero(full), indexing="ij")).reshape(2, -1).T]

@@ -42,7 +42,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from evaltools.change import KEY, scale_keys, paired_scores
+from evaltools.change import KEY, paired_scores, scale_codes, scale_keys
 from evaltools.privacy import suppress_small_cells
 
 RTM_COLUMNS = ["instrument", "scale", "group", "n_pairs", "baseline_mean", "reference_mean", "reliability",
@@ -69,6 +69,26 @@ def reference_means(instruments: Mapping) -> dict[tuple[str, str], float]:
                 continue
             out[(str(inst_id), str(scale.id))] = float(norms.functional_mean)
     return out
+
+
+def _scale_statistics(pairs: pd.DataFrame) -> pd.DataFrame:
+    """Per instrument × scale of ``pairs``: n, the means and SDs of pre and diff, their ranges, Σ of centred xy."""
+    pre = pairs["pre"].to_numpy(dtype="float64")
+    d = pairs["diff"].to_numpy(dtype="float64")
+    # grouped on one integer per scale (not on two text columns): the same groups, rows in the same order
+    code = scale_codes(pairs)
+    stats_ = (pairs.assign(_pp=pre * pre, _dd=d * d, _pd=pre * d)
+              .groupby(code, sort=False)
+              .agg(n_pairs=("diff", "size"), baseline_mean=("pre", "mean"), mean_diff=("diff", "mean"),
+                   _pre_sd=("pre", "std"), _d_sd=("diff", "std"), _d_min=("diff", "min"), _d_max=("diff", "max"),
+                   _pre_min=("pre", "min"), _pre_max=("pre", "max")))
+    # Pearson r from centred cross-products (a second pass: no cancellation in Σxy − n·x̄ȳ)
+    centre = stats_.reindex(np.arange(len(stats_)))
+    xy = (pre - centre["baseline_mean"].to_numpy()[code]) * (d - centre["mean_diff"].to_numpy()[code])
+    stats_["_xy"] = pd.Series(xy).groupby(code, sort=False).sum()
+    first = pd.Series(code).drop_duplicates().index.to_numpy()
+    stats_ = pd.concat([pairs[KEY].iloc[first].reset_index(drop=True), stats_.reset_index(drop=True)], axis=1)
+    return stats_
 
 
 def regression_to_mean(
@@ -108,20 +128,8 @@ def regression_to_mean(
     """
     keys = scale_keys(scores, instruments).reset_index(drop=True)
     pairs = paired_scores(scores, pre_wave=pre_wave, post_wave=post_wave)
-    pre = pairs["pre"].to_numpy(dtype="float64")
-    d = pairs["diff"].to_numpy(dtype="float64")
-    stats_ = (pairs.assign(_pp=pre * pre, _dd=d * d, _pd=pre * d)
-              .groupby(KEY, sort=False)
-              .agg(n_pairs=("diff", "size"), baseline_mean=("pre", "mean"), mean_diff=("diff", "mean"),
-                   _pre_sd=("pre", "std"), _d_sd=("diff", "std"), _d_min=("diff", "min"), _d_max=("diff", "max"),
-                   _pre_min=("pre", "min"), _pre_max=("pre", "max"))
-              .reset_index())
-    # Pearson r from centred cross-products (a second pass: no cancellation in Σxy − n·x̄ȳ)
-    centred = pairs[KEY].merge(stats_[[*KEY, "baseline_mean", "mean_diff"]], on=KEY, how="left", sort=False)
-    cross = pd.DataFrame({"instrument": pairs["instrument"], "scale": pairs["scale"],
-                          "_xy": (pre - centred["baseline_mean"].to_numpy()) * (d - centred["mean_diff"].to_numpy())})
-    cross = cross.groupby(KEY, sort=False)["_xy"].sum().reset_index()
-    out = keys.merge(stats_.merge(cross, on=KEY, how="left"), on=KEY, how="left", sort=False)
+    stats_ = _scale_statistics(pairs)
+    out = keys.merge(stats_, on=KEY, how="left", sort=False)
     out["n_pairs"] = out["n_pairs"].fillna(0).astype("int64")
     n = out["n_pairs"].to_numpy(dtype="float64")
     varies = (out["_d_min"] < out["_d_max"]).to_numpy() & (out["_pre_min"] < out["_pre_max"]).to_numpy()

@@ -56,7 +56,7 @@ import numpy as np
 import pandas as pd
 
 from evaltools.change import KEY, paired_scores
-from evaltools.groups import as_membership, by_group, group_order, partition, without_repeats_of_all
+from evaltools.groups import as_membership, grid_people, group_order, group_rows, partition
 from evaltools.privacy import suppress_small_cells
 from evaltools.instruments import Instrument
 
@@ -208,6 +208,21 @@ def reliable_change_people(
     return result.astype({"participant_id": "str", "instrument": "str", "scale": "str"})[PEOPLE_COLUMNS]
 
 
+def _counts(grid: pd.DataFrame, people: pd.DataFrame, params: pd.DataFrame, membership: pd.DataFrame,
+            groups: list[str]) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """``grid`` (params' scales × ``groups``) with the count columns, each pair's cell of it and its person's code."""
+    key = pd.MultiIndex.from_frame(params[KEY]).get_indexer(pd.MultiIndex.from_frame(people[KEY]))
+    row, group, person = group_rows(people["participant_id"], membership, groups)
+    cell = key[row] * len(groups) + group
+    category = people["category"]
+    out = grid.assign(n_pairs=np.bincount(cell, minlength=len(grid)).astype("int64"))
+    for col, hit in (("n_improved", category == "improved"), ("n_unchanged", category == "unchanged"),
+                     ("n_deteriorated", category == "deteriorated"), ("n_recovered", people["recovered"])):
+        hit = hit.to_numpy(dtype=bool, na_value=False)[row]
+        out[col] = np.bincount(cell[hit], minlength=len(grid)).astype("float64")
+    return out, cell, person
+
+
 def reliable_change(
     scores: pd.DataFrame,
     *,
@@ -260,27 +275,19 @@ def reliable_change(
     people = reliable_change_people(scores, instruments=instruments, reliability_table=reliability_table,
                                     pre_wave=pre_wave, post_wave=post_wave, min_n_alpha=min_n_alpha)
     groups = group_order(membership)
-    long = by_group(people, membership)
-    cat = long["category"]
-    long = long.assign(_imp=(cat == "improved").fillna(False), _unc=(cat == "unchanged").fillna(False),
-                       _det=(cat == "deteriorated").fillna(False), _rec=long["recovered"].fillna(False).astype(bool))
-    counts = long.groupby([*KEY, "group"], sort=False).agg(
-        n_pairs=("diff", "size"), n_improved=("_imp", "sum"), n_unchanged=("_unc", "sum"),
-        n_deteriorated=("_det", "sum"), n_recovered=("_rec", "sum")).reset_index()
     grid = params[[*KEY, "reliability", "reliability_source", "sd_baseline", "s_diff", "cutoff"]].merge(
         pd.DataFrame({"group": pd.Series(groups, dtype="str")}), how="cross")
-    out = grid.merge(counts, on=[*KEY, "group"], how="left", sort=False)
-    out["n_pairs"] = out["n_pairs"].fillna(0).astype("int64")
+    out, cell, person = _counts(grid, people, params, membership, groups)
     count_cols = ["n_improved", "n_unchanged", "n_deteriorated", "n_recovered"]
-    for col in count_cols:
-        out[col] = out[col].fillna(0).astype("float64")
     no_sdiff = out["s_diff"].isna()
     out.loc[no_sdiff, count_cols] = np.nan
     out.loc[out["cutoff"].isna(), "n_recovered"] = np.nan
     out["suppressed"] = False
-    out, people = without_repeats_of_all(out[RC_COLUMNS], long, keys=[*KEY, "group"])
-    out = suppress_small_cells(out, n_col="n_pairs", min_cell=min_cell, keys=(*KEY, "group"),
-                               partition_groups=partition(membership, partition_groups), people=people)
+    # the repeats of `all` and the people of each cell, on integers (the grid: scales × groups, groups fastest)
+    all_people, repeat = grid_people(cell, person, len(params), groups)
+    kept = out.index[~repeat]
+    out = suppress_small_cells(out.loc[kept, RC_COLUMNS], n_col="n_pairs", min_cell=min_cell, keys=(*KEY, "group"),
+                               partition_groups=partition(membership, partition_groups), people=all_people[kept])
     floats = ["reliability", "sd_baseline", "s_diff", *count_cols]
     return out.astype({**{c: "float64" for c in floats}, "suppressed": "bool",
                        "reliability_source": "str"}).reset_index(drop=True)

@@ -21,6 +21,7 @@ from evaltools.change import (
     group_membership,
     holm,
     mdes_dz,
+    noncentral_t_ci,
     paired_change,
     paired_scores,
     wilcoxon_cells,
@@ -430,3 +431,50 @@ def test_dose_response_p_holm_is_statsmodels_holm_across_the_table():
     ref = multipletests(shown["p"], method="holm")[1]     # statsmodels, one family of all shown tests
     np.testing.assert_allclose(shown["p_holm"], ref, rtol=1e-12)
     assert len(shown) == 5 and table.loc[table["scale"] == "small", "p_holm"].isna().all()
+
+
+def test_wilcoxon_cells_interleaved_with_ties_equal_scipy_per_cell():
+    # the ranks come from one sort of (cell, |d|) (issue 18): cells given interleaved, with ties across and within
+    # cells, against scipy.stats.wilcoxon of each cell alone (approx above 50 non-zero d, exact-with-ties below)
+    rng = np.random.default_rng(11)
+    samples = [np.round(rng.normal(0.3, 1, size=k) * 2) / 2 for k in (80, 120, 12, 60, 7)]
+    cell = np.concatenate([np.full(len(d), i) for i, d in enumerate(samples)])
+    order = rng.permutation(len(cell))
+    w, p = wilcoxon_cells(np.concatenate(samples)[order], cell[order], len(samples))
+    for i, d in enumerate(samples):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ref = stats.wilcoxon(d, method="approx")
+        assert w[i] == ref.statistic
+        if (d != 0).sum() > 50:
+            assert p[i] == pytest.approx(ref.pvalue, rel=1e-10)
+        else:
+            assert p[i] == pytest.approx(_one_sample(d)[1], rel=1e-12)
+
+
+def test_noncentral_t_ci_repeated_cells_solved_once_same_values():
+    # each distinct (t, df) is solved once (issue 18): every element equals the solve of it alone, and nct.sf at
+    # the bounds gives alpha/2 and 1 - alpha/2 (the definition)
+    t = np.array([2.5, -1.2, 2.5, np.nan, 0.0, 2.5, 3.1, -1.2])
+    df = np.array([9.0, 4.0, 9.0, 5.0, 5.0, 12.0, 9.0, 4.0])
+    lo, hi = noncentral_t_ci(t, df)
+    for k in range(len(t)):
+        alone = noncentral_t_ci(t[k:k + 1], df[k:k + 1])
+        assert np.array_equal([lo[k], hi[k]], [alone[0][0], alone[1][0]], equal_nan=True)
+    ok = np.isfinite(lo)
+    assert ok.tolist() == [True, True, True, False, False, True, True, True]
+    assert np.allclose(stats.nct.sf(t[ok], df[ok], lo[ok]), 0.025, atol=1e-9)
+    assert np.allclose(stats.nct.sf(t[ok], df[ok], hi[ok]), 0.975, atol=1e-9)
+    assert lo[0] != lo[5]  # same t, other df: another solve
+
+
+def test_run_codes_and_scale_codes_are_factorize():
+    from evaltools.change import run_codes, scale_codes
+
+    rng = np.random.default_rng(12)
+    values = pd.Series(np.repeat(rng.choice(["a", "b", "c", None], size=200), rng.integers(1, 4, size=200)),
+                       dtype="str")
+    assert run_codes(values).tolist() == pd.factorize(values, use_na_sentinel=False)[0].tolist()
+    assert run_codes(values.iloc[:0]).tolist() == []
+    frame = pd.DataFrame({"instrument": ["x", "x", "y", "x", "y"], "scale": ["s", "t", "s", "s", "s"]})
+    assert scale_codes(frame).tolist() == frame.groupby(["instrument", "scale"], sort=False).ngroup().tolist()

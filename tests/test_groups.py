@@ -119,3 +119,39 @@ def test_people_of_parts_of_one_coded_table_compare():
     assert later < everyone and later == frozenset({2, 3})
     # text ids are coded afresh per call: the same two people, numbered from 0
     assert people_by_cell(long.iloc[2:], cells, keys=["group"]).iloc[0] == frozenset({0, 1})
+
+
+def test_group_rows_are_the_rows_of_by_group_as_integers():
+    # group_rows (issue 18) against by_group: the same rows in the same order, a person without a group, a person
+    # in two groups, an id missing from membership, a repeated membership row
+    import numpy as np
+
+    from evaltools.groups import group_rows
+
+    m = pd.DataFrame({"participant_id": ["A", "B", "C", "A", "A", "B", "A"],
+                      "group": ["all", "all", "all", "G1", "youth", "G2", "G1"]})
+    frame = pd.DataFrame({"participant_id": ["B", "A", "C", "Z", "A"], "x": [1, 2, 3, 4, 5]})
+    groups = group_order(m)
+    row, group, person = group_rows(frame["participant_id"], m, groups)
+    expected = by_group(frame, m)
+    assert frame["x"].to_numpy()[row].tolist() == expected["x"].tolist() == [1, 2, 3, 4, 5, 1, 2, 2, 5, 5]
+    assert np.array(groups)[group].tolist() == expected["group"].tolist()
+    assert person.tolist() == [0, 1, 2, 3, 1, 0, 1, 1, 1, 1]  # B, A, C, Z coded in order of first appearance
+
+
+def test_cell_people_grid_people_and_repeats_of_all():
+    import numpy as np
+
+    from evaltools.groups import cell_people, grid_people, repeats_of_all
+
+    # rows: (cell, person); cell 1 holds 4 and 2 (twice), cell 3 nobody
+    people = cell_people(np.array([1, 0, 1, 1, 2]), np.array([4, 4, 2, 4, 9]), 4)
+    assert [sorted(p) for p in people] == [[4], [2, 4], [9], []]
+    assert people[1] == frozenset({2, 4}) and people[0] < people[1]
+    # grid of 2 scales × (all, G1, G2): G1 repeats `all` of scale 0; G2 of scale 1 too; an empty G2 is no repeat
+    cell = np.array([0, 0, 1, 1, 2, 3, 3, 5, 5])
+    person = np.array([1, 2, 1, 2, 1, 7, 8, 7, 8])
+    got, repeat = grid_people(cell, person, 2, ["all", "G1", "G2"])
+    assert [sorted(p) for p in got] == [[1, 2], [1, 2], [1], [7, 8], [], [7, 8]]
+    assert repeat.tolist() == [False, True, False, False, False, True]
+    assert repeats_of_all(got, np.array([0, 0, 0, 3, 3, -1])).tolist() == [False, True, False, False, False, False]

@@ -393,3 +393,41 @@ def test_nested_pairs_large_family_same_with_integer_codes_as_with_ids():
     by_id = small_cells(df, n_col="n", min_cell=2, family=["scale"], people=[frozenset(ids[list(s)]) for s in sets])
     assert by_code.tolist() == by_id.tolist()
     assert by_code.sum() > (df["n"] < 2).sum()
+
+
+def test_coded_people_compare_like_frozensets():
+    # CodedPeople (people_by_cell's sets, issue 18) against the frozensets of the same codes, written beside them
+    import itertools
+
+    import numpy as np
+
+    from evaltools.privacy import CodedPeople
+
+    rng = np.random.default_rng(4)
+    sets = [frozenset(rng.choice(12, size=int(rng.integers(0, 6)), replace=False).tolist()) for _ in range(40)]
+    sets += [frozenset(), frozenset({3}), frozenset({3, 5}), frozenset({3, 5})]
+    coded = [CodedPeople(sorted(s)) for s in sets]
+    for (a, ca), (b, cb) in itertools.product(zip(sets, coded), repeat=2):
+        assert (ca < cb, ca <= cb, ca == cb) == (a < b, a <= b, a == b)
+        assert (ca == b, ca < b, ca <= b) == (a == b, a < b, a <= b)  # against a frozenset too
+    for s, c in zip(sets, coded):
+        assert len(c) == len(s) and set(c) == s and hash(c) == hash(s)
+        assert [x in c for x in range(-1, 13)] == [x in s for x in range(-1, 13)] and "3" not in c
+
+
+def test_small_cells_same_with_coded_people_as_with_frozensets():
+    # the large-family path reads CodedPeople's codes directly: the same rows as with frozensets of the same people
+    import numpy as np
+
+    from evaltools.privacy import CodedPeople, small_cells
+
+    rng = np.random.default_rng(5)
+    sets = [frozenset(rng.choice(80, size=int(rng.integers(0, 15)), replace=False).tolist()) for _ in range(320)]
+    sets += [frozenset(list(s)[:-1]) for s in sets[:60] if len(s) > 1] + [frozenset()]
+    df = pd.DataFrame({"scale": "s", "group": [f"g{i}" for i in range(len(sets))], "n": [len(s) for s in sets]})
+    for min_cell in (2, 4):
+        plain = small_cells(df, n_col="n", min_cell=min_cell, family=["scale"], people=sets)
+        coded = small_cells(df, n_col="n", min_cell=min_cell, family=["scale"],
+                            people=[CodedPeople(sorted(s)) for s in sets])
+        assert coded.tolist() == plain.tolist()
+        assert plain.sum() > (df["n"] < min_cell).sum()  # the nested rule hid rows
