@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from evaltools.errors import Problem
@@ -13,7 +14,7 @@ def check_across_tables(typed, raws, instruments, config, problems) -> None:
     """Identifiers known to the tables they point at, dates within the period, no attendance at staff sessions."""
     people = typed.get("participants")
     sessions = typed.get("sessions")
-    ids = set(people["participant_id"].dropna()) if people is not None else None
+    ids = _ids(people, "participant_id")
     period = config.get("period") if isinstance(config.get("period"), dict) else None
     start = pd.Timestamp(period["start"]) if period and "start" in period else None
     end = pd.Timestamp(period["end"]) if period and "end" in period else None
@@ -22,13 +23,12 @@ def check_across_tables(typed, raws, instruments, config, problems) -> None:
         df = typed.get(name)
         if df is None or known is None or column not in df:
             return
-        bad = df[column].notna() & ~df[column].isin(known)
+        bad = ~known_ids(df[column], known)
         if bad.any():
             capped(problems, raws[name], key, df["_row"][bad], df[column][bad], column)
 
     unknown("attendance", "participant_id", ids)
-    unknown("attendance", "session_id", set(sessions["session_id"].dropna()) if sessions is not None else None,
-            "unknown_session")
+    unknown("attendance", "session_id", _ids(sessions, "session_id"), "unknown_session")
     unknown("ties", "participant_id", ids)
     unknown("ties", "alter_participant_id", ids)
     for inst_id in instruments:
@@ -70,10 +70,32 @@ def check_across_tables(typed, raws, instruments, config, problems) -> None:
 
     attendance = typed.get("attendance")
     if attendance is not None and sessions is not None:
-        staff = set(sessions.loc[sessions["activity"].isin(STAFF_ACTIVITIES), "session_id"])
-        bad = attendance["session_id"].isin(staff)
+        staff = sessions.loc[sessions["activity"].isin(STAFF_ACTIVITIES), "session_id"].dropna()
+        bad = (known_ids(attendance["session_id"], staff.to_numpy(dtype=object))
+               & attendance["session_id"].notna().to_numpy(dtype=bool)) if len(staff) else np.zeros(0, dtype=bool)
         if bad.any():
             rows = attendance["_row"][bad]
             for row, value in list(zip(rows, attendance["session_id"][bad]))[:MAX_PER_COLUMN]:
                 problems.append(Problem("staff_attendance", {"value": value},
                                         **at(raws["attendance"], row, "session_id", "warning")))
+
+
+def _ids(df: pd.DataFrame | None, column: str) -> np.ndarray | None:
+    """The identifiers of a table's ``column`` (missing left out), or None without that table."""
+    return None if df is None else df[column].dropna().to_numpy(dtype=object)
+
+
+def known_ids(values: pd.Series, known: np.ndarray) -> np.ndarray:
+    """Whether each of ``values`` is missing or one of ``known``: a boolean array aligned with ``values``.
+
+    One factorisation of both together (each id hashed once): a value is
+    known when its code is one the known ids were given first.
+
+    >>> known_ids(pd.Series(["P1", None, "P9", "P2"], dtype="str"), np.array(["P2", "P1"], dtype=object)).tolist()
+    [True, True, False, True]
+    """
+    if not len(known):
+        return values.isna().to_numpy(dtype=bool)
+    codes, _ = pd.factorize(np.concatenate([known, values.to_numpy(dtype=object)]), use_na_sentinel=True)
+    n_known = codes[:len(known)].max() + 1
+    return codes[len(known):] < n_known  # a missing value's code is -1
