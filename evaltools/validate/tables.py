@@ -266,21 +266,50 @@ def _check_step(raw: RawTable, instrument, typed: pd.DataFrame, item: str, insid
 
 
 def _check_keys(raw: RawTable, table: Table, typed: pd.DataFrame, problems: list[Problem]) -> None:
+    """A key (e.g. participant_id + wave) twice is an error on each later row, naming the first one's row."""
     keys = list(table.key)
-    complete = typed[typed[keys].notna().all(axis=1)]
-    dup = complete.duplicated(keys, keep="first")
-    if not dup.any():
+    group = key_groups(typed, keys)
+    complete = np.flatnonzero(group >= 0)
+    later = complete[pd.Series(group[complete]).duplicated(keep="first").to_numpy()]
+    if not len(later):
         return
-    first = complete.groupby(keys, sort=False)["_row"].transform("min")
-    later = complete[dup]
-    for i, (idx, r) in enumerate(later.iterrows()):
+    rows = typed["_row"].to_numpy()
+    first = pd.Series(rows[complete]).groupby(group[complete], sort=False).min()  # per key: its first row
+    for i, position in enumerate(later):
         if i == MAX_PER_COLUMN:
             problems.append(Problem("too_many_problems", {"n": len(later) - MAX_PER_COLUMN},
                                     **at(raw, None, keys[-1])))
             break
+        r = typed.iloc[position]
         problems.append(Problem("duplicate_key", {"key": " + ".join(keys),
                                                   "value": " / ".join(str(r[k]) for k in keys),
-                                                  "first": int(first[idx])}, **at(raw, r["_row"], keys[-1])))
+                                                  "first": int(first[group[position]])}, **at(raw, r["_row"], keys[-1])))
+
+
+def key_groups(typed: pd.DataFrame, keys: list[str]) -> np.ndarray:
+    """Per row, a number naming its key (the same for the same values of ``keys``); -1 where a key cell is missing.
+
+    Each key column is factorised once; the codes are combined into one
+    integer, renumbered whenever the combination could outgrow int64.
+
+    >>> df = pd.DataFrame({"p": ["a", "b", "a", None], "w": ["x", "x", "x", "y"]})
+    >>> key_groups(df, ["p", "w"]).tolist()
+    [0, 1, 0, -1]
+    """
+    group = np.zeros(len(typed), dtype=np.int64)
+    missing = np.zeros(len(typed), dtype=bool)
+    bound = 1
+    for key in keys:
+        codes, uniques = pd.factorize(typed[key], use_na_sentinel=True)
+        missing |= codes < 0
+        if bound * (len(uniques) + 1) >= 2**62:
+            group, values = pd.factorize(group)
+            bound = len(values)
+        group = group * (len(uniques) + 1) + codes + 1
+        bound *= len(uniques) + 1
+    group = pd.factorize(group)[0] if len(keys) > 1 else group - 1
+    group[missing] = -1
+    return group
 
 
 def _empty_column(col: Column, n: int, index) -> pd.Series:
