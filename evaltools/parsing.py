@@ -101,6 +101,33 @@ def text_series(raw: pd.Series) -> pd.Series:
     return text.mask(blank) if blank.any() else text
 
 
+def text_by_value(raw: pd.Series) -> tuple[pd.Series, tuple[np.ndarray, list[str]]]:
+    """:func:`text_series` of ``raw`` and :func:`by_value` of that text, together.
+
+    A column of text cells (a CSV's) is factorised once and each distinct
+    value trimmed once; other columns (Excel cells) go through
+    :func:`text_series` first.
+
+    >>> text, (positions, values) = text_by_value(pd.Series([" a", "b", "a ", "  ", None], dtype=object))
+    >>> text.tolist(), positions.tolist(), values
+    (['a', 'b', 'a', nan, nan], [0, 1, 0, -1, -1], ['a', 'b'])
+    """
+    cells = raw.to_numpy(dtype=object)
+    if pd.api.types.infer_dtype(cells, skipna=True) not in ("string", "empty"):
+        text = text_series(raw)
+        return text, by_value(text)
+    positions, found = pd.factorize(cells, use_na_sentinel=True)
+    trimmed = [v.strip() or None for v in found]
+    if None in trimmed or len(set(trimmed)) < len(trimmed):  # trimming emptied some values or made them equal
+        inner, values = pd.factorize(np.array(trimmed, dtype=object), use_na_sentinel=True)
+        positions = np.append(inner, -1)[positions]  # a missing cell (-1) stays missing
+        values = list(values)
+    else:
+        values = trimmed
+    text = pd.Series(np.array(values + [None], dtype=object)[positions], index=raw.index, dtype="str")
+    return text, (positions, values)
+
+
 def by_value(text: pd.Series) -> tuple[np.ndarray, list[str]]:
     """Per cell of ``text``, the position of its value (-1: missing), and the distinct values.
 

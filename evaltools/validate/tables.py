@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 
 from evaltools.errors import Phrase, Problem
-from evaltools.io import RawTable, code_choices, parse_column, text_series, year_out_of_range
-from evaltools.parsing import by_value
+from evaltools.io import RawTable, code_choices, parse_column, year_out_of_range
+from evaltools.parsing import text_by_value
 from evaltools.labels import LANGS
 from evaltools.privacy import PESEL_CANDIDATE, holds_pesel, looks_personal, may_hold_pesel, personal_kinds_of
 from evaltools.schema import Column, Table, pandera_schema
@@ -52,8 +52,12 @@ def check_table(raw: RawTable, table: Table, problems: list[Problem], *, instrum
     reads each once, and the keys are compared as integer codes.
     """
     header, usable = _check_header(raw, table, problems, instrument)
-    frame, texts = _without_blank_rows(raw.frame, {col: text_series(raw.frame[col]) for col in header if col})
-    distinct = {col: by_value(text) for col, text in texts.items()}
+    first = {}  # a column named twice (an unusable header): its first one is checked
+    for i, col in enumerate(raw.frame.columns):
+        if col in header and col and col not in first:
+            first[col] = text_by_value(raw.frame.iloc[:, i])
+    frame, texts, distinct = _without_blank_rows(raw.frame, {c: t for c, (t, _) in first.items()},
+                                                 {c: d for c, (_, d) in first.items()})
     hidden = _check_pesel(raw, frame, texts, problems, distinct)
     _check_free_text(raw, table, frame, texts, hidden, problems, distinct)
     if not usable:
@@ -62,6 +66,8 @@ def check_table(raw: RawTable, table: Table, problems: list[Problem], *, instrum
         problems.append(Problem("empty_table", {"table": raw.name}, **at(raw, severity="warning")))
     typed, unreadable_cells = _typed(raw, table, frame, texts, distinct, hidden, problems, instrument)
     _check_schema(raw, table, typed, problems, instrument, unreadable_cells)
+    for col, pesel in hidden.items():  # a cell holding a PESEL is read as empty: no value
+        distinct[col] = (np.where(pesel.to_numpy(dtype=bool), -1, distinct[col][0]), distinct[col][1])
     _check_keys(raw, table, typed, problems, distinct)
     return typed.reset_index(drop=True)
 
@@ -101,20 +107,23 @@ def _check_header(raw: RawTable, table: Table, problems: list[Problem], instrume
     return header, usable
 
 
-def _without_blank_rows(frame: pd.DataFrame, texts: dict[str, pd.Series]) -> tuple[pd.DataFrame, dict]:
-    """``frame`` and its columns' ``texts`` without the rows of nothing but spaces (blank rows too)."""
+def _without_blank_rows(frame: pd.DataFrame, texts: dict[str, pd.Series], distinct: dict) -> tuple:
+    """``frame``, its columns' ``texts`` and their ``distinct`` values (:func:`evaltools.parsing.by_value`)
+    without the rows of nothing but spaces (blank rows too). A blank cell holds no value, so the
+    distinct values stay those of the rows kept; only the positions are cut."""
     if not texts:
-        return frame, texts
+        return frame, texts, distinct
     blank = np.ones(len(frame), dtype=bool)
-    for text in texts.values():  # a row stays a candidate while every cell so far is empty
+    for positions, _ in distinct.values():  # a row stays a candidate while every cell so far is empty
         rows = np.flatnonzero(blank)
         if not len(rows):
             break
-        blank[rows] = text.iloc[rows].isna().to_numpy()
+        blank[rows] = positions[rows] < 0
     if not blank.any():
-        return frame, texts
-    blank = pd.Series(blank, index=frame.index)
-    return frame[~blank], {col: text[~blank] for col, text in texts.items()}
+        return frame, texts, distinct
+    keep = ~blank
+    return (frame[keep], {col: text[keep] for col, text in texts.items()},
+            {col: (positions[keep], values) for col, (positions, values) in distinct.items()})
 
 
 def _typed(raw: RawTable, table: Table, frame: pd.DataFrame, texts: dict, distinct: dict, hidden: dict,
@@ -301,15 +310,15 @@ def _check_keys(raw: RawTable, table: Table, typed: pd.DataFrame, problems: list
                 distinct: dict[str, tuple[np.ndarray, list[str]]] | None = None) -> None:
     """A key (e.g. participant_id + wave) twice is an error on each later row, naming the first one's row.
 
-    An identifier's codes are those of ``distinct`` (its text, factorised once); a cell read as empty
-    (a PESEL) has none."""
+    An identifier's codes are those of ``distinct`` (its text, factorised once, without the cells read
+    as empty), the same values as ``typed`` holds."""
     keys = list(table.key)
     known = {}
     for key in keys:
         column = table.column(key)
         if distinct and key in distinct and column is not None and column.kind == "id":
             positions, values = distinct[key]
-            known[key] = (np.where(typed[key].isna().to_numpy(dtype=bool), -1, positions), len(values))
+            known[key] = (positions, len(values))
     group = key_groups(typed, keys, known)
     complete = np.flatnonzero(group >= 0)
     later = complete[pd.Series(group[complete]).duplicated(keep="first").to_numpy()]
