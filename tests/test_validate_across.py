@@ -80,3 +80,24 @@ def test_attendance_at_a_staff_session_is_a_warning_on_each_row():
     staff = [p for p in problems if p.key == "staff_attendance"]
     assert want and sorted(p.row for p in staff) == want
     assert all(p.severity == "warning" and p.fields["value"] == "S004" for p in staff)
+
+
+def test_distinct_ids_from_check_table_give_the_same_problems():
+    # validate_folder hands check_table's distinct identifiers on; the result must be that of the plain path,
+    # and a participant id read as empty (its cells held a PESEL) is known to no other table
+    from evaltools.parsing import by_value
+    typed = _typed()
+    typed["participants"].loc[7, "participant_id"] = None  # P007: its only cell held a PESEL
+    typed["attendance"].loc[[5, 6], "participant_id"] = ["P_NOPE", "P007"]
+    typed["attendance"].loc[9, "session_id"] = None
+    typed["sessions"].loc[4, "activity"] = "supervision"
+    ids = {name: {col: by_value(df[col]) for col in df if col.endswith("_id")} for name, df in typed.items()}
+    positions, values = ids["participants"]["participant_id"]
+    ids["participants"]["participant_id"] = (positions, values + ["P007"])  # a value no cell holds any more
+    plain, fast = [], []
+    check_across_tables(typed, _raws(typed), {}, {}, plain)
+    check_across_tables(typed, _raws(typed), {}, {}, fast, ids=ids)
+    as_tuples = lambda ps: [(p.key, p.row, p.column, p.fields.get("value")) for p in ps]  # noqa: E731
+    assert as_tuples(fast) == as_tuples(plain)
+    assert ("unknown_participant", 8, "participant_id", "P007") in as_tuples(fast)
+    assert any(p.key == "staff_attendance" for p in fast)

@@ -37,7 +37,8 @@ def capped(problems, raw, key, rows, values, column, fields=None):
                                 **at(raw, None, column)))
 
 
-def check_table(raw: RawTable, table: Table, problems: list[Problem], *, instrument=None) -> pd.DataFrame | None:
+def check_table(raw: RawTable, table: Table, problems: list[Problem], *, instrument=None,
+                ids: dict[str, tuple[np.ndarray, list[str]]] | None = None) -> pd.DataFrame | None:
     """The typed table (see :mod:`evaltools.project`), or None when its header makes it unusable.
 
     Every problem of the header, the cells, the values and the keys goes to
@@ -49,7 +50,9 @@ def check_table(raw: RawTable, table: Table, problems: list[Problem], *, instrum
 
     Each column's text is factorised once (:func:`evaltools.parsing.by_value`):
     the PESEL and free-text checks judge each distinct value once, parsing
-    reads each once, and the keys are compared as integer codes.
+    reads each once, and the keys are compared as integer codes. When
+    ``ids`` is a dict, it receives those of the identifier columns, aligned
+    with the typed table (for :func:`evaltools.validate.across.check_across_tables`).
     """
     header, usable = _check_header(raw, table, problems, instrument)
     first = {}  # a column named twice (an unusable header): its first one is checked
@@ -69,6 +72,8 @@ def check_table(raw: RawTable, table: Table, problems: list[Problem], *, instrum
     for col, pesel in hidden.items():  # a cell holding a PESEL is read as empty: no value
         distinct[col] = (np.where(pesel.to_numpy(dtype=bool), -1, distinct[col][0]), distinct[col][1])
     _check_keys(raw, table, typed, problems, distinct)
+    if ids is not None:
+        ids.update({c.name: distinct[c.name] for c in table.columns if c.kind == "id" and c.name in distinct})
     return typed.reset_index(drop=True)
 
 
