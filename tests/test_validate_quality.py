@@ -24,7 +24,8 @@ def test_completeness_counts_match_set_arithmetic():
         problems=[], questionnaires={"x": q},
         instruments={"x": SimpleNamespace(item_ids=("a1", "a2"), missing_codes=(9.0,))},
         attendance=pd.DataFrame({"participant_id": pd.Series(attended, dtype="str")}),
-        participants=pd.DataFrame({"participant_id": pd.Series(people, dtype="str"), "arm": pd.Series(arm, dtype="str")}))
+        participants=pd.DataFrame({"participant_id": pd.Series(people, dtype="str"),
+                                   "arm": pd.Series(arm, dtype="str")}))
     got = {r.check: r.n_rows_affected for r in data_quality(project).itertuples()}
     base = {p for p, w in zip(who, waves) if w == "baseline"}
     endl = {p for p, w in zip(who, waves) if w == "endline"}

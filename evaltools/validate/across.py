@@ -76,7 +76,8 @@ def check_across_tables(typed, raws, instruments, config, problems, *, ids: dict
     attendance = typed.get("attendance")
     if attendance is not None and sessions is not None:
         staff = sessions.loc[sessions["activity"].isin(STAFF_ACTIVITIES), "session_id"].dropna()
-        bad = ((_known_cells(attendance, ids.get("attendance", {}), "session_id", pd.unique(staff.to_numpy(dtype=object)))
+        staff = pd.unique(staff.to_numpy(dtype=object))
+        bad = ((_known_cells(attendance, ids.get("attendance", {}), "session_id", staff)
                 & attendance["session_id"].notna().to_numpy(dtype=bool)) if len(staff) else np.zeros(0, dtype=bool))
         if bad.any():
             rows = attendance["_row"][bad]

@@ -337,9 +337,9 @@ def _check_keys(raw: RawTable, table: Table, typed: pd.DataFrame, problems: list
                                     **at(raw, None, keys[-1])))
             break
         r = typed.iloc[position]
-        problems.append(Problem("duplicate_key", {"key": " + ".join(keys),
-                                                  "value": " / ".join(str(r[k]) for k in keys),
-                                                  "first": int(first[group[position]])}, **at(raw, r["_row"], keys[-1])))
+        fields = {"key": " + ".join(keys), "value": " / ".join(str(r[k]) for k in keys),
+                  "first": int(first[group[position]])}
+        problems.append(Problem("duplicate_key", fields, **at(raw, r["_row"], keys[-1])))
 
 
 def key_groups(typed: pd.DataFrame, keys: list[str], codes: dict[str, tuple[np.ndarray, int]] | None = None
