@@ -19,6 +19,7 @@ Examples
 from __future__ import annotations
 
 import csv
+import functools
 import io as _io
 import re
 import unicodedata
@@ -362,9 +363,21 @@ def example_id(lang: str) -> str:
     return f"{t('validate.example_marker', lang)}-1"
 
 
+@functools.cache
+def _example_markers() -> tuple[str, ...]:
+    """The example marker of every language, folded (:func:`_fold`): ``('EXAMPLE', 'PRZYKLAD')``."""
+    return tuple(sorted({_fold(t("validate.example_marker", lang)) for lang in LANGS}))
+
+
 def _example_pattern() -> re.Pattern:
-    markers = {_fold(t("validate.example_marker", lang)) for lang in LANGS}
-    return re.compile(r"^(?:" + "|".join(sorted(map(re.escape, markers))) + r")-\d+$")
+    return re.compile(r"^(?:" + "|".join(map(re.escape, _example_markers())) + r")-\d+$")
+
+
+def _holds_marker_letters(text: str) -> bool:
+    """Whether upper-cased ``text`` holds a marker that is ASCII: true of every ASCII text carrying the
+    marker, as :func:`_fold` of an ASCII text only trims and upper-cases it."""
+    upper = text.upper()
+    return any(m in upper for m in _example_markers() if m.isascii())
 
 
 def _fold(text: str) -> str:
@@ -388,15 +401,36 @@ def drop_example_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     columns = [c for c in frame.columns if c in _ID_COLUMNS]
     if not columns or frame.empty:
         return frame, 0
-    pattern = _example_pattern()
-    marked = pd.Series(False, index=frame.index)
+    marked = np.zeros(len(frame), dtype=bool)
     for col in columns:
-        cells = frame[col]
-        text = cells[cells.map(lambda v: isinstance(v, str))]
-        marked[text.index] |= text.map(lambda v: bool(pattern.match(_fold(v)))).astype(bool)
+        values = marked_values(frame[col].to_numpy(dtype=object))
+        if values:
+            marked |= frame[col].isin(values).to_numpy(dtype=bool)
     if not marked.any():
         return frame, 0
     return frame[~marked].reset_index(drop=True), int(marked.sum())
+
+
+def marked_values(cells: np.ndarray) -> set[str]:
+    """The text cells of ``cells`` that carry the example marker (see :func:`drop_example_rows`).
+
+    A column of ASCII text that nowhere holds a marker's letters (any case) is
+    passed in one search over its joined text; otherwise each distinct
+    value is folded once, only if it could be a marker (not ASCII, or holding
+    a marker's letters).
+
+    >>> sorted(marked_values(np.array(["P1", " przykład-2 ", "EXAMPLE-1x", 3, None], dtype=object)))
+    [' przykład-2 ']
+    """
+    try:
+        joined = "\n".join(cells)
+    except TypeError:  # Excel cells: numbers, dates, blanks among the text
+        cells = np.array([v for v in cells if isinstance(v, str)], dtype=object)
+        joined = "\n".join(cells)
+    if joined.isascii() and not _holds_marker_letters(joined):
+        return set()
+    pattern = _example_pattern()
+    return {v for v in pd.unique(cells) if (not v.isascii() or _holds_marker_letters(v)) and pattern.match(_fold(v))}
 
 
 # --------------------------------------------------------------------------- CSV

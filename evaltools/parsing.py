@@ -101,12 +101,43 @@ def text_series(raw: pd.Series) -> pd.Series:
     return text.mask(blank) if blank.any() else text
 
 
-def _by_value(text: pd.Series) -> tuple[np.ndarray, list[str]]:
-    """``text``'s distinct values and, per cell, the position of its value (-1: missing).
+def text_by_value(raw: pd.Series) -> tuple[pd.Series, tuple[np.ndarray, list[str]]]:
+    """:func:`text_series` of ``raw`` and :func:`by_value` of that text, together.
+
+    A column of text cells (a CSV's) is factorised once and each distinct
+    value trimmed once; other columns (Excel cells) go through
+    :func:`text_series` first.
+
+    >>> text, (positions, values) = text_by_value(pd.Series([" a", "b", "a ", "  ", None], dtype=object))
+    >>> text.tolist(), positions.tolist(), values
+    (['a', 'b', 'a', nan, nan], [0, 1, 0, -1, -1], ['a', 'b'])
+    """
+    cells = raw.to_numpy(dtype=object)
+    if pd.api.types.infer_dtype(cells, skipna=True) not in ("string", "empty"):
+        text = text_series(raw)
+        return text, by_value(text)
+    positions, found = pd.factorize(cells, use_na_sentinel=True)
+    trimmed = [v.strip() or None for v in found]
+    if None in trimmed or len(set(trimmed)) < len(trimmed):  # trimming emptied some values or made them equal
+        inner, values = pd.factorize(np.array(trimmed, dtype=object), use_na_sentinel=True)
+        positions = np.append(inner, -1)[positions]  # a missing cell (-1) stays missing
+        values = list(values)
+    else:
+        values = trimmed
+    text = pd.Series(np.array(values + [None], dtype=object)[positions], index=raw.index, dtype="str")
+    return text, (positions, values)
+
+
+def by_value(text: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Per cell of ``text``, the position of its value (-1: missing), and the distinct values.
 
     Work done once per distinct value and spread back with :func:`_spread` is
     what keeps 100,000 participants' columns fast: codes, dates and answers
-    repeat a few hundred values over millions of cells.
+    repeat a few hundred values over millions of cells. The validator
+    computes it once per column and hands it to every check (:func:`parse_column`'s ``distinct``).
+
+    >>> by_value(pd.Series(["b", None, "a", "b"], dtype="str"))
+    (array([ 0, -1,  1,  0]), ['b', 'a'])
     """
     positions, values = pd.factorize(text.to_numpy(dtype=object), use_na_sentinel=True)
     return positions, list(values)
@@ -117,27 +148,30 @@ def _spread(per_value: np.ndarray, positions: np.ndarray) -> np.ndarray:
     return pd.api.extensions.take(np.asarray(per_value), positions, allow_fill=True)
 
 
-def parse_column(raw: pd.Series, *, kind: str, codes: str | None = None,
-                 text: pd.Series | None = None) -> tuple[pd.Series, pd.Series]:
+def parse_column(raw: pd.Series, *, kind: str, codes: str | None = None, text: pd.Series | None = None,
+                 distinct: tuple[np.ndarray, list[str]] | None = None) -> tuple[pd.Series, pd.Series]:
     """Typed values and a mask of cells that could not be read (non-blank but invalid).
 
-    ``text`` is :func:`text_series` of ``raw`` when the caller has it already.
-    Each distinct value is parsed once (see :func:`_by_value`).
+    ``text`` is :func:`text_series` of ``raw`` and ``distinct`` :func:`by_value`
+    of ``text`` when the caller has them already. Each distinct value is parsed once.
     """
     text = text_series(raw) if text is None else text
     if kind in ("id", "text"):
         return text, pd.Series(False, index=raw.index)
     index = raw.index
+    direct_cells = kind not in ("code", "codes") and not _all_text(raw)  # Excel numbers and dates come typed
+    if distinct is None and not direct_cells:
+        distinct = by_value(text)
     if kind == "code":
         lookup = code_lookup(codes)
-        positions, found = _by_value(text)
+        positions, found = distinct
         mapped = np.array([lookup.get(v.lower()) for v in found] + [None], dtype=object)
         values = pd.Series(mapped[positions], index=index, dtype="str")  # position -1: the trailing None
         bad = pd.Series(np.append(mapped[:-1] == None, False)[positions], index=index)  # noqa: E711
         return values, bad
     if kind == "codes":
         lookup = code_lookup(codes)
-        positions, found = _by_value(text)
+        positions, found = distinct
         out, wrong = [], []
         for value in found:
             items = [i.strip().lower() for i in value.replace(",", ";").split(";") if i.strip()]
@@ -146,7 +180,6 @@ def parse_column(raw: pd.Series, *, kind: str, codes: str | None = None,
             out.append(";".join(dict.fromkeys(m for m in mapped if m)) or None)
         values = pd.Series(np.array(out + [None], dtype=object)[positions], index=index, dtype="str")
         return values, pd.Series(np.array(wrong + [False], dtype=bool)[positions], index=index)
-    direct_cells = not _all_text(raw)  # Excel numbers and dates come typed; CSV cells never do
     if kind in ("int", "number"):
         if direct_cells:
             numeric = pd.Series([v if isinstance(v, (int, float)) and not isinstance(v, bool) else np.nan
@@ -154,7 +187,7 @@ def parse_column(raw: pd.Series, *, kind: str, codes: str | None = None,
             rest = text.where(numeric.isna())
         else:
             numeric, rest = None, text
-        positions, found = _by_value(rest)
+        positions, found = by_value(rest) if direct_cells else distinct
         normalised = pd.Series(found, dtype="str").str.replace("\u00a0", "").str.replace(" ", "").str.replace(",", ".")
         parsed = pd.to_numeric(normalised, errors="coerce").astype("float64").to_numpy()
         values = pd.Series(_spread(parsed, positions), index=index, dtype="float64")
@@ -171,7 +204,7 @@ def parse_column(raw: pd.Series, *, kind: str, codes: str | None = None,
             rest = text.where(direct.isna())
         else:
             direct, rest = None, text
-        positions, found = _by_value(rest)
+        positions, found = by_value(rest) if direct_cells else distinct
         found = pd.Series(found, dtype="str")
         iso = pd.to_datetime(found.str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
         polish = pd.to_datetime(found, format="%d.%m.%Y", errors="coerce")

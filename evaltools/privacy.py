@@ -141,6 +141,43 @@ _PHONE = re.compile(
     r"|\(?\d{2}\)?[ -]?\d{3}[ -]?\d{2}[ -]?\d{2})"  # a landline: (22) 123 45 67, 22 123-45-67
     r"(?![\w])")
 _MAYBE_PERSONAL = re.compile(r"[\s@().-]|\d{9}")  # what any of the three needs: a separator, an @ or 9 digits
+#: The ASCII characters :data:`_MAYBE_PERSONAL` matches besides digits (white space as ``\\s`` knows it, @ ( ) . -).
+_MAYBE_PERSONAL_ASCII = bytes(i for i in range(128) if _MAYBE_PERSONAL.match(chr(i)) and not chr(i).isdigit())
+#: ASCII bytes -> b"1" for a digit, b"0" for anything else (digit runs found by a plain substring search).
+_DIGIT_MARKS = bytes(0x31 if 0x30 <= i <= 0x39 else 0x30 for i in range(256))
+
+
+def _ascii_may_match(cells, chars: bytes, digits: int) -> bool:
+    """Whether a pattern needing one of ``chars`` or a run of ``digits`` ASCII digits may match one of
+    ``cells`` (text); False is certain, True means: look at each value.
+
+    Text that is not all ASCII is always looked at (``\\d`` and ``\\s`` know more than ASCII). The
+    cells are joined by NUL, which is neither a digit nor one of ``chars``, so no run spans two cells.
+
+    >>> _ascii_may_match(["P0001", "S12"], b"-", 9), _ascii_may_match(["P-1"], b"-", 9)
+    (False, True)
+    >>> _ascii_may_match(["x123456789"], b"-", 9), _ascii_may_match(["Łódź"], b"-", 9)
+    (True, True)
+    """
+    joined = "\x00".join(cells)
+    if not joined.isascii():
+        return True
+    data = joined.encode("ascii")
+    others = bytes(i for i in range(256) if i not in chars)
+    return bool(data.translate(None, others)) or b"1" * digits in data.translate(_DIGIT_MARKS)
+
+
+def may_hold_pesel(cells) -> bool:
+    """Whether any of ``cells`` (text) may hold a PESEL (:data:`PESEL_CANDIDATE`); False is certain.
+
+    One look at the joined text: ASCII text without a run of 10 digits holds none.
+
+    >>> may_hold_pesel(["2021-03-15", "P0001"]), may_hold_pesel(["tel 44051401359"])
+    (False, True)
+    """
+    return _ascii_may_match(cells, b"", 10)
+
+
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _CAPITALISED = re.compile(r"\b[^\W\d_][^\W\d_]+(?:-[^\W\d_]+)?\b")
 
@@ -200,10 +237,23 @@ def personal_kinds(text: pd.Series) -> pd.Series:
     >>> personal_kinds(pd.Series(["A1", "Jan Kowalski", None, "A1", "600 123 456"], dtype="str")).tolist()
     [nan, 'name', nan, nan, 'phone']
     """
-    values = pd.Series(pd.unique(text.dropna()), dtype="str")
-    maybe = values[values.str.contains(_MAYBE_PERSONAL.pattern, regex=True)]  # vectorised: most cells stop here
-    kinds = {v: k for v in maybe if (k := personal_kind(v))}
-    return text.map(kinds) if kinds else pd.Series(np.nan, index=text.index, dtype=object)
+    positions, values = pd.factorize(text.to_numpy(dtype=object), use_na_sentinel=True)
+    kinds = np.array(personal_kinds_of(values) + [np.nan], dtype=object)[positions]
+    return pd.Series(kinds, index=text.index, dtype=object).where(lambda k: k.notna(), np.nan)
+
+
+def personal_kinds_of(values) -> list[str | None]:
+    """:func:`personal_kind` of each of ``values`` (distinct texts), in their order.
+
+    Values of ASCII letters and digits only (identifiers, codes) are passed
+    together in one look at their joined text (:func:`_ascii_may_match`).
+
+    >>> personal_kinds_of(["P0001", "P0002"]), personal_kinds_of(["A1", "jan@example.org", "Anna Nowak"])
+    ([None, None], [None, 'email', 'name'])
+    """
+    if not _ascii_may_match(values, _MAYBE_PERSONAL_ASCII, 9):
+        return [None] * len(values)
+    return [personal_kind(v) for v in values]
 
 
 def neutralise(value):

@@ -9,6 +9,7 @@ import datetime as dt
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -218,6 +219,31 @@ def test_example_rows_go_by_marker_only():
     kept, n = drop_example_rows(frame)
     assert n == 2 and kept["_row"].tolist() == [2, 5, 6]
     assert drop_example_rows(frame.drop(columns="participant_id"))[1] == 0  # no id column, nothing dropped
+
+
+def test_example_marker_found_among_many_rows_in_any_id_column_language_and_spelling():
+    # the marker in a late row, in the second id column, retyped with diacritics/case, among many plain ids:
+    # the fast path (one search over an ASCII column) must not hide it, and only marked rows go
+    from evaltools.io import drop_example_rows, marked_values
+    n = 5000
+    pid = [f"P{i:05d}" for i in range(n)]
+    sid = [f"S{i % 40:03d}" for i in range(n)]
+    sid[4321] = "\tprzykŁad-12 "  # Polish marker, mixed case, diacritic, stray white space
+    sid[4322] = "Example-3"  # English marker, ASCII, title case
+    pid[17] = "ＥＸＡＭＰＬＥ-4"  # full-width letters: NFKD folds them to the marker
+    pid[18] = "EXAMPLE-4-b"  # not a marker: more than the number after it
+    frame = pd.DataFrame({"session_id": sid, "participant_id": pid, "_row": range(2, n + 2)}, dtype=object)
+    kept, dropped = drop_example_rows(frame)
+    assert dropped == 3 and len(kept) == n - 3
+    assert set(frame["_row"]) - set(kept["_row"]) == {4321 + 2, 4322 + 2, 17 + 2}
+    assert "EXAMPLE-4-b" in set(kept["participant_id"])
+    # each marked value counted once per row that holds it
+    twice = pd.DataFrame({"participant_id": ["P1", "Przykład-1", "P2", "Przykład-1"], "_row": [2, 3, 4, 5]})
+    assert drop_example_rows(twice)[1] == 2
+    # Excel cells: numbers and blanks among the text are passed over
+    cells = np.array([1.0, None, "P1", "przyklad-9", pd.Timestamp("2021-01-01")], dtype=object)
+    assert marked_values(cells) == {"przyklad-9"}
+    assert marked_values(np.array([f"P{i}" for i in range(100)], dtype=object)) == set()
 
 
 def test_messages_escape_control_characters():

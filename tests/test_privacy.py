@@ -431,3 +431,20 @@ def test_small_cells_same_with_coded_people_as_with_frozensets():
                             people=[CodedPeople(sorted(s)) for s in sets])
         assert coded.tolist() == plain.tolist()
         assert plain.sum() > (df["n"] < min_cell).sum()  # the nested rule hid rows
+
+def test_column_prefilters_never_hide_what_the_per_value_checks_find():
+    # personal_kinds_of / may_hold_pesel look at a whole column's joined text first; whatever personal_kind or
+    # holds_pesel finds in any one value, the column-wide look must let through (and judge the same)
+    import random
+    from evaltools.privacy import holds_pesel, may_hold_pesel, personal_kind, personal_kinds_of
+    random.seed(7)
+    alphabet = list("P0123456789AaNn@.-() _/\t\x1c\u00a0\u2003٣ół") + ["44051401359", "600123456", "Anna", "Nowak "]
+    for _ in range(400):
+        values = ["".join(random.choice(alphabet) for _ in range(random.randint(0, 6))) for _ in range(5)]
+        ids = [f"P{i:05d}" for i in range(50)]
+        column = ids + values
+        assert personal_kinds_of(column) == [personal_kind(v) for v in column]
+        if any(holds_pesel(v) for v in column):
+            assert may_hold_pesel(column)
+    assert personal_kinds_of([f"P{i:05d}" for i in range(50)]) == [None] * 50
+    assert not may_hold_pesel([f"P{i:09d}" for i in range(50)])  # runs of 9 digits: no PESEL possible

@@ -94,6 +94,7 @@ def validate_folder(data_dir: str | Path) -> ValidationResult:
     result.problems.extend(readout.problems)
 
     typed = result.frames
+    ids: dict[str, dict] = {}  # table -> identifier column -> its distinct values (check_table)
     for name, table_def in [(n, TABLES[n]) for n in TABLES] + [
             (f"q_{i}", questionnaire_table(inst)) for i, inst in instruments.items()]:
         raw = readout.tables.get(name)
@@ -105,7 +106,8 @@ def validate_folder(data_dir: str | Path) -> ValidationResult:
             continue
         result.tables[name] = (len(raw.frame), raw.file + (f" [{raw.sheet}]" if raw.sheet else ""))
         result.skipped[name] = raw.skipped
-        frame = check_table(raw, table_def, result.problems, instrument=instruments.get(name[2:]))
+        frame = check_table(raw, table_def, result.problems, instrument=instruments.get(name[2:]),
+                            ids=ids.setdefault(name, {}))
         if frame is not None:
             typed[name] = frame
     for name, raw in readout.tables.items():
@@ -113,7 +115,7 @@ def validate_folder(data_dir: str | Path) -> ValidationResult:
             result.problems.append(Problem("questionnaire_unlisted", {"table": name}, file=raw.file,
                                            sheet=raw.sheet, severity="warning", table=name))
 
-    check_across_tables(typed, readout.tables, instruments, config, result.problems)
+    check_across_tables(typed, readout.tables, instruments, config, result.problems, ids=ids)
     result.problems.extend(check_targets(config.get("targets")))
     if not result.errors:
         for name, table_def in TABLES.items():

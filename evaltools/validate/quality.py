@@ -26,11 +26,11 @@ def data_quality(project) -> pd.DataFrame:
         missing = items.isna() | items.isin(list(inst.missing_codes))
         rows.append({"table": f"q_{inst_id}", "check": "missing_items",
                      "n_rows_affected": int(missing.any(axis=1).sum()), "severity": "info"})
-        base = set(q.loc[q["wave"] == "baseline", "participant_id"])
-        endl = set(q.loc[q["wave"] == "endline", "participant_id"])
+        base = set(q.loc[q["wave"] == "baseline", "participant_id"].to_numpy(dtype=object))
+        endl = set(q.loc[q["wave"] == "endline", "participant_id"].to_numpy(dtype=object))
         rows.append({"table": f"q_{inst_id}", "check": "no_endline", "n_rows_affected": len(base - endl),
                      "severity": "info"})
-    attended = set(project.attendance["participant_id"])
+    attended = pd.unique(project.attendance["participant_id"].to_numpy(dtype=object))  # hashed in C, not one by one
     people = project.participants
     if "arm" in people:  # the comparison arm attends nothing by design
         people = people[~people["arm"].eq("comparison").fillna(False).to_numpy(dtype=bool)]

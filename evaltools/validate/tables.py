@@ -10,9 +10,10 @@ import numpy as np
 import pandas as pd
 
 from evaltools.errors import Phrase, Problem
-from evaltools.io import RawTable, code_choices, parse_column, text_series, year_out_of_range
+from evaltools.io import RawTable, code_choices, parse_column, year_out_of_range
+from evaltools.parsing import text_by_value
 from evaltools.labels import LANGS
-from evaltools.privacy import PESEL_CANDIDATE, holds_pesel, looks_personal, personal_kinds
+from evaltools.privacy import PESEL_CANDIDATE, holds_pesel, looks_personal, may_hold_pesel, personal_kinds_of
 from evaltools.schema import Column, Table, pandera_schema
 
 #: At most this many problems of one kind are listed per column; the rest are counted.
@@ -36,7 +37,8 @@ def capped(problems, raw, key, rows, values, column, fields=None):
                                 **at(raw, None, column)))
 
 
-def check_table(raw: RawTable, table: Table, problems: list[Problem], *, instrument=None) -> pd.DataFrame | None:
+def check_table(raw: RawTable, table: Table, problems: list[Problem], *, instrument=None,
+                ids: dict[str, tuple[np.ndarray, list[str]]] | None = None) -> pd.DataFrame | None:
     """The typed table (see :mod:`evaltools.project`), or None when its header makes it unusable.
 
     Every problem of the header, the cells, the values and the keys goes to
@@ -45,9 +47,39 @@ def check_table(raw: RawTable, table: Table, problems: list[Problem], *, instrum
     (codes, ranges, identifiers across tables). A header holding a PESEL is
     named by its position. Free text that looks like a phone number, an
     e-mail address or a name is a warning (:func:`_check_free_text`).
+
+    Each column's text is factorised once (:func:`evaltools.parsing.by_value`):
+    the PESEL and free-text checks judge each distinct value once, parsing
+    reads each once, and the keys are compared as integer codes. When
+    ``ids`` is a dict, it receives those of the identifier columns, aligned
+    with the typed table (for :func:`evaltools.validate.across.check_across_tables`).
     """
-    frame = raw.frame
-    header = [c for c in frame.columns if c != "_row"]
+    header, usable = _check_header(raw, table, problems, instrument)
+    first = {}  # a column named twice (an unusable header): its first one is checked
+    for i, col in enumerate(raw.frame.columns):
+        if col in header and col and col not in first:
+            first[col] = text_by_value(raw.frame.iloc[:, i])
+    frame, texts, distinct = _without_blank_rows(raw.frame, {c: t for c, (t, _) in first.items()},
+                                                 {c: d for c, (_, d) in first.items()})
+    hidden = _check_pesel(raw, frame, texts, problems, distinct)
+    _check_free_text(raw, table, frame, texts, hidden, problems, distinct)
+    if not usable:
+        return None
+    if len(frame) == 0:
+        problems.append(Problem("empty_table", {"table": raw.name}, **at(raw, severity="warning")))
+    typed, unreadable_cells = _typed(raw, table, frame, texts, distinct, hidden, problems, instrument)
+    _check_schema(raw, table, typed, problems, instrument, unreadable_cells)
+    for col, pesel in hidden.items():  # a cell holding a PESEL is read as empty: no value
+        distinct[col] = (np.where(pesel.to_numpy(dtype=bool), -1, distinct[col][0]), distinct[col][1])
+    _check_keys(raw, table, typed, problems, distinct)
+    if ids is not None:
+        ids.update({c.name: distinct[c.name] for c in table.columns if c.kind == "id" and c.name in distinct})
+    return typed.reset_index(drop=True)
+
+
+def _check_header(raw: RawTable, table: Table, problems: list[Problem], instrument) -> tuple[list[str], bool]:
+    """The header's columns (one holding a PESEL left out) and whether the table is usable; its problems."""
+    header = [c for c in raw.frame.columns if c != "_row"]
     for position, col in enumerate(header, start=1):
         if holds_pesel(col):
             problems.append(Problem("header_pesel", {"position": position}, **at(raw, 1)))
@@ -77,61 +109,70 @@ def check_table(raw: RawTable, table: Table, problems: list[Problem], *, instrum
             problems.append(Problem(key, {"column": col.name, "instrument": getattr(instrument, "id", "")},
                                     **at(raw, 1, col.name)))
             usable = usable and key == "item_missing"  # a missing item leaves the rest checkable
-    texts = {col: text_series(frame[col]) for col in header if col}
-    if texts:  # rows of nothing but spaces are blank rows too
-        blank = np.ones(len(frame), dtype=bool)
-        for text in texts.values():  # a row stays a candidate while every cell so far is empty
-            rows = np.flatnonzero(blank)
-            if not len(rows):
-                break
-            blank[rows] = text.iloc[rows].isna().to_numpy()
-        blank = pd.Series(blank, index=frame.index)
-        if blank.any():
-            frame = frame[~blank]
-            texts = {col: text[~blank] for col, text in texts.items()}
-    hidden = _check_pesel(raw, frame, texts, problems)
-    _check_free_text(raw, table, frame, texts, hidden, problems)
-    if not usable:
-        return None
-    if len(frame) == 0:
-        problems.append(Problem("empty_table", {"table": raw.name}, **at(raw, severity="warning")))
+    return header, usable
 
+
+def _without_blank_rows(frame: pd.DataFrame, texts: dict[str, pd.Series], distinct: dict) -> tuple:
+    """``frame``, its columns' ``texts`` and their ``distinct`` values (:func:`evaltools.parsing.by_value`)
+    without the rows of nothing but spaces (blank rows too). A blank cell holds no value, so the
+    distinct values stay those of the rows kept; only the positions are cut."""
+    if not texts:
+        return frame, texts, distinct
+    blank = np.ones(len(frame), dtype=bool)
+    for positions, _ in distinct.values():  # a row stays a candidate while every cell so far is empty
+        rows = np.flatnonzero(blank)
+        if not len(rows):
+            break
+        blank[rows] = positions[rows] < 0
+    if not blank.any():
+        return frame, texts, distinct
+    keep = ~blank
+    return (frame[keep], {col: text[keep] for col, text in texts.items()},
+            {col: (positions[keep], values) for col, (positions, values) in distinct.items()})
+
+
+def _typed(raw: RawTable, table: Table, frame: pd.DataFrame, texts: dict, distinct: dict, hidden: dict,
+           problems: list[Problem], instrument) -> tuple[pd.DataFrame, dict[str, pd.Series]]:
+    """Each column parsed to its kind, and per column the cells that could not be read (reported here)."""
     typed = pd.DataFrame(index=frame.index)
     unreadable_cells: dict[str, pd.Series] = {}
     for col in table.columns:
         if col.name not in frame.columns:
             typed[col.name] = _empty_column(col, len(frame), frame.index)
             continue
-        values, bad = parse_column(frame[col.name], kind=col.kind, codes=col.codes, text=texts[col.name])
+        values, bad = parse_column(frame[col.name], kind=col.kind, codes=col.codes, text=texts[col.name],
+                                   distinct=distinct[col.name])
         if col.name in hidden:  # reported once as a PESEL; read as empty so that nothing quotes it again
             pesel = hidden[col.name].to_numpy(dtype=bool)
             values = values.mask(pesel)
             bad = bad & ~pesel
             unreadable_cells[col.name] = bad | pesel
         if bad.any():
-            shown = texts[col.name][bad]
-            key = {"code": "not_a_code", "codes": "not_a_code", "int": "not_an_integer", "number": "not_a_number",
-                   "date": "not_a_date"}[col.kind]
-            if instrument is not None and col.kind == "number":
-                key = "not_a_number"
-            fields = {}
-            if col.codes:  # in each language, what that language's template offers
-                fields["expected"] = {lang: ", ".join(code_choices(col.codes, lang)) for lang in LANGS}
-            shown = as_typed(frame[col.name][bad], shown)
-            if col.kind == "date":  # a date with an impossible year says so, not "not a date"
-                far = year_out_of_range(texts[col.name][bad])
-                capped(problems, raw, "date_year_unreadable", frame["_row"][bad][far], shown[far], col.name)
-                bad_rows, shown = frame["_row"][bad][~far], shown[~far]
-            else:
-                bad_rows = frame["_row"][bad]
-            capped(problems, raw, key, bad_rows, shown, col.name, fields)
+            _report_unreadable(raw, col, frame, texts[col.name], bad, problems, instrument)
             unreadable_cells[col.name] = bad | unreadable_cells.get(col.name, False)
         typed[col.name] = values
     typed["_row"] = frame["_row"].to_numpy()
+    return typed, unreadable_cells
 
-    _check_schema(raw, table, typed, problems, instrument, unreadable_cells)
-    _check_keys(raw, table, typed, problems)
-    return typed.reset_index(drop=True)
+
+def _report_unreadable(raw: RawTable, col: Column, frame: pd.DataFrame, text: pd.Series, bad: pd.Series,
+                       problems: list[Problem], instrument) -> None:
+    """A problem for each cell of ``col`` that could not be read as its kind (capped)."""
+    key = {"code": "not_a_code", "codes": "not_a_code", "int": "not_an_integer", "number": "not_a_number",
+           "date": "not_a_date"}[col.kind]
+    if instrument is not None and col.kind == "number":
+        key = "not_a_number"
+    fields = {}
+    if col.codes:  # in each language, what that language's template offers
+        fields["expected"] = {lang: ", ".join(code_choices(col.codes, lang)) for lang in LANGS}
+    shown = as_typed(frame[col.name][bad], text[bad])
+    if col.kind == "date":  # a date with an impossible year says so, not "not a date"
+        far = year_out_of_range(text[bad])
+        capped(problems, raw, "date_year_unreadable", frame["_row"][bad][far], shown[far], col.name)
+        bad_rows, shown = frame["_row"][bad][~far], shown[~far]
+    else:
+        bad_rows = frame["_row"][bad]
+    capped(problems, raw, key, bad_rows, shown, col.name, fields)
 
 
 def as_typed(raw: pd.Series, text: pd.Series) -> pd.Series:
@@ -145,25 +186,25 @@ def as_typed(raw: pd.Series, text: pd.Series) -> pd.Series:
     return out
 
 
-def _check_pesel(raw: RawTable, frame: pd.DataFrame, texts: dict[str, pd.Series],
-                 problems: list[Problem]) -> dict[str, pd.Series]:
+def _check_pesel(raw: RawTable, frame: pd.DataFrame, texts: dict[str, pd.Series], problems: list[Problem],
+                 distinct: dict[str, tuple[np.ndarray, list[str]]]) -> dict[str, pd.Series]:
     """Any valid PESEL in any cell is an error; the value itself is never repeated.
 
-    Returns, per column holding one, the mask of its cells holding a PESEL
-    (aligned with ``frame``).
+    Each distinct value (``distinct``: :func:`evaltools.parsing.by_value` of
+    each column's text) is judged once. Returns, per column holding one, the
+    mask of its cells holding a PESEL (aligned with ``frame``).
     """
     found = {}
     for col, text in texts.items():
-        cells = text.to_numpy(dtype=object, na_value="")
-        if max(map(len, cells), default=0) < 10:  # most columns (codes, ids, dates) are shorter: skip the regex
+        positions, values = distinct[col]
+        if not may_hold_pesel(values):  # most columns (codes, ids, dates) have no run of 10 digits: skip the regex
             continue
-        values = pd.unique(cells)  # codes repeat: test each value once
         if not any(PESEL_CANDIDATE.search(v) for v in values):
             continue
-        pesel = {v for v in values if holds_pesel(v)}
+        pesel = [i for i, v in enumerate(values) if holds_pesel(v)]
         if not pesel:
             continue
-        hits = text.isin(pesel)
+        hits = pd.Series(np.isin(positions, pesel), index=text.index)
         found[col] = hits
         rows = frame["_row"][hits.to_numpy(dtype=bool)]
         for row in rows[:MAX_PER_COLUMN]:
@@ -174,20 +215,25 @@ def _check_pesel(raw: RawTable, frame: pd.DataFrame, texts: dict[str, pd.Series]
 
 
 def _check_free_text(raw: RawTable, table: Table, frame: pd.DataFrame, texts: dict[str, pd.Series],
-                     hidden: dict[str, pd.Series], problems: list[Problem]) -> None:
+                     hidden: dict[str, pd.Series], problems: list[Problem],
+                     distinct: dict[str, tuple[np.ndarray, list[str]]]) -> None:
     """Text and identifier cells that look like a phone number, an e-mail address or a name: a warning each.
 
     The value is never quoted (the message names the cell and what it looks
-    like); in ``alter`` the message asks for a label such as A1.
+    like); in ``alter`` the message asks for a label such as A1. Each distinct
+    value is judged once (:func:`evaltools.privacy.personal_kinds_of`).
     """
     for col in table.columns:
         if col.kind not in ("text", "id") or col.name not in texts:
             continue
-        text = texts[col.name]
-        if col.name in hidden:
-            text = text.mask(hidden[col.name])
-        which = personal_kinds(text)
-        flagged = which.notna().to_numpy(dtype=bool)
+        positions, values = distinct[col.name]
+        kinds = personal_kinds_of(values)
+        if not any(kinds):
+            continue
+        which = np.array(kinds + [None], dtype=object)[positions]
+        if col.name in hidden:  # a PESEL is reported as one, not again as a phone number
+            which[hidden[col.name].to_numpy(dtype=bool)] = None
+        flagged = which != None  # noqa: E711
         if not flagged.any():
             continue
         key = "personal_alter" if col.name == "alter" else "personal_text"
@@ -265,22 +311,67 @@ def _check_step(raw: RawTable, instrument, typed: pd.DataFrame, item: str, insid
                {"lo": f"{lo:g}", "hi": f"{hi:g}"})
 
 
-def _check_keys(raw: RawTable, table: Table, typed: pd.DataFrame, problems: list[Problem]) -> None:
+def _check_keys(raw: RawTable, table: Table, typed: pd.DataFrame, problems: list[Problem],
+                distinct: dict[str, tuple[np.ndarray, list[str]]] | None = None) -> None:
+    """A key (e.g. participant_id + wave) twice is an error on each later row, naming the first one's row.
+
+    An identifier's codes are those of ``distinct`` (its text, factorised once, without the cells read
+    as empty), the same values as ``typed`` holds."""
     keys = list(table.key)
-    complete = typed[typed[keys].notna().all(axis=1)]
-    dup = complete.duplicated(keys, keep="first")
-    if not dup.any():
+    known = {}
+    for key in keys:
+        column = table.column(key)
+        if distinct and key in distinct and column is not None and column.kind == "id":
+            positions, values = distinct[key]
+            known[key] = (positions, len(values))
+    group = key_groups(typed, keys, known)
+    complete = np.flatnonzero(group >= 0)
+    later = complete[pd.Series(group[complete]).duplicated(keep="first").to_numpy()]
+    if not len(later):
         return
-    first = complete.groupby(keys, sort=False)["_row"].transform("min")
-    later = complete[dup]
-    for i, (idx, r) in enumerate(later.iterrows()):
+    rows = typed["_row"].to_numpy()
+    first = pd.Series(rows[complete]).groupby(group[complete], sort=False).min()  # per key: its first row
+    for i, position in enumerate(later):
         if i == MAX_PER_COLUMN:
             problems.append(Problem("too_many_problems", {"n": len(later) - MAX_PER_COLUMN},
                                     **at(raw, None, keys[-1])))
             break
-        problems.append(Problem("duplicate_key", {"key": " + ".join(keys),
-                                                  "value": " / ".join(str(r[k]) for k in keys),
-                                                  "first": int(first[idx])}, **at(raw, r["_row"], keys[-1])))
+        r = typed.iloc[position]
+        fields = {"key": " + ".join(keys), "value": " / ".join(str(r[k]) for k in keys),
+                  "first": int(first[group[position]])}
+        problems.append(Problem("duplicate_key", fields, **at(raw, r["_row"], keys[-1])))
+
+
+def key_groups(typed: pd.DataFrame, keys: list[str], codes: dict[str, tuple[np.ndarray, int]] | None = None
+               ) -> np.ndarray:
+    """Per row, a number naming its key (the same for the same values of ``keys``); -1 where a key cell is missing.
+
+    Each key column is factorised once (or its ``codes`` given: per row the
+    code of its value, -1 if missing, and the number of values); the codes
+    are combined into one integer, renumbered whenever it could outgrow int64.
+
+    >>> df = pd.DataFrame({"p": ["a", "b", "a", None], "w": ["x", "x", "x", "y"]})
+    >>> key_groups(df, ["p", "w"]).tolist()
+    [0, 1, 0, -1]
+    """
+    group = np.zeros(len(typed), dtype=np.int64)
+    missing = np.zeros(len(typed), dtype=bool)
+    bound = 1
+    for key in keys:
+        if codes and key in codes:
+            code, n = codes[key]
+        else:
+            code, uniques = pd.factorize(typed[key], use_na_sentinel=True)
+            n = len(uniques)
+        missing |= code < 0
+        if bound * (n + 1) >= 2**62:
+            group, values = pd.factorize(group)
+            bound = len(values)
+        group = group * (n + 1) + code + 1
+        bound *= n + 1
+    group = pd.factorize(group)[0] if len(keys) > 1 else group - 1
+    group[missing] = -1
+    return group
 
 
 def _empty_column(col: Column, n: int, index) -> pd.Series:
