@@ -432,6 +432,7 @@ def test_small_cells_same_with_coded_people_as_with_frozensets():
         assert coded.tolist() == plain.tolist()
         assert plain.sum() > (df["n"] < min_cell).sum()  # the nested rule hid rows
 
+
 def test_column_prefilters_never_hide_what_the_per_value_checks_find():
     # personal_kinds_of / may_hold_pesel look at a whole column's joined text first; whatever personal_kind or
     # holds_pesel finds in any one value, the column-wide look must let through (and judge the same)
