@@ -124,9 +124,9 @@ class Project:
         from evaltools.schema import WAVE_ORDER
         seen = set()
         for q in self.questionnaires.values():
-            seen |= set(q["wave"].dropna())
+            seen.update(q["wave"].dropna().unique())
         if len(self.ties):
-            seen |= set(self.ties["wave"].dropna())
+            seen.update(self.ties["wave"].dropna().unique())
         return [w for w in WAVE_ORDER if w in seen]
 
     def items_long(self) -> pd.DataFrame:
