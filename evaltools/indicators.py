@@ -56,6 +56,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from evaltools import codes
 from evaltools.errors import ProjectError
 from evaltools.labels import pick
 from evaltools.schema import (CODES, STAFF_ACTIVITIES, TARGET_COUNTS, TARGET_SESSION_KEYS, is_filled, is_finite_number,
@@ -195,37 +196,79 @@ def _attended(attendance: pd.DataFrame, people: pd.DataFrame, sess: pd.DataFrame
 
     Attendance of a session or a person not in those tables counts for no target, so it is left out.
     """
-    session = _positions(sess["session_id"], attendance["session_id"].astype("str"))
-    person = _positions(people["participant_id"], attendance["participant_id"].astype("str"))
+    session = _positions(sess["session_id"], attendance["session_id"])
+    person = _positions(people["participant_id"], attendance["participant_id"])
     known = (session >= 0) & (person >= 0)
     pair = _first(session[known].astype("int64") * max(len(people), 1) + person[known])
     return pair // max(len(people), 1), pair % max(len(people), 1)
 
 
-def _positions(index, values: pd.Series) -> np.ndarray:
-    """Where each of ``values`` is in ``index``, −1 when absent or empty: ``pd.Index(index).get_indexer(values)``.
+def _text_codes(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Per cell of ``column`` the code of its value as text (−1: missing), and the distinct texts.
 
-    With distinct, non-empty ``index`` values (the usual case) one hash pass over both, as object arrays,
-    gives the same positions faster on millions of rows: the first ``len(index)`` codes are 0, 1, ….
+    The column itself is coded (:func:`evaltools.codes.factorize`, remembered: attendance's millions of
+    ids are hashed once however many analyses ask). Values that are not text are first written as text,
+    as ``.astype("str")`` does, so ``1`` and ``"1"`` are one id.
     """
-    known = np.asarray(index, dtype=object)
-    codes = pd.factorize(np.concatenate([known, values.to_numpy(dtype=object)]))[0]
-    if not np.array_equal(codes[:len(known)], np.arange(len(known))):  # repeated or empty ids: as pandas does
-        return pd.Index(index).get_indexer(values)
-    found = codes[len(known):]
-    return np.where(found < len(known), found, -1)
+    cells, uniques = codes.factorize(column)
+    if isinstance(column.dtype, pd.StringDtype) or pd.api.types.infer_dtype(uniques, skipna=False) in (
+            "string", "empty"):
+        return cells, uniques if isinstance(uniques, pd.Index) else pd.Index(np.asarray(uniques, dtype=object))
+    cells, uniques = pd.factorize(column.astype("str").to_numpy(dtype=object))
+    return cells, pd.Index(uniques)
+
+
+def _positions(index, values: pd.Series) -> np.ndarray:
+    """Where each of ``values`` is in ``index`` as text, −1 when absent or empty:
+    ``pd.Index(index).get_indexer(values.astype("str"))``.
+
+    With distinct, non-empty ``index`` values (the usual case) each distinct value of ``values`` is looked
+    up once; ``values`` is coded by :func:`_text_codes` (millions of attendance rows hashed once a run).
+    """
+    known = pd.Index(np.asarray(index, dtype=object))
+    if not known.is_unique or known.hasnans:  # repeated or empty ids: as pandas does, but an empty value
+        values = values.astype("str")        # is found nowhere
+        return np.where(values.isna().to_numpy(dtype=bool), -1, known.get_indexer(values))
+    cells, uniques = _text_codes(values)
+    return np.append(known.get_indexer(uniques), -1)[cells]  # a missing cell (−1) is found nowhere
+
+
+def _row_positions(column: pd.Series, rows: np.ndarray, values: pd.Series) -> np.ndarray | None:
+    """:func:`_positions` of ``values`` in ``column[rows]`` (a boolean mask), with ``column`` coded once
+    (:func:`_text_codes`) instead of hashing its kept rows again; None when an id is there twice
+    (two empty ones too: ``pd.Index.is_unique``)."""
+    own, known = _text_codes(column)
+    mine = own[rows]
+    empty = int((mine < 0).sum())
+    if empty > 1 or (len(mine) > empty and np.bincount(mine[mine >= 0]).max() > 1):
+        return None
+    if empty:
+        return _positions(column[rows].astype("str"), values)
+    where = np.full(len(known) + 1, -1, dtype=np.int64)  # per distinct id: its position among the kept rows
+    where[mine] = np.arange(len(mine))
+    cells, uniques = _text_codes(values)
+    return np.append(where[known.get_indexer(uniques)], -1)[cells]
 
 
 def _activity_kinds(activity: pd.Series) -> np.ndarray:
-    """Each session's position in :data:`PARTICIPANT_ACTIVITIES` (−1: other or none), looked up per distinct value."""
-    codes, found = pd.factorize(activity.astype("object"))
-    return np.append(pd.Index(PARTICIPANT_ACTIVITIES).get_indexer(found), -1)[codes]
+    """Each session's position in :data:`PARTICIPANT_ACTIVITIES` (−1: other or none), looked up per distinct value
+    (the column coded once, :func:`evaltools.codes.factorize`)."""
+    cells, found = codes.factorize(activity)
+    return np.append(pd.Index(PARTICIPANT_ACTIVITIES).get_indexer(np.asarray(found, dtype=object)), -1)[cells]
 
 
 def _first(keys: np.ndarray) -> np.ndarray:
-    """Each distinct key once, in the order of first appearance (a sort; faster than hashing millions)."""
-    _, first = np.unique(keys, return_index=True)
-    return keys[np.sort(first)]
+    """Each distinct key once, in the order of first appearance.
+
+    Attendance listed session by session, person by person gives increasing keys: already distinct, in
+    order (one comparison pass); otherwise ``pd.unique`` (a hash of integers).
+
+    >>> _first(np.array([3, 1, 3, 2])).tolist(), _first(np.array([1, 2, 5])).tolist()
+    ([3, 1, 2], [1, 2, 5])
+    """
+    if len(keys) < 2 or bool((keys[1:] > keys[:-1]).all()):
+        return keys
+    return pd.unique(keys)
 
 
 def _people(participants: pd.DataFrame) -> pd.DataFrame:
@@ -299,11 +342,12 @@ def dose(attendance: pd.DataFrame, sessions: pd.DataFrame, *,
       participant_id  sessions  hours  sessions_family_visit
     0             P1         2    2.5                      1
     """
-    s = sessions[~sessions["activity"].isin(STAFF_ACTIVITIES)][["session_id", "activity", "duration_min"]]
-    s = s.astype({"session_id": "str"})
+    kept = _participant_sessions(sessions)
+    s = sessions[kept][["session_id", "activity", "duration_min"]].astype({"session_id": "str"})
     if participants is not None:
         ids = participants["participant_id"].dropna().astype("str").drop_duplicates()
-    if not pd.Index(s["session_id"].to_numpy(dtype=object)).is_unique:  # not a valid table: matched as a join would
+    session = _row_positions(sessions["session_id"], kept, attendance["session_id"])
+    if session is None:  # not a valid table (a session twice): matched as a join would
         a = attendance[["session_id", "participant_id"]].dropna().astype("str").drop_duplicates()
         a = a.merge(s, on="session_id", how="inner")
         if participants is not None:
@@ -314,16 +358,12 @@ def dose(attendance: pd.DataFrame, sessions: pd.DataFrame, *,
         kind = pd.Index(PARTICIPANT_ACTIVITIES).get_indexer(a["activity"].astype("object"))
         duration = a["duration_min"]
     else:  # the usual case: row positions instead of joins on text
-        session_text = attendance["session_id"].astype("str")
-        session = _positions(s["session_id"], session_text)
-        text = attendance["participant_id"].astype("str")
-        known = (session >= 0) & session_text.notna().to_numpy() & text.notna().to_numpy()
-        people = sorted(np.asarray(ids if participants is not None else pd.unique(text[known]), dtype=object).tolist())
-        person = _positions(people, text)
-        known &= person >= 0
+        people, person = _dose_people(attendance["participant_id"], session >= 0,
+                                      ids if participants is not None else None)
+        known = (session >= 0) & (person >= 0)
         pair = _first(session[known].astype("int64") * max(len(people), 1) + person[known])  # once per pair
         session, person = pair // max(len(people), 1), pair % max(len(people), 1)
-        kind = _activity_kinds(s["activity"])[session]
+        kind = _activity_kinds(sessions["activity"])[kept][session]
         duration = pd.Series(s["duration_min"].to_numpy()[session], dtype="float64")
     out = pd.DataFrame({"participant_id": people}, dtype="str")
     out["sessions"] = np.bincount(person, minlength=len(people)).astype("int64")
@@ -340,6 +380,25 @@ def dose(attendance: pd.DataFrame, sessions: pd.DataFrame, *,
 
 
 # --------------------------------------------------------------------------- helpers
+
+def _participant_sessions(sessions: pd.DataFrame) -> np.ndarray:
+    """Whether each session is of a participant activity (not a staff one), each distinct activity looked up once."""
+    cells, uniques = codes.factorize(sessions["activity"])
+    return ~np.append(pd.Index(uniques).isin(STAFF_ACTIVITIES), False)[cells]
+
+
+def _dose_people(participant_id: pd.Series, attended: np.ndarray, ids: pd.Series | None) -> tuple[list, np.ndarray]:
+    """The people of :func:`dose` (``ids``, else everyone with a row in ``attended``), sorted, and per
+    attendance row the person's position among them (−1: not one of them, or no id)."""
+    cells, uniques = _text_codes(participant_id)
+    if ids is None:
+        used = np.zeros(len(uniques) + 1, dtype=bool)
+        used[cells[attended]] = True
+        ids = uniques[used[:-1]]
+    people = sorted(np.asarray(ids, dtype=object).tolist())
+    return people, np.append(pd.Index(people).get_indexer(uniques), -1)[cells]
+
+
 
 def _not_computable(target, pos: int) -> list[str]:
     """Why a target cannot be computed at all (a guard for direct calls; the validator words these for users)."""
