@@ -12,6 +12,8 @@ import pandas as pd
 from scipy import sparse
 from scipy.sparse import csgraph
 
+from evaltools import codes
+from evaltools.indicators import id_codes, text_codes
 from evaltools.schema import STAFF_ACTIVITIES
 
 COATTENDANCE_COLUMNS = ("period", "n_nodes", "n_edges", "density", "components",
@@ -49,9 +51,10 @@ def coattendance(attendance: pd.DataFrame, sessions: pd.DataFrame) -> pd.DataFra
     period  n_nodes  n_edges  density  components  largest_component_share  isolates
     2021Q1        4        3      0.5           2                     0.75         1
     """
-    s = sessions[~sessions["activity"].isin(STAFF_ACTIVITIES)].dropna(subset=["date"])
-    quarter, labels = _quarters(s["date"])
-    person, session, period = _attendance_codes(attendance, s["session_id"], quarter)
+    activity, found = codes.factorize(sessions["activity"])  # each distinct activity looked up once
+    kept = ~np.append(pd.Index(found).isin(STAFF_ACTIVITIES), False)[activity] & sessions["date"].notna().to_numpy()
+    quarter, labels = _quarters(sessions["date"][kept])
+    person, session, period = _attendance_codes(attendance, sessions["session_id"], kept, quarter)
     rows = []
     for code in np.argsort(labels, kind="stable"):
         here = period == code
@@ -72,23 +75,25 @@ def _quarters(dates: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return code.astype(np.int64), labels
 
 
-def _attendance_codes(attendance: pd.DataFrame, session_ids: pd.Series,
+def _attendance_codes(attendance: pd.DataFrame, session_ids: pd.Series, rows: np.ndarray,
                       quarter: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Attendance rows of the given sessions as integer codes: (person, session, quarter).
+    """Attendance rows of the sessions ``session_ids[rows]`` as integer codes: (person, session, quarter).
 
-    A session listed in several quarters (not a valid table) counts in each, as a join would.
+    Both id columns are coded whole, each distinct attended id looked up once among the sessions' ids
+    (:func:`evaltools.indicators.id_codes`). A session listed in several quarters (not a
+    valid table) counts in each, as a join would.
     """
-    ids = session_ids.astype("str").to_numpy(dtype=object)
-    listed = pd.Series(ids).notna().to_numpy()
-    ids, quarter = ids[listed], quarter[listed]
-    person = pd.factorize(attendance["participant_id"].astype("str").to_numpy(dtype=object))[0].astype(np.int64)
-    # one hash pass over the listed ids, then the attended ones: the listed get the first codes (empty: −1)
-    codes = pd.factorize(np.concatenate([ids, attendance["session_id"].astype("str").to_numpy(dtype=object)]))[0]
-    n_listed = int(codes[:len(ids)].max()) + 1 if len(ids) else 0
-    session = codes[len(ids):].astype(np.int64)
-    kept = (person >= 0) & (session >= 0) & (session < n_listed)
+    own, session, n_listed = id_codes(session_ids, attendance["session_id"])
+    mine = own[rows]
+    listed = mine >= 0
+    mine, quarter = mine[listed], quarter[listed]
+    is_listed = np.zeros(n_listed + 1, dtype=bool)  # the last place: no session
+    is_listed[mine] = True
+    session = np.where(is_listed[session], session, -1).astype(np.int64)
+    person = text_codes(attendance["participant_id"])[0].astype(np.int64)
+    kept = (person >= 0) & (session >= 0)
     person, session = person[kept], session[kept]
-    of_session = pd.DataFrame({"session": codes[:len(ids)], "quarter": quarter}).drop_duplicates()
+    of_session = pd.DataFrame({"session": mine, "quarter": quarter}).drop_duplicates()
     if of_session["session"].is_unique:
         period = np.full(n_listed, -1, np.int64)
         period[of_session["session"].to_numpy()] = of_session["quarter"].to_numpy()

@@ -51,6 +51,7 @@ indicator_id    label  target  value  ratio status
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping
 
 import numpy as np
@@ -119,8 +120,8 @@ def indicators(targets: list[dict], *, participants: pd.DataFrame, sessions: pd.
     if problems:
         raise ProjectError("invalid targets:\n" + "\n".join(f"- {p}" for p in problems))
     people = _people(participants)
-    sess = _sessions(sessions)
-    pairs = _attended(attendance, people, sess)
+    sess, kept = _sessions(sessions)
+    pairs = _attended(attendance, people, sessions["session_id"], kept)
     rows = []
     for target in targets or []:
         value = _value(target, people, sess, pairs, improved)
@@ -191,24 +192,30 @@ def _classified(target: dict, improved: pd.DataFrame) -> bool:
     return bool(improved.loc[on_scale, "category"].notna().any())
 
 
-def _attended(attendance: pd.DataFrame, people: pd.DataFrame, sess: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Who attended what, once per session and person: row positions in ``sess`` and ``people``.
+def _attended(attendance: pd.DataFrame, people: pd.DataFrame, session_ids: pd.Series,
+              kept: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Who attended what, once per session and person: row positions in ``session_ids[kept]`` (the rows of
+    :func:`_sessions`) and ``people``.
 
     Attendance of a session or a person not in those tables counts for no target, so it is left out.
     """
-    session = _positions(sess["session_id"], attendance["session_id"])
+    session = _row_positions(session_ids, kept, attendance["session_id"])
     person = _positions(people["participant_id"], attendance["participant_id"])
     known = (session >= 0) & (person >= 0)
     pair = _first(session[known].astype("int64") * max(len(people), 1) + person[known])
     return pair // max(len(people), 1), pair % max(len(people), 1)
 
 
-def _text_codes(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
+def text_codes(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
     """Per cell of ``column`` the code of its value as text (−1: missing), and the distinct texts.
 
     The column itself is coded (:func:`evaltools.codes.factorize`, remembered: attendance's millions of
     ids are hashed once however many analyses ask). Values that are not text are first written as text,
     as ``.astype("str")`` does, so ``1`` and ``"1"`` are one id.
+
+    >>> cells, texts = text_codes(pd.Series(["S2", 1, None, "1"], dtype=object))
+    >>> cells.tolist(), list(texts)
+    ([0, 1, -1, 1], ['S2', '1'])
     """
     cells, uniques = codes.factorize(column)
     if isinstance(column.dtype, pd.StringDtype) or pd.api.types.infer_dtype(uniques, skipna=False) in (
@@ -216,6 +223,38 @@ def _text_codes(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
         return cells, uniques if isinstance(uniques, pd.Index) else pd.Index(np.asarray(uniques, dtype=object))
     cells, uniques = pd.factorize(column.astype("str").to_numpy(dtype=object))
     return cells, pd.Index(uniques)
+
+
+#: (id of one column's distinct texts, id of another's) -> (their weak references, where each of the
+#: second is among the first): the distinct values :func:`evaltools.codes.factorize` hands out are
+#: immutable and handed out again for the same column, so the lookup between two is done once.
+_found: dict[tuple[int, int], tuple] = {}
+
+
+def id_codes(table_ids: pd.Series, ids: pd.Series) -> tuple[np.ndarray, np.ndarray, int]:
+    """Two id columns (e.g. ``sessions.session_id`` and ``attendance.session_id``) as codes of the first's
+    distinct texts (:func:`text_codes`): per row of ``table_ids`` its code, per cell of ``ids`` the code
+    of the same text (−1: missing, or not in ``table_ids``), and the number of distinct ``table_ids``.
+
+    Each distinct id of ``ids`` is looked up once, and once a run for the same two columns.
+
+    >>> own, cells, n = id_codes(pd.Series(["S1", "S2", "S1"]), pd.Series(["S2", "S9", None, "S1"]))
+    >>> own.tolist(), cells.tolist(), n
+    ([0, 1, 0], [1, -1, -1, 0], 2)
+    """
+    own, known = text_codes(table_ids)
+    cells, uniques = text_codes(ids)
+    for key in [k for k, (a, b, _) in _found.items() if a() is None or b() is None]:
+        del _found[key]
+    hit = _found.get((id(known), id(uniques)))
+    if hit is not None and hit[0]() is known and hit[1]() is uniques:
+        where = hit[2]
+    else:
+        where = np.append(known.get_indexer(uniques), -1)  # a missing cell (−1) is found nowhere
+        where.flags.writeable = False
+        if len(uniques) >= codes.MIN_SIZE:
+            _found[(id(known), id(uniques))] = (weakref.ref(known), weakref.ref(uniques), where)
+    return own, where[cells], len(known)
 
 
 def _positions(index, values: pd.Series) -> np.ndarray:
@@ -229,25 +268,24 @@ def _positions(index, values: pd.Series) -> np.ndarray:
     if not known.is_unique or known.hasnans:  # repeated or empty ids: as pandas does, but an empty value
         values = values.astype("str")        # is found nowhere
         return np.where(values.isna().to_numpy(dtype=bool), -1, known.get_indexer(values))
-    cells, uniques = _text_codes(values)
+    cells, uniques = text_codes(values)
     return np.append(known.get_indexer(uniques), -1)[cells]  # a missing cell (−1) is found nowhere
 
 
 def _row_positions(column: pd.Series, rows: np.ndarray, values: pd.Series) -> np.ndarray | None:
-    """:func:`_positions` of ``values`` in ``column[rows]`` (a boolean mask), with ``column`` coded once
-    (:func:`_text_codes`) instead of hashing its kept rows again; None when an id is there twice
+    """:func:`_positions` of ``values`` in ``column[rows]`` (a boolean mask), both columns coded once
+    (:func:`id_codes`) instead of hashing their rows again; None when an id is there twice
     (two empty ones too: ``pd.Index.is_unique``)."""
-    own, known = _text_codes(column)
+    own, cells, n = id_codes(column, values)
     mine = own[rows]
     empty = int((mine < 0).sum())
     if empty > 1 or (len(mine) > empty and np.bincount(mine[mine >= 0]).max() > 1):
         return None
     if empty:
         return _positions(column[rows].astype("str"), values)
-    where = np.full(len(known) + 1, -1, dtype=np.int64)  # per distinct id: its position among the kept rows
+    where = np.full(n + 1, -1, dtype=np.int64)  # per distinct id: its position among the kept rows
     where[mine] = np.arange(len(mine))
-    cells, uniques = _text_codes(values)
-    return np.append(where[known.get_indexer(uniques)], -1)[cells]
+    return where[cells]  # not found (−1): the last place
 
 
 def _activity_kinds(activity: pd.Series) -> np.ndarray:
@@ -285,18 +323,22 @@ def _people(participants: pd.DataFrame) -> pd.DataFrame:
     return p.reset_index(drop=True)
 
 
-def _sessions(sessions: pd.DataFrame) -> pd.DataFrame:
-    s = pd.DataFrame({"session_id": sessions["session_id"].astype("str"),
-                      "activity": sessions["activity"].astype("str")})
+def _sessions(sessions: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """The sessions with an id, each id once (its first row), and which rows of ``sessions`` they are."""
+    own, _ = text_codes(sessions["session_id"])
+    kept = (own >= 0) & ~pd.Series(own).duplicated().to_numpy()
+    chosen = sessions[kept]
+    s = pd.DataFrame({"session_id": chosen["session_id"].astype("str"),
+                      "activity": chosen["activity"].astype("str")})
     if "group" in sessions:  # a few groups over many sessions: trim each distinct value once
-        positions, found = pd.factorize(sessions["group"].astype("str").to_numpy(dtype=object))
-        trimmed = np.array([v.strip() for v in found] + [np.nan], dtype=object)
-        s["group"] = pd.Series(trimmed[positions], index=s.index, dtype="str")
+        positions, found = codes.factorize(sessions["group"])
+        trimmed = np.array([str(v).strip() for v in found] + [np.nan], dtype=object)
+        s["group"] = pd.Series(trimmed[positions[kept]], index=s.index, dtype="str")
     else:
         s["group"] = pd.Series(pd.NA, index=s.index, dtype="str")
-    s["headcount"] = (pd.to_numeric(sessions["headcount"], errors="coerce").astype("float64")
+    s["headcount"] = (pd.to_numeric(chosen["headcount"], errors="coerce").astype("float64")
                       if "headcount" in sessions else 0.0)
-    return s.dropna(subset=["session_id"]).drop_duplicates("session_id").reset_index(drop=True)
+    return s.reset_index(drop=True), kept
 
 
 def _label(target: dict, lang: str) -> str:
@@ -390,7 +432,7 @@ def _participant_sessions(sessions: pd.DataFrame) -> np.ndarray:
 def _dose_people(participant_id: pd.Series, attended: np.ndarray, ids: pd.Series | None) -> tuple[list, np.ndarray]:
     """The people of :func:`dose` (``ids``, else everyone with a row in ``attended``), sorted, and per
     attendance row the person's position among them (−1: not one of them, or no id)."""
-    cells, uniques = _text_codes(participant_id)
+    cells, uniques = text_codes(participant_id)
     if ids is None:
         used = np.zeros(len(uniques) + 1, dtype=bool)
         used[cells[attended]] = True

@@ -244,7 +244,7 @@ def test_component_target_with_nobody_registered_is_zero():
     assert out["value"].tolist() == [0] and out["status"].tolist() == ["not met"]
 
 
-@pytest.mark.parametrize("sessions_kind", ["distinct", "with_empty_id"])
+@pytest.mark.parametrize("sessions_kind", ["distinct", "with_empty_id", "repeated_id"])
 def test_dose_matches_a_pandas_join_on_messy_random_attendance(sessions_kind):
     # positions come from one hash pass over ids (or pandas' get_indexer when ids are empty); the reference
     # here is a plain join: distinct (session, person) pairs of known sessions, non-staff, registered people
@@ -256,6 +256,8 @@ def test_dose_matches_a_pandas_join_on_messy_random_attendance(sessions_kind):
         "duration_min": rng.choice([30.0, 45.0, np.nan, 90.0], 60)}).astype({"session_id": "str", "activity": "str"})
     if sessions_kind == "with_empty_id":
         sessions.loc[3, "session_id"] = np.nan
+    if sessions_kind == "repeated_id":  # not a valid table: each listing joins, as a merge does
+        sessions.loc[3, "session_id"] = sessions.loc[4, "session_id"]
     attendance = pd.DataFrame({"session_id": rng.choice(sids + ["S999", None], 500),
                                "participant_id": rng.choice(ids + ["X1", None], 500)}, dtype="str")
     got = dose(attendance, sessions, participants=pd.DataFrame({"participant_id": ids[:35]}, dtype="str"))
@@ -274,3 +276,57 @@ def test_dose_matches_a_pandas_join_on_messy_random_attendance(sessions_kind):
     assert got["hours"].to_numpy() == pytest.approx(expected["hours"].to_numpy())
     assert got["sessions_family_visit"].tolist() == expected["sessions_family_visit"].tolist()
     assert got["sessions"].sum() > 100  # the fixture does attend
+
+
+def _dose_by_join(attendance, sessions, people):
+    """The reference: distinct (session, person) pairs as text, joined with non-staff sessions, of ``people``."""
+    att = attendance.dropna().astype("str").drop_duplicates()
+    s = sessions[sessions["activity"] != "supervision"].astype({"session_id": "str"})
+    pairs = att.merge(s, on="session_id")
+    pairs = pairs[pairs["participant_id"].isin(people)]
+    by = pairs.groupby("participant_id")
+    out = pd.DataFrame(index=pd.Index(sorted(people), name="participant_id"))
+    out["sessions"] = by.size().reindex(out.index, fill_value=0)
+    out["hours"] = (by["duration_min"].sum() / 60).reindex(out.index, fill_value=0.0)
+    return out
+
+
+def test_dose_at_scale_matches_a_join_in_any_row_order_and_twice():
+    # 60,000 attendance rows: the ids are coded once (evaltools.codes remembers columns this long) and
+    # looked up once; the second call must give the same; ids typed as numbers are the same ids as text
+    rng = np.random.default_rng(18)
+    n_people, n_sessions = 3000, 2000
+    sids = np.array([f"S{i:05d}" for i in range(n_sessions)], dtype=object)
+    sessions = pd.DataFrame({"session_id": sids, "activity": rng.choice(
+        ["family_visit", "self_help_meeting", "supervision"], n_sessions),
+        "duration_min": rng.choice([30.0, 60.0, 90.0], n_sessions)})
+    people = np.array([str(i) for i in range(n_people)], dtype=object)
+    who = rng.integers(0, n_people + 50, 60_000)  # 50 unregistered
+    attendance = pd.DataFrame({"session_id": rng.choice(np.append(sids, "S-none"), 60_000),
+                               "participant_id": np.array([int(w) if w % 7 == 0 else str(w) for w in who],
+                                                          dtype=object)})
+    attendance.loc[::997, "participant_id"] = None
+    participants = pd.DataFrame({"participant_id": people})
+    expected = _dose_by_join(attendance, sessions, people)
+    ordered = attendance.sort_values("session_id", kind="stable", ignore_index=True)
+    for att in (attendance, attendance, ordered):
+        got = dose(att, sessions, participants=participants).set_index("participant_id")
+        assert got.index.tolist() == expected.index.tolist()
+        assert got["sessions"].tolist() == expected["sessions"].tolist()
+        assert got["hours"].to_numpy() == pytest.approx(expected["hours"].to_numpy(), rel=1e-12)
+    unregistered = dose(attendance, sessions).set_index("participant_id")  # whoever attended a known session
+    assert set(unregistered.index) == set(attendance.dropna().astype("str").merge(
+        sessions[sessions["activity"] != "supervision"], on="session_id")["participant_id"])
+
+
+def test_id_codes_never_serve_another_columns_lookup():
+    # the lookup between two columns' distinct ids is remembered; a new column (even at a recycled
+    # address) gets its own
+    from evaltools.indicators import id_codes
+    for shift in range(3):
+        table = pd.Series([f"S{i}" for i in range(60_000)], dtype="str")
+        ids = pd.Series([f"S{(i + shift) % 70_000}" for i in range(60_000)], dtype="str")
+        own, cells, n = id_codes(table, ids)
+        expected = pd.Index(table).get_indexer(ids)
+        assert n == 60_000 and own.tolist() == list(range(60_000)) and cells.tolist() == expected.tolist()
+        del table, ids

@@ -513,3 +513,27 @@ def test_inputs_are_not_mutated():
     network_change_test(ties, parts, n_perm=50)
     pd.testing.assert_frame_equal(ties, before_ties)
     pd.testing.assert_frame_equal(parts, before_parts)
+
+
+def test_coattendance_at_scale_matches_a_self_join_in_any_row_order():
+    # 60,000 attendance rows (ids coded once by evaltools.codes, then looked up once): nodes and edges per
+    # quarter equal a plain self-join of attendance on session, distinct pairs of different people
+    rng = np.random.default_rng(18)
+    n_sessions = 12_000
+    dates = pd.Timestamp("2021-01-01") + pd.to_timedelta(rng.integers(0, 365, n_sessions), unit="D")
+    rows = [(f"S{i}", d.strftime("%Y-%m-%d"), a) for i, (d, a) in enumerate(
+        zip(dates, rng.choice(["self_help_meeting", "family_visit", "supervision"], n_sessions)))]
+    sessions = sessions_frame(rows)
+    attendance = pd.DataFrame({"session_id": [f"S{i}" for i in rng.integers(0, n_sessions + 100, 60_000)],
+                               "participant_id": [f"P{i}" for i in rng.integers(0, 20_000, 60_000)]}, dtype="str")
+    kept = sessions[sessions["activity"] != "supervision"].assign(period=lambda d: d["date"].dt.to_period("Q")
+                                                                  .astype("str"))
+    att = attendance.merge(kept[["session_id", "period"]], on="session_id").drop_duplicates()
+    pairs = att.merge(att, on=["session_id", "period"])
+    pairs = pairs[pairs["participant_id_x"] < pairs["participant_id_y"]]
+    edges = pairs.drop_duplicates(["period", "participant_id_x", "participant_id_y"]).groupby("period").size()
+    nodes = att.groupby("period")["participant_id"].nunique()
+    for frame in (attendance, attendance.sample(frac=1, random_state=1, ignore_index=True)):
+        co = coattendance(frame, sessions).set_index("period")
+        assert co["n_nodes"].tolist() == nodes.reindex(co.index).tolist()
+        assert co["n_edges"].tolist() == edges.reindex(co.index, fill_value=0).tolist()

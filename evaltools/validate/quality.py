@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+
+from evaltools import codes
 
 
 def data_quality(project) -> pd.DataFrame:
@@ -30,7 +33,7 @@ def data_quality(project) -> pd.DataFrame:
         endl = set(q.loc[q["wave"] == "endline", "participant_id"].to_numpy(dtype=object))
         rows.append({"table": f"q_{inst_id}", "check": "no_endline", "n_rows_affected": len(base - endl),
                      "severity": "info"})
-    attended = pd.unique(project.attendance["participant_id"].to_numpy(dtype=object))  # hashed in C, not one by one
+    attended = _attended(project.attendance["participant_id"])
     people = project.participants
     if "arm" in people:  # the comparison arm attends nothing by design
         people = people[~people["arm"].eq("comparison").fillna(False).to_numpy(dtype=bool)]
@@ -38,3 +41,15 @@ def data_quality(project) -> pd.DataFrame:
                  "n_rows_affected": int((~people["participant_id"].isin(attended)).sum()),
                  "severity": "info"})
     return pd.DataFrame(rows, columns=["table", "check", "n_rows_affected", "severity"])
+
+
+def _attended(participant_id: pd.Series) -> np.ndarray:
+    """The distinct ids of attendance (a missing one as NaN), the column coded once a run
+    (:func:`evaltools.codes.factorize`: the attendance analyses get its codes for free).
+
+    >>> _attended(pd.Series(["P2", None, "P1", "P2"], dtype="str")).tolist()
+    ['P2', 'P1', nan]
+    """
+    cells, uniques = codes.factorize(participant_id)
+    found = np.asarray(uniques, dtype=object)
+    return np.append(found, np.nan) if (cells < 0).any() else found
