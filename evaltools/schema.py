@@ -2,8 +2,8 @@
 
 Every table and column the toolkit reads is defined here once; validation
 (:mod:`evaltools.validate`), the Excel templates and their codebook
-(:mod:`evaltools.templates`) and the pandera schema used for value checks are
-all generated from these definitions.
+(:mod:`evaltools.templates`) and the value checks (required cells, ranges)
+are all generated from these definitions.
 
 Examples
 --------
@@ -233,27 +233,3 @@ def is_finite_number(value) -> bool:
     [True, True, False, False, False]
     """
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def pandera_schema(table: Table):
-    """A pandera schema of the *parsed* table: types, codes and ranges.
-
-    Used by :mod:`evaltools.validate` (lazily, so that every failing cell is
-    reported) after :mod:`evaltools.io` has parsed the cells.
-    """
-    import pandera.pandas as pa
-
-    columns = {}
-    for col in table.columns:
-        checks = []
-        if col.kind == "code":
-            checks.append(pa.Check.isin(col.allowed()))
-        if col.kind in ("int", "number"):
-            if col.min is not None:
-                checks.append(pa.Check.ge(col.min))
-            if col.max is not None:
-                checks.append(pa.Check.le(col.max))
-        dtype = {"int": "Float64", "number": "Float64", "date": "datetime64[ns]"}.get(col.kind)
-        columns[col.name] = pa.Column(dtype, checks=checks, nullable=not col.required,
-                                      required=False, coerce=False)
-    return pa.DataFrameSchema(columns, strict=False, name=table.name)

@@ -99,3 +99,54 @@ def test_a_column_named_twice_in_a_sheet_is_reported_not_a_crash():
     problems = []
     assert check_table(raw, TABLES["participants"], problems) is None
     assert [(p.key, p.column) for p in problems] == [("column_twice", "sex")]
+
+
+def _pandera_schema(table: Table):
+    """The reference: the pandera schema validation used before issue 18 (evaltools.schema.pandera_schema then)."""
+    import pandera.pandas as pa
+
+    columns = {}
+    for col in table.columns:
+        checks = []
+        if col.kind == "code":
+            checks.append(pa.Check.isin(col.allowed()))
+        if col.kind in ("int", "number"):
+            if col.min is not None:
+                checks.append(pa.Check.ge(col.min))
+            if col.max is not None:
+                checks.append(pa.Check.le(col.max))
+        dtype = {"int": "Float64", "number": "Float64", "date": "datetime64[ns]"}.get(col.kind)
+        columns[col.name] = pa.Column(dtype, checks=checks, nullable=not col.required, required=False, coerce=False)
+    return pa.DataFrameSchema(columns, strict=False, name=table.name)
+
+
+def test_schema_failures_are_pandera_s_failure_cases_in_pandera_s_order():
+    # the required and range checks replaced a pandera schema (issue 18: ~1 s at 100,000 people); the cells
+    # found, and the order in which they are listed (which cells the capped messages quote), stay pandera's
+    import pandera.errors
+    from evaltools.validate.tables import schema_failures
+    rng = np.random.default_rng(18)
+    for name in ("participants", "sessions", "attendance"):
+        table = TABLES[name]
+        for n in (1, 7, 40, 2500):
+            typed = pd.DataFrame(index=pd.RangeIndex(n))
+            for col in table.columns:
+                if col.kind in ("int", "number"):
+                    lo, hi = col.min if col.min is not None else 0, col.max if col.max is not None else 100
+                    typed[col.name] = np.where(rng.random(n) < 0.3, np.nan, rng.uniform(lo - 50, hi + 50, n))
+                elif col.kind == "date":
+                    typed[col.name] = pd.Series(pd.to_datetime("2021-01-01"), index=typed.index).where(
+                        rng.random(n) < 0.8)
+                else:
+                    value = col.allowed()[0] if col.allowed() else "x"
+                    typed[col.name] = pd.Series(np.where(rng.random(n) < 0.2, None, value), dtype="str")
+            got = [(c.name, i) for c, _, positions in schema_failures(table, typed) for i in positions.tolist()]
+            try:
+                _pandera_schema(table).validate(typed, lazy=True)
+                expected = []
+            except pandera.errors.SchemaErrors as exc:
+                cases = exc.failure_cases
+                expected = [(c, int(i)) for (c, _), g in cases.groupby(["column", "check"], sort=False)
+                            for c, i in zip(g["column"], g["index"])]
+            assert got == expected, (name, n)
+            assert n < 2500 or len(got) > 500  # the fixture does fail

@@ -1,7 +1,8 @@
 """One table of a data folder: header, cells, values and keys (docs/data.md).
 
-Cells are parsed by :mod:`evaltools.io`; values are checked by the pandera
-schema generated from :mod:`evaltools.schema`. Every problem is collected.
+Cells are parsed by :mod:`evaltools.io`; values are checked against
+:mod:`evaltools.schema` (required cells, ranges, an instrument's scale), one
+vectorised comparison per check. Every problem is collected.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from evaltools.io import RawTable, code_choices, parse_column, year_out_of_range
 from evaltools.parsing import text_by_value
 from evaltools.labels import LANGS
 from evaltools.privacy import PESEL_CANDIDATE, holds_pesel, looks_personal, may_hold_pesel, personal_kinds_of
-from evaltools.schema import Column, Table, pandera_schema
+from evaltools.schema import Column, Table
 
 #: At most this many problems of one kind are listed per column; the rest are counted.
 MAX_PER_COLUMN = 20
@@ -248,52 +249,107 @@ def _check_free_text(raw: RawTable, table: Table, frame: pd.DataFrame, texts: di
 
 def _check_schema(raw: RawTable, table: Table, typed: pd.DataFrame, problems: list[Problem], instrument,
                   unreadable_cells: dict[str, pd.Series]) -> None:
-    """Required cells and ranges, checked by the pandera schema generated from :mod:`evaltools.schema`."""
-    import pandera.errors
+    """Required cells and ranges of :mod:`evaltools.schema` (an instrument's items: its scale and steps).
 
-    value_cols = [c for c in table.columns if not (instrument is not None and c.name in instrument.item_ids)]
-    sub = Table(table.name, table.required, tuple(value_cols), table.key)
-    try:
-        pandera_schema(sub).validate(typed, lazy=True)
-    except pandera.errors.SchemaErrors as exc:
-        cases = exc.failure_cases
-        for (column, check), group in cases.groupby(["column", "check"], sort=False, dropna=False):
-            idx = pd.to_numeric(group["index"], errors="coerce").dropna().astype(int)
-            idx = idx[idx.isin(typed.index)]
-            if column in unreadable_cells:  # already reported as unreadable, not as empty
-                idx = idx[~unreadable_cells[column].reindex(idx).fillna(False).to_numpy(dtype=bool)]
-            if not len(idx):
-                continue
-            if table.name == "participants" and column == "components" and "arm" in typed:
-                # a person of the comparison arm takes part in no component (docs/data.md)
-                idx = idx[~typed.loc[idx, "arm"].eq("comparison").fillna(False).to_numpy(dtype=bool)]
-                if not len(idx):
-                    continue
-            rows = typed.loc[idx, "_row"]
-            col = sub.column(column)
-            if str(check).startswith("not_nullable"):
-                for row in rows[:MAX_PER_COLUMN]:
-                    problems.append(Problem("empty_required", {}, **at(raw, row, column)))
-                if len(rows) > MAX_PER_COLUMN:
-                    problems.append(Problem("too_many_problems", {"n": len(rows) - MAX_PER_COLUMN},
-                                            **at(raw, None, column)))
-            elif col is not None and col.kind in ("int", "number"):
-                capped(problems, raw, "out_of_range", rows, typed.loc[idx, column].astype(float),
-                        column, {"lo": f"{col.min:g}", "hi": f"{col.max:g}"})
+    Each check's failing cells (:func:`schema_failures`) are capped at :data:`MAX_PER_COLUMN`. A cell
+    already reported as unreadable is not reported again as empty.
+    """
+    for col, key, positions in schema_failures(table, typed, instrument):
+        if col.name in unreadable_cells:  # already reported as unreadable, not as empty
+            positions = positions[~unreadable_cells[col.name].to_numpy(dtype=bool)[positions]]
+        if table.name == "participants" and col.name == "components" and "arm" in typed:
+            # a person of the comparison arm takes part in no component (docs/data.md)
+            positions = positions[~typed["arm"].eq("comparison").fillna(False).to_numpy(dtype=bool)[positions]]
+        if not len(positions):
+            continue
+        rows = typed["_row"].iloc[positions]
+        if key == "empty_required":
+            for row in rows[:MAX_PER_COLUMN]:
+                problems.append(Problem("empty_required", {}, **at(raw, row, col.name)))
+            if len(rows) > MAX_PER_COLUMN:
+                problems.append(Problem("too_many_problems", {"n": len(rows) - MAX_PER_COLUMN},
+                                        **at(raw, None, col.name)))
+        else:
+            capped(problems, raw, "out_of_range", rows, typed[col.name].iloc[positions].astype(float),
+                   col.name, {"lo": f"{col.min:g}", "hi": f"{col.max:g}"})
     if instrument is not None:
-        allowed_missing = np.asarray(instrument.missing_codes, dtype=float)
-        lo, hi = instrument.response_min, instrument.response_max
-        for item in instrument.item_ids:
-            if item not in typed.columns:
-                continue
-            values = typed[item]
-            outside = values.notna() & ((values < lo) | (values > hi)) & ~values.isin(allowed_missing)
-            _check_step(raw, instrument, typed, item, ~outside & ~values.isin(allowed_missing), problems)
-            if outside.any():
-                capped(problems, raw, "answer_out_of_scale", typed["_row"][outside],
-                        values[outside].astype(float), item,
-                        {"lo": f"{lo:g}", "hi": f"{hi:g}",
-                         "missing": ", ".join(f"{m:g}" for m in instrument.missing_codes) or "–"})
+        _check_answers(raw, instrument, typed, problems)
+
+
+def schema_failures(table: Table, typed: pd.DataFrame, instrument=None) -> list[tuple[Column, str, np.ndarray]]:
+    """The cells failing each required or range check of ``table`` (an instrument's items left out):
+    (column, problem key, row positions in ``typed``), one entry per check that fails somewhere.
+
+    The order is the one in which earlier versions (a pandera schema) listed them, so that the same
+    cells are quoted: every failing cell, column by column and check by check, then permuted as
+    :func:`_listing_order` does; the checks in the order of their first cell, each check's cells in
+    that order too.
+
+    >>> from evaltools.schema import TABLES
+    >>> typed = pd.DataFrame({"participant_id": ["P1", None, "P3"], "birth_year": [1850.0, 1990.0, None]})
+    >>> [(c.name, k, p.tolist()) for c, k, p in schema_failures(TABLES["participants"], typed)]
+    [('participant_id', 'empty_required', [1]), ('birth_year', 'out_of_range', [0])]
+    """
+    checks, ids, cells = [], [], []
+    for col in table.columns:
+        if col.name not in typed.columns or (instrument is not None and col.name in instrument.item_ids):
+            continue
+        for key, bad in _failing_cells(col, typed[col.name]):
+            positions = np.flatnonzero(bad)
+            ids.append(np.full(len(positions), len(checks)))
+            cells.append(positions)
+            checks.append((col, key))
+    if not checks:
+        return []
+    ids, cells = np.concatenate(ids), np.concatenate(cells)
+    order = _listing_order(len(ids))
+    ids, cells = ids[order], cells[order]
+    return [(*checks[i], cells[ids == i]) for i in pd.unique(ids)]
+
+
+def _listing_order(n: int) -> np.ndarray:
+    """The order in which pandera listed ``n`` failing cells: it sorted them by a key that is the same for
+    all (``schema_context``, descending, pandas' default quicksort, which is not stable), scrambling them
+    deterministically; the same sort of the same key gives the same order."""
+    frame = pd.DataFrame({"failure_case": np.zeros(n)}).assign(schema_context="Column")
+    return frame.sort_values("schema_context", ascending=False).index.to_numpy()
+
+
+def _failing_cells(col: Column, values: pd.Series) -> list[tuple[str, np.ndarray]]:
+    """Per check of ``col`` (required, minimum, maximum), the key of its problem and the cells failing it.
+
+    A missing value fails only the required check.
+
+    >>> col = Column("birth_year", "int", min=1900, max=2030)
+    >>> [(k, b.tolist()) for k, b in _failing_cells(col, pd.Series([1800.0, None, 2100.0]))]
+    [('out_of_range', [True, False, False]), ('out_of_range', [False, False, True])]
+    """
+    failing = []
+    if col.required:
+        failing.append(("empty_required", values.isna().to_numpy(dtype=bool)))
+    if col.kind in ("int", "number"):
+        if col.min is not None:
+            failing.append(("out_of_range", (values < col.min).to_numpy(dtype=bool)))
+        if col.max is not None:
+            failing.append(("out_of_range", (values > col.max).to_numpy(dtype=bool)))
+    return failing
+
+
+def _check_answers(raw: RawTable, instrument, typed: pd.DataFrame, problems: list[Problem]) -> None:
+    """Answers on the instrument's scale (or one of its missing codes) and on its steps."""
+    allowed_missing = np.asarray(instrument.missing_codes, dtype=float)
+    lo, hi = instrument.response_min, instrument.response_max
+    for item in instrument.item_ids:
+        if item not in typed.columns:
+            continue
+        values = typed[item]
+        outside = values.notna() & ((values < lo) | (values > hi)) & ~values.isin(allowed_missing)
+        _check_step(raw, instrument, typed, item, ~outside & ~values.isin(allowed_missing), problems)
+        if outside.any():
+            capped(problems, raw, "answer_out_of_scale", typed["_row"][outside],
+                   values[outside].astype(float), item,
+                   {"lo": f"{lo:g}", "hi": f"{hi:g}",
+                    "missing": ", ".join(f"{m:g}" for m in instrument.missing_codes) or "–"})
 
 
 def _check_step(raw: RawTable, instrument, typed: pd.DataFrame, item: str, inside: pd.Series,
