@@ -477,8 +477,8 @@ def _read_csv(path: Path, name: str, problems: list[Problem]) -> RawTable | None
 def _read_csv_fast(text: str, sep: str) -> pd.DataFrame | None:
     """pandas' C reader, when every line is one record (row number = line number); else None."""
     try:
-        frame = pd.read_csv(_io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, na_filter=False,
-                            skip_blank_lines=False, engine="c")
+        frame = pd.read_csv(_io.StringIO(text), sep=sep, dtype=object, keep_default_na=False, na_filter=False,
+                            skip_blank_lines=False, engine="c")  # every cell a str (object: no string array built)
     except (pd.errors.ParserError, ValueError, csv.Error):
         return None
     if any("\n" in str(c) for c in frame.columns) or frame.columns.duplicated().any():

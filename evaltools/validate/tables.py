@@ -69,9 +69,11 @@ def check_table(raw: RawTable, table: Table, problems: list[Problem], *, instrum
     if len(frame) == 0:
         problems.append(Problem("empty_table", {"table": raw.name}, **at(raw, severity="warning")))
     typed, unreadable_cells = _typed(raw, table, frame, texts, distinct, hidden, problems, instrument)
-    _check_schema(raw, table, typed, problems, instrument, unreadable_cells)
     for col, pesel in hidden.items():  # a cell holding a PESEL is read as empty: no value
         distinct[col] = (np.where(pesel.to_numpy(dtype=bool), -1, distinct[col][0]), distinct[col][1])
+    missing = {c.name: distinct[c.name][0] < 0 for c in table.columns  # an id or text is its trimmed text
+               if c.kind in ("id", "text") and c.required and c.name in distinct}
+    _check_schema(raw, table, typed, problems, instrument, unreadable_cells, missing)
     _check_keys(raw, table, typed, problems, distinct)
     if ids is not None:
         ids.update({c.name: distinct[c.name] for c in table.columns if c.kind == "id" and c.name in distinct})
@@ -248,13 +250,14 @@ def _check_free_text(raw: RawTable, table: Table, frame: pd.DataFrame, texts: di
 
 
 def _check_schema(raw: RawTable, table: Table, typed: pd.DataFrame, problems: list[Problem], instrument,
-                  unreadable_cells: dict[str, pd.Series]) -> None:
+                  unreadable_cells: dict[str, pd.Series], missing: dict[str, np.ndarray] | None = None) -> None:
     """Required cells and ranges of :mod:`evaltools.schema` (an instrument's items: its scale and steps).
 
-    Each check's failing cells (:func:`schema_failures`) are capped at :data:`MAX_PER_COLUMN`. A cell
-    already reported as unreadable is not reported again as empty.
+    Each check's failing cells (:func:`schema_failures`; ``missing``: its columns' empty cells, when
+    known) are capped at :data:`MAX_PER_COLUMN`. A cell already reported as unreadable is not reported
+    again as empty.
     """
-    for col, key, positions in schema_failures(table, typed, instrument):
+    for col, key, positions in schema_failures(table, typed, instrument, missing):
         if col.name in unreadable_cells:  # already reported as unreadable, not as empty
             positions = positions[~unreadable_cells[col.name].to_numpy(dtype=bool)[positions]]
         if table.name == "participants" and col.name == "components" and "arm" in typed:
@@ -276,9 +279,11 @@ def _check_schema(raw: RawTable, table: Table, typed: pd.DataFrame, problems: li
         _check_answers(raw, instrument, typed, problems)
 
 
-def schema_failures(table: Table, typed: pd.DataFrame, instrument=None) -> list[tuple[Column, str, np.ndarray]]:
+def schema_failures(table: Table, typed: pd.DataFrame, instrument=None, missing: dict[str, np.ndarray] | None = None
+                    ) -> list[tuple[Column, str, np.ndarray]]:
     """The cells failing each required or range check of ``table`` (an instrument's items left out):
     (column, problem key, row positions in ``typed``), one entry per check that fails somewhere.
+    ``missing`` may give some columns' empty cells (a boolean array each), else they are looked for.
 
     The order is the one in which earlier versions (a pandera schema) listed them, so that the same
     cells are quoted: every failing cell, column by column and check by check, then permuted as
@@ -294,7 +299,7 @@ def schema_failures(table: Table, typed: pd.DataFrame, instrument=None) -> list[
     for col in table.columns:
         if col.name not in typed.columns or (instrument is not None and col.name in instrument.item_ids):
             continue
-        for key, bad in _failing_cells(col, typed[col.name]):
+        for key, bad in _failing_cells(col, typed[col.name], (missing or {}).get(col.name)):
             positions = np.flatnonzero(bad)
             ids.append(np.full(len(positions), len(checks)))
             cells.append(positions)
@@ -315,7 +320,7 @@ def _listing_order(n: int) -> np.ndarray:
     return frame.sort_values("schema_context", ascending=False).index.to_numpy()
 
 
-def _failing_cells(col: Column, values: pd.Series) -> list[tuple[str, np.ndarray]]:
+def _failing_cells(col: Column, values: pd.Series, missing: np.ndarray | None = None) -> list[tuple[str, np.ndarray]]:
     """Per check of ``col`` (required, minimum, maximum), the key of its problem and the cells failing it.
 
     A missing value fails only the required check.
@@ -326,7 +331,7 @@ def _failing_cells(col: Column, values: pd.Series) -> list[tuple[str, np.ndarray
     """
     failing = []
     if col.required:
-        failing.append(("empty_required", values.isna().to_numpy(dtype=bool)))
+        failing.append(("empty_required", values.isna().to_numpy(dtype=bool) if missing is None else missing))
     if col.kind in ("int", "number"):
         if col.min is not None:
             failing.append(("out_of_range", (values < col.min).to_numpy(dtype=bool)))
@@ -380,9 +385,12 @@ def _check_keys(raw: RawTable, table: Table, typed: pd.DataFrame, problems: list
         if distinct and key in distinct and column is not None and column.kind == "id":
             positions, values = distinct[key]
             known[key] = (positions, len(values))
-    group = key_groups(typed, keys, known)
+    group = key_groups(typed, keys, known, renumber=False)
     complete = np.flatnonzero(group >= 0)
-    later = complete[pd.Series(group[complete]).duplicated(keep="first").to_numpy()]
+    numbers = group[complete]
+    if len(numbers) < 2 or bool((numbers[1:] > numbers[:-1]).all()):  # rows in key order: none twice
+        return
+    later = complete[pd.Series(numbers).duplicated(keep="first").to_numpy()]
     if not len(later):
         return
     rows = typed["_row"].to_numpy()
@@ -398,13 +406,14 @@ def _check_keys(raw: RawTable, table: Table, typed: pd.DataFrame, problems: list
         problems.append(Problem("duplicate_key", fields, **at(raw, r["_row"], keys[-1])))
 
 
-def key_groups(typed: pd.DataFrame, keys: list[str], codes: dict[str, tuple[np.ndarray, int]] | None = None
-               ) -> np.ndarray:
+def key_groups(typed: pd.DataFrame, keys: list[str], codes: dict[str, tuple[np.ndarray, int]] | None = None,
+               *, renumber: bool = True) -> np.ndarray:
     """Per row, a number naming its key (the same for the same values of ``keys``); -1 where a key cell is missing.
 
     Each key column is factorised once (or its ``codes`` given: per row the
     code of its value, -1 if missing, and the number of values); the codes
-    are combined into one integer, renumbered whenever it could outgrow int64.
+    are combined into one integer, renumbered whenever it could outgrow int64. With ``renumber=False``
+    the numbers of several keys are those combined integers (the same for the same values, not 0, 1, …).
 
     >>> df = pd.DataFrame({"p": ["a", "b", "a", None], "w": ["x", "x", "x", "y"]})
     >>> key_groups(df, ["p", "w"]).tolist()
@@ -425,7 +434,7 @@ def key_groups(typed: pd.DataFrame, keys: list[str], codes: dict[str, tuple[np.n
             bound = len(values)
         group = group * (n + 1) + code + 1
         bound *= n + 1
-    group = pd.factorize(group)[0] if len(keys) > 1 else group - 1
+    group = pd.factorize(group)[0] if len(keys) > 1 and renumber else group - 1
     group[missing] = -1
     return group
 
