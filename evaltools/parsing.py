@@ -117,15 +117,19 @@ def text_by_value(raw: pd.Series) -> tuple[pd.Series, tuple[np.ndarray, list[str
         text = text_series(raw)
         return text, by_value(text)
     positions, found = pd.factorize(cells, use_na_sentinel=True)
-    trimmed = [v.strip() or None for v in found]
-    if None in trimmed or len(set(trimmed)) < len(trimmed):  # trimming emptied some values or made them equal
-        inner, values = pd.factorize(np.array(trimmed, dtype=object), use_na_sentinel=True)
-        positions = np.append(inner, -1)[positions]  # a missing cell (-1) stays missing
-        values = list(values)
+    if not _SPACE.search("".join(found)) and not (found == "").any():  # nothing to trim (the usual case)
+        values = found.tolist()
     else:
-        values = trimmed
-    text = pd.Series(np.array(values + [None], dtype=object)[positions], index=raw.index, dtype="str")
-    return text, (positions, values)
+        trimmed = [v.strip() or None for v in found]
+        if None in trimmed or len(set(trimmed)) < len(trimmed):  # trimming emptied some values or made them equal
+            inner, values = pd.factorize(np.array(trimmed, dtype=object), use_na_sentinel=True)
+            positions = np.append(inner, -1)[positions]  # a missing cell (-1) stays missing
+            values = list(values)
+        else:
+            values = trimmed
+    # each distinct value checked as text once; a missing cell (-1) takes the trailing NA
+    text = pd.array(np.array(values + [None], dtype=object), dtype="str").take(positions)
+    return pd.Series(text, index=raw.index), (positions, values)
 
 
 def by_value(text: pd.Series) -> tuple[np.ndarray, list[str]]:

@@ -269,3 +269,21 @@ def test_yaml_reader_bounds_aliases_and_reads_cp1250(tmp_path):
     assert MAX_YAML_VALUES < 10**6
     assert [plain_id(i) for i in ("civic_activity", "../x", "a/b", "a b", "", "ok2")] == [
         True, False, False, False, False, True]
+
+
+def test_text_by_value_is_text_series_then_by_value_on_any_mix_of_spaces_and_blanks():
+    # text_by_value trims each distinct value once, and skips trimming when no value has a space or is
+    # empty; the reference is the cell-by-cell path (text_series, then by_value of its text)
+    from evaltools.parsing import by_value, text_by_value, text_series
+    rng = np.random.default_rng(18)
+    pools = [["a", "b", "c"], ["a", " a", "a ", "b"], ["a", "", "b"], ["a\tb", "c"], ["", " ", "\u00a0"],
+             ["x y", "x  y"]]
+    for pool in pools:
+        for with_none in (False, True):
+            cells = rng.choice(pool + ([None] if with_none else []), 300).astype(object)
+            raw = pd.Series(cells, dtype=object)
+            text, (positions, values) = text_by_value(raw)
+            expected = text_series(raw)
+            pd.testing.assert_series_equal(text, expected)
+            ref_positions, ref_values = by_value(expected)
+            assert positions.tolist() == ref_positions.tolist() and values == ref_values

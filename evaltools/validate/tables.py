@@ -388,7 +388,8 @@ def _check_keys(raw: RawTable, table: Table, typed: pd.DataFrame, problems: list
     group = key_groups(typed, keys, known, renumber=False)
     complete = np.flatnonzero(group >= 0)
     numbers = group[complete]
-    if len(numbers) < 2 or bool((numbers[1:] > numbers[:-1]).all()):  # rows in key order: none twice
+    ordered = np.sort(numbers, kind="stable")  # adaptive: rows listed roughly in key order sort in a pass
+    if not (ordered[1:] == ordered[:-1]).any():  # no key twice (the usual case)
         return
     later = complete[pd.Series(numbers).duplicated(keep="first").to_numpy()]
     if not len(later):
