@@ -116,7 +116,7 @@ def text_by_value(raw: pd.Series) -> tuple[pd.Series, tuple[np.ndarray, list[str
     if pd.api.types.infer_dtype(cells, skipna=True) not in ("string", "empty"):
         text = text_series(raw)
         return text, by_value(text)
-    positions, found = pd.factorize(cells, use_na_sentinel=True)
+    positions, found = _factorize_text(cells)
     if not _SPACE.search("".join(found)) and not (found == "").any():  # nothing to trim (the usual case)
         values = found.tolist()
     else:
@@ -130,6 +130,33 @@ def text_by_value(raw: pd.Series) -> tuple[pd.Series, tuple[np.ndarray, list[str
     # each distinct value checked as text once; a missing cell (-1) takes the trailing NA
     text = pd.array(np.array(values + [None], dtype=object), dtype="str").take(positions)
     return pd.Series(text, index=raw.index), (positions, values)
+
+
+def _factorize_text(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize(cells, use_na_sentinel=True)`` of a column of text cells.
+
+    A long column listed in order (identifiers sorted, as exports and staff's sheets often are) holds
+    each value in one run: its codes count the changes between neighbours, with no hash of millions
+    of strings; any other column (or a missing cell) is factorised as usual.
+
+    >>> [x.tolist() for x in _factorize_text(np.array(["a", "a", "b", "c", "c"] * 1, dtype=object))]
+    [[0, 0, 1, 2, 2], ['a', 'b', 'c']]
+    """
+    n = len(cells)
+    if n >= _SORTED_MIN:
+        try:
+            if not (cells[1:64] < cells[:63]).any() and not (cells[1:] < cells[:-1]).any():
+                new = np.empty(n, dtype=bool)
+                new[0] = True
+                np.not_equal(cells[1:], cells[:-1], out=new[1:])
+                return np.cumsum(new) - 1, cells[new]
+        except TypeError:  # a missing or non-text cell: not comparable
+            pass
+    return pd.factorize(cells, use_na_sentinel=True)
+
+
+#: Columns shorter than this are factorised without looking for order.
+_SORTED_MIN = 10_000
 
 
 def by_value(text: pd.Series) -> tuple[np.ndarray, list[str]]:

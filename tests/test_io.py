@@ -287,3 +287,19 @@ def test_text_by_value_is_text_series_then_by_value_on_any_mix_of_spaces_and_bla
             pd.testing.assert_series_equal(text, expected)
             ref_positions, ref_values = by_value(expected)
             assert positions.tolist() == ref_positions.tolist() and values == ref_values
+
+
+def test_factorize_text_of_ordered_and_unordered_columns_is_pandas_factorize():
+    # a long sorted column is coded by comparing neighbours (no hash); the result must be pd.factorize's
+    from evaltools.parsing import _factorize_text
+    rng = np.random.default_rng(18)
+    ids = np.array(sorted(f"P{i:06d}" for i in rng.integers(0, 5000, 30_000)), dtype=object)
+    unsorted = ids.copy()
+    unsorted[[100, 20_000]] = unsorted[[20_000, 100]]
+    with_none = ids.copy()
+    with_none[500] = None
+    blanks = np.array([""] * 50 + list(ids), dtype=object)
+    for cells in (ids, ids[::-1].copy(), unsorted, with_none, blanks, np.array(["a"] * 20_000, dtype=object)):
+        codes, uniques = _factorize_text(cells)
+        ref_codes, ref_uniques = pd.factorize(cells, use_na_sentinel=True)
+        assert codes.tolist() == ref_codes.tolist() and list(uniques) == list(ref_uniques)
