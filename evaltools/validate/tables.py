@@ -341,34 +341,36 @@ def _failing_cells(col: Column, values: pd.Series, missing: np.ndarray | None = 
 
 
 def _check_answers(raw: RawTable, instrument, typed: pd.DataFrame, problems: list[Problem]) -> None:
-    """Answers on the instrument's scale (or one of its missing codes) and on its steps."""
+    """Answers on the instrument's scale (or one of its missing codes) and on its steps (numpy, per item)."""
     allowed_missing = np.asarray(instrument.missing_codes, dtype=float)
     lo, hi = instrument.response_min, instrument.response_max
     for item in instrument.item_ids:
         if item not in typed.columns:
             continue
-        values = typed[item]
-        outside = values.notna() & ((values < lo) | (values > hi)) & ~values.isin(allowed_missing)
-        _check_step(raw, instrument, typed, item, ~outside & ~values.isin(allowed_missing), problems)
+        values = typed[item].to_numpy(dtype=float)
+        coded = np.isin(values, allowed_missing) | (np.isnan(values) & np.isnan(allowed_missing).any())
+        outside = ~np.isnan(values) & ((values < lo) | (values > hi)) & ~coded
+        _check_step(raw, instrument, typed, item, ~outside & ~coded, problems)
         if outside.any():
             capped(problems, raw, "answer_out_of_scale", typed["_row"][outside],
-                   values[outside].astype(float), item,
+                   typed[item][outside].astype(float), item,
                    {"lo": f"{lo:g}", "hi": f"{hi:g}",
                     "missing": ", ".join(f"{m:g}" for m in instrument.missing_codes) or "–"})
 
 
-def _check_step(raw: RawTable, instrument, typed: pd.DataFrame, item: str, inside: pd.Series,
+def _check_step(raw: RawTable, instrument, typed: pd.DataFrame, item: str, inside: np.ndarray,
                 problems: list[Problem]) -> None:
     """Answers lie on the instrument's steps (whole numbers on a 1–5 scale: ``4,5`` is a typo)."""
     step = getattr(instrument, "response_step", None)
-    values = typed[item]
     if not step or not inside.any():
         return
+    values = typed[item].to_numpy(dtype=float)
     k = (values - instrument.response_min) / step
-    off = inside & values.notna() & ((k - k.round()).abs() > 1e-9)
+    with np.errstate(invalid="ignore"):
+        off = inside & ~np.isnan(values) & (np.abs(k - np.round(k)) > 1e-9)
     if off.any():
         lo, hi = instrument.response_min, instrument.response_max
-        capped(problems, raw, "answer_not_whole", typed["_row"][off], values[off].astype(float), item,
+        capped(problems, raw, "answer_not_whole", typed["_row"][off], typed[item][off].astype(float), item,
                {"lo": f"{lo:g}", "hi": f"{hi:g}"})
 
 
