@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -12,7 +13,7 @@ from evaltools.errors import Phrase, Problem
 from evaltools.instruments import YamlAliasBomb, plain_id, read_yaml
 from evaltools.io import leaves_folder
 from evaltools.labels import DEFAULT_LANG, LANGS
-from evaltools.privacy import holds_pesel
+from evaltools.privacy import holds_pesel, may_hold_pesel
 
 #: The keys project.yaml may hold.
 PROJECT_KEYS = {"name", "period", "language", "instruments", "min_cell", "targets", "groups", "primary_outcomes"}
@@ -132,6 +133,8 @@ def _check_pesel(node, entry: str, problems: list[Problem]) -> None:
     >>> [p.entry for p in found]
     ['groups.G1.pl', 'targets[0].n']
     """
+    if not entry and not _may_hold_pesel(node):  # one look at all of it (thousands of groups' labels)
+        return
     if isinstance(node, dict):
         for key, value in node.items():
             path = f"{entry}.{key}" if entry else str(key)
@@ -143,6 +146,33 @@ def _check_pesel(node, entry: str, problems: list[Problem]) -> None:
             _check_pesel(value, f"{entry}[{i}]", problems)
     elif holds_pesel(node):
         problems.append(Problem("project_pesel", {}, file="project.yaml", entry=entry))
+
+
+def _may_hold_pesel(node) -> bool:
+    """Whether any key or value of ``node`` may hold a PESEL (:func:`evaltools.privacy.holds_pesel`);
+    False is certain. Numbers are judged one by one, texts in one look (:func:`evaltools.privacy.may_hold_pesel`).
+
+    >>> _may_hold_pesel({"a": ["x", 1, {"b": 2.5}]}), _may_hold_pesel({"a": [{"b": "tel. 44051401359"}]})
+    (False, True)
+    >>> _may_hold_pesel({44051401359: "x"}), _may_hold_pesel([44051401359.0])
+    (True, True)
+    """
+    texts, stack = [], [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif item is None or isinstance(item, bool):
+            continue
+        elif isinstance(item, (int, float, np.integer, np.floating)):
+            if holds_pesel(item):
+                return True
+        else:
+            texts.append(str(item))
+    return may_hold_pesel(texts)
 
 
 def _check_period(config: dict, bad) -> None:
