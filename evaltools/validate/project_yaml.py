@@ -13,7 +13,7 @@ from evaltools.errors import Phrase, Problem
 from evaltools.instruments import YamlAliasBomb, plain_id, read_yaml
 from evaltools.io import leaves_folder
 from evaltools.labels import DEFAULT_LANG, LANGS
-from evaltools.privacy import holds_pesel, may_hold_pesel
+from evaltools.privacy import PESEL_CANDIDATE, holds_pesel
 
 #: The keys project.yaml may hold.
 PROJECT_KEYS = {"name", "period", "language", "instruments", "min_cell", "targets", "groups", "primary_outcomes"}
@@ -150,12 +150,15 @@ def _check_pesel(node, entry: str, problems: list[Problem]) -> None:
 
 def _may_hold_pesel(node) -> bool:
     """Whether any key or value of ``node`` may hold a PESEL (:func:`evaltools.privacy.holds_pesel`);
-    False is certain. Numbers are judged one by one, texts in one look (:func:`evaltools.privacy.may_hold_pesel`).
+    False is certain. Numbers are judged one by one, texts by one search for a run of digits
+    (:data:`evaltools.privacy.PESEL_CANDIDATE`) over all of them.
 
     >>> _may_hold_pesel({"a": ["x", 1, {"b": 2.5}]}), _may_hold_pesel({"a": [{"b": "tel. 44051401359"}]})
     (False, True)
     >>> _may_hold_pesel({44051401359: "x"}), _may_hold_pesel([44051401359.0])
     (True, True)
+    >>> _may_hold_pesel({"name": "Białystok – 2021", "n": 12345}), _may_hold_pesel({"Łódź 44051401359": 1})
+    (False, True)
     """
     texts, stack = [], [node]
     while stack:
@@ -172,7 +175,7 @@ def _may_hold_pesel(node) -> bool:
                 return True
         else:
             texts.append(str(item))
-    return may_hold_pesel(texts)
+    return PESEL_CANDIDATE.search("\x00".join(texts)) is not None  # NUL: no digit run spans two texts
 
 
 def _check_period(config: dict, bad) -> None:
