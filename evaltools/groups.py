@@ -12,6 +12,10 @@ cells (:func:`evaltools.privacy.suppress_small_cells`) agree on it:
   ``participants.group`` values; components overlap and do not);
 - :func:`by_group`: a per-person table repeated under ``all`` and each of the
   person's groups, ready for ``groupby([..., "group"])``;
+- :func:`text_codes` and :func:`coded_members`: ids and membership as
+  integers, each big column hashed once however many tables ask
+  (:func:`evaltools.codes.factorize`), and :func:`member_rows`: the rows of
+  :func:`by_group` from those integers;
 - :func:`people_by_cell`: the set of people behind each row of a table (as
   integer codes), from which the suppression decides which rows are nested
   in which;
@@ -40,6 +44,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from evaltools.codes import factorize
 from evaltools.privacy import CodedPeople
 from evaltools.schema import CODES, split_codes
 
@@ -71,6 +76,31 @@ def run_codes(values: pd.Series) -> np.ndarray:
     starts = np.flatnonzero(np.r_[True, v[1:] != v[:-1]])
     codes = pd.factorize(v[starts], use_na_sentinel=False)[0].astype("int64")
     return np.repeat(codes, np.diff(np.r_[starts, len(v)]))
+
+
+def text_codes(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Integer codes of ``column`` and the text each stands for: ``column.astype("str")`` factorised, hashed once.
+
+    Codes are 0, 1, ... in order of first appearance; a missing value is
+    one more code (the last), standing for NaN in the returned Index, as
+    ``pd.factorize(column.astype("str"), use_na_sentinel=False)`` would
+    treat it (only its number may differ). The hashing is
+    :func:`evaltools.codes.factorize` of the column itself, so a second
+    caller with the same column hashes nothing.
+
+    >>> c, text = text_codes(pd.Series(["b", None, 3, "b"], dtype=object))
+    >>> c.tolist(), text.tolist()
+    ([0, 2, 1, 0], ['b', '3', nan])
+    """
+    codes, uniques = factorize(column)
+    text = pd.Index(uniques).astype("str")
+    if not text.is_unique:  # distinct values spelled alike as text (1 and "1"): one code
+        merged, text = pd.factorize(text)
+        codes = np.where(codes >= 0, merged[np.maximum(codes, 0)], -1)
+    missing = codes < 0
+    if missing.any():
+        return np.where(missing, len(text), codes), text.append(pd.Index([np.nan], dtype=text.dtype))
+    return np.asarray(codes, dtype="int64"), text
 
 
 def group_membership(participants: pd.DataFrame) -> pd.DataFrame:
@@ -133,6 +163,56 @@ def partition(membership: pd.DataFrame, groups: Iterable | None = None) -> froze
     if groups is not None:
         return frozenset(groups)
     return frozenset(g for g in membership["group"].dropna().unique() if g != ALL and g not in CODES["component"])
+
+
+def coded_members(membership: pd.DataFrame, people: pd.Index) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """:func:`group_order` of ``membership`` and its members beyond ``all`` as integers, for a table of ``people``.
+
+    Returns ``(groups, person, group)``: per distinct person × group of
+    ``membership`` other than ``all`` whose person is in ``people`` (text
+    ids, as from :func:`text_codes`), in the order of ``membership``: the
+    person's position in ``people`` and the group's in ``groups``. The id
+    and group columns are compared as text (as :func:`as_membership`) and
+    hashed once however many tables ask (:func:`text_codes`).
+
+    >>> m = pd.DataFrame({"participant_id": ["A", "B", "A", "C", "B", "A"],
+    ...                   "group": ["all", "all", "G1", "G1", "youth", "G1"]})
+    >>> groups, person, group = coded_members(m, pd.Index(["B", "A"]))
+    >>> groups, person.tolist(), group.tolist()
+    (['all', 'G1', 'youth'], [1, 0], [1, 2])
+    """
+    id_code, ids = text_codes(membership["participant_id"])
+    group_code, names = text_codes(membership["group"])
+    groups = group_order(pd.DataFrame({"group": names}))
+    person = people.get_indexer(ids)[id_code]
+    group = pd.Index(groups).get_indexer(names)[group_code]
+    pair = person.astype("int64") * (len(groups) + 1) + group
+    known = (person >= 0) & (group >= 0) & (group != groups.index(ALL)) & ~pd.Series(pair).duplicated().to_numpy()
+    return groups, person[known], group[known]
+
+
+def member_rows(person: np.ndarray, member_person: np.ndarray, member_group: np.ndarray, *,
+                all_group: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """The rows of :func:`by_group` as integers, from a per-person table's person codes and :func:`coded_members`.
+
+    ``person`` is each row's person (non-negative codes), ``member_person``
+    and ``member_group`` the members beyond ``all``. Returns ``(row, group)``:
+    every row under ``all_group`` first, then each row under each of its
+    person's groups (rows in order, each one's groups in the members' order).
+
+    >>> [x.tolist() for x in member_rows(np.array([1, 0, 1]), np.array([0, 1, 0]), np.array([2, 1, 1]))]
+    [[0, 1, 2, 0, 1, 1, 2], [0, 0, 0, 1, 2, 1, 1]]
+    """
+    person = np.asarray(person, dtype="int64")
+    n_people = int(max(person.max(initial=-1), np.max(member_person, initial=-1))) + 1
+    order = np.argsort(member_person, kind="stable")               # each person's groups, in the members' order
+    count = np.bincount(member_person, minlength=n_people)
+    start = np.cumsum(count) - count
+    times = count[person]
+    rep = np.repeat(np.arange(len(person)), times)
+    within = np.arange(len(rep)) - np.repeat(np.cumsum(times) - times, times)
+    group = np.asarray(member_group, dtype="int64")[order[start[person[rep]] + within]]
+    return np.r_[np.arange(len(person)), rep], np.r_[np.full(len(person), all_group, dtype="int64"), group]
 
 
 def by_group(frame: pd.DataFrame, membership: pd.DataFrame) -> pd.DataFrame:

@@ -300,7 +300,7 @@ def test_tipping_point_in_chunks_of_cells_equals_each_cell_alone():
 
 
 def test_imputation_model_keeps_the_largest_groups_beyond_model_groups():
-    from evaltools.attrition import MODEL_GROUPS, _design, sensitivity
+    from evaltools.attrition import MODEL_GROUPS, _coded, _design, sensitivity
     from evaltools.labels import t
 
     people = [f"P{i:03d}" for i in range(300)]
@@ -314,7 +314,9 @@ def test_imputation_model_keeps_the_largest_groups_beyond_model_groups():
     from evaltools.change import group_membership
 
     membership = group_membership(p)
-    x = _design(pd.Index(people), membership, None)
+    c = _coded(s, p, membership, "baseline", "endline")
+    assert c.people.tolist() == people
+    x = _design(c, None)
     # intercept, then the 50 largest of 61 groups: the component "community" (everyone), the 40 groups of 6 and
     # 9 of the groups of 3 (the first listed)
     assert x.shape[1] == 1 + MODEL_GROUPS
