@@ -119,7 +119,8 @@ def status_codes(scores: pd.DataFrame, *, pre_wave: str = "baseline", post_wave:
     """
     (inst, n_inst), (scale, _) = ((c, len(t)) for c, t in (text_codes(scores[k]) for k in KEY))
     key_code = pd.factorize(inst * (scale.max(initial=0) + 1) + scale)[0]          # in order of first appearance
-    keys = scores[KEY].iloc[np.unique(key_code, return_index=True)[1]].astype("str")
+    first = np.flatnonzero(np.r_[True, key_code[1:] > np.maximum.accumulate(key_code)[:-1]]) if len(key_code) else []
+    keys = scores[KEY].iloc[first].astype("str")
     valid = scores["score"].notna().to_numpy()
     wave_code, waves = text_codes(scores["wave"])
     is_pre = valid & (wave_code == waves.get_indexer([pre_wave])[0])
