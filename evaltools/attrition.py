@@ -298,8 +298,9 @@ def impute_endline(x_obs: np.ndarray, y_obs: np.ndarray, x_mis: np.ndarray, m: i
     cols = np.sort(piv[:rank])
     unit = np.outer(scale[cols], scale[cols])
     inverse = np.linalg.inv(gram[np.ix_(cols, cols)] / unit) / unit                # (XᵀX)⁻¹, columns scaled
-    beta_hat = inverse @ (x_obs[:, cols].T @ y_obs)
-    rss = float(np.sum((y_obs - x_obs[:, cols] @ beta_hat) ** 2))
+    x_cols = x_obs[:, cols]                                                          # (one copy, used twice)
+    beta_hat = inverse @ (x_cols.T @ y_obs)
+    rss = float(np.sum((y_obs - x_cols @ beta_hat) ** 2))
     sigma = np.sqrt(rss / rng.chisquare(df, size=m))
     root = np.linalg.cholesky(inverse)                                               # root·rootᵀ = (XᵀX)⁻¹
     beta = beta_hat[:, None] + sigma[None, :] * (root @ rng.standard_normal((rank, m)))
@@ -492,14 +493,17 @@ def _estimates(c: SimpleNamespace, t: SimpleNamespace, estimable, span, alpha: f
     tip = np.full(n_cells, np.nan)
     tip[search] = tipping_point(t.s1[search], t.s2[search], t.sd[search], t.n_all[search], t.n_drop[search],
                                 span[key_cell][search], alpha=alpha)
-    mi_note = np.where(no_drop, "no_dropouts", np.where(~estimable[key_cell] & (t.n_drop > 0), "not_estimable", ""))
+    # notes as Python strings (object arrays): a suffix is one concatenation per cell, not a fixed-width copy
+    mi_note = np.where(no_drop, "no_dropouts",
+                       np.where(~estimable[key_cell] & (t.n_drop > 0), "not_estimable", "")).astype(object)
     tip_note = np.where(~usable | np.isnan(mi[1]), mi_note,
                         np.where(tip == 0, "ci_includes_zero", np.where(np.isnan(tip), "no_tipping_point", "")))
     if len(c.groups) - 1 > MODEL_GROUPS:
-        mi_note, tip_note = (np.where(usable, np.char.add(np.where(note == "", note, np.char.add(note, ";")),
-                                                          "model_largest_groups"), note)
-                             for note in (mi_note.astype("U64"), tip_note.astype("U64")))
-    return {"complete_case": (cc, np.where(no_drop, "no_dropouts", "")), "multiple_imputation": (mi, mi_note),
+        mi_note, tip_note = (np.where(usable, np.where(note == "", "model_largest_groups",
+                                                       note + ";model_largest_groups"), note)
+                             for note in (mi_note, tip_note.astype(object)))
+    return {"complete_case": (cc, np.where(no_drop, "no_dropouts", "").astype(object)),
+            "multiple_imputation": (mi, mi_note),
             "tipping_point": ((tip, np.full(n_cells, np.nan), np.full(n_cells, np.nan)), tip_note)}
 
 
@@ -523,7 +527,7 @@ def _sensitivity_rows(c: SimpleNamespace, t: SimpleNamespace, est: dict, alpha: 
                      ci_low=interleave([est[mth][0][1][kept] for mth in METHODS]),
                      ci_high=interleave([est[mth][0][2][kept] for mth in METHODS]),
                      ci_level=1.0 - alpha, suppressed=False,
-                     note=interleave([est[mth][1].astype("U64")[kept] for mth in METHODS]),
+                     note=interleave([est[mth][1][kept] for mth in METHODS]),
                      _n_min=interleave([n_min[mth] for mth in METHODS]).astype("int64"))
     return out[[*SENSITIVITY_COLUMNS, "_n_min"]].astype(
         {"instrument": "str", "scale": "str", "group": "str", "method": "str", "note": "str"})
