@@ -222,12 +222,12 @@ def clustered_change(
         family_ci_low, family_ci_high, family_p, icc, design_effect,
         suppressed``.
     """
-    keys = scale_keys(scores, instruments)
+    st = status_codes(scores, pre_wave=pre_wave, post_wave=post_wave)
+    keys = scale_keys(st.keys, instruments)           # the keys of scores are those of the status, in order
     if len(keys) == 0:
         return _empty_clustered()
     if membership is None:
         membership = group_membership(participants)
-    st = status_codes(scores, pre_wave=pre_wave, post_wave=post_wave)
     key_of = pd.MultiIndex.from_frame(keys).get_indexer(pd.MultiIndex.from_frame(st.keys))
     c = _coded_pairs(st, key_of, participants, membership)
     groups = c.groups
