@@ -410,7 +410,7 @@ def _impute(c: SimpleNamespace, dose, m: int, seed: int) -> tuple[np.ndarray, np
     One model per instrument × scale (:func:`impute_endline`), keys in
     order, drawn from one ``numpy.random.default_rng(seed)``.
     """
-    x_people = _design(c, dose)
+    x_people = np.column_stack([_design(c, dose), np.zeros(len(c.people))])   # the last column: the baseline
     drop_rows = np.flatnonzero(~c.done)
     drop_pos = np.full(len(c.done), -1)
     drop_pos[drop_rows] = np.arange(len(drop_rows))
@@ -428,8 +428,8 @@ def _impute(c: SimpleNamespace, dose, m: int, seed: int) -> tuple[np.ndarray, np
         if not len(mis):
             estimable[k] = True
             continue
-        x_obs = np.column_stack([x_people[c.person[obs]], c.pre[obs]])
-        x_mis = np.column_stack([x_people[c.person[mis]], c.pre[mis]])
+        x_obs, x_mis = x_people[c.person[obs]], x_people[c.person[mis]]             # (copies: one gather each)
+        x_obs[:, -1], x_mis[:, -1] = c.pre[obs], c.pre[mis]
         draws = impute_endline(x_obs, c.post[obs], x_mis, m, rng)
         if draws is not None:
             estimable[k] = True
