@@ -70,8 +70,8 @@ import pandas as pd
 from scipy import linalg, sparse, stats
 
 from evaltools.change import KEY
-from evaltools.groups import ALL, cell_people, coded_members, grid_people, group_membership, member_rows, partition
-from evaltools.groups import text_codes
+from evaltools.groups import ALL, cell_codes, coded_members, coded_sets, grid_of_all, group_membership, member_rows
+from evaltools.groups import partition, repeats_of_all, text_codes
 from evaltools.privacy import suppress_small_cells
 
 ATTRITION_COLUMNS = ["instrument", "scale", "group", "n_baseline", "n_completers", "n_dropouts",
@@ -149,8 +149,9 @@ def _coded(scores, participants, membership, pre_wave, post_wave) -> SimpleNames
     ``member_group`` (:func:`coded_members`), ``grid`` (keys × groups, groups
     varying fastest: cell = key · len(groups) + group), and per row of the
     long table: ``row`` (into the status) and ``cell``; ``kept`` (the cells
-    not repeating their ``all`` row) and ``cell_sets`` (every cell's set
-    of person codes, :func:`grid_people`).
+    not repeating their ``all`` row), ``cell_sets`` (every cell's set of
+    person codes, as :func:`grid_people`) and the same as flat integers,
+    ``cell_code`` and ``cell_bounds`` (:func:`cell_codes`).
     """
     if membership is None:
         membership = group_membership(participants)
@@ -159,9 +160,27 @@ def _coded(scores, participants, membership, pre_wave, post_wave) -> SimpleNames
     grid = st.keys.merge(pd.DataFrame({"group": pd.Series(groups, dtype="str")}), how="cross")
     row, g = member_rows(st.person, member_person, member_group)
     cell = st.key[row].astype("int64") * len(groups) + g
-    sets, repeat = grid_people(cell, st.person[row], len(st.keys), groups)
+    code, bounds = cell_codes(cell, st.person[row], len(grid))
+    sets = coded_sets(code, bounds)
+    kept = np.flatnonzero(~repeats_of_all(sets, grid_of_all(len(st.keys), groups)))
     return SimpleNamespace(**vars(st), membership=membership, groups=groups, member_person=member_person,
-                           member_group=member_group, grid=grid, row=row, cell=cell, kept=np.flatnonzero(~repeat), cell_sets=sets)
+                           member_group=member_group, grid=grid, row=row, cell=cell, kept=kept, cell_sets=sets,
+                           cell_code=code, cell_bounds=bounds)
+
+
+def _completer_sets(c: SimpleNamespace) -> np.ndarray:
+    """:func:`evaltools.groups.cell_people` of the completers' rows, from the cells' codes (no second sort).
+
+    Whether a person completed depends on the instrument × scale only, so
+    each cell's completers are its people (sorted already) who completed
+    its key.
+    """
+    n_people = int(max(c.person.max(initial=-1), c.cell_code.max(initial=-1))) + 1
+    done = np.zeros(len(c.keys) * n_people, dtype=bool)
+    done[c.key.astype("int64") * n_people + c.person] = c.done
+    key = np.repeat(np.arange(len(c.grid)) // len(c.groups), np.diff(c.cell_bounds))
+    keep = done[key * n_people + c.cell_code]
+    return coded_sets(c.cell_code[keep], np.r_[0, np.cumsum(keep)][c.cell_bounds])
 
 
 def _partition(c: SimpleNamespace, groups: Iterable | None) -> frozenset:
@@ -591,8 +610,7 @@ def sensitivity(
     out = _sensitivity_rows(c, sums, _estimates(c, sums, estimable, span, alpha, min_cell), alpha)
     # a complete-case row describes the completers, the two others everyone with a baseline score; these rest
     # on the dropouts too, so they are hidden when either the completers or the dropouts are few (as in attrition)
-    done = sums.is_done
-    completers = cell_people(c.cell[done], c.person[c.row[done]], len(c.grid))[c.kept]
+    completers = _completer_sets(c)[c.kept]
     people = np.where((out["method"] == "complete_case").to_numpy(),
                       np.repeat(completers, len(METHODS)), np.repeat(c.cell_sets[c.kept], len(METHODS)))
     out = suppress_small_cells(out, n_col="_n_min", min_cell=min_cell,

@@ -305,21 +305,47 @@ def cell_people(cell: np.ndarray, person: np.ndarray, n_cells: int) -> np.ndarra
 
     An object array of :class:`evaltools.privacy.CodedPeople` (a cell
     without rows: nobody), from one sort of (cell, person) integers: what
-    :func:`people_by_cell` gives when the cells are already numbered.
+    :func:`people_by_cell` gives when the cells are already numbered
+    (:func:`coded_sets` of :func:`cell_codes`).
 
     >>> cell_people(np.array([1, 0, 1, 1]), np.array([5, 2, 3, 5]), 3).tolist()
     [CodedPeople([2]), CodedPeople([3, 5]), CodedPeople([])]
     """
+    return coded_sets(*cell_codes(cell, person, n_cells))
+
+
+def cell_codes(cell: np.ndarray, person: np.ndarray, n_cells: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`cell_people` as flat integers: each cell's distinct people, sorted, one cell after another.
+
+    Returns ``(code, bounds)``: cell ``i`` holds ``code[bounds[i]:bounds[i + 1]]``.
+
+    >>> [x.tolist() for x in cell_codes(np.array([1, 0, 1, 1]), np.array([5, 2, 3, 5]), 3)]
+    [[2, 3, 5], [0, 1, 3, 3]]
+    """
     cell, person = np.asarray(cell, dtype="int64"), np.asarray(person, dtype="int64")
-    n_codes = int(person.max(initial=-1)) + 1
+    n_codes = max(int(person.max(initial=-1)) + 1, 1)
     # (np.unique hashes: slower at this size); a stable sort (timsort) finds the runs of a table in order: 4x faster
     both = np.sort(cell * n_codes + person, kind="stable")
     both = both[np.r_[True, both[1:] != both[:-1]]] if len(both) else both
-    cell_of, code = np.divmod(both, max(n_codes, 1))
-    bounds = np.searchsorted(cell_of, np.arange(n_cells + 1), side="left")
-    out = np.empty(n_cells, dtype=object)
+    bounds = np.searchsorted(both, np.arange(n_cells + 1) * n_codes, side="left")
+    return both - np.repeat(np.arange(n_cells) * n_codes, np.diff(bounds)), bounds
+
+
+def coded_sets(code: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+    """The sets of :func:`cell_codes`: an object array of :class:`evaltools.privacy.CodedPeople`, one per cell."""
+    out = np.empty(len(bounds) - 1, dtype=object)
     out[:] = [CodedPeople(code[a:b]) for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist())]
     return out
+
+
+def grid_of_all(n_keys: int, groups: Sequence[str]) -> np.ndarray:
+    """For each cell of a grid of ``n_keys`` keys × ``groups`` (groups fastest), the cell of its ``all`` group.
+
+    >>> grid_of_all(2, ["all", "G1"]).tolist()
+    [0, 0, 2, 2]
+    """
+    groups = list(groups)
+    return np.repeat(np.arange(n_keys) * len(groups) + groups.index(ALL), len(groups))
 
 
 def repeats_of_all(people: Sequence, of_all: np.ndarray) -> np.ndarray:
@@ -357,10 +383,8 @@ def grid_people(cell: np.ndarray, person: np.ndarray, n_keys: int,
     >>> [sorted(p) for p in people], repeat.tolist()
     ([[7], [7], [7], [8], [], [8]], [False, True, True, False, False, True])
     """
-    groups = list(groups)
     people = cell_people(cell, person, n_keys * len(groups))
-    of_all = np.repeat(np.arange(n_keys) * len(groups) + groups.index(ALL), len(groups))
-    return people, repeats_of_all(people, of_all)
+    return people, repeats_of_all(people, grid_of_all(n_keys, groups))
 
 
 def without_repeats_of_all(cells: pd.DataFrame, long: pd.DataFrame, *,
