@@ -128,15 +128,36 @@ def status_codes(scores: pd.DataFrame, *, pre_wave: str = "baseline", post_wave:
     person, people = text_codes(scores["participant_id"])
     used = np.flatnonzero(is_pre | is_post)
     pair = key_code[used].astype("int64") * len(people) + person[used]    # one code per instrument × scale × person
-    pre_at, post_at = is_pre[used], is_post[used]
-    first_pre = pre_at & ~pd.Series(np.where(pre_at, pair, -1)).duplicated().to_numpy()
-    first_post = post_at & ~pd.Series(np.where(post_at, pair, -1)).duplicated().to_numpy()
+    first_pre, first_post, at = _first_rows(pair, is_pre[used], is_post[used], len(keys) * len(people))
     score = scores["score"].to_numpy(dtype="float64")
-    at = pd.Index(pair[first_post]).get_indexer(pair[first_pre])
     post = np.where(at >= 0, score[used[first_post]][at], np.nan)
     rows = used[first_pre]
     return SimpleNamespace(keys=keys, rows=rows, key=key_code[rows], person=person[rows], people=people,
                            pre=score[rows], post=post, done=at >= 0)
+
+
+def _first_rows(pair: np.ndarray, pre_at: np.ndarray, post_at: np.ndarray,
+                span: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The first baseline and the first endline row of each ``pair`` code (0 … ``span`` − 1), and how they match.
+
+    Returns ``first_pre`` and ``first_post`` (boolean, per row) and ``at``:
+    for each first baseline row, the position of its pair's first endline
+    row among the first endline rows (-1 for none). With codes dense enough,
+    by arrays indexed by code (no hashing); else by hashing.
+    """
+    if span > 4 * len(pair) + 1024:
+        first_pre = pre_at & ~pd.Series(np.where(pre_at, pair, -1)).duplicated().to_numpy()
+        first_post = post_at & ~pd.Series(np.where(post_at, pair, -1)).duplicated().to_numpy()
+        return first_pre, first_post, pd.Index(pair[first_post]).get_indexer(pair[first_pre])
+    row = np.arange(len(pair))
+    firsts = []
+    for at_wave in (pre_at, post_at):
+        first = np.full(span, len(pair))
+        np.minimum.at(first, pair[at_wave], row[at_wave])
+        firsts.append(at_wave & (first[pair] == row))
+    where = np.full(span, -1)
+    where[pair[firsts[1]]] = np.arange(int(firsts[1].sum()))
+    return firsts[0], firsts[1], where[pair[firsts[0]]]
 
 
 def _coded(scores, participants, membership, pre_wave, post_wave) -> SimpleNamespace:
