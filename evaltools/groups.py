@@ -234,30 +234,23 @@ def group_rows(participant_id: pd.Series, membership: pd.DataFrame,
     For a frame whose ``participant_id`` is given: ``row`` (its position in
     the frame), ``group`` (the position of its group in ``groups``, which
     holds every group of ``membership``) and ``person`` (a code of its id:
-    0, 1, ... in order of first appearance in ``participant_id``, then in
-    ``membership``), in the order of :func:`by_group`'s rows. Computed on
-    integer codes: no join of text ids, one pass at 100,000 people.
+    0, 1, ... in order of first appearance in ``participant_id``; -1 for a
+    missing id), in the order of :func:`by_group`'s rows. Computed on
+    integer codes (:func:`coded_members`, :func:`member_rows`; ids compared
+    as text): no join of text ids, one pass at 100,000 people.
 
     >>> m = pd.DataFrame({"participant_id": ["A", "B", "A", "B"], "group": ["all", "all", "G1", "youth"]})
     >>> [x.tolist() for x in group_rows(pd.Series(["B", "A", "B"]), m, ["all", "youth", "G1"])]
     [[0, 1, 2, 0, 1, 2], [0, 0, 0, 1, 2, 1], [0, 1, 0, 0, 1, 0]]
     """
-    members = membership.loc[membership["group"] != ALL, MEMBERSHIP_COLUMNS].drop_duplicates()
-    codes, _ = pd.factorize(pd.concat([pd.Series(participant_id, dtype=object).reset_index(drop=True),
-                                       members["participant_id"].astype(object).reset_index(drop=True)]))
-    person, member = codes[:len(participant_id)], codes[len(participant_id):]
-    member_group = pd.Index(groups).get_indexer(members["group"])
-    # the members by person (stable: each person's groups in the order of membership), then each row's slice of it
-    by_person = np.argsort(member, kind="stable")
-    count = np.bincount(member[member >= 0], minlength=int(codes.max(initial=-1)) + 1)
-    by_person = by_person[len(member) - int(count.sum()):]  # people without an id (-1) sort first: left out
-    per_row = np.where(person >= 0, count[np.maximum(person, 0)] if len(count) else 0, 0)
-    rows = np.repeat(np.arange(len(person)), per_row)
-    within = np.arange(len(rows)) - np.repeat(np.cumsum(per_row) - per_row, per_row)
-    picked = by_person[(np.cumsum(count) - count)[person[rows]] + within]
-    all_rows = np.arange(len(person))
-    return (np.r_[all_rows, rows], np.r_[np.full(len(person), list(groups).index(ALL)), member_group[picked]],
-            np.r_[person, person[rows]])
+    person, people = text_codes(participant_id)
+    if len(people) and pd.isna(people[-1]):  # a missing id: a person of no group, coded -1
+        person, people = np.where(person == len(people) - 1, -1, person), people[:-1]
+    order, member_person, member_group = coded_members(membership, people)
+    member_group = pd.Index(groups).get_indexer(order)[member_group]
+    row, group = member_rows(np.where(person >= 0, person, len(people)), member_person, member_group,
+                             all_group=list(groups).index(ALL))
+    return row, group, person[row]
 
 
 def people_by_cell(long: pd.DataFrame, cells: pd.DataFrame, *, keys: Sequence[str]) -> pd.Series:
