@@ -70,9 +70,8 @@ import pandas as pd
 from scipy import linalg, sparse, stats
 
 from evaltools.change import KEY
-from evaltools.groups import ALL, MEMBERSHIP_COLUMNS, as_membership, group_membership, group_order, partition
-from evaltools.groups import people_by_cell
-from evaltools.groups import without_repeats_of_all
+from evaltools.groups import ALL, cell_codes, coded_members, coded_sets, grid_of_all, group_membership, member_rows
+from evaltools.groups import partition, repeats_of_all, text_codes
 from evaltools.privacy import suppress_small_cells
 
 ATTRITION_COLUMNS = ["instrument", "scale", "group", "n_baseline", "n_completers", "n_dropouts",
@@ -96,85 +95,118 @@ def baseline_status(scores: pd.DataFrame, *, pre_wave: str = "baseline", post_wa
     per instrument × scale × person (the first baseline score, the first
     endline score), in the order of the baseline scores.
     """
-    status = _status_codes(scores, pre_wave, post_wave)
+    status = status_codes(scores, pre_wave=pre_wave, post_wave=post_wave)
     out = scores[["instrument", "scale", "participant_id"]].iloc[status.rows].reset_index(drop=True)
     return out.assign(pre=status.pre, post=status.post, completer=status.done)
 
 
-def _status_codes(scores, pre_wave, post_wave) -> SimpleNamespace:
-    """:func:`baseline_status` as integer codes (one factorisation of the text, issue 18).
+def status_codes(scores: pd.DataFrame, *, pre_wave: str = "baseline", post_wave: str = "endline") -> SimpleNamespace:
+    """:func:`baseline_status` as integer codes: the text columns hashed once however many tables ask (issue 18).
 
     ``keys``: the instrument × scale pairs of ``scores`` in order of first
-    appearance (as ``drop_duplicates``); per row of the status: ``rows``
-    (its baseline row in ``scores``), ``key`` (into ``keys``), ``person``
-    (into ``people``), ``pre``, ``post`` and ``done`` (a completer).
+    appearance (as ``drop_duplicates``); ``people``: the ids as text
+    (:func:`evaltools.groups.text_codes` of ``scores["participant_id"]``);
+    per row of the status: ``rows`` (its baseline row in ``scores``),
+    ``key`` (into ``keys``), ``person`` (into ``people``), ``pre``, ``post``
+    and ``done`` (a completer). The completers' rows are the pairs of
+    :func:`evaltools.change.paired_scores`, in its order.
+
+    >>> s = pd.DataFrame({"participant_id": ["A", "B", "A"], "wave": ["baseline", "baseline", "endline"],
+    ...                   "instrument": "x", "scale": "s", "score": [2.0, 3.0, 3.5]})
+    >>> st = status_codes(s)
+    >>> st.rows.tolist(), st.person.tolist(), st.post.tolist(), st.done.tolist()
+    ([0, 1], [0, 1], [3.5, nan], [True, False])
     """
-    codes = [pd.factorize(scores[c].to_numpy(dtype=object), use_na_sentinel=False) for c in KEY]
-    key_code = pd.factorize(codes[0][0] * len(codes[1][1]) + codes[1][0])[0]      # in order of first appearance
-    keys = scores[KEY].iloc[np.unique(key_code, return_index=True)[1]].astype("str")
+    (inst, n_inst), (scale, _) = ((c, len(t)) for c, t in (text_codes(scores[k]) for k in KEY))
+    key_code = pd.factorize(inst * (scale.max(initial=0) + 1) + scale)[0]          # in order of first appearance
+    first = np.flatnonzero(np.r_[True, key_code[1:] > np.maximum.accumulate(key_code)[:-1]]) if len(key_code) else []
+    keys = scores[KEY].iloc[first].astype("str")
     valid = scores["score"].notna().to_numpy()
-    is_pre = valid & (scores["wave"] == pre_wave).to_numpy(dtype=bool, na_value=False)
-    is_post = valid & (scores["wave"] == post_wave).to_numpy(dtype=bool, na_value=False)
+    wave_code, waves = text_codes(scores["wave"])
+    is_pre = valid & (wave_code == waves.get_indexer([pre_wave])[0])
+    is_post = valid & (wave_code == waves.get_indexer([post_wave])[0])
+    person, people = text_codes(scores["participant_id"])
     used = np.flatnonzero(is_pre | is_post)
-    ids = scores["participant_id"].iloc[used].astype("str").to_numpy(dtype=object)
-    person, people = pd.factorize(ids, use_na_sentinel=False)
-    pair = key_code[used].astype("int64") * len(people) + person            # one code per instrument × scale × person
-    pre_at, post_at = is_pre[used], is_post[used]
-    first_pre = pre_at & ~pd.Series(np.where(pre_at, pair, -1)).duplicated().to_numpy()
-    first_post = post_at & ~pd.Series(np.where(post_at, pair, -1)).duplicated().to_numpy()
+    pair = key_code[used].astype("int64") * len(people) + person[used]    # one code per instrument × scale × person
+    first_pre, first_post, at = _first_rows(pair, is_pre[used], is_post[used], len(keys) * len(people))
     score = scores["score"].to_numpy(dtype="float64")
-    at = pd.Index(pair[first_post]).get_indexer(pair[first_pre])
     post = np.where(at >= 0, score[used[first_post]][at], np.nan)
     rows = used[first_pre]
-    return SimpleNamespace(keys=keys, rows=rows, key=key_code[rows], person=person[first_pre],
-                           people=pd.Index(people), pre=score[rows], post=post, done=at >= 0)
+    return SimpleNamespace(keys=keys, rows=rows, key=key_code[rows], person=person[rows], people=people,
+                           pre=score[rows], post=post, done=at >= 0)
+
+
+def _first_rows(pair: np.ndarray, pre_at: np.ndarray, post_at: np.ndarray,
+                span: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The first baseline and the first endline row of each ``pair`` code (0 … ``span`` − 1), and how they match.
+
+    Returns ``first_pre`` and ``first_post`` (boolean, per row) and ``at``:
+    for each first baseline row, the position of its pair's first endline
+    row among the first endline rows (-1 for none). With codes dense enough,
+    by arrays indexed by code (no hashing); else by hashing.
+    """
+    if span > 4 * len(pair) + 1024:
+        first_pre = pre_at & ~pd.Series(np.where(pre_at, pair, -1)).duplicated().to_numpy()
+        first_post = post_at & ~pd.Series(np.where(post_at, pair, -1)).duplicated().to_numpy()
+        return first_pre, first_post, pd.Index(pair[first_post]).get_indexer(pair[first_pre])
+    row = np.arange(len(pair))
+    firsts = []
+    for at_wave in (pre_at, post_at):
+        first = np.full(span, len(pair))
+        np.minimum.at(first, pair[at_wave], row[at_wave])
+        firsts.append(at_wave & (first[pair] == row))
+    where = np.full(span, -1)
+    where[pair[firsts[1]]] = np.arange(int(firsts[1].sum()))
+    return firsts[0], firsts[1], where[pair[firsts[0]]]
 
 
 def _coded(scores, participants, membership, pre_wave, post_wave) -> SimpleNamespace:
-    """The status of :func:`_status_codes` under ``all`` and each group, as integer codes.
+    """The status of :func:`status_codes` under ``all`` and each group, as integer codes.
 
     The rows are those of :func:`evaltools.groups.by_group` (every status row
     under ``all``, then under each group of its person, in the status order).
 
-    Adds ``membership`` (as text), ``groups`` (:func:`group_order`), ``grid``
-    (keys × groups, groups varying fastest: cell = key · len(groups) + group),
-    and per row of the long table: ``row`` (into the status) and ``cell``;
-    ``kept`` (the cells not repeating their ``all`` row) and ``people_kept`` (their
-    sets of person codes), from :func:`without_repeats_of_all`.
+    Adds ``membership`` (as given, or :func:`group_membership`), ``groups`` (:func:`group_order`), ``member_person`` and
+    ``member_group`` (:func:`coded_members`), ``grid`` (keys × groups, groups
+    varying fastest: cell = key · len(groups) + group), and per row of the
+    long table: ``row`` (into the status) and ``cell``; ``kept`` (the cells
+    not repeating their ``all`` row), ``cell_sets`` (every cell's set of
+    person codes, as :func:`grid_people`) and the same as flat integers,
+    ``cell_code`` and ``cell_bounds`` (:func:`cell_codes`).
     """
     if membership is None:
         membership = group_membership(participants)
-    membership = as_membership(membership)
-    st = _status_codes(scores, pre_wave, post_wave)
-    groups = group_order(membership)
+    st = status_codes(scores, pre_wave=pre_wave, post_wave=post_wave)
+    groups, member_person, member_group = coded_members(membership, st.people)
     grid = st.keys.merge(pd.DataFrame({"group": pd.Series(groups, dtype="str")}), how="cross")
-    members = membership.loc[membership["group"] != ALL, MEMBERSHIP_COLUMNS].drop_duplicates()
-    who = st.people.get_indexer(members["participant_id"])
-    g_of = pd.Index(groups).get_indexer(members["group"])
-    known = (who >= 0) & (g_of >= 0)                  # people without a baseline score, and no group: no row
-    who, g_of = who[known], g_of[known]
-    # every status row under `all`, then under each group of its person (in the order of the status, as by_group)
-    order = np.argsort(who, kind="stable")
-    who, g_of = who[order], g_of[order]
-    count = np.bincount(who, minlength=len(st.people))
-    start = np.r_[0, np.cumsum(count)[:-1]]
-    n_rows = len(st.pre)
-    times = count[st.person]
-    rep = np.repeat(np.arange(n_rows), times)
-    within = np.arange(len(rep)) - np.repeat(np.cumsum(times) - times, times)
-    row = np.r_[np.arange(n_rows), rep]
-    g = np.r_[np.zeros(n_rows, dtype="int64"), g_of[start[st.person[rep]] + within]]
+    row, g = member_rows(st.person, member_person, member_group)
     cell = st.key[row].astype("int64") * len(groups) + g
-    group_type = pd.CategoricalDtype(groups)
-    coded_cells = pd.DataFrame({"_key": np.repeat(np.arange(len(st.keys)), len(groups)),
-                                "group": pd.Categorical.from_codes(np.tile(np.arange(len(groups)), len(st.keys)),
-                                                                   dtype=group_type)})
-    coded_long = pd.DataFrame({"_key": st.key[row], "participant_id": st.person[row],
-                               "group": pd.Categorical.from_codes(g, dtype=group_type)})
-    kept, people = without_repeats_of_all(coded_cells, coded_long, keys=["_key", "group"])
-    return SimpleNamespace(**vars(st), membership=membership, groups=groups, grid=grid, row=row, cell=cell,
-                           coded_long=coded_long, coded_cells=coded_cells, kept=kept.index.to_numpy(),
-                           people_kept=people)
+    code, bounds = cell_codes(cell, st.person[row], len(grid))
+    sets = coded_sets(code, bounds)
+    kept = np.flatnonzero(~repeats_of_all(sets, grid_of_all(len(st.keys), groups)))
+    return SimpleNamespace(**vars(st), membership=membership, groups=groups, member_person=member_person,
+                           member_group=member_group, grid=grid, row=row, cell=cell, kept=kept, cell_sets=sets,
+                           cell_code=code, cell_bounds=bounds)
+
+
+def _completer_sets(c: SimpleNamespace) -> np.ndarray:
+    """:func:`evaltools.groups.cell_people` of the completers' rows, from the cells' codes (no second sort).
+
+    Whether a person completed depends on the instrument × scale only, so
+    each cell's completers are its people (sorted already) who completed
+    its key.
+    """
+    n_people = int(max(c.person.max(initial=-1), c.cell_code.max(initial=-1))) + 1
+    done = np.zeros(len(c.keys) * n_people, dtype=bool)
+    done[c.key.astype("int64") * n_people + c.person] = c.done
+    key = np.repeat(np.arange(len(c.grid)) // len(c.groups), np.diff(c.cell_bounds))
+    keep = done[key * n_people + c.cell_code]
+    return coded_sets(c.cell_code[keep], np.r_[0, np.cumsum(keep)][c.cell_bounds])
+
+
+def _partition(c: SimpleNamespace, groups: Iterable | None) -> frozenset:
+    """:func:`evaltools.groups.partition` of the membership, from its groups (the column is not read again)."""
+    return partition(pd.DataFrame({"group": c.groups}), groups)
 
 
 def attrition(
@@ -237,8 +269,8 @@ def attrition(
                              out["n_completers"])
     out = suppress_small_cells(out[[*ATTRITION_COLUMNS, "_n_min"]], n_col="_n_min", min_cell=min_cell,
                                keys=("instrument", "scale", "group", "n_baseline", "n_completers", "n_dropouts"),
-                               partition_groups=partition(c.membership, partition_groups),
-                               people=c.people_kept.to_numpy())
+                               partition_groups=_partition(c, partition_groups),
+                               people=c.cell_sets[c.kept])
     floats = ATTRITION_COLUMNS[6:-1]
     return out[ATTRITION_COLUMNS].astype({**{c: "float64" for c in floats}, "suppressed": "bool"})
 
@@ -306,8 +338,9 @@ def impute_endline(x_obs: np.ndarray, y_obs: np.ndarray, x_mis: np.ndarray, m: i
     cols = np.sort(piv[:rank])
     unit = np.outer(scale[cols], scale[cols])
     inverse = np.linalg.inv(gram[np.ix_(cols, cols)] / unit) / unit                # (XᵀX)⁻¹, columns scaled
-    beta_hat = inverse @ (x_obs[:, cols].T @ y_obs)
-    rss = float(np.sum((y_obs - x_obs[:, cols] @ beta_hat) ** 2))
+    x_cols = x_obs[:, cols]                                                          # (one copy, used twice)
+    beta_hat = inverse @ (x_cols.T @ y_obs)
+    rss = float(np.sum((y_obs - x_cols @ beta_hat) ** 2))
     sigma = np.sqrt(rss / rng.chisquare(df, size=m))
     root = np.linalg.cholesky(inverse)                                               # root·rootᵀ = (XᵀX)⁻¹
     beta = beta_hat[:, None] + sigma[None, :] * (root @ rng.standard_normal((rank, m)))
@@ -381,14 +414,15 @@ def tipping_point(s1: np.ndarray, s2: np.ndarray, sd: np.ndarray, n: np.ndarray,
     return out
 
 
-def _design(people: pd.Index, membership: pd.DataFrame, dose: pd.DataFrame | None) -> np.ndarray:
-    """Predictors of the endline score besides the baseline, one row per person of ``people``.
+def _design(c: SimpleNamespace, dose: pd.DataFrame | None) -> np.ndarray:
+    """Predictors of the endline score besides the baseline, one row per person of ``c.people``.
 
     Intercept, sessions attended (when ``dose`` is given; 0 without a row)
-    and one indicator per group of ``membership`` other than ``all``; of
+    and one indicator per group of ``c.membership`` other than ``all``; of
     more than :data:`MODEL_GROUPS` groups, the :data:`MODEL_GROUPS` with
-    the most members (ties: first listed) only.
+    the most members (rows of ``c.membership``; ties: first listed) only.
     """
+    people = c.people
     cols = [np.ones(len(people))]
     if dose is not None:
         sessions = dose[["participant_id", "sessions"]].astype({"participant_id": "str"})
@@ -397,15 +431,16 @@ def _design(people: pd.Index, membership: pd.DataFrame, dose: pd.DataFrame | Non
         attended = np.zeros(len(people))
         attended[at[at >= 0]] = pd.to_numeric(sessions["sessions"], errors="coerce").fillna(0).to_numpy()[at >= 0]
         cols.append(attended)
-    members = membership[membership["group"] != ALL]
-    groups = pd.Index(pd.unique(members["group"]))
-    if len(groups) > MODEL_GROUPS:
-        size = members["group"].value_counts(sort=False).reindex(groups).to_numpy()
-        groups = groups[np.sort(np.argsort(-size, kind="stable")[:MODEL_GROUPS])]
-        members = members[members["group"].isin(groups)]
-    who = people.get_indexer(members["participant_id"])
-    dummies = np.zeros((len(people), len(groups)))
-    dummies[who[who >= 0], groups.get_indexer(members["group"])[who >= 0]] = 1.0
+    model = np.arange(1, len(c.groups))                                   # the groups beyond `all`, in order
+    if len(model) > MODEL_GROUPS:
+        group_code, names = text_codes(c.membership["group"])
+        size = np.bincount(pd.Index(c.groups).get_indexer(names)[group_code] + 1, minlength=len(c.groups) + 1)[2:]
+        model = model[np.sort(np.argsort(-size, kind="stable")[:MODEL_GROUPS])]
+    column = np.full(len(c.groups), -1)
+    column[model] = np.arange(len(model))
+    picked = column[c.member_group] >= 0
+    dummies = np.zeros((len(people), len(model)))
+    dummies[c.member_person[picked], column[c.member_group[picked]]] = 1.0
     return np.column_stack([*cols, dummies])
 
 
@@ -415,7 +450,7 @@ def _impute(c: SimpleNamespace, dose, m: int, seed: int) -> tuple[np.ndarray, np
     One model per instrument × scale (:func:`impute_endline`), keys in
     order, drawn from one ``numpy.random.default_rng(seed)``.
     """
-    x_people = _design(c.people, c.membership, dose)
+    x_people = np.column_stack([_design(c, dose), np.zeros(len(c.people))])   # the last column: the baseline
     drop_rows = np.flatnonzero(~c.done)
     drop_pos = np.full(len(c.done), -1)
     drop_pos[drop_rows] = np.arange(len(drop_rows))
@@ -433,8 +468,8 @@ def _impute(c: SimpleNamespace, dose, m: int, seed: int) -> tuple[np.ndarray, np
         if not len(mis):
             estimable[k] = True
             continue
-        x_obs = np.column_stack([x_people[c.person[obs]], c.pre[obs]])
-        x_mis = np.column_stack([x_people[c.person[mis]], c.pre[mis]])
+        x_obs, x_mis = x_people[c.person[obs]], x_people[c.person[mis]]             # (copies: one gather each)
+        x_obs[:, -1], x_mis[:, -1] = c.pre[obs], c.pre[mis]
         draws = impute_endline(x_obs, c.post[obs], x_mis, m, rng)
         if draws is not None:
             estimable[k] = True
@@ -498,14 +533,17 @@ def _estimates(c: SimpleNamespace, t: SimpleNamespace, estimable, span, alpha: f
     tip = np.full(n_cells, np.nan)
     tip[search] = tipping_point(t.s1[search], t.s2[search], t.sd[search], t.n_all[search], t.n_drop[search],
                                 span[key_cell][search], alpha=alpha)
-    mi_note = np.where(no_drop, "no_dropouts", np.where(~estimable[key_cell] & (t.n_drop > 0), "not_estimable", ""))
+    # notes as Python strings (object arrays): a suffix is one concatenation per cell, not a fixed-width copy
+    mi_note = np.where(no_drop, "no_dropouts",
+                       np.where(~estimable[key_cell] & (t.n_drop > 0), "not_estimable", "")).astype(object)
     tip_note = np.where(~usable | np.isnan(mi[1]), mi_note,
                         np.where(tip == 0, "ci_includes_zero", np.where(np.isnan(tip), "no_tipping_point", "")))
-    if c.membership.loc[c.membership["group"] != ALL, "group"].nunique() > MODEL_GROUPS:
-        mi_note, tip_note = (np.where(usable, np.char.add(np.where(note == "", note, np.char.add(note, ";")),
-                                                          "model_largest_groups"), note)
-                             for note in (mi_note.astype("U64"), tip_note.astype("U64")))
-    return {"complete_case": (cc, np.where(no_drop, "no_dropouts", "")), "multiple_imputation": (mi, mi_note),
+    if len(c.groups) - 1 > MODEL_GROUPS:
+        mi_note, tip_note = (np.where(usable, np.where(note == "", "model_largest_groups",
+                                                       note + ";model_largest_groups"), note)
+                             for note in (mi_note, tip_note.astype(object)))
+    return {"complete_case": (cc, np.where(no_drop, "no_dropouts", "").astype(object)),
+            "multiple_imputation": (mi, mi_note),
             "tipping_point": ((tip, np.full(n_cells, np.nan), np.full(n_cells, np.nan)), tip_note)}
 
 
@@ -529,7 +567,7 @@ def _sensitivity_rows(c: SimpleNamespace, t: SimpleNamespace, est: dict, alpha: 
                      ci_low=interleave([est[mth][0][1][kept] for mth in METHODS]),
                      ci_high=interleave([est[mth][0][2][kept] for mth in METHODS]),
                      ci_level=1.0 - alpha, suppressed=False,
-                     note=interleave([est[mth][1].astype("U64")[kept] for mth in METHODS]),
+                     note=interleave([est[mth][1][kept] for mth in METHODS]),
                      _n_min=interleave([n_min[mth] for mth in METHODS]).astype("int64"))
     return out[[*SENSITIVITY_COLUMNS, "_n_min"]].astype(
         {"instrument": "str", "scale": "str", "group": "str", "method": "str", "note": "str"})
@@ -593,13 +631,13 @@ def sensitivity(
     out = _sensitivity_rows(c, sums, _estimates(c, sums, estimable, span, alpha, min_cell), alpha)
     # a complete-case row describes the completers, the two others everyone with a baseline score; these rest
     # on the dropouts too, so they are hidden when either the completers or the dropouts are few (as in attrition)
-    completers = people_by_cell(c.coded_long[sums.is_done], c.coded_cells.iloc[c.kept], keys=["_key", "group"])
+    completers = _completer_sets(c)[c.kept]
     people = np.where((out["method"] == "complete_case").to_numpy(),
-                      np.repeat(completers.to_numpy(), len(METHODS)), np.repeat(c.people_kept.to_numpy(), len(METHODS)))
+                      np.repeat(completers, len(METHODS)), np.repeat(c.cell_sets[c.kept], len(METHODS)))
     out = suppress_small_cells(out, n_col="_n_min", min_cell=min_cell,
                                keys=("instrument", "scale", "group", "method", "n_pairs", "n_dropouts", "n"),
                                family=("instrument", "scale", "method"),
-                               partition_groups=partition(c.membership, partition_groups), people=people)
+                               partition_groups=_partition(c, partition_groups), people=people)
     out["note"] = out["note"].where(~out["suppressed"], "").astype("str")
     floats = ["mean_diff", "ci_low", "ci_high", "ci_level"]
     return out[SENSITIVITY_COLUMNS].astype({**{col: "float64" for col in floats}, "suppressed": "bool"})

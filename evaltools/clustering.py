@@ -62,9 +62,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from evaltools.change import KEY, cell_grid, scale_keys, paired_scores
-from evaltools.groups import MEMBERSHIP_COLUMNS, group_membership, group_order, partition
-from evaltools.groups import without_repeats_of_all
+from evaltools.attrition import status_codes
+from evaltools.change import KEY, cell_grid, scale_keys
+from evaltools.groups import coded_members, grid_people, group_membership, member_rows, partition
 from evaltools.privacy import suppress_small_cells
 
 CLUSTERED_COLUMNS = ["instrument", "scale", "group", "n_pairs", "n_families", "mean_diff", "se_robust", "ci_low",
@@ -101,31 +101,29 @@ def _all_equal(values: np.ndarray, group: np.ndarray, n_groups: int) -> tuple[np
     return (differ == 0) & (np.bincount(group, minlength=n_groups) > 0), one
 
 
-def _coded_pairs(pairs: pd.DataFrame, keys: pd.DataFrame, participants: pd.DataFrame, membership: pd.DataFrame,
-                 groups: list[str]) -> SimpleNamespace:
-    """Each pair under ``all`` and each group of its person, as integer codes.
+def _coded_pairs(st: SimpleNamespace, key_of: np.ndarray, participants: pd.DataFrame,
+                 membership: pd.DataFrame) -> SimpleNamespace:
+    """The complete pairs of ``st`` (:func:`evaltools.attrition.status_codes`) under ``all`` and each group, as codes.
 
-    ``row`` (into ``pairs``), ``key`` (into ``keys``), ``person``, ``cell`` =
-    key · len(groups) + group, and ``family``: the person's family within the
-    cell (a code over all cells), with ``fam_cell``, the cell of each family.
+    ``key_of`` maps the status' keys to the table's (``scale_keys``). Per row
+    of the long table: ``key``, ``person``, ``cell`` = key · len(groups) +
+    group, ``d`` (the pair's change) and ``family``: the person's family
+    within the cell (a code over all cells, in order of first appearance),
+    with ``fam_cell``, the cell of each family; ``groups`` (:func:`group_order`).
     """
+    pairs = np.flatnonzero(st.done)                                   # the rows of paired_scores, in its order
+    groups, member_person, member_group = coded_members(membership, st.people)
     n_groups = len(groups)
-    key_code = pd.MultiIndex.from_frame(keys).get_indexer(pd.MultiIndex.from_frame(pairs[KEY]))
-    person, people = pd.factorize(pairs["participant_id"].astype("str").to_numpy(dtype=object))
-    family = pd.factorize(_family_of(pd.Series(people, dtype="str"), participants))[0]
-    extra = membership[membership["group"] != "all"]
-    member = pd.DataFrame({"person": pd.Index(people).get_indexer(extra["participant_id"]),
-                           "g": pd.Index(groups).get_indexer(extra["group"])})
-    member = member[(member["person"] >= 0) & (member["g"] >= 0)].drop_duplicates()
-    rows = pd.DataFrame({"row": np.arange(len(pairs)), "person": person})
-    in_group = rows.merge(member, on="person", how="inner", sort=False)
-    row = np.r_[np.arange(len(pairs)), in_group["row"].to_numpy()]
-    cell = key_code[row].astype("int64") * n_groups + np.r_[np.zeros(len(pairs), "int64"), in_group["g"].to_numpy()]
-    fam_code, _ = pd.factorize(cell * (int(family.max(initial=0)) + 1) + family[person[row]])
+    family = pd.factorize(_family_of(pd.Series(st.people, dtype="str"), participants))[0]
+    row, g = member_rows(st.person[pairs], member_person, member_group)
+    person = st.person[pairs][row]
+    key = key_of[st.key[pairs][row]].astype("int64")
+    cell = key * n_groups + g
+    fam_code, _ = pd.factorize(cell * (int(family.max(initial=0)) + 1) + family[person])
     fam_cell = np.zeros(int(fam_code.max(initial=-1)) + 1, dtype="int64")
     fam_cell[fam_code] = cell
-    return SimpleNamespace(row=row, key=key_code[row], person=person[row], cell=cell, family=fam_code,
-                           fam_cell=fam_cell)
+    d = np.round(st.post[pairs] - st.pre[pairs], 10)[row]
+    return SimpleNamespace(key=key, person=person, cell=cell, family=fam_code, fam_cell=fam_cell, d=d, groups=groups)
 
 
 def _cluster_statistics(d: np.ndarray, c: SimpleNamespace, n_cells: int, alpha: float) -> dict[str, np.ndarray]:
@@ -172,17 +170,6 @@ def _cluster_statistics(d: np.ndarray, c: SimpleNamespace, n_cells: int, alpha: 
                 "family_ci_low": f_mean - t_crit * f_se, "family_ci_high": f_mean + t_crit * f_se,
                 "family_p": p_fam, "icc": icc, "design_effect": np.where(m_bar == 1, 1.0, 1 + (m_bar - 1) * icc),
                 "suppressed": False}
-
-
-def _shown(out: pd.DataFrame, c: SimpleNamespace, n_keys: int, groups: list[str]) -> tuple[pd.DataFrame, pd.Series]:
-    """:func:`evaltools.groups.without_repeats_of_all` of the cells, from the integer codes (not text ids)."""
-    group_type = pd.CategoricalDtype(groups)
-    coded_cells = pd.DataFrame({"_key": np.repeat(np.arange(n_keys), len(groups)),
-                                "group": out["group"].astype(group_type)}, index=out.index)
-    coded_long = pd.DataFrame({"_key": c.key, "participant_id": c.person,
-                               "group": pd.Categorical.from_codes(c.cell % len(groups), dtype=group_type)})
-    kept, people = without_repeats_of_all(coded_cells, coded_long, keys=["_key", "group"])
-    return out.loc[kept.index], people
 
 
 def clustered_change(
@@ -235,21 +222,22 @@ def clustered_change(
         family_ci_low, family_ci_high, family_p, icc, design_effect,
         suppressed``.
     """
-    keys = scale_keys(scores, instruments)
+    st = status_codes(scores, pre_wave=pre_wave, post_wave=post_wave)
+    keys = scale_keys(st.keys, instruments)           # the keys of scores are those of the status, in order
     if len(keys) == 0:
         return _empty_clustered()
     if membership is None:
         membership = group_membership(participants)
-    membership = membership[MEMBERSHIP_COLUMNS].astype({"participant_id": "str", "group": "str"})
-    groups = group_order(membership)
-    pairs = paired_scores(scores, pre_wave=pre_wave, post_wave=post_wave)
+    key_of = pd.MultiIndex.from_frame(keys).get_indexer(pd.MultiIndex.from_frame(st.keys))
+    c = _coded_pairs(st, key_of, participants, membership)
+    groups = c.groups
     out = cell_grid(keys, groups).reset_index(drop=True)      # keys × groups, groups varying fastest
-    c = _coded_pairs(pairs, keys, participants, membership, groups)
-    d = pairs["diff"].to_numpy(dtype="float64")[c.row]
-    out = out.assign(**_cluster_statistics(d, c, len(out), alpha))
-    out, people = _shown(out, c, len(keys), groups)
+    out = out.assign(**_cluster_statistics(c.d, c, len(out), alpha))
+    people, repeat = grid_people(c.cell, c.person, len(keys), groups)
+    out, people = out[~repeat], people[~repeat]
     out = suppress_small_cells(out[CLUSTERED_COLUMNS], n_col="n_pairs", min_cell=min_cell, keys=(*KEY, "group"),
-                               partition_groups=partition(membership, partition_groups), people=people)
+                               partition_groups=partition(pd.DataFrame({"group": groups}), partition_groups),
+                               people=people)
     floats = [c for c in CLUSTERED_COLUMNS
               if c not in ("instrument", "scale", "group", "n_pairs", "n_families", "suppressed")]
     # a count, empty on suppressed rows: nullable integers, written 27 (not 27.0) and empty

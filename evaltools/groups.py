@@ -12,6 +12,10 @@ cells (:func:`evaltools.privacy.suppress_small_cells`) agree on it:
   ``participants.group`` values; components overlap and do not);
 - :func:`by_group`: a per-person table repeated under ``all`` and each of the
   person's groups, ready for ``groupby([..., "group"])``;
+- :func:`text_codes` and :func:`coded_members`: ids and membership as
+  integers, each big column hashed once however many tables ask
+  (:func:`evaltools.codes.factorize`), and :func:`member_rows`: the rows of
+  :func:`by_group` from those integers;
 - :func:`people_by_cell`: the set of people behind each row of a table (as
   integer codes), from which the suppression decides which rows are nested
   in which;
@@ -40,6 +44,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from evaltools.codes import factorize
 from evaltools.privacy import CodedPeople
 from evaltools.schema import CODES, split_codes
 
@@ -71,6 +76,31 @@ def run_codes(values: pd.Series) -> np.ndarray:
     starts = np.flatnonzero(np.r_[True, v[1:] != v[:-1]])
     codes = pd.factorize(v[starts], use_na_sentinel=False)[0].astype("int64")
     return np.repeat(codes, np.diff(np.r_[starts, len(v)]))
+
+
+def text_codes(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Integer codes of ``column`` and the text each stands for: ``column.astype("str")`` factorised, hashed once.
+
+    Codes are 0, 1, ... in order of first appearance; a missing value is
+    one more code (the last), standing for NaN in the returned Index, as
+    ``pd.factorize(column.astype("str"), use_na_sentinel=False)`` would
+    treat it (only its number may differ). The hashing is
+    :func:`evaltools.codes.factorize` of the column itself, so a second
+    caller with the same column hashes nothing.
+
+    >>> c, text = text_codes(pd.Series(["b", None, 3, "b"], dtype=object))
+    >>> c.tolist(), text.tolist()
+    ([0, 2, 1, 0], ['b', '3', nan])
+    """
+    codes, uniques = factorize(column)
+    text = pd.Index(uniques).astype("str")
+    if not text.is_unique:  # distinct values spelled alike as text (1 and "1"): one code
+        merged, text = pd.factorize(text)
+        codes = np.where(codes >= 0, merged[np.maximum(codes, 0)], -1)
+    missing = codes < 0
+    if missing.any():
+        return np.where(missing, len(text), codes), text.append(pd.Index([np.nan], dtype=text.dtype))
+    return np.asarray(codes, dtype="int64"), text
 
 
 def group_membership(participants: pd.DataFrame) -> pd.DataFrame:
@@ -135,6 +165,56 @@ def partition(membership: pd.DataFrame, groups: Iterable | None = None) -> froze
     return frozenset(g for g in membership["group"].dropna().unique() if g != ALL and g not in CODES["component"])
 
 
+def coded_members(membership: pd.DataFrame, people: pd.Index) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """:func:`group_order` of ``membership`` and its members beyond ``all`` as integers, for a table of ``people``.
+
+    Returns ``(groups, person, group)``: per distinct person × group of
+    ``membership`` other than ``all`` whose person is in ``people`` (text
+    ids, as from :func:`text_codes`), in the order of ``membership``: the
+    person's position in ``people`` and the group's in ``groups``. The id
+    and group columns are compared as text (as :func:`as_membership`) and
+    hashed once however many tables ask (:func:`text_codes`).
+
+    >>> m = pd.DataFrame({"participant_id": ["A", "B", "A", "C", "B", "A"],
+    ...                   "group": ["all", "all", "G1", "G1", "youth", "G1"]})
+    >>> groups, person, group = coded_members(m, pd.Index(["B", "A"]))
+    >>> groups, person.tolist(), group.tolist()
+    (['all', 'G1', 'youth'], [1, 0], [1, 2])
+    """
+    id_code, ids = text_codes(membership["participant_id"])
+    group_code, names = text_codes(membership["group"])
+    groups = group_order(pd.DataFrame({"group": names}))
+    person = people.get_indexer(ids)[id_code]
+    group = pd.Index(groups).get_indexer(names)[group_code]
+    pair = person.astype("int64") * (len(groups) + 1) + group
+    known = (person >= 0) & (group >= 0) & (group != groups.index(ALL)) & ~pd.Series(pair).duplicated().to_numpy()
+    return groups, person[known], group[known]
+
+
+def member_rows(person: np.ndarray, member_person: np.ndarray, member_group: np.ndarray, *,
+                all_group: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """The rows of :func:`by_group` as integers, from a per-person table's person codes and :func:`coded_members`.
+
+    ``person`` is each row's person (non-negative codes), ``member_person``
+    and ``member_group`` the members beyond ``all``. Returns ``(row, group)``:
+    every row under ``all_group`` first, then each row under each of its
+    person's groups (rows in order, each one's groups in the members' order).
+
+    >>> [x.tolist() for x in member_rows(np.array([1, 0, 1]), np.array([0, 1, 0]), np.array([2, 1, 1]))]
+    [[0, 1, 2, 0, 1, 1, 2], [0, 0, 0, 1, 2, 1, 1]]
+    """
+    person = np.asarray(person, dtype="int64")
+    n_people = int(max(person.max(initial=-1), np.max(member_person, initial=-1))) + 1
+    order = np.argsort(member_person, kind="stable")               # each person's groups, in the members' order
+    count = np.bincount(member_person, minlength=n_people)
+    start = np.cumsum(count) - count
+    times = count[person]
+    rep = np.repeat(np.arange(len(person)), times)
+    within = np.arange(len(rep)) - np.repeat(np.cumsum(times) - times, times)
+    group = np.asarray(member_group, dtype="int64")[order[start[person[rep]] + within]]
+    return np.r_[np.arange(len(person)), rep], np.r_[np.full(len(person), all_group, dtype="int64"), group]
+
+
 def by_group(frame: pd.DataFrame, membership: pd.DataFrame) -> pd.DataFrame:
     """``frame`` (one row per person × anything, with ``participant_id``) under ``all`` and each group of its person.
 
@@ -154,30 +234,23 @@ def group_rows(participant_id: pd.Series, membership: pd.DataFrame,
     For a frame whose ``participant_id`` is given: ``row`` (its position in
     the frame), ``group`` (the position of its group in ``groups``, which
     holds every group of ``membership``) and ``person`` (a code of its id:
-    0, 1, ... in order of first appearance in ``participant_id``, then in
-    ``membership``), in the order of :func:`by_group`'s rows. Computed on
-    integer codes: no join of text ids, one pass at 100,000 people.
+    0, 1, ... in order of first appearance in ``participant_id``; -1 for a
+    missing id), in the order of :func:`by_group`'s rows. Computed on
+    integer codes (:func:`coded_members`, :func:`member_rows`; ids compared
+    as text): no join of text ids, one pass at 100,000 people.
 
     >>> m = pd.DataFrame({"participant_id": ["A", "B", "A", "B"], "group": ["all", "all", "G1", "youth"]})
     >>> [x.tolist() for x in group_rows(pd.Series(["B", "A", "B"]), m, ["all", "youth", "G1"])]
     [[0, 1, 2, 0, 1, 2], [0, 0, 0, 1, 2, 1], [0, 1, 0, 0, 1, 0]]
     """
-    members = membership.loc[membership["group"] != ALL, MEMBERSHIP_COLUMNS].drop_duplicates()
-    codes, _ = pd.factorize(pd.concat([pd.Series(participant_id, dtype=object).reset_index(drop=True),
-                                       members["participant_id"].astype(object).reset_index(drop=True)]))
-    person, member = codes[:len(participant_id)], codes[len(participant_id):]
-    member_group = pd.Index(groups).get_indexer(members["group"])
-    # the members by person (stable: each person's groups in the order of membership), then each row's slice of it
-    by_person = np.argsort(member, kind="stable")
-    count = np.bincount(member[member >= 0], minlength=int(codes.max(initial=-1)) + 1)
-    by_person = by_person[len(member) - int(count.sum()):]  # people without an id (-1) sort first: left out
-    per_row = np.where(person >= 0, count[np.maximum(person, 0)] if len(count) else 0, 0)
-    rows = np.repeat(np.arange(len(person)), per_row)
-    within = np.arange(len(rows)) - np.repeat(np.cumsum(per_row) - per_row, per_row)
-    picked = by_person[(np.cumsum(count) - count)[person[rows]] + within]
-    all_rows = np.arange(len(person))
-    return (np.r_[all_rows, rows], np.r_[np.full(len(person), list(groups).index(ALL)), member_group[picked]],
-            np.r_[person, person[rows]])
+    person, people = text_codes(participant_id)
+    if len(people) and pd.isna(people[-1]):  # a missing id: a person of no group, coded -1
+        person, people = np.where(person == len(people) - 1, -1, person), people[:-1]
+    order, member_person, member_group = coded_members(membership, people)
+    member_group = pd.Index(groups).get_indexer(order)[member_group]
+    row, group = member_rows(np.where(person >= 0, person, len(people)), member_person, member_group,
+                             all_group=list(groups).index(ALL))
+    return row, group, person[row]
 
 
 def people_by_cell(long: pd.DataFrame, cells: pd.DataFrame, *, keys: Sequence[str]) -> pd.Series:
@@ -225,20 +298,47 @@ def cell_people(cell: np.ndarray, person: np.ndarray, n_cells: int) -> np.ndarra
 
     An object array of :class:`evaltools.privacy.CodedPeople` (a cell
     without rows: nobody), from one sort of (cell, person) integers: what
-    :func:`people_by_cell` gives when the cells are already numbered.
+    :func:`people_by_cell` gives when the cells are already numbered
+    (:func:`coded_sets` of :func:`cell_codes`).
 
     >>> cell_people(np.array([1, 0, 1, 1]), np.array([5, 2, 3, 5]), 3).tolist()
     [CodedPeople([2]), CodedPeople([3, 5]), CodedPeople([])]
     """
+    return coded_sets(*cell_codes(cell, person, n_cells))
+
+
+def cell_codes(cell: np.ndarray, person: np.ndarray, n_cells: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`cell_people` as flat integers: each cell's distinct people, sorted, one cell after another.
+
+    Returns ``(code, bounds)``: cell ``i`` holds ``code[bounds[i]:bounds[i + 1]]``.
+
+    >>> [x.tolist() for x in cell_codes(np.array([1, 0, 1, 1]), np.array([5, 2, 3, 5]), 3)]
+    [[2, 3, 5], [0, 1, 3, 3]]
+    """
     cell, person = np.asarray(cell, dtype="int64"), np.asarray(person, dtype="int64")
-    n_codes = int(person.max(initial=-1)) + 1
-    both = np.sort(cell * n_codes + person)  # (np.unique hashes: slower at this size)
+    n_codes = max(int(person.max(initial=-1)) + 1, 1)
+    # (np.unique hashes: slower at this size); a stable sort (timsort) finds the runs of a table in order: 4x faster
+    both = np.sort(cell * n_codes + person, kind="stable")
     both = both[np.r_[True, both[1:] != both[:-1]]] if len(both) else both
-    cell_of, code = np.divmod(both, max(n_codes, 1))
-    bounds = np.searchsorted(cell_of, np.arange(n_cells + 1), side="left")
-    out = np.empty(n_cells, dtype=object)
+    bounds = np.searchsorted(both, np.arange(n_cells + 1) * n_codes, side="left")
+    return both - np.repeat(np.arange(n_cells) * n_codes, np.diff(bounds)), bounds
+
+
+def coded_sets(code: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+    """The sets of :func:`cell_codes`: an object array of :class:`evaltools.privacy.CodedPeople`, one per cell."""
+    out = np.empty(len(bounds) - 1, dtype=object)
     out[:] = [CodedPeople(code[a:b]) for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist())]
     return out
+
+
+def grid_of_all(n_keys: int, groups: Sequence[str]) -> np.ndarray:
+    """For each cell of a grid of ``n_keys`` keys × ``groups`` (groups fastest), the cell of its ``all`` group.
+
+    >>> grid_of_all(2, ["all", "G1"]).tolist()
+    [0, 0, 2, 2]
+    """
+    groups = list(groups)
+    return np.repeat(np.arange(n_keys) * len(groups) + groups.index(ALL), len(groups))
 
 
 def repeats_of_all(people: Sequence, of_all: np.ndarray) -> np.ndarray:
@@ -276,10 +376,8 @@ def grid_people(cell: np.ndarray, person: np.ndarray, n_keys: int,
     >>> [sorted(p) for p in people], repeat.tolist()
     ([[7], [7], [7], [8], [], [8]], [False, True, True, False, False, True])
     """
-    groups = list(groups)
     people = cell_people(cell, person, n_keys * len(groups))
-    of_all = np.repeat(np.arange(n_keys) * len(groups) + groups.index(ALL), len(groups))
-    return people, repeats_of_all(people, of_all)
+    return people, repeats_of_all(people, grid_of_all(n_keys, groups))
 
 
 def without_repeats_of_all(cells: pd.DataFrame, long: pd.DataFrame, *,

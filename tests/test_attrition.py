@@ -300,7 +300,7 @@ def test_tipping_point_in_chunks_of_cells_equals_each_cell_alone():
 
 
 def test_imputation_model_keeps_the_largest_groups_beyond_model_groups():
-    from evaltools.attrition import MODEL_GROUPS, _design, sensitivity
+    from evaltools.attrition import MODEL_GROUPS, _coded, _design, sensitivity
     from evaltools.labels import t
 
     people = [f"P{i:03d}" for i in range(300)]
@@ -314,7 +314,9 @@ def test_imputation_model_keeps_the_largest_groups_beyond_model_groups():
     from evaltools.change import group_membership
 
     membership = group_membership(p)
-    x = _design(pd.Index(people), membership, None)
+    c = _coded(s, p, membership, "baseline", "endline")
+    assert c.people.tolist() == people
+    x = _design(c, None)
     # intercept, then the 50 largest of 61 groups: the component "community" (everyone), the 40 groups of 6 and
     # 9 of the groups of 3 (the first listed)
     assert x.shape[1] == 1 + MODEL_GROUPS
@@ -326,3 +328,43 @@ def test_imputation_model_keeps_the_largest_groups_beyond_model_groups():
     assert str(MODEL_GROUPS) in t("outcomes.note.model_largest_groups", "en")
     cc = out[out["method"] == "complete_case"]
     assert not cc["note"].str.contains("model_largest_groups").any()
+
+
+def test_first_rows_by_code_arrays_and_by_hashing_agree_with_pandas():
+    # issue 18: the first baseline/endline row of each pair code, by arrays indexed by code (dense codes) and by
+    # hashing (sparse codes); reference: pandas drop_duplicates (keep="first") and a merge of the two waves
+    from evaltools.attrition import _first_rows
+
+    rng = np.random.default_rng(3)
+    pair = rng.integers(0, 40, 300)
+    wave = rng.choice(["pre", "post", "other"], 300)
+    frame = pd.DataFrame({"pair": pair, "wave": wave, "row": np.arange(300)})
+    first_pre = frame[frame["wave"] == "pre"].drop_duplicates("pair")
+    first_post = frame[frame["wave"] == "post"].drop_duplicates("pair").reset_index(drop=True)
+    matched = first_pre.merge(first_post.reset_index(), on="pair", how="left")["index"].fillna(-1).astype(int)
+    for span in (40, 10_000):  # dense: arrays by code; sparse: hashing
+        fp, fq, at = _first_rows(pair, wave == "pre", wave == "post", span)
+        assert np.flatnonzero(fp).tolist() == first_pre["row"].tolist()
+        assert np.flatnonzero(fq).tolist() == first_post["row"].tolist()
+        assert at.tolist() == matched.tolist()
+
+
+def test_completers_sets_are_the_cells_people_who_completed():
+    # the completers' sets of sensitivity's suppression, filtered from the cells' codes, equal cell_people of the
+    # completers' rows of the long table (the way they were built before, one more sort)
+    from evaltools.attrition import _coded, _completer_sets
+    from evaltools.groups import cell_people, group_membership
+
+    rng = np.random.default_rng(5)
+    ids = [f"P{i}" for i in range(60)]
+    p = pd.DataFrame({"participant_id": ids, "components": rng.choice(["youth", "legal", "youth;legal"], 60),
+                      "group": rng.choice(["G1", "G2", None], 60)})
+    rows = [(i, w, inst, sc, float(rng.integers(1, 5))) for i in ids for w in ("baseline", "endline")
+            for inst, sc in (("x", "a"), ("x", "b"), ("y", "a")) if w == "baseline" or rng.random() < 0.7]
+    s = pd.DataFrame(rows, columns=["participant_id", "wave", "instrument", "scale", "score"])
+    c = _coded(s, p, group_membership(p), "baseline", "endline")
+    done = c.done[c.row]
+    expected = cell_people(c.cell[done], c.person[c.row[done]], len(c.grid))
+    got = _completer_sets(c)
+    assert [sorted(x) for x in got] == [sorted(x) for x in expected]
+    assert sum(len(x) for x in got) < sum(len(x) for x in c.cell_sets)  # some dropouts were left out

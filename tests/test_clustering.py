@@ -259,3 +259,39 @@ def test_all_equal_per_group_against_pandas_min_max():
     np.testing.assert_array_equal(equal, (spread["min"] == spread["max"]).to_numpy())
     np.testing.assert_array_equal(common[equal], spread["min"].to_numpy()[equal])
     assert equal[np.unique(same)].all() and not equal[40:].any() and np.isnan(common[40:]).all()
+
+
+def test_pairs_and_groups_match_paired_change():
+    # issue 18: clustered_change takes its pairs from attrition.status_codes and its groups from integer codes; the
+    # rows it shows, their n_pairs and mean change equal change.paired_change's (pairs from paired_scores, written
+    # independently): a repeated baseline row (the first counts), a missing score, a dropout, two scales
+    # interleaved, a member with no scores, a group that repeats `all` on one scale
+    from evaltools.change import paired_change
+    from evaltools.groups import group_membership
+
+    rng = np.random.default_rng(7)
+    ids = [f"P{i:02d}" for i in range(40)]
+    rows = []
+    for i, pid in enumerate(ids):
+        for sc in ("a", "b"):
+            if sc == "b" and i % 4 == 0:
+                continue
+            rows.append((pid, "baseline", sc, float(rng.integers(1, 6))))
+            if i % 7 == 0:
+                rows.append((pid, "baseline", sc, 9.0))  # a repeat: ignored
+            if i % 5 != 0:
+                rows.append((pid, "endline", sc, np.nan if i % 11 == 0 else float(rng.integers(1, 6))))
+    scores = pd.DataFrame(rows, columns=["participant_id", "wave", "scale", "score"]).assign(instrument="x")
+    scores = scores.sample(frac=1, random_state=1).reset_index(drop=True)
+    participants = pd.DataFrame({"participant_id": ids + ["P99"], "family_id": [f"F{i // 3}" for i in range(41)],
+                                 "components": ["youth" if i % 4 else "legal" for i in range(41)],
+                                 "group": ["G1" if i % 2 else "G2" for i in range(41)]})
+    got = clustered_change(scores, participants, min_cell=1)
+    ref = paired_change(scores, membership=group_membership(participants), min_cell=1)
+    key = ["instrument", "scale", "group"]
+    merged = got.merge(ref, on=key, suffixes=("", "_ref"), validate="one_to_one")
+    assert len(merged) == len(got) == len(ref)
+    assert (merged["n_pairs"] == merged["n_pairs_ref"]).all()
+    assert np.allclose(merged["mean_diff"], merged["mean_diff_ref"], rtol=0, atol=1e-12, equal_nan=True)
+    assert "youth" in got.loc[got["scale"] == "a", "group"].tolist()
+    assert "youth" not in got.loc[got["scale"] == "b", "group"].tolist()  # youth = all on scale b: not repeated

@@ -155,3 +155,37 @@ def test_cell_people_grid_people_and_repeats_of_all():
     assert [sorted(p) for p in got] == [[1, 2], [1, 2], [1], [7, 8], [], [7, 8]]
     assert repeat.tolist() == [False, True, False, False, False, True]
     assert repeats_of_all(got, np.array([0, 0, 0, 3, 3, -1])).tolist() == [False, True, False, False, False, False]
+
+
+def test_coded_members_and_member_rows_are_by_group_as_integers():
+    # issue 18: coded_members + member_rows against by_group on text: the same rows in the same order, with a
+    # repeated membership row, a member absent from the table, a person without a group, ids that are not text
+    import numpy as np
+
+    from evaltools.groups import coded_members, member_rows, text_codes
+
+    m = pd.DataFrame({"participant_id": [1, 2, 3, 1, 1, 2, 1, 9], "group": ["all", "all", "all", "G1", "youth", "G2",
+                                                                          "G1", "G1"]})
+    frame = pd.DataFrame({"participant_id": ["2", "1", "3", "1"], "x": [1, 2, 3, 4]})
+    person, people = text_codes(frame["participant_id"])
+    assert person.tolist() == [0, 1, 2, 1] and people.tolist() == ["2", "1", "3"]
+    groups, member_person, member_group = coded_members(m, people)
+    assert groups == group_order(as_membership(m)) == ["all", "G1", "youth", "G2"]
+    row, group = member_rows(person, member_person, member_group)
+    expected = by_group(frame, as_membership(m))
+    assert frame["x"].to_numpy()[row].tolist() == expected["x"].tolist() == [1, 2, 3, 4, 1, 2, 2, 4, 4]
+    assert np.array(groups)[group].tolist() == expected["group"].tolist()
+
+
+def test_text_codes_missing_values_and_ids_spelled_alike():
+    import numpy as np
+
+    from evaltools.groups import text_codes
+
+    codes, text = text_codes(pd.Series([None, "7", 7, "a", None], dtype=object))
+    # "7" and 7 are one id as text; a missing id is one more code, standing for NaN (last)
+    assert codes.tolist() == [2, 0, 0, 1, 2]
+    assert text[:2].tolist() == ["7", "a"] and pd.isna(text[2])
+    codes, text = text_codes(pd.Series(["b", "a", "b"] * 30_000, dtype="str"))  # long enough to be remembered
+    assert codes[:3].tolist() == [0, 1, 0] and text.tolist() == ["b", "a"]
+    assert text_codes(pd.Series(np.array([3, 1, 3])))[1].tolist() == ["3", "1"]
