@@ -4,7 +4,8 @@ At 100,000 people one run's analyses factorise the same identifier columns
 again and again: the scores' ``participant_id``, attendance's ids, millions
 of strings each, ~0.3 s of hashing every time. :func:`factorize` returns
 what :func:`pandas.factorize` returns and remembers it for the array object
-it was given. The next call with the same array object gets the same codes
+it was given (the object array holding a text column's values, which the
+column's wrappers share). The next call with the same array gets the same codes
 back after an exact check that the array still holds the same values (an
 elementwise comparison with a copy, a fraction of the hashing), so an array
 edited in place is never served stale codes. The codes and uniques handed
@@ -63,6 +64,9 @@ def factorize(values, *, sort: bool = False, use_na_sentinel: bool = True):
     array = values.array if isinstance(values, (pd.Series, pd.Index)) else values
     if not _memorable(array):
         return pd.factorize(values, sort=sort, use_na_sentinel=use_na_sentinel)
+    # the object array that holds the values: shared by the wrappers of one column (``astype("str")`` of a
+    # text column, a Series made from its array), so that each of them finds the codes
+    array = np.asarray(array, dtype=object)
     _forget_dead()
     key = (id(array), type(values), bool(sort), bool(use_na_sentinel))
     entry = _memo.get(key)

@@ -63,3 +63,9 @@ def test_another_column_with_equal_values_is_not_confused_and_dead_columns_are_f
     del t
     codes.factorize(s)
     assert all(e.ref() is not None for e in codes._memo.values())
+
+
+def test_wrappers_of_one_column_share_its_codes():
+    s = _ids()
+    first, _ = codes.factorize(s)
+    assert codes.factorize(s.astype("str"))[0] is first
