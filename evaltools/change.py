@@ -67,6 +67,7 @@ from scipy.optimize import elementwise
 # from here for notebooks written before those modules existed.
 from evaltools.groups import MEMBERSHIP_COLUMNS, as_membership, by_group, group_membership, group_order  # noqa: F401
 from evaltools.groups import ALL, grid_people, group_rows, partition, run_codes
+from evaltools.codes import factorize
 from evaltools.power import MDES_POWER, mdes_dz  # noqa: F401
 from evaltools.privacy import suppress_small_cells
 
@@ -95,24 +96,69 @@ def paired_scores(scores: pd.DataFrame, *, pre_wave: str = "baseline", post_wave
       participant_id  pre  post  diff
     0              A  2.0   3.5   1.5
     """
-    # one integer per instrument × scale × person (not three text columns): rows are matched on it
-    codes = [run_codes(scores[c]) for c in PAIR_COLUMNS[:3]]
-    code = (codes[0] * (codes[1].max(initial=0) + 1) + codes[1]) * (codes[2].max(initial=0) + 1) + codes[2]
-    pre, post = (_first_scores(scores, code, wave) for wave in (pre_wave, post_wave))
-    match = pd.Index(code[post]).get_indexer(code[pre])
-    pre, post = pre[match >= 0], post[match[match >= 0]]
+    pre, post = pair_rows(scores, pre_wave=pre_wave, post_wave=post_wave)
     out = scores.iloc[pre][PAIR_COLUMNS[:3]].reset_index(drop=True)
+    return pd.concat([out, pair_values(scores, pre, post)], axis=1)[PAIR_COLUMNS]
+
+
+def pair_values(scores: pd.DataFrame, pre: np.ndarray, post: np.ndarray) -> pd.DataFrame:
+    """``pre, post, diff`` of the pairs at the positions ``pre``, ``post`` of ``scores`` (:func:`pair_rows`)."""
     score = scores["score"].to_numpy(dtype="float64")
-    out["pre"], out["post"] = score[pre], score[post]
-    out["diff"] = (out["post"] - out["pre"]).round(10)
-    return out[PAIR_COLUMNS]
+    return pd.DataFrame({"pre": score[pre], "post": score[post], "diff": np.round(score[post] - score[pre], 10)})
 
 
-def _first_scores(scores: pd.DataFrame, code: np.ndarray, wave: str) -> np.ndarray:
-    """The positions of the rows of ``wave`` with a score, the first of each ``code`` (instrument × scale × person)."""
-    rows = np.flatnonzero(scores["score"].notna().to_numpy()
-                          & (scores["wave"] == wave).to_numpy(dtype=bool, na_value=False))
+def pair_rows(scores: pd.DataFrame, *, pre_wave: str = "baseline",
+              post_wave: str = "endline") -> tuple[np.ndarray, np.ndarray]:
+    """The positions in ``scores`` of the baseline and endline row of each complete pair (:func:`paired_scores`).
+
+    Computed on the integer codes of the full columns (:func:`evaltools.codes.factorize`, hashed once
+    however many analyses pair the same table).
+
+    >>> s = pd.DataFrame({"participant_id": ["A", "B", "A", "B"], "wave": ["endline", "baseline", "baseline", "x"],
+    ...                   "instrument": "x", "scale": "s", "score": [2.0, 3.5, 4.0, 1.0]})
+    >>> [p.tolist() for p in pair_rows(s)]
+    [[2], [0]]
+    """
+    person = _column_codes(scores, "participant_id")
+    scale = scale_row_codes(scores)
+    # one integer per instrument × scale × person (not three text columns): rows are matched on it
+    code = scale * (int(person.max(initial=0)) + 1) + person
+    has_score = scores["score"].notna().to_numpy()
+    pre, post = (_first_rows(code, has_score & _rows_equal(scores, "wave", w)) for w in (pre_wave, post_wave))
+    match = pd.Index(code[post]).get_indexer(code[pre])
+    return pre[match >= 0], post[match[match >= 0]]
+
+
+def _column_codes(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """Integer codes ≥ 0 of ``frame[column]`` (missing values share 0), from the remembered factorisation."""
+    return factorize(frame[column])[0].astype("int64") + 1
+
+
+def _rows_equal(frame: pd.DataFrame, column: str, value) -> np.ndarray:
+    """``(frame[column] == value)`` as a boolean array (missing: False), the text compared once per distinct value."""
+    codes, uniques = factorize(frame[column])
+    hit = np.asarray(uniques == value, dtype=bool)
+    return np.r_[hit, False][codes]
+
+
+def _first_rows(code: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """The positions where ``mask`` holds, the first of each ``code``."""
+    rows = np.flatnonzero(mask)
     return rows[~pd.Index(code[rows]).duplicated()]
+
+
+def scale_row_codes(scores: pd.DataFrame) -> np.ndarray:
+    """One integer ≥ 0 per ``instrument`` × ``scale`` of each row of ``scores`` (equal pairs, equal codes).
+
+    From the remembered factorisation of the two full columns; unlike :func:`scale_codes` not numbered in order
+    of appearance.
+
+    >>> c = scale_row_codes(pd.DataFrame({"instrument": ["x", "x", "y", "x"], "scale": ["s", "t", "s", "s"]}))
+    >>> bool(c[0] == c[3] and len(set(c.tolist())) == 3)
+    True
+    """
+    inst, scale = _column_codes(scores, "instrument"), _column_codes(scores, "scale")
+    return inst * (int(scale.max(initial=0)) + 1) + scale
 
 
 def scale_codes(frame: pd.DataFrame) -> np.ndarray:
@@ -130,14 +176,38 @@ def scale_keys(scores: pd.DataFrame, instruments: Mapping | None) -> pd.DataFram
     for inst_id, inst in (instruments or {}).items():
         keys.extend((inst_id, s.id) for s in inst.scales)
     seen = set(keys)
-    # the first row of each instrument × scale starts a run of the two columns: only run starts are compared
-    inst, scale = scores["instrument"].to_numpy(dtype=object), scores["scale"].to_numpy(dtype=object)
-    starts = np.flatnonzero(np.r_[True, (inst[1:] != inst[:-1]) | (scale[1:] != scale[:-1])]) if len(inst) else []
-    for k in scores[KEY].iloc[starts].drop_duplicates().itertuples(index=False, name=None):
+    for k in scores[KEY].iloc[first_scale_rows(scores)].itertuples(index=False, name=None):
         if k not in seen:
             keys.append(k)
             seen.add(k)
     return pd.DataFrame(keys, columns=KEY, dtype="str")
+
+
+def first_scale_rows(scores: pd.DataFrame) -> np.ndarray:
+    """The position of the first row of each instrument × scale of ``scores``, in order of appearance.
+
+    >>> first_scale_rows(pd.DataFrame({"instrument": ["x", "x", "y", "x"], "scale": ["s", "t", "s", "s"]})).tolist()
+    [0, 1, 2]
+    """
+    code = scale_row_codes(scores)
+    # the first row of each instrument × scale starts a run of its code: only run starts are compared
+    starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]]) if len(code) else np.zeros(0, dtype="int64")
+    return starts[~pd.Index(code[starts]).duplicated()]
+
+
+def scale_key_index(scores: pd.DataFrame, keys: pd.DataFrame) -> np.ndarray:
+    """The row of ``keys`` (``instrument, scale``, e.g. :func:`scale_keys`) of each row of ``scores`` (−1: none).
+
+    >>> s = pd.DataFrame({"instrument": ["x", "x", "y", "x"], "scale": ["s", "t", "s", "s"]})
+    >>> scale_key_index(s, pd.DataFrame({"instrument": ["x", "x"], "scale": ["t", "s"]})).tolist()
+    [1, 0, -1, 1]
+    """
+    code = scale_row_codes(scores)
+    first = first_scale_rows(scores)
+    lookup = np.full(int(code.max(initial=-1)) + 1, -1, dtype="int64")
+    # one text comparison per instrument × scale (its first row), not per row
+    lookup[code[first]] = pd.MultiIndex.from_frame(keys[KEY]).get_indexer(pd.MultiIndex.from_frame(scores[KEY].iloc[first]))
+    return lookup[code]
 
 
 def cell_grid(keys: pd.DataFrame, groups: list[str]) -> pd.DataFrame:
@@ -398,13 +468,13 @@ def paired_change(
         return _empty_change()
     membership = as_membership(membership)
     groups = group_order(membership)
-    pairs = paired_scores(scores, pre_wave=pre_wave, post_wave=post_wave)
+    pre, post = pair_rows(scores, pre_wave=pre_wave, post_wave=post_wave)
     grid = cell_grid(keys, groups)
     # each pair under `all` and its person's groups (the rows of by_group), as integers: its grid row is its cell
-    row, group, person = group_rows(pairs["participant_id"], membership, groups)
-    key = pd.MultiIndex.from_frame(keys).get_indexer(pd.MultiIndex.from_frame(pairs[KEY]))
+    row, group, person = group_rows(scores["participant_id"].iloc[pre], membership, groups)
+    key = scale_key_index(scores, keys)[pre]
     cell = key[row] * len(groups) + group
-    long = pd.DataFrame({c: pairs[c].to_numpy(dtype="float64")[row] for c in ("pre", "post", "diff")})
+    long = pair_values(scores, pre[row], post[row])
     out = _change_statistics(grid, long, cell, alpha)
     out = _without_small_cells(out, cell, person, len(keys), groups, min_cell=min_cell,
                                partition_groups=partition(membership, partition_groups))
