@@ -124,7 +124,7 @@ def pair_rows(scores: pd.DataFrame, *, pre_wave: str = "baseline",
     # one integer per instrument × scale × person (not three text columns): rows are matched on it
     code = scale * (int(person.max(initial=0)) + 1) + person
     has_score = scores["score"].notna().to_numpy()
-    pre, post = (_first_rows(code, has_score & _rows_equal(scores, "wave", w)) for w in (pre_wave, post_wave))
+    pre, post = (_first_rows(code, has_score & rows_equal(scores, "wave", w)) for w in (pre_wave, post_wave))
     match = pd.Index(code[post]).get_indexer(code[pre])
     return pre[match >= 0], post[match[match >= 0]]
 
@@ -134,7 +134,7 @@ def _column_codes(frame: pd.DataFrame, column: str) -> np.ndarray:
     return factorize(frame[column])[0].astype("int64") + 1
 
 
-def _rows_equal(frame: pd.DataFrame, column: str, value) -> np.ndarray:
+def rows_equal(frame: pd.DataFrame, column: str, value) -> np.ndarray:
     """``(frame[column] == value)`` as a boolean array (missing: False), the text compared once per distinct value."""
     codes, uniques = factorize(frame[column])
     hit = np.asarray(uniques == value, dtype=bool)
