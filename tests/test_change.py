@@ -478,3 +478,58 @@ def test_run_codes_and_scale_codes_are_factorize():
     assert run_codes(values.iloc[:0]).tolist() == []
     frame = pd.DataFrame({"instrument": ["x", "x", "y", "x", "y"], "scale": ["s", "t", "s", "s", "s"]})
     assert scale_codes(frame).tolist() == frame.groupby(["instrument", "scale"], sort=False).ngroup().tolist()
+
+
+def _messy_scores(n_people, seed):
+    """A long scores table with what pairing must handle: interleaved scales, repeats, gaps, other waves, NA."""
+    rng = np.random.default_rng(seed)
+    rows = pd.DataFrame({"participant_id": rng.choice([f"P{i:05d}" for i in range(n_people)] + [None], size=6 * n_people),
+                         "wave": rng.choice(["baseline", "endline", "midline", None], size=6 * n_people),
+                         "instrument": rng.choice(["x", "y", None], size=6 * n_people),
+                         "scale": rng.choice(["s", "t"], size=6 * n_people),
+                         "score": np.where(rng.random(6 * n_people) < 0.1, np.nan, rng.integers(0, 9, 6 * n_people) / 4)})
+    return rows.astype({c: "str" for c in ("participant_id", "wave", "instrument", "scale")})
+
+
+def _pairs_by_text(scores):
+    # the definition on the text columns (the code before issue 18 wave 2): first scored row per person × scale × wave
+    keys = ["instrument", "scale", "participant_id"]
+    scored = scores[scores["score"].notna()]
+    pre = scored[scored["wave"] == "baseline"].drop_duplicates(keys)
+    post = scored[scored["wave"] == "endline"].drop_duplicates(keys)
+    out = pre[keys + ["score"]].merge(post[keys + ["score"]], on=keys, how="inner", sort=False,
+                                      suffixes=("_pre", "_post"))
+    out = out.rename(columns={"score_pre": "pre", "score_post": "post"})
+    out["diff"] = (out["post"] - out["pre"]).round(10)
+    return out
+
+
+@pytest.mark.parametrize("n_people", [40, 12_000])  # 12,000: 72,000 rows, codes remembered (evaltools.codes)
+def test_paired_scores_from_codes_equal_the_text_definition(n_people):
+    from evaltools.change import first_scale_rows, scale_key_index, scale_keys
+
+    scores = _messy_scores(n_people, seed=n_people)
+    expected = _pairs_by_text(scores)
+    for _ in range(2):  # the second time from the remembered codes
+        pairs = paired_scores(scores)
+        pd.testing.assert_frame_equal(pairs, expected[pairs.columns.tolist()], check_dtype=False)
+    first = scores[["instrument", "scale"]].drop_duplicates()
+    assert first_scale_rows(scores).tolist() == first.index.tolist()
+    keys = scale_keys(scores, None)
+    assert keys.values.tolist() == first.values.tolist()
+    picked = keys.iloc[[2, 0]].reset_index(drop=True)
+    expected_index = pd.MultiIndex.from_frame(picked).get_indexer(pd.MultiIndex.from_frame(scores[["instrument", "scale"]]))
+    assert scale_key_index(scores, picked).tolist() == expected_index.tolist()
+
+
+def test_dose_points_sessions_equal_a_merge_on_ids():
+    scores = _messy_scores(60, seed=3)
+    dose = pd.DataFrame({"participant_id": [f"P{i:05d}" for i in range(0, 60, 2)] + ["P00000", "Q1"],
+                         "sessions": [float(i % 7) if i % 5 else np.nan for i in range(30)] + [99.0, 3.0]})
+    pairs = paired_scores(scores)
+    first_dose = dose.drop_duplicates("participant_id")
+    expected = pairs.merge(first_dose, on="participant_id", how="left")["sessions"].fillna(0)
+    pts = dose_points(scores, dose)
+    assert pts["sessions"].tolist() == expected.tolist()
+    assert pts[["instrument", "scale", "diff"]].equals(pairs[["instrument", "scale", "diff"]])
+    assert 0 < (pts["sessions"] > 0).sum() < len(pts)
