@@ -107,24 +107,68 @@ def pair_values(scores: pd.DataFrame, pre: np.ndarray, post: np.ndarray) -> pd.D
     return pd.DataFrame({"pre": score[pre], "post": score[post], "diff": np.round(score[post] - score[pre], 10)})
 
 
-def pair_rows(scores: pd.DataFrame, *, pre_wave: str = "baseline",
-              post_wave: str = "endline") -> tuple[np.ndarray, np.ndarray]:
+class ScoreCodes:
+    """Integer codes of the rows of a long scores table, each from the remembered factorisation of a full column.
+
+    Each is computed when first asked for and kept: an analysis makes one and hands it to :func:`pair_rows`,
+    :func:`first_scale_rows`, :func:`scale_key_index`, ... so that each column is looked up (and checked against
+    the remembered codes, :func:`evaltools.codes.factorize`) once per analysis.
+
+    >>> s = pd.DataFrame({"participant_id": ["A", "B", "A"], "wave": ["endline", "baseline", None],
+    ...                   "instrument": "x", "scale": ["s", "t", "s"]})
+    >>> c = ScoreCodes(s)
+    >>> bool(c.scale[0] == c.scale[2] != c.scale[1]), c.wave_is("baseline").tolist(), c.first_scale_rows.tolist()
+    (True, [False, True, False], [0, 1])
+    """
+
+    def __init__(self, scores: pd.DataFrame):
+        self.scores = scores
+
+    @functools.cached_property
+    def person(self) -> np.ndarray:
+        """A code ≥ 0 per ``participant_id`` (missing: 0)."""
+        return _column_codes(self.scores, "participant_id")
+
+    @functools.cached_property
+    def scale(self) -> np.ndarray:
+        """A code ≥ 0 per ``instrument`` × ``scale`` (equal pairs, equal codes; not in order of appearance)."""
+        inst, scale = _column_codes(self.scores, "instrument"), _column_codes(self.scores, "scale")
+        return inst * (int(scale.max(initial=0)) + 1) + scale
+
+    @functools.cached_property
+    def first_scale_rows(self) -> np.ndarray:
+        """The position of the first row of each instrument × scale, in order of appearance."""
+        code = self.scale
+        # the first row of each instrument × scale starts a run of its code: only run starts are compared
+        starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]]) if len(code) else np.zeros(0, dtype="int64")
+        return starts[~pd.Index(code[starts]).duplicated()]
+
+    @functools.cached_property
+    def _waves(self):
+        return factorize(self.scores["wave"])
+
+    def wave_is(self, value) -> np.ndarray:
+        """``scores["wave"] == value`` as a boolean array (missing: False), compared once per distinct wave."""
+        codes, uniques = self._waves
+        return np.r_[np.asarray(uniques == value, dtype=bool), False][codes]
+
+
+def pair_rows(scores: pd.DataFrame, *, pre_wave: str = "baseline", post_wave: str = "endline",
+              codes: ScoreCodes | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The positions in ``scores`` of the baseline and endline row of each complete pair (:func:`paired_scores`).
 
-    Computed on the integer codes of the full columns (:func:`evaltools.codes.factorize`, hashed once
-    however many analyses pair the same table).
+    Computed on the integer codes of the full columns (``codes``, by default :class:`ScoreCodes` of ``scores``).
 
     >>> s = pd.DataFrame({"participant_id": ["A", "B", "A", "B"], "wave": ["endline", "baseline", "baseline", "x"],
     ...                   "instrument": "x", "scale": "s", "score": [2.0, 3.5, 4.0, 1.0]})
     >>> [p.tolist() for p in pair_rows(s)]
     [[2], [0]]
     """
-    person = _column_codes(scores, "participant_id")
-    scale = scale_row_codes(scores)
+    codes = codes or ScoreCodes(scores)
     # one integer per instrument × scale × person (not three text columns): rows are matched on it
-    code = scale * (int(person.max(initial=0)) + 1) + person
+    code = codes.scale * (int(codes.person.max(initial=0)) + 1) + codes.person
     has_score = scores["score"].notna().to_numpy()
-    pre, post = (_first_rows(code, has_score & rows_equal(scores, "wave", w)) for w in (pre_wave, post_wave))
+    pre, post = (_first_rows(code, has_score & codes.wave_is(w)) for w in (pre_wave, post_wave))
     match = pd.Index(code[post]).get_indexer(code[pre])
     return pre[match >= 0], post[match[match >= 0]]
 
@@ -134,31 +178,10 @@ def _column_codes(frame: pd.DataFrame, column: str) -> np.ndarray:
     return factorize(frame[column])[0].astype("int64") + 1
 
 
-def rows_equal(frame: pd.DataFrame, column: str, value) -> np.ndarray:
-    """``(frame[column] == value)`` as a boolean array (missing: False), the text compared once per distinct value."""
-    codes, uniques = factorize(frame[column])
-    hit = np.asarray(uniques == value, dtype=bool)
-    return np.r_[hit, False][codes]
-
-
 def _first_rows(code: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """The positions where ``mask`` holds, the first of each ``code``."""
     rows = np.flatnonzero(mask)
     return rows[~pd.Index(code[rows]).duplicated()]
-
-
-def scale_row_codes(scores: pd.DataFrame) -> np.ndarray:
-    """One integer ≥ 0 per ``instrument`` × ``scale`` of each row of ``scores`` (equal pairs, equal codes).
-
-    From the remembered factorisation of the two full columns; unlike :func:`scale_codes` not numbered in order
-    of appearance.
-
-    >>> c = scale_row_codes(pd.DataFrame({"instrument": ["x", "x", "y", "x"], "scale": ["s", "t", "s", "s"]}))
-    >>> bool(c[0] == c[3] and len(set(c.tolist())) == 3)
-    True
-    """
-    inst, scale = _column_codes(scores, "instrument"), _column_codes(scores, "scale")
-    return inst * (int(scale.max(initial=0)) + 1) + scale
 
 
 def scale_codes(frame: pd.DataFrame) -> np.ndarray:
@@ -171,42 +194,40 @@ def scale_codes(frame: pd.DataFrame) -> np.ndarray:
     return pd.factorize(inst * (scale.max(initial=0) + 1) + scale)[0].astype("int64")
 
 
-def scale_keys(scores: pd.DataFrame, instruments: Mapping | None) -> pd.DataFrame:
+def scale_keys(scores: pd.DataFrame, instruments: Mapping | None, *, codes: ScoreCodes | None = None) -> pd.DataFrame:
     keys = []
     for inst_id, inst in (instruments or {}).items():
         keys.extend((inst_id, s.id) for s in inst.scales)
     seen = set(keys)
-    for k in scores[KEY].iloc[first_scale_rows(scores)].itertuples(index=False, name=None):
+    for k in scores[KEY].iloc[first_scale_rows(scores, codes=codes)].itertuples(index=False, name=None):
         if k not in seen:
             keys.append(k)
             seen.add(k)
     return pd.DataFrame(keys, columns=KEY, dtype="str")
 
 
-def first_scale_rows(scores: pd.DataFrame) -> np.ndarray:
+def first_scale_rows(scores: pd.DataFrame, *, codes: ScoreCodes | None = None) -> np.ndarray:
     """The position of the first row of each instrument × scale of ``scores``, in order of appearance.
 
     >>> first_scale_rows(pd.DataFrame({"instrument": ["x", "x", "y", "x"], "scale": ["s", "t", "s", "s"]})).tolist()
     [0, 1, 2]
     """
-    code = scale_row_codes(scores)
-    # the first row of each instrument × scale starts a run of its code: only run starts are compared
-    starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]]) if len(code) else np.zeros(0, dtype="int64")
-    return starts[~pd.Index(code[starts]).duplicated()]
+    return (codes or ScoreCodes(scores)).first_scale_rows
 
 
-def scale_key_index(scores: pd.DataFrame, keys: pd.DataFrame) -> np.ndarray:
+def scale_key_index(scores: pd.DataFrame, keys: pd.DataFrame, *, codes: ScoreCodes | None = None) -> np.ndarray:
     """The row of ``keys`` (``instrument, scale``, e.g. :func:`scale_keys`) of each row of ``scores`` (−1: none).
 
     >>> s = pd.DataFrame({"instrument": ["x", "x", "y", "x"], "scale": ["s", "t", "s", "s"]})
     >>> scale_key_index(s, pd.DataFrame({"instrument": ["x", "x"], "scale": ["t", "s"]})).tolist()
     [1, 0, -1, 1]
     """
-    code = scale_row_codes(scores)
-    first = first_scale_rows(scores)
+    codes = codes or ScoreCodes(scores)
+    code, first = codes.scale, codes.first_scale_rows
     lookup = np.full(int(code.max(initial=-1)) + 1, -1, dtype="int64")
     # one text comparison per instrument × scale (its first row), not per row
-    lookup[code[first]] = pd.MultiIndex.from_frame(keys[KEY]).get_indexer(pd.MultiIndex.from_frame(scores[KEY].iloc[first]))
+    found = pd.MultiIndex.from_frame(scores[KEY].iloc[first])
+    lookup[code[first]] = pd.MultiIndex.from_frame(keys[KEY]).get_indexer(found)
     return lookup[code]
 
 
@@ -463,16 +484,17 @@ def paired_change(
     DataFrame
         The columns of ``change.csv`` (docs/outputs.md#change), in order.
     """
-    keys = scale_keys(scores, instruments)
+    codes = ScoreCodes(scores)
+    keys = scale_keys(scores, instruments, codes=codes)
     if len(keys) == 0:
         return _empty_change()
     membership = as_membership(membership)
     groups = group_order(membership)
-    pre, post = pair_rows(scores, pre_wave=pre_wave, post_wave=post_wave)
+    pre, post = pair_rows(scores, pre_wave=pre_wave, post_wave=post_wave, codes=codes)
     grid = cell_grid(keys, groups)
     # each pair under `all` and its person's groups (the rows of by_group), as integers: its grid row is its cell
     row, group, person = group_rows(scores["participant_id"].iloc[pre], membership, groups)
-    key = scale_key_index(scores, keys)[pre]
+    key = scale_key_index(scores, keys, codes=codes)[pre]
     cell = key[row] * len(groups) + group
     long = pair_values(scores, pre[row], post[row])
     out = _change_statistics(grid, long, cell, alpha)

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from evaltools.change import KEY, first_scale_rows, holm, pair_rows, pair_values, scale_row_codes
+from evaltools.change import KEY, ScoreCodes, holm, pair_rows, pair_values
 from evaltools.codes import factorize
 from evaltools.privacy import suppress_small_cells
 
@@ -161,9 +161,9 @@ def _sums(scores: pd.DataFrame, dose: pd.DataFrame, *, pre_wave: str, post_wave:
 
     x is the sessions and y the change of each pair (:func:`dose_points`), grouped on integer codes.
     """
-    pre, post = pair_rows(scores, pre_wave=pre_wave, post_wave=post_wave)
-    first = first_scale_rows(scores)
-    code = scale_row_codes(scores)
+    codes = ScoreCodes(scores)
+    pre, post = pair_rows(scores, pre_wave=pre_wave, post_wave=post_wave, codes=codes)
+    first, code = codes.first_scale_rows, codes.scale
     place = np.zeros(int(code.max(initial=-1)) + 1, dtype="int64")
     place[code[first]] = np.arange(len(first))
     x, y = pair_sessions(scores, pre, dose), pair_values(scores, pre, post)["diff"].to_numpy()

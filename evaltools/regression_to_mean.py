@@ -42,7 +42,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from evaltools.change import KEY, pair_rows, pair_values, scale_keys, scale_row_codes
+from evaltools.change import KEY, ScoreCodes, pair_rows, pair_values, scale_keys
 from evaltools.privacy import suppress_small_cells
 
 RTM_COLUMNS = ["instrument", "scale", "group", "n_pairs", "baseline_mean", "reference_mean", "reliability",
@@ -71,15 +71,15 @@ def reference_means(instruments: Mapping) -> dict[tuple[str, str], float]:
     return out
 
 
-def _scale_statistics(scores: pd.DataFrame, *, pre_wave: str, post_wave: str) -> pd.DataFrame:
+def _scale_statistics(scores: pd.DataFrame, codes: ScoreCodes, *, pre_wave: str, post_wave: str) -> pd.DataFrame:
     """Per instrument × scale of the pairs: n, the means and SDs of pre and diff, their ranges, Σ of centred xy."""
-    rows, post = pair_rows(scores, pre_wave=pre_wave, post_wave=post_wave)
+    rows, post = pair_rows(scores, pre_wave=pre_wave, post_wave=post_wave, codes=codes)
     pairs = pair_values(scores, rows, post)
     pre = pairs["pre"].to_numpy(dtype="float64")
     d = pairs["diff"].to_numpy(dtype="float64")
     # grouped on one integer per scale (0, 1, ... in order of appearance; not two text columns): the same groups,
     # rows in the same order
-    code = pd.factorize(scale_row_codes(scores)[rows])[0]
+    code = pd.factorize(codes.scale[rows])[0]
     stats_ = (pairs.assign(_pp=pre * pre, _dd=d * d, _pd=pre * d)
               .groupby(code, sort=False)
               .agg(n_pairs=("diff", "size"), baseline_mean=("pre", "mean"), mean_diff=("diff", "mean"),
@@ -129,8 +129,9 @@ def regression_to_mean(
         reliability, expected_rtm, mean_diff, change_beyond_rtm,
         r_baseline_change, suppressed``; ``group`` is ``all``.
     """
-    keys = scale_keys(scores, instruments).reset_index(drop=True)
-    stats_ = _scale_statistics(scores, pre_wave=pre_wave, post_wave=post_wave)
+    codes = ScoreCodes(scores)
+    keys = scale_keys(scores, instruments, codes=codes).reset_index(drop=True)
+    stats_ = _scale_statistics(scores, codes, pre_wave=pre_wave, post_wave=post_wave)
     out = keys.merge(stats_, on=KEY, how="left", sort=False)
     out["n_pairs"] = out["n_pairs"].fillna(0).astype("int64")
     n = out["n_pairs"].to_numpy(dtype="float64")

@@ -55,7 +55,7 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from evaltools.change import KEY, pair_rows, pair_values, rows_equal, scale_key_index, scale_row_codes
+from evaltools.change import KEY, ScoreCodes, pair_rows, pair_values, scale_key_index
 from evaltools.groups import as_membership, grid_people, group_order, group_rows, partition
 from evaltools.privacy import suppress_small_cells
 from evaltools.instruments import Instrument
@@ -161,7 +161,7 @@ def scale_parameters(
                        "higher_is_better": "bool"})
 
 
-def baseline_sds(scores: pd.DataFrame, pre_wave: str = "baseline") -> dict:
+def baseline_sds(scores: pd.DataFrame, pre_wave: str = "baseline", *, codes: ScoreCodes | None = None) -> dict:
     """(instrument, scale) → the SD (n − 1) of the scale's scores at ``pre_wave``, grouped on integer codes.
 
     >>> s = pd.DataFrame({"participant_id": list("abc"), "wave": ["baseline", "baseline", "endline"],
@@ -169,8 +169,9 @@ def baseline_sds(scores: pd.DataFrame, pre_wave: str = "baseline") -> dict:
     >>> {k: round(v, 4) for k, v in baseline_sds(s).items()}
     {('x', 's'): 1.4142}
     """
-    rows = np.flatnonzero(scores["score"].notna().to_numpy() & rows_equal(scores, "wave", pre_wave))
-    code = scale_row_codes(scores)[rows]
+    codes = codes or ScoreCodes(scores)
+    rows = np.flatnonzero(scores["score"].notna().to_numpy() & codes.wave_is(pre_wave))
+    code = codes.scale[rows]
     sds = pd.Series(scores["score"].to_numpy(dtype="float64")[rows]).groupby(code, sort=False).std()
     first = rows[~pd.Index(code).duplicated()]
     keys = scores[KEY].iloc[first].itertuples(index=False, name=None)
@@ -207,8 +208,9 @@ def reliable_change_people(
 def _people(scores: pd.DataFrame, params: pd.DataFrame, *, pre_wave: str,
             post_wave: str) -> tuple[pd.DataFrame, np.ndarray]:
     """:func:`reliable_change_people` given the :func:`scale_parameters`, and each pair's row of ``params``."""
-    pre, post = pair_rows(scores, pre_wave=pre_wave, post_wave=post_wave)
-    at = scale_key_index(scores, params)[pre]  # the pairs of the scales of `params`, in the order of the pairs
+    codes = ScoreCodes(scores)
+    pre, post = pair_rows(scores, pre_wave=pre_wave, post_wave=post_wave, codes=codes)
+    at = scale_key_index(scores, params, codes=codes)[pre]  # the pairs of the scales of `params`, in the order of the pairs
     pre, post, at = pre[at >= 0], post[at >= 0], at[at >= 0]
     values = pair_values(scores, pre, post)
     sign = np.where(params["higher_is_better"].to_numpy(dtype=bool)[at], 1.0, -1.0)
