@@ -24,6 +24,7 @@ True
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import re
@@ -469,9 +470,15 @@ class _FlatPeople:
         self.lengths = np.fromiter(map(len, arrays), dtype="int64", count=len(arrays))
         self.starts = np.cumsum(self.lengths) - self.lengths
         self.codes = np.concatenate(arrays).astype("int64", copy=False) if arrays else np.zeros(0, dtype="int64")
-        self.base = int(self.codes.max(initial=-1)) + 1
-        # one sorted key per member: row × base + code (the codes are sorted within each row)
-        self.key = np.repeat(np.arange(len(arrays), dtype="int64"), self.lengths) * self.base + self.codes
+
+    @functools.cached_property
+    def base(self) -> int:
+        return int(self.codes.max(initial=-1)) + 1
+
+    @functools.cached_property
+    def key(self) -> np.ndarray:
+        """One sorted key per member: row × base + code (the codes are sorted within each row)."""
+        return np.repeat(np.arange(len(self.lengths), dtype="int64"), self.lengths) * self.base + self.codes
 
     @classmethod
     def of(cls, people) -> _FlatPeople | None:
