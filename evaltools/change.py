@@ -56,6 +56,7 @@ from __future__ import annotations
 
 import functools
 import warnings
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 
 import numpy as np
@@ -123,16 +124,26 @@ class ScoreCodes:
 
     def __init__(self, scores: pd.DataFrame):
         self.scores = scores
+        self._factorized: dict = {}
+
+    def factorized(self, column: str) -> tuple:
+        """``codes.factorize(scores[column])`` (codes −1 where missing, and the distinct values), asked once."""
+        if column not in self._factorized:
+            self._factorized[column] = factorize(self.scores[column])
+        return self._factorized[column]
+
+    def _codes(self, column: str) -> np.ndarray:
+        return self.factorized(column)[0].astype("int64") + 1  # missing values share 0
 
     @functools.cached_property
     def person(self) -> np.ndarray:
         """A code ≥ 0 per ``participant_id`` (missing: 0)."""
-        return _column_codes(self.scores, "participant_id")
+        return self._codes("participant_id")
 
     @functools.cached_property
     def scale(self) -> np.ndarray:
         """A code ≥ 0 per ``instrument`` × ``scale`` (equal pairs, equal codes; not in order of appearance)."""
-        inst, scale = _column_codes(self.scores, "instrument"), _column_codes(self.scores, "scale")
+        inst, scale = self._codes("instrument"), self._codes("scale")
         return inst * (int(scale.max(initial=0)) + 1) + scale
 
     @functools.cached_property
@@ -143,14 +154,17 @@ class ScoreCodes:
         starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]]) if len(code) else np.zeros(0, dtype="int64")
         return starts[~pd.Index(code[starts]).duplicated()]
 
-    @functools.cached_property
-    def _waves(self):
-        return factorize(self.scores["wave"])
-
     def wave_is(self, value) -> np.ndarray:
         """``scores["wave"] == value`` as a boolean array (missing: False), compared once per distinct wave."""
-        codes, uniques = self._waves
+        codes, uniques = self.factorized("wave")
         return np.r_[np.asarray(uniques == value, dtype=bool), False][codes]
+
+
+#: The last few :func:`pair_rows` results: (waves, the factorised codes' ids) → (codes, has a score, pre, post).
+_PAIRS: OrderedDict = OrderedDict()
+#: How many :func:`pair_rows` results are remembered.
+PAIRS_REMEMBERED = 4
+_PAIR_COLUMNS = ("participant_id", "instrument", "scale", "wave")
 
 
 def pair_rows(scores: pd.DataFrame, *, pre_wave: str = "baseline", post_wave: str = "endline",
@@ -158,6 +172,9 @@ def pair_rows(scores: pd.DataFrame, *, pre_wave: str = "baseline", post_wave: st
     """The positions in ``scores`` of the baseline and endline row of each complete pair (:func:`paired_scores`).
 
     Computed on the integer codes of the full columns (``codes``, by default :class:`ScoreCodes` of ``scores``).
+    The answer is remembered (read-only) for the codes it came from: a table whose four columns give the very
+    same remembered codes (:func:`evaltools.codes.factorize`: the same values) and whose scores are missing in
+    the same rows gets it back without pairing again (several analyses pair one scores table).
 
     >>> s = pd.DataFrame({"participant_id": ["A", "B", "A", "B"], "wave": ["endline", "baseline", "baseline", "x"],
     ...                   "instrument": "x", "scale": "s", "score": [2.0, 3.5, 4.0, 1.0]})
@@ -165,17 +182,23 @@ def pair_rows(scores: pd.DataFrame, *, pre_wave: str = "baseline", post_wave: st
     [[2], [0]]
     """
     codes = codes or ScoreCodes(scores)
+    raw = tuple(codes.factorized(c)[0] for c in _PAIR_COLUMNS)
+    has_score = scores["score"].notna().to_numpy()
+    key = (pre_wave, post_wave, *map(id, raw))
+    known = _PAIRS.get(key)
+    if known is not None and all(a is b for a, b in zip(known[0], raw)) and np.array_equal(known[1], has_score):
+        _PAIRS.move_to_end(key)
+        return known[2], known[3]
     # one integer per instrument × scale × person (not three text columns): rows are matched on it
     code = codes.scale * (int(codes.person.max(initial=0)) + 1) + codes.person
-    has_score = scores["score"].notna().to_numpy()
     pre, post = (_first_rows(code, has_score & codes.wave_is(w)) for w in (pre_wave, post_wave))
     match = pd.Index(code[post]).get_indexer(code[pre])
-    return pre[match >= 0], post[match[match >= 0]]
-
-
-def _column_codes(frame: pd.DataFrame, column: str) -> np.ndarray:
-    """Integer codes ≥ 0 of ``frame[column]`` (missing values share 0), from the remembered factorisation."""
-    return factorize(frame[column])[0].astype("int64") + 1
+    pre, post = pre[match >= 0], post[match[match >= 0]]
+    pre.flags.writeable = post.flags.writeable = False
+    _PAIRS[key] = (raw, has_score, pre, post)
+    while len(_PAIRS) > PAIRS_REMEMBERED:
+        _PAIRS.popitem(last=False)
+    return pre, post
 
 
 def _first_rows(code: np.ndarray, mask: np.ndarray) -> np.ndarray:

@@ -18,6 +18,7 @@ from scipy import optimize, stats
 
 from evaltools.change import (
     CHANGE_COLUMNS,
+    PAIR_COLUMNS,
     group_membership,
     holm,
     mdes_dz,
@@ -533,3 +534,22 @@ def test_dose_points_sessions_equal_a_merge_on_ids():
     assert pts["sessions"].tolist() == expected.tolist()
     assert pts[["instrument", "scale", "diff"]].equals(pairs[["instrument", "scale", "diff"]])
     assert 0 < (pts["sessions"] > 0).sum() < len(pts)
+
+
+def test_pair_rows_remembered_only_for_the_same_values():
+    # pair_rows remembers its answer for the remembered codes of the four columns and the rows with a score
+    # (issue 18 wave 2): a table edited in place (a wave, a score made missing) is paired afresh
+    from evaltools.change import pair_rows
+
+    scores = _messy_scores(12_000, seed=5)
+    first = pair_rows(scores)
+    again = pair_rows(scores)
+    assert again[0] is first[0] and not again[0].flags.writeable
+    scores.loc[int(first[1][0]), "wave"] = "midline"
+    edited = _pairs_by_text(scores)
+    assert not np.array_equal(pair_rows(scores)[1], first[1])
+    pd.testing.assert_frame_equal(paired_scores(scores), edited[paired_scores(scores).columns.tolist()],
+                                  check_dtype=False)
+    scores.loc[int(first[0][5]), "score"] = np.nan
+    pd.testing.assert_frame_equal(paired_scores(scores), _pairs_by_text(scores)[PAIR_COLUMNS], check_dtype=False)
+    assert len(paired_scores(scores)) == len(edited) - 1
