@@ -464,12 +464,19 @@ def _strictly_within(i: np.ndarray, j: np.ndarray, people: list, flat: _FlatPeop
 
 
 class _FlatPeople:
-    """Every row's :class:`CodedPeople` as one array: ``codes`` sorted by (row, code), each row's ``starts``, ``lengths``."""
+    """Every row's :class:`CodedPeople` as one array: each distinct set's codes once, sorted by (set, code).
 
-    def __init__(self, arrays: list):
-        self.lengths = np.fromiter(map(len, arrays), dtype="int64", count=len(arrays))
-        self.starts = np.cumsum(self.lengths) - self.lengths
+    ``which`` gives each row's set (rows sharing one object share its codes: a table that repeats a row's people
+    under several methods flattens them once), ``starts`` and ``lengths`` each row's slice of ``codes``.
+    """
+
+    def __init__(self, arrays: list, which: np.ndarray):
+        lengths = np.fromiter(map(len, arrays), dtype="int64", count=len(arrays))
+        self.which = which
+        self.lengths = lengths[which]
+        self.starts = (np.cumsum(lengths) - lengths)[which]
         self.codes = np.concatenate(arrays).astype("int64", copy=False) if arrays else np.zeros(0, dtype="int64")
+        self._set_lengths = lengths
 
     @functools.cached_property
     def base(self) -> int:
@@ -477,16 +484,24 @@ class _FlatPeople:
 
     @functools.cached_property
     def key(self) -> np.ndarray:
-        """One sorted key per member: row × base + code (the codes are sorted within each row)."""
-        return np.repeat(np.arange(len(self.lengths), dtype="int64"), self.lengths) * self.base + self.codes
+        """One sorted key per member: set × base + code (the codes are sorted within each set)."""
+        sets = np.repeat(np.arange(len(self._set_lengths), dtype="int64"), self._set_lengths)
+        return sets * self.base + self.codes
 
     @classmethod
     def of(cls, people) -> _FlatPeople | None:
         """The people as one array when every one is a :class:`CodedPeople`, else None."""
         people = list(people)
-        if not all(type(p) is CodedPeople for p in people):
+        try:
+            which, ids = pd.factorize(np.fromiter(map(id, people), dtype="uint64", count=len(people)))
+        except OverflowError:  # pragma: no cover - an id beyond 64 bits
             return None
-        return cls([p.codes for p in people])
+        one = np.zeros(len(ids), dtype="int64")
+        one[which] = np.arange(len(people))  # a row of each distinct object (any: they are the same object)
+        distinct = [people[k] for k in one.tolist()]
+        if not all(type(p) is CodedPeople for p in distinct):
+            return None
+        return cls([p.codes for p in distinct], which.astype("int64"))
 
     def members(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The members of ``rows``: each one's place in ``rows`` and its code, by (place, code)."""
@@ -505,7 +520,7 @@ class _FlatPeople:
             take = pending[:max(int(np.searchsorted(size, chunk, "right")), 1)]
             pending = pending[len(take):]
             owner, code = self.members(i[take])
-            target = j[take][owner] * self.base + code
+            target = self.which[j[take]][owner] * self.base + code
             pos = np.minimum(np.searchsorted(self.key, target), len(self.key) - 1)
             missing = np.bincount(owner[self.key[pos] != target], minlength=len(take)) if len(owner) else 0
             keep[take] = missing == 0
