@@ -210,7 +210,7 @@ def _people(scores: pd.DataFrame, params: pd.DataFrame, *, pre_wave: str,
     """:func:`reliable_change_people` given the :func:`scale_parameters`, and each pair's row of ``params``."""
     codes = ScoreCodes(scores)
     pre, post = pair_rows(scores, pre_wave=pre_wave, post_wave=post_wave, codes=codes)
-    at = scale_key_index(scores, params, codes=codes)[pre]  # the pairs of the scales of `params`, in the order of the pairs
+    at = scale_key_index(scores, params, codes=codes)[pre]  # each pair's row of `params` (−1: not assessed)
     pre, post, at = pre[at >= 0], post[at >= 0], at[at >= 0]
     values = pair_values(scores, pre, post)
     sign = np.where(params["higher_is_better"].to_numpy(dtype=bool)[at], 1.0, -1.0)

@@ -484,11 +484,13 @@ def test_run_codes_and_scale_codes_are_factorize():
 def _messy_scores(n_people, seed):
     """A long scores table with what pairing must handle: interleaved scales, repeats, gaps, other waves, NA."""
     rng = np.random.default_rng(seed)
-    rows = pd.DataFrame({"participant_id": rng.choice([f"P{i:05d}" for i in range(n_people)] + [None], size=6 * n_people),
+    ids = [f"P{i:05d}" for i in range(n_people)] + [None]
+    rows = pd.DataFrame({"participant_id": rng.choice(ids, size=6 * n_people),
                          "wave": rng.choice(["baseline", "endline", "midline", None], size=6 * n_people),
                          "instrument": rng.choice(["x", "y", None], size=6 * n_people),
                          "scale": rng.choice(["s", "t"], size=6 * n_people),
-                         "score": np.where(rng.random(6 * n_people) < 0.1, np.nan, rng.integers(0, 9, 6 * n_people) / 4)})
+                         "score": np.where(rng.random(6 * n_people) < 0.1, np.nan,
+                                           rng.integers(0, 9, 6 * n_people) / 4)})
     return rows.astype({c: "str" for c in ("participant_id", "wave", "instrument", "scale")})
 
 
@@ -519,7 +521,8 @@ def test_paired_scores_from_codes_equal_the_text_definition(n_people):
     keys = scale_keys(scores, None)
     assert keys.values.tolist() == first.values.tolist()
     picked = keys.iloc[[2, 0]].reset_index(drop=True)
-    expected_index = pd.MultiIndex.from_frame(picked).get_indexer(pd.MultiIndex.from_frame(scores[["instrument", "scale"]]))
+    by_row = pd.MultiIndex.from_frame(scores[["instrument", "scale"]])
+    expected_index = pd.MultiIndex.from_frame(picked).get_indexer(by_row)
     assert scale_key_index(scores, picked).tolist() == expected_index.tolist()
 
 
