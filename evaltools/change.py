@@ -363,16 +363,35 @@ def wilcoxon_cells(diff: np.ndarray, cell: np.ndarray, n_cells: int) -> tuple[np
         p = np.where(asymptotic, 2 * stats.norm.sf(np.abs(z)), np.nan)
     exact = np.flatnonzero(defined & ~asymptotic)
     if len(exact):
-        # each cell's doubled ranks, sorted, as slices of one array (not one pandas group per cell)
-        in_exact = np.isin(sorted_owner, exact)
-        owner = sorted_owner[in_exact]
-        doubled = np.rint(2 * sorted_rank[in_exact]).astype("int64")
-        starts, ends = np.searchsorted(owner, exact, "left"), np.searchsorted(owner, exact, "right")
-        observed = np.rint(2 * r_plus[exact]).astype("int64")
-        for c, start, end, obs in zip(exact.tolist(), starts.tolist(), ends.tolist(), observed.tolist()):
-            cdf, sf = _signed_rank_null(tuple(doubled[start:end].tolist()))
-            p[c] = min(1.0, 2 * min(cdf[obs], sf[obs]))
+        p[exact] = _exact_p(exact, sorted_owner, sorted_rank, np.rint(2 * r_plus[exact]).astype("int64"))
     return stat, p
+
+
+def _exact_p(exact: np.ndarray, sorted_owner: np.ndarray, sorted_rank: np.ndarray,
+             observed: np.ndarray) -> np.ndarray:
+    """The exact two-sided p of the cells ``exact`` (at most :data:`WILCOXON_EXACT_MAX` ranks each), 2·R⁺ ``observed``.
+
+    Cells with the same ranks share one null distribution: each cell's sorted doubled ranks (a row padded
+    with 0; a doubled rank is ≥ 2) are hashed as one byte string, and each distinct one is looked up once.
+    """
+    # each cell's doubled ranks, sorted, as slices of one array (not one pandas group per cell)
+    in_exact = np.isin(sorted_owner, exact)
+    owner = sorted_owner[in_exact]
+    doubled = np.rint(2 * sorted_rank[in_exact]).astype("int64")
+    starts, ends = np.searchsorted(owner, exact, "left"), np.searchsorted(owner, exact, "right")
+    lengths = ends - starts
+    place = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    padded = np.zeros((len(exact), max(int(lengths.max(initial=0)), 1)), dtype="uint16")
+    padded[np.repeat(np.arange(len(exact)), lengths), place] = doubled[np.repeat(starts, lengths) + place]
+    which, distinct = pd.factorize(padded.view(f"S{2 * padded.shape[1]}").ravel())  # only the padding is stripped
+    order = np.argsort(which, kind="stable")
+    bounds = np.searchsorted(which[order], np.arange(len(distinct) + 1))
+    p = np.empty(len(exact))
+    for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
+        cells = order[a:b]
+        cdf, sf = _signed_rank_null(tuple(r for r in padded[cells[0]].tolist() if r))
+        p[cells] = np.minimum(1.0, 2 * np.minimum(cdf[observed[cells]], sf[observed[cells]]))
+    return p
 
 
 def _signed_ranks(cell: np.ndarray, diff: np.ndarray, n_cells: int):

@@ -556,3 +556,18 @@ def test_pair_rows_remembered_only_for_the_same_values():
     scores.loc[int(first[0][5]), "score"] = np.nan
     pd.testing.assert_frame_equal(paired_scores(scores), _pairs_by_text(scores)[PAIR_COLUMNS], check_dtype=False)
     assert len(paired_scores(scores)) == len(edited) - 1
+
+
+def test_wilcoxon_exact_cells_sharing_ranks_each_get_their_own_p():
+    # cells with the same ranks share one null distribution (issue 18 wave 2); each cell's p still comes from its
+    # own signs: scipy's exact test (no ties, no zeros) cell by cell, in cells of 1 to 12 differences
+    rng = np.random.default_rng(21)
+    samples = [rng.choice([-1, 1], size=k) * rng.permutation(np.arange(1, k + 1)) * 0.25
+               for k in rng.integers(1, 13, size=400)]
+    cell = np.repeat(np.arange(len(samples)), [len(s) for s in samples])
+    order = rng.permutation(len(cell))  # cells interleaved
+    w, p = wilcoxon_cells(np.concatenate(samples)[order], cell[order], len(samples))
+    for k, d in enumerate(samples):
+        ref = stats.wilcoxon(d, method="exact")
+        assert w[k] == ref.statistic and p[k] == pytest.approx(ref.pvalue, rel=1e-12), k
+    assert len({tuple(np.sign(d)) for d in samples}) > 100 and len({len(d) for d in samples}) == 12
