@@ -91,6 +91,7 @@ def scale_parameters(
     questionnaires: Mapping[str, pd.DataFrame] | None = None,
     pre_wave: str = "baseline",
     min_n_alpha: int = MIN_N_ALPHA,
+    codes: ScoreCodes | None = None,
 ) -> pd.DataFrame:
     """One row per instrument × scale: the r (and where it comes from), SD₁, S_diff and cutoff the RCI uses.
 
@@ -99,7 +100,8 @@ def scale_parameters(
     alpha of scales without a published reliability; without it, it is
     computed from ``questionnaires`` when given. The alpha is used only when
     it is > 0 (and < 1: S_diff would be 0) and its ``n`` (complete cases) is
-    at least ``min_n_alpha``.
+    at least ``min_n_alpha``. ``codes`` (:class:`evaltools.change.ScoreCodes` of ``scores``) spares an analysis
+    that has them a second look-up.
 
     Returns
     -------
@@ -134,7 +136,7 @@ def scale_parameters(
         n = pd.to_numeric(base["n"], errors="coerce") if "n" in base else pd.Series(np.nan, index=base.index)
         alphas = {(str(i), str(sc)): (float(a), float(k)) for i, sc, a, k in
                   zip(base["instrument"], base["scale"], pd.to_numeric(base["alpha"], errors="coerce"), n)}
-    sds = baseline_sds(scores, pre_wave)
+    sds = baseline_sds(scores, pre_wave, codes=codes)
     rows = []
     for inst_id, inst in instruments.items():
         for scale in inst.scales:
@@ -200,15 +202,15 @@ def reliable_change_people(
         change); ``recovered`` is boolean, NA without a cutoff from sourced
         norms.
     """
+    codes = ScoreCodes(scores)
     params = scale_parameters(scores, instruments=instruments, reliability_table=reliability_table,
-                              questionnaires=questionnaires, pre_wave=pre_wave, min_n_alpha=min_n_alpha)
-    return _people(scores, params, pre_wave=pre_wave, post_wave=post_wave)[0]
+                              questionnaires=questionnaires, pre_wave=pre_wave, min_n_alpha=min_n_alpha, codes=codes)
+    return _people(scores, params, codes, pre_wave=pre_wave, post_wave=post_wave)[0]
 
 
-def _people(scores: pd.DataFrame, params: pd.DataFrame, *, pre_wave: str,
+def _people(scores: pd.DataFrame, params: pd.DataFrame, codes: ScoreCodes, *, pre_wave: str,
             post_wave: str) -> tuple[pd.DataFrame, np.ndarray]:
     """:func:`reliable_change_people` given the :func:`scale_parameters`, and each pair's row of ``params``."""
-    codes = ScoreCodes(scores)
     pre, post = pair_rows(scores, pre_wave=pre_wave, post_wave=post_wave, codes=codes)
     at = scale_key_index(scores, params, codes=codes)[pre]  # each pair's row of `params` (−1: not assessed)
     pre, post, at = pre[at >= 0], post[at >= 0], at[at >= 0]
@@ -295,9 +297,10 @@ def reliable_change(
     if reliability_table is None and questionnaires is not None:
         from evaltools.reliability import reliability
         reliability_table = reliability(questionnaires, instruments, min_cell=0)
+    codes = ScoreCodes(scores)
     params = scale_parameters(scores, instruments=instruments, reliability_table=reliability_table,
-                              pre_wave=pre_wave, min_n_alpha=min_n_alpha)
-    people, key = _people(scores, params, pre_wave=pre_wave, post_wave=post_wave)
+                              pre_wave=pre_wave, min_n_alpha=min_n_alpha, codes=codes)
+    people, key = _people(scores, params, codes, pre_wave=pre_wave, post_wave=post_wave)
     groups = group_order(membership)
     grid = params[[*KEY, "reliability", "reliability_source", "sd_baseline", "s_diff", "cutoff"]].merge(
         pd.DataFrame({"group": pd.Series(groups, dtype="str")}), how="cross")
