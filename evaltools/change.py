@@ -56,6 +56,7 @@ from __future__ import annotations
 
 import functools
 import warnings
+import weakref
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 
@@ -160,7 +161,8 @@ class ScoreCodes:
         return np.r_[np.asarray(uniques == value, dtype=bool), False][codes]
 
 
-#: The last few :func:`pair_rows` results: (waves, the factorised codes' ids) → (codes, has a score, pre, post).
+#: The last few :func:`pair_rows` results: (waves, the factorised codes' ids) → (weak references to the codes,
+#: has a score, pre, post).
 _PAIRS: OrderedDict = OrderedDict()
 #: How many :func:`pair_rows` results are remembered.
 PAIRS_REMEMBERED = 4
@@ -186,7 +188,7 @@ def pair_rows(scores: pd.DataFrame, *, pre_wave: str = "baseline", post_wave: st
     has_score = scores["score"].notna().to_numpy()
     key = (pre_wave, post_wave, *map(id, raw))
     known = _PAIRS.get(key)
-    if known is not None and all(a is b for a, b in zip(known[0], raw)) and np.array_equal(known[1], has_score):
+    if known is not None and all(a() is b for a, b in zip(known[0], raw)) and np.array_equal(known[1], has_score):
         _PAIRS.move_to_end(key)
         return known[2], known[3]
     # one integer per instrument × scale × person (not three text columns): rows are matched on it
@@ -195,7 +197,7 @@ def pair_rows(scores: pd.DataFrame, *, pre_wave: str = "baseline", post_wave: st
     match = pd.Index(code[post]).get_indexer(code[pre])
     pre, post = pre[match >= 0], post[match[match >= 0]]
     pre.flags.writeable = post.flags.writeable = False
-    _PAIRS[key] = (raw, has_score, pre, post)
+    _PAIRS[key] = (tuple(weakref.ref(a) for a in raw), has_score, pre, post)  # weak: codes.py decides their life
     while len(_PAIRS) > PAIRS_REMEMBERED:
         _PAIRS.popitem(last=False)
     return pre, post
