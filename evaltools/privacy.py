@@ -499,7 +499,7 @@ class _FlatPeople:
         one = np.zeros(len(ids), dtype="int64")
         one[which] = np.arange(len(people))  # a row of each distinct object (any: they are the same object)
         distinct = [people[k] for k in one.tolist()]
-        if not all(type(p) is CodedPeople for p in distinct):
+        if set(map(type, distinct)) - {CodedPeople}:
             return None
         return cls([p.codes for p in distinct], which.astype("int64"))
 
