@@ -540,7 +540,8 @@ def paired_change(
     row, group, person = group_rows(scores["participant_id"].iloc[pre], membership, groups)
     key = scale_key_index(scores, keys, codes=codes)[pre]
     cell = key[row] * len(groups) + group
-    long = pair_values(scores, pre[row], post[row])
+    values = pair_values(scores, pre, post)  # per pair, then repeated for each of its person's groups
+    long = pd.DataFrame({c: values[c].to_numpy()[row] for c in values.columns})
     out = _change_statistics(grid, long, cell, alpha)
     out = _without_small_cells(out, cell, person, len(keys), groups, min_cell=min_cell,
                                partition_groups=partition(membership, partition_groups))
