@@ -150,10 +150,11 @@ def pair_sessions(scores: pd.DataFrame, rows: np.ndarray, dose: pd.DataFrame) ->
     """
     d = dose[DOSE_COLUMNS].astype({"participant_id": "str"}).drop_duplicates("participant_id")
     codes, uniques = factorize(scores["participant_id"])
-    at = pd.Index(d["participant_id"]).get_indexer(pd.Index(uniques))
+    ids = pd.Index(d["participant_id"])
+    # each distinct id's row of `dose`, then the missing id's (code −1; a merge matches it to a missing id)
+    at = np.r_[ids.get_indexer(pd.Index(uniques)), np.flatnonzero(ids.isna())[:1], -1][:len(uniques) + 1]
     sessions = np.r_[d["sessions"].to_numpy(dtype="float64"), np.nan][at]  # -1: no row in dose
-    sessions = np.r_[np.where(np.isnan(sessions), 0.0, sessions), 0.0]  # and a missing id (code -1)
-    return sessions[codes[rows]]
+    return np.where(np.isnan(sessions), 0.0, sessions)[codes[rows]]
 
 
 def _sums(scores: pd.DataFrame, dose: pd.DataFrame, *, pre_wave: str, post_wave: str) -> pd.DataFrame:

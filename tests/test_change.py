@@ -571,3 +571,11 @@ def test_wilcoxon_exact_cells_sharing_ranks_each_get_their_own_p():
         ref = stats.wilcoxon(d, method="exact")
         assert w[k] == ref.statistic and p[k] == pytest.approx(ref.pvalue, rel=1e-12), k
     assert len({tuple(np.sign(d)) for d in samples}) > 100 and len({len(d) for d in samples}) == 12
+
+
+def test_dose_points_missing_ids_match_as_in_a_merge():
+    scores = long_scores([1.0, 2.0, 3.0], [2.0, 2.0, 5.0], ids=["A", None, "C"]).astype({"participant_id": "str"})
+    dose = pd.DataFrame({"participant_id": pd.Series(["C", None], dtype="str"), "sessions": [4.0, 7.0]})
+    expected = paired_scores(scores).merge(dose, on="participant_id", how="left")["sessions"].fillna(0)
+    assert dose_points(scores, dose)["sessions"].tolist() == expected.tolist() == [0.0, 7.0, 4.0]
+    assert dose_points(scores, dose.iloc[:1])["sessions"].tolist() == [0.0, 0.0, 4.0]
