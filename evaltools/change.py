@@ -56,6 +56,8 @@ from __future__ import annotations
 
 import functools
 import warnings
+import weakref
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 
 import numpy as np
@@ -67,6 +69,7 @@ from scipy.optimize import elementwise
 # from here for notebooks written before those modules existed.
 from evaltools.groups import MEMBERSHIP_COLUMNS, as_membership, by_group, group_membership, group_order  # noqa: F401
 from evaltools.groups import ALL, grid_people, group_rows, partition, run_codes
+from evaltools.codes import factorize
 from evaltools.power import MDES_POWER, mdes_dz  # noqa: F401
 from evaltools.privacy import suppress_small_cells
 
@@ -95,23 +98,114 @@ def paired_scores(scores: pd.DataFrame, *, pre_wave: str = "baseline", post_wave
       participant_id  pre  post  diff
     0              A  2.0   3.5   1.5
     """
+    pre, post = pair_rows(scores, pre_wave=pre_wave, post_wave=post_wave)
+    out = scores.iloc[pre][PAIR_COLUMNS[:3]].reset_index(drop=True)
+    return pd.concat([out, pair_values(scores, pre, post)], axis=1)[PAIR_COLUMNS]
+
+
+def pair_values(scores: pd.DataFrame, pre: np.ndarray, post: np.ndarray) -> pd.DataFrame:
+    """``pre, post, diff`` of the pairs at the positions ``pre``, ``post`` of ``scores`` (:func:`pair_rows`)."""
+    score = scores["score"].to_numpy(dtype="float64")
+    return pd.DataFrame({"pre": score[pre], "post": score[post], "diff": np.round(score[post] - score[pre], 10)})
+
+
+class ScoreCodes:
+    """Integer codes of the rows of a long scores table, each from the remembered factorisation of a full column.
+
+    Each is computed when first asked for and kept: an analysis makes one and hands it to :func:`pair_rows`,
+    :func:`first_scale_rows`, :func:`scale_key_index`, ... so that each column is looked up (and checked against
+    the remembered codes, :func:`evaltools.codes.factorize`) once per analysis.
+
+    >>> s = pd.DataFrame({"participant_id": ["A", "B", "A"], "wave": ["endline", "baseline", None],
+    ...                   "instrument": "x", "scale": ["s", "t", "s"]})
+    >>> c = ScoreCodes(s)
+    >>> bool(c.scale[0] == c.scale[2] != c.scale[1]), c.wave_is("baseline").tolist(), c.first_scale_rows.tolist()
+    (True, [False, True, False], [0, 1])
+    """
+
+    def __init__(self, scores: pd.DataFrame):
+        self.scores = scores
+        self._factorized: dict = {}
+
+    def factorized(self, column: str) -> tuple:
+        """``codes.factorize(scores[column])`` (codes −1 where missing, and the distinct values), asked once."""
+        if column not in self._factorized:
+            self._factorized[column] = factorize(self.scores[column])
+        return self._factorized[column]
+
+    def _codes(self, column: str) -> np.ndarray:
+        return self.factorized(column)[0].astype("int64") + 1  # missing values share 0
+
+    @functools.cached_property
+    def person(self) -> np.ndarray:
+        """A code ≥ 0 per ``participant_id`` (missing: 0)."""
+        return self._codes("participant_id")
+
+    @functools.cached_property
+    def scale(self) -> np.ndarray:
+        """A code ≥ 0 per ``instrument`` × ``scale`` (equal pairs, equal codes; not in order of appearance)."""
+        inst, scale = self._codes("instrument"), self._codes("scale")
+        return inst * (int(scale.max(initial=0)) + 1) + scale
+
+    @functools.cached_property
+    def first_scale_rows(self) -> np.ndarray:
+        """The position of the first row of each instrument × scale, in order of appearance."""
+        code = self.scale
+        # the first row of each instrument × scale starts a run of its code: only run starts are compared
+        starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]]) if len(code) else np.zeros(0, dtype="int64")
+        return starts[~pd.Index(code[starts]).duplicated()]
+
+    def wave_is(self, value) -> np.ndarray:
+        """``scores["wave"] == value`` as a boolean array (missing: False), compared once per distinct wave."""
+        codes, uniques = self.factorized("wave")
+        return np.r_[np.asarray(uniques == value, dtype=bool), False][codes]
+
+
+#: The last few :func:`pair_rows` results: (waves, the factorised codes' ids) → (weak references to the codes,
+#: has a score, pre, post).
+_PAIRS: OrderedDict = OrderedDict()
+#: How many :func:`pair_rows` results are remembered.
+PAIRS_REMEMBERED = 4
+_PAIR_COLUMNS = ("participant_id", "instrument", "scale", "wave")
+
+
+def pair_rows(scores: pd.DataFrame, *, pre_wave: str = "baseline", post_wave: str = "endline",
+              codes: ScoreCodes | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The positions in ``scores`` of the baseline and endline row of each complete pair (:func:`paired_scores`).
+
+    Computed on the integer codes of the full columns (``codes``, by default :class:`ScoreCodes` of ``scores``).
+    The answer is remembered (read-only) for the codes it came from: a table whose four columns give the very
+    same remembered codes (:func:`evaltools.codes.factorize`: the same values) and whose scores are missing in
+    the same rows gets it back without pairing again (several analyses pair one scores table).
+
+    >>> s = pd.DataFrame({"participant_id": ["A", "B", "A", "B"], "wave": ["endline", "baseline", "baseline", "x"],
+    ...                   "instrument": "x", "scale": "s", "score": [2.0, 3.5, 4.0, 1.0]})
+    >>> [p.tolist() for p in pair_rows(s)]
+    [[2], [0]]
+    """
+    codes = codes or ScoreCodes(scores)
+    raw = tuple(codes.factorized(c)[0] for c in _PAIR_COLUMNS)
+    has_score = scores["score"].notna().to_numpy()
+    key = (pre_wave, post_wave, *map(id, raw))
+    known = _PAIRS.get(key)
+    if known is not None and all(a() is b for a, b in zip(known[0], raw)) and np.array_equal(known[1], has_score):
+        _PAIRS.move_to_end(key)
+        return known[2], known[3]
     # one integer per instrument × scale × person (not three text columns): rows are matched on it
-    codes = [run_codes(scores[c]) for c in PAIR_COLUMNS[:3]]
-    code = (codes[0] * (codes[1].max(initial=0) + 1) + codes[1]) * (codes[2].max(initial=0) + 1) + codes[2]
-    pre, post = (_first_scores(scores, code, wave) for wave in (pre_wave, post_wave))
+    code = codes.scale * (int(codes.person.max(initial=0)) + 1) + codes.person
+    pre, post = (_first_rows(code, has_score & codes.wave_is(w)) for w in (pre_wave, post_wave))
     match = pd.Index(code[post]).get_indexer(code[pre])
     pre, post = pre[match >= 0], post[match[match >= 0]]
-    out = scores.iloc[pre][PAIR_COLUMNS[:3]].reset_index(drop=True)
-    score = scores["score"].to_numpy(dtype="float64")
-    out["pre"], out["post"] = score[pre], score[post]
-    out["diff"] = (out["post"] - out["pre"]).round(10)
-    return out[PAIR_COLUMNS]
+    pre.flags.writeable = post.flags.writeable = False
+    _PAIRS[key] = (tuple(weakref.ref(a) for a in raw), has_score, pre, post)  # weak: codes.py decides their life
+    while len(_PAIRS) > PAIRS_REMEMBERED:
+        _PAIRS.popitem(last=False)
+    return pre, post
 
 
-def _first_scores(scores: pd.DataFrame, code: np.ndarray, wave: str) -> np.ndarray:
-    """The positions of the rows of ``wave`` with a score, the first of each ``code`` (instrument × scale × person)."""
-    rows = np.flatnonzero(scores["score"].notna().to_numpy()
-                          & (scores["wave"] == wave).to_numpy(dtype=bool, na_value=False))
+def _first_rows(code: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """The positions where ``mask`` holds, the first of each ``code``."""
+    rows = np.flatnonzero(mask)
     return rows[~pd.Index(code[rows]).duplicated()]
 
 
@@ -125,19 +219,41 @@ def scale_codes(frame: pd.DataFrame) -> np.ndarray:
     return pd.factorize(inst * (scale.max(initial=0) + 1) + scale)[0].astype("int64")
 
 
-def scale_keys(scores: pd.DataFrame, instruments: Mapping | None) -> pd.DataFrame:
+def scale_keys(scores: pd.DataFrame, instruments: Mapping | None, *, codes: ScoreCodes | None = None) -> pd.DataFrame:
     keys = []
     for inst_id, inst in (instruments or {}).items():
         keys.extend((inst_id, s.id) for s in inst.scales)
     seen = set(keys)
-    # the first row of each instrument × scale starts a run of the two columns: only run starts are compared
-    inst, scale = scores["instrument"].to_numpy(dtype=object), scores["scale"].to_numpy(dtype=object)
-    starts = np.flatnonzero(np.r_[True, (inst[1:] != inst[:-1]) | (scale[1:] != scale[:-1])]) if len(inst) else []
-    for k in scores[KEY].iloc[starts].drop_duplicates().itertuples(index=False, name=None):
+    for k in scores[KEY].iloc[first_scale_rows(scores, codes=codes)].itertuples(index=False, name=None):
         if k not in seen:
             keys.append(k)
             seen.add(k)
     return pd.DataFrame(keys, columns=KEY, dtype="str")
+
+
+def first_scale_rows(scores: pd.DataFrame, *, codes: ScoreCodes | None = None) -> np.ndarray:
+    """The position of the first row of each instrument × scale of ``scores``, in order of appearance.
+
+    >>> first_scale_rows(pd.DataFrame({"instrument": ["x", "x", "y", "x"], "scale": ["s", "t", "s", "s"]})).tolist()
+    [0, 1, 2]
+    """
+    return (codes or ScoreCodes(scores)).first_scale_rows
+
+
+def scale_key_index(scores: pd.DataFrame, keys: pd.DataFrame, *, codes: ScoreCodes | None = None) -> np.ndarray:
+    """The row of ``keys`` (``instrument, scale``, e.g. :func:`scale_keys`) of each row of ``scores`` (−1: none).
+
+    >>> s = pd.DataFrame({"instrument": ["x", "x", "y", "x"], "scale": ["s", "t", "s", "s"]})
+    >>> scale_key_index(s, pd.DataFrame({"instrument": ["x", "x"], "scale": ["t", "s"]})).tolist()
+    [1, 0, -1, 1]
+    """
+    codes = codes or ScoreCodes(scores)
+    code, first = codes.scale, codes.first_scale_rows
+    lookup = np.full(int(code.max(initial=-1)) + 1, -1, dtype="int64")
+    # one text comparison per instrument × scale (its first row), not per row
+    found = pd.MultiIndex.from_frame(scores[KEY].iloc[first])
+    lookup[code[first]] = pd.MultiIndex.from_frame(keys[KEY]).get_indexer(found)
+    return lookup[code]
 
 
 def cell_grid(keys: pd.DataFrame, groups: list[str]) -> pd.DataFrame:
@@ -249,16 +365,35 @@ def wilcoxon_cells(diff: np.ndarray, cell: np.ndarray, n_cells: int) -> tuple[np
         p = np.where(asymptotic, 2 * stats.norm.sf(np.abs(z)), np.nan)
     exact = np.flatnonzero(defined & ~asymptotic)
     if len(exact):
-        # each cell's doubled ranks, sorted, as slices of one array (not one pandas group per cell)
-        in_exact = np.isin(sorted_owner, exact)
-        owner = sorted_owner[in_exact]
-        doubled = np.rint(2 * sorted_rank[in_exact]).astype("int64")
-        starts, ends = np.searchsorted(owner, exact, "left"), np.searchsorted(owner, exact, "right")
-        observed = np.rint(2 * r_plus[exact]).astype("int64")
-        for c, start, end, obs in zip(exact.tolist(), starts.tolist(), ends.tolist(), observed.tolist()):
-            cdf, sf = _signed_rank_null(tuple(doubled[start:end].tolist()))
-            p[c] = min(1.0, 2 * min(cdf[obs], sf[obs]))
+        p[exact] = _exact_p(exact, sorted_owner, sorted_rank, np.rint(2 * r_plus[exact]).astype("int64"))
     return stat, p
+
+
+def _exact_p(exact: np.ndarray, sorted_owner: np.ndarray, sorted_rank: np.ndarray,
+             observed: np.ndarray) -> np.ndarray:
+    """The exact two-sided p of the cells ``exact`` (at most :data:`WILCOXON_EXACT_MAX` ranks each), 2·R⁺ ``observed``.
+
+    Cells with the same ranks share one null distribution: each cell's sorted doubled ranks (a row padded
+    with 0; a doubled rank is ≥ 2) are hashed as one byte string, and each distinct one is looked up once.
+    """
+    # each cell's doubled ranks, sorted, as slices of one array (not one pandas group per cell)
+    in_exact = np.isin(sorted_owner, exact)
+    owner = sorted_owner[in_exact]
+    doubled = np.rint(2 * sorted_rank[in_exact]).astype("int64")
+    starts, ends = np.searchsorted(owner, exact, "left"), np.searchsorted(owner, exact, "right")
+    lengths = ends - starts
+    place = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    padded = np.zeros((len(exact), max(int(lengths.max(initial=0)), 1)), dtype="uint16")
+    padded[np.repeat(np.arange(len(exact)), lengths), place] = doubled[np.repeat(starts, lengths) + place]
+    which, distinct = pd.factorize(padded.view(f"S{2 * padded.shape[1]}").ravel())  # only the padding is stripped
+    order = np.argsort(which, kind="stable")
+    bounds = np.searchsorted(which[order], np.arange(len(distinct) + 1))
+    p = np.empty(len(exact))
+    for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
+        cells = order[a:b]
+        cdf, sf = _signed_rank_null(tuple(r for r in padded[cells[0]].tolist() if r))
+        p[cells] = np.minimum(1.0, 2 * np.minimum(cdf[observed[cells]], sf[observed[cells]]))
+    return p
 
 
 def _signed_ranks(cell: np.ndarray, diff: np.ndarray, n_cells: int):
@@ -393,18 +528,20 @@ def paired_change(
     DataFrame
         The columns of ``change.csv`` (docs/outputs.md#change), in order.
     """
-    keys = scale_keys(scores, instruments)
+    codes = ScoreCodes(scores)
+    keys = scale_keys(scores, instruments, codes=codes)
     if len(keys) == 0:
         return _empty_change()
     membership = as_membership(membership)
     groups = group_order(membership)
-    pairs = paired_scores(scores, pre_wave=pre_wave, post_wave=post_wave)
+    pre, post = pair_rows(scores, pre_wave=pre_wave, post_wave=post_wave, codes=codes)
     grid = cell_grid(keys, groups)
     # each pair under `all` and its person's groups (the rows of by_group), as integers: its grid row is its cell
-    row, group, person = group_rows(pairs["participant_id"], membership, groups)
-    key = pd.MultiIndex.from_frame(keys).get_indexer(pd.MultiIndex.from_frame(pairs[KEY]))
+    row, group, person = group_rows(scores["participant_id"].iloc[pre], membership, groups)
+    key = scale_key_index(scores, keys, codes=codes)[pre]
     cell = key[row] * len(groups) + group
-    long = pd.DataFrame({c: pairs[c].to_numpy(dtype="float64")[row] for c in ("pre", "post", "diff")})
+    values = pair_values(scores, pre, post)  # per pair, then repeated for each of its person's groups
+    long = pd.DataFrame({c: values[c].to_numpy()[row] for c in values.columns})
     out = _change_statistics(grid, long, cell, alpha)
     out = _without_small_cells(out, cell, person, len(keys), groups, min_cell=min_cell,
                                partition_groups=partition(membership, partition_groups))

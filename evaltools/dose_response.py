@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from evaltools.change import KEY, holm, paired_scores
+from evaltools.change import KEY, ScoreCodes, holm, pair_rows, pair_values
+from evaltools.codes import factorize
 from evaltools.privacy import suppress_small_cells
 
 DOSE_COLUMNS = ["participant_id", "sessions"]
@@ -130,11 +131,49 @@ def dose_points(scores: pd.DataFrame, dose: pd.DataFrame, *, pre_wave: str = "ba
 
     A person with a pair but no row in ``dose`` attended 0 sessions.
     """
-    pairs = paired_scores(scores, pre_wave=pre_wave, post_wave=post_wave)
+    pre, post = pair_rows(scores, pre_wave=pre_wave, post_wave=post_wave)
+    out = scores.iloc[pre][KEY].reset_index(drop=True)
+    out["sessions"] = pair_sessions(scores, pre, dose)
+    out["diff"] = pair_values(scores, pre, post)["diff"]
+    return out[DOSE_POINT_COLUMNS]
+
+
+def pair_sessions(scores: pd.DataFrame, rows: np.ndarray, dose: pd.DataFrame) -> np.ndarray:
+    """The sessions (``dose``: ``participant_id, sessions``) of the person of each of ``rows`` of ``scores``.
+
+    0 for a person without a row (or a number) in ``dose``; a person's first row counts. The ids are
+    matched once per distinct id of ``scores`` (its remembered codes), not once per row.
+
+    >>> s = pd.DataFrame({"participant_id": ["A", "B", "C", "A"]})
+    >>> pair_sessions(s, np.array([3, 1, 2]), pd.DataFrame({"participant_id": ["A", "B"], "sessions": [4, 2]})).tolist()
+    [4.0, 2.0, 0.0]
+    """
     d = dose[DOSE_COLUMNS].astype({"participant_id": "str"}).drop_duplicates("participant_id")
-    out = pairs.merge(d, on="participant_id", how="left", sort=False)
-    out["sessions"] = out["sessions"].fillna(0).astype("float64")
-    return out[DOSE_POINT_COLUMNS].reset_index(drop=True)
+    codes, uniques = factorize(scores["participant_id"])
+    ids = pd.Index(d["participant_id"])
+    # each distinct id's row of `dose`, then the missing id's (code −1; a merge matches it to a missing id)
+    at = np.r_[ids.get_indexer(pd.Index(uniques)), np.flatnonzero(ids.isna())[:1], -1][:len(uniques) + 1]
+    sessions = np.r_[d["sessions"].to_numpy(dtype="float64"), np.nan][at]  # -1: no row in dose
+    return np.where(np.isnan(sessions), 0.0, sessions)[codes[rows]]
+
+
+def _sums(scores: pd.DataFrame, dose: pd.DataFrame, *, pre_wave: str, post_wave: str) -> pd.DataFrame:
+    """Per instrument × scale of ``scores`` (in order of appearance): ``n`` and the sums of x, y, xy, x², y².
+
+    x is the sessions and y the change of each pair (:func:`dose_points`), grouped on integer codes.
+    """
+    codes = ScoreCodes(scores)
+    pre, post = pair_rows(scores, pre_wave=pre_wave, post_wave=post_wave, codes=codes)
+    first, code = codes.first_scale_rows, codes.scale
+    place = np.zeros(int(code.max(initial=-1)) + 1, dtype="int64")
+    place[code[first]] = np.arange(len(first))
+    x, y = pair_sessions(scores, pre, dose), pair_values(scores, pre, post)["diff"].to_numpy()
+    pts = pd.DataFrame({"sessions": x, "diff": y, "_xy": x * y, "_xx": x**2, "_yy": y**2})
+    agg = pts.groupby(place[code[pre]], sort=False).agg(
+        n=("diff", "size"), _sx=("sessions", "sum"), _sy=("diff", "sum"), _sxy=("_xy", "sum"), _sxx=("_xx", "sum"),
+        _syy=("_yy", "sum"))
+    keys = scores[KEY].iloc[first].astype("str").reset_index(drop=True)
+    return pd.concat([keys, agg.reindex(np.arange(len(keys)))], axis=1)
 
 
 def dose_response(
@@ -175,12 +214,7 @@ def dose_response(
     >>> int(row["n"]), round(float(row["slope"]), 3)
     (6, 0.341)
     """
-    pts = dose_points(scores, dose, pre_wave=pre_wave, post_wave=post_wave)
-    keys = scores[KEY].drop_duplicates().astype("str")
-    pts = pts.assign(_xy=pts["sessions"] * pts["diff"], _xx=pts["sessions"] ** 2, _yy=pts["diff"] ** 2)
-    agg = pts.groupby(KEY, sort=False).agg(n=("diff", "size"), _sx=("sessions", "sum"), _sy=("diff", "sum"),
-                                           _sxy=("_xy", "sum"), _sxx=("_xx", "sum"), _syy=("_yy", "sum"))
-    out = keys.merge(agg.reset_index(), on=KEY, how="left", sort=False)
+    out = _sums(scores, dose, pre_wave=pre_wave, post_wave=post_wave)
     n = out["n"].fillna(0).to_numpy(dtype="float64")
     with np.errstate(all="ignore"):
         sxx = out["_sxx"].to_numpy() - out["_sx"].to_numpy() ** 2 / n

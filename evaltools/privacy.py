@@ -24,6 +24,7 @@ True
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import re
@@ -423,60 +424,141 @@ def _nested_pairs(families: list, people: list, df: pd.DataFrame, count_cols: Se
     if not cols:
         return []
     counts = df[cols].apply(pd.to_numeric, errors="coerce").to_numpy(dtype="float64")
-    sizes = np.array([len(p) for p in people], dtype="int64")
+    flat = _FlatPeople.of(people)
+    sizes = flat.lengths if flat is not None else np.array([len(p) for p in people], dtype="int64")
     pairs = []
     block = 256  # rows i at a time: the gap array is block × family size × columns
     for rows in families:
         rows = np.asarray(rows)
         if len(rows) > block:  # thousands of groups: candidates from shared people, not from every pair of rows
-            pairs += _nested_pairs_large(rows, people, sizes, counts, min_cell)
-            continue
-        for start in range(0, len(rows), block):
-            ii = rows[start:start + block]
-            gap = counts[rows][None, :, :] - counts[ii][:, None, :]
-            near = ((gap >= 1) & (gap <= min_cell - 1)).any(axis=2)
-            # a strict subset has fewer people: only those pairs need the set comparison (row-major: i, then j)
-            near &= sizes[ii][:, None] < sizes[rows][None, :]
-            for a, b in zip(*np.nonzero(near)):
-                i, j = int(ii[a]), int(rows[b])
-                if people[i] < people[j]:
-                    pairs.append((i, j))
+            i, j = _nested_candidates_large(rows, people, sizes, counts, min_cell, flat)
+        else:
+            i, j = _nested_candidates(rows, sizes, counts, min_cell, block)
+        pairs += _strictly_within(i, j, people, flat)
     return pairs
 
 
-def _nested_pairs_large(rows: np.ndarray, people: list, sizes: np.ndarray, counts: np.ndarray,
-                        min_cell: int) -> list[tuple[int, int]]:
-    """:func:`_nested_pairs` of one large family: the same pairs in the same order (by i, then j).
+def _nested_candidates(rows: np.ndarray, sizes: np.ndarray, counts: np.ndarray, min_cell: int,
+                       block: int) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs (i, j) of ``rows`` (ordered by i, then j) with a count 1 to min_cell − 1 apart and i the smaller."""
+    found = []
+    for start in range(0, len(rows), block):
+        ii = rows[start:start + block]
+        gap = counts[rows][None, :, :] - counts[ii][:, None, :]
+        near = ((gap >= 1) & (gap <= min_cell - 1)).any(axis=2)
+        # a strict subset has fewer people: only those pairs need the set comparison (row-major: i, then j)
+        near &= sizes[ii][:, None] < sizes[rows][None, :]
+        a, b = np.nonzero(near)
+        found.append((ii[a], rows[b]))
+    if not found:
+        return np.zeros(0, dtype="int64"), np.zeros(0, dtype="int64")
+    return np.concatenate([f[0] for f in found]), np.concatenate([f[1] for f in found])
+
+
+def _strictly_within(i: np.ndarray, j: np.ndarray, people: list, flat: _FlatPeople | None) -> list[tuple[int, int]]:
+    """The pairs (i, j) whose people ``people[i] < people[j]``, in the order given."""
+    if flat is None:
+        return [(a, b) for a, b in zip(i.tolist(), j.tolist()) if people[a] < people[b]]
+    keep = flat.within(i, j)
+    return list(zip(i[keep].tolist(), j[keep].tolist()))
+
+
+class _FlatPeople:
+    """Every row's :class:`CodedPeople` as one array: each distinct set's codes once, sorted by (set, code).
+
+    ``which`` gives each row's set (rows sharing one object share its codes: a table that repeats a row's people
+    under several methods flattens them once), ``starts`` and ``lengths`` each row's slice of ``codes``.
+    """
+
+    def __init__(self, arrays: list, which: np.ndarray):
+        lengths = np.fromiter(map(len, arrays), dtype="int64", count=len(arrays))
+        self.which = which
+        self.lengths = lengths[which]
+        self.starts = (np.cumsum(lengths) - lengths)[which]
+        self.codes = np.concatenate(arrays).astype("int64", copy=False) if arrays else np.zeros(0, dtype="int64")
+        self._set_lengths = lengths
+
+    @functools.cached_property
+    def base(self) -> int:
+        return int(self.codes.max(initial=-1)) + 1
+
+    @functools.cached_property
+    def key(self) -> np.ndarray:
+        """One sorted key per member: set × base + code (the codes are sorted within each set)."""
+        sets = np.repeat(np.arange(len(self._set_lengths), dtype="int64"), self._set_lengths)
+        return sets * self.base + self.codes
+
+    @classmethod
+    def of(cls, people) -> _FlatPeople | None:
+        """The people as one array when every one is a :class:`CodedPeople`, else None."""
+        people = list(people)
+        try:
+            which, ids = pd.factorize(np.fromiter(map(id, people), dtype="uint64", count=len(people)))
+        except OverflowError:  # pragma: no cover - an id beyond 64 bits
+            return None
+        one = np.zeros(len(ids), dtype="int64")
+        one[which] = np.arange(len(people))  # a row of each distinct object (any: they are the same object)
+        distinct = [people[k] for k in one.tolist()]
+        if set(map(type, distinct)) - {CodedPeople}:
+            return None
+        return cls([p.codes for p in distinct], which.astype("int64"))
+
+    def members(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The members of ``rows``: each one's place in ``rows`` and its code, by (place, code)."""
+        lengths = self.lengths[rows]
+        owner = np.repeat(np.arange(len(rows)), lengths)
+        at = np.repeat(self.starts[rows] - (np.cumsum(lengths) - lengths), lengths) + np.arange(int(lengths.sum()))
+        return owner, self.codes[at]
+
+    def within(self, i: np.ndarray, j: np.ndarray, chunk: int = 4_000_000) -> np.ndarray:
+        """Whether the people of row i are a strict subset of those of row j, for each pair (a boolean array)."""
+        keep = np.zeros(len(i), dtype=bool)
+        smaller = self.lengths[i] < self.lengths[j]
+        pending = np.flatnonzero(smaller)
+        while len(pending):
+            size = np.cumsum(self.lengths[i[pending]])
+            take = pending[:max(int(np.searchsorted(size, chunk, "right")), 1)]
+            pending = pending[len(take):]
+            owner, code = self.members(i[take])
+            target = self.which[j[take]][owner] * self.base + code
+            pos = np.minimum(np.searchsorted(self.key, target), len(self.key) - 1)
+            missing = np.bincount(owner[self.key[pos] != target], minlength=len(take)) if len(owner) else 0
+            keep[take] = missing == 0
+        return keep
+
+
+def _nested_candidates_large(rows: np.ndarray, people: list, sizes: np.ndarray, counts: np.ndarray, min_cell: int,
+                             flat: _FlatPeople | None) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_nested_candidates` of one large family: the pairs that may nest, ordered by i, then j.
 
     A row's people lie within another's only if its smallest person (by
     code: the integers of :func:`evaltools.groups.people_by_cell` as they
     are, other ids factorised) is among the other's: rows sharing that person are found by one
-    sorted search over (row, person) codes, and only they are compared.
+    sorted search over (row, person) codes, and only they are kept.
     """
+    if flat is not None:  # people_by_cell's sets: their codes, sorted already
+        owner, codes = flat.members(rows)
+        return _nested_by_first(rows, owner, codes, flat.lengths[rows], sizes, counts, min_cell)
     members = [people[r] for r in rows]
     lengths = np.array([len(m) for m in members], dtype="int64")
-    if all(isinstance(m, CodedPeople) for m in members):  # people_by_cell's sets: their codes, sorted already
-        owner = np.repeat(np.arange(len(rows)), lengths)
-        codes = np.concatenate([m.codes for m in members]) if members else np.zeros(0, "int64")
-        return _nested_by_first(rows, people, owner, codes, lengths, sizes, counts, min_cell)
-    flat = itertools.chain.from_iterable(members)
+    flat_members = itertools.chain.from_iterable(members)
     first = next((next(iter(m)) for m in members if len(m)), None)
     if isinstance(first, (int, np.integer)) and not isinstance(first, bool):  # integer codes
         try:
-            codes = np.fromiter(flat, dtype="int64", count=int(lengths.sum()))
+            codes = np.fromiter(flat_members, dtype="int64", count=int(lengths.sum()))
         except (TypeError, ValueError, OverflowError):  # not all integers after all
             codes = pd.factorize(np.fromiter(itertools.chain.from_iterable(members), dtype=object,
                                              count=int(lengths.sum())))[0]
     else:
-        codes = pd.factorize(np.fromiter(flat, dtype=object, count=int(lengths.sum())))[0]
+        codes = pd.factorize(np.fromiter(flat_members, dtype=object, count=int(lengths.sum())))[0]
     owner = np.repeat(np.arange(len(rows)), lengths)
     order = np.lexsort((codes, owner))
-    return _nested_by_first(rows, people, owner[order], codes[order], lengths, sizes, counts, min_cell)
+    return _nested_by_first(rows, owner[order], codes[order], lengths, sizes, counts, min_cell)
 
 
-def _nested_by_first(rows: np.ndarray, people: list, owner: np.ndarray, codes: np.ndarray, lengths: np.ndarray,
-                     sizes: np.ndarray, counts: np.ndarray, min_cell: int) -> list[tuple[int, int]]:
-    """:func:`_nested_pairs_large` given each row's people as codes sorted by (row, code): ``owner``, ``codes``."""
+def _nested_by_first(rows: np.ndarray, owner: np.ndarray, codes: np.ndarray, lengths: np.ndarray,
+                     sizes: np.ndarray, counts: np.ndarray, min_cell: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_nested_candidates_large` given each row's people as codes sorted by (row, code): ``owner``, ``codes``."""
     starts = np.r_[0, np.cumsum(lengths)[:-1]]
     full = lengths > 0
     rep = np.full(len(rows), -1, dtype="int64")
@@ -497,7 +579,7 @@ def _nested_by_first(rows: np.ndarray, people: list, owner: np.ndarray, codes: n
     keep = (sizes[rows[i]] < sizes[rows[j]]) & ((gap >= 1) & (gap <= min_cell - 1)).any(axis=1)
     i, j = i[keep], j[keep]
     sort = np.lexsort((j, i))
-    return [(int(rows[a]), int(rows[b])) for a, b in zip(i[sort], j[sort]) if people[rows[a]] < people[rows[b]]]
+    return rows[i[sort]], rows[j[sort]]
 
 
 def suppress_small_cells(

@@ -42,7 +42,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from evaltools.change import KEY, paired_scores, scale_codes, scale_keys
+from evaltools.change import KEY, ScoreCodes, pair_rows, pair_values, scale_keys
 from evaltools.privacy import suppress_small_cells
 
 RTM_COLUMNS = ["instrument", "scale", "group", "n_pairs", "baseline_mean", "reference_mean", "reliability",
@@ -71,12 +71,15 @@ def reference_means(instruments: Mapping) -> dict[tuple[str, str], float]:
     return out
 
 
-def _scale_statistics(pairs: pd.DataFrame) -> pd.DataFrame:
-    """Per instrument × scale of ``pairs``: n, the means and SDs of pre and diff, their ranges, Σ of centred xy."""
+def _scale_statistics(scores: pd.DataFrame, codes: ScoreCodes, *, pre_wave: str, post_wave: str) -> pd.DataFrame:
+    """Per instrument × scale of the pairs: n, the means and SDs of pre and diff, their ranges, Σ of centred xy."""
+    rows, post = pair_rows(scores, pre_wave=pre_wave, post_wave=post_wave, codes=codes)
+    pairs = pair_values(scores, rows, post)
     pre = pairs["pre"].to_numpy(dtype="float64")
     d = pairs["diff"].to_numpy(dtype="float64")
-    # grouped on one integer per scale (not on two text columns): the same groups, rows in the same order
-    code = scale_codes(pairs)
+    # grouped on one integer per scale (0, 1, ... in order of appearance; not two text columns): the same groups,
+    # rows in the same order
+    code = pd.factorize(codes.scale[rows])[0]
     stats_ = (pairs.assign(_pp=pre * pre, _dd=d * d, _pd=pre * d)
               .groupby(code, sort=False)
               .agg(n_pairs=("diff", "size"), baseline_mean=("pre", "mean"), mean_diff=("diff", "mean"),
@@ -87,7 +90,7 @@ def _scale_statistics(pairs: pd.DataFrame) -> pd.DataFrame:
     xy = (pre - centre["baseline_mean"].to_numpy()[code]) * (d - centre["mean_diff"].to_numpy()[code])
     stats_["_xy"] = pd.Series(xy).groupby(code, sort=False).sum()
     first = pd.Series(code).drop_duplicates().index.to_numpy()
-    stats_ = pd.concat([pairs[KEY].iloc[first].reset_index(drop=True), stats_.reset_index(drop=True)], axis=1)
+    stats_ = pd.concat([scores[KEY].iloc[rows[first]].reset_index(drop=True), stats_.reset_index(drop=True)], axis=1)
     return stats_
 
 
@@ -126,9 +129,9 @@ def regression_to_mean(
         reliability, expected_rtm, mean_diff, change_beyond_rtm,
         r_baseline_change, suppressed``; ``group`` is ``all``.
     """
-    keys = scale_keys(scores, instruments).reset_index(drop=True)
-    pairs = paired_scores(scores, pre_wave=pre_wave, post_wave=post_wave)
-    stats_ = _scale_statistics(pairs)
+    codes = ScoreCodes(scores)
+    keys = scale_keys(scores, instruments, codes=codes).reset_index(drop=True)
+    stats_ = _scale_statistics(scores, codes, pre_wave=pre_wave, post_wave=post_wave)
     out = keys.merge(stats_, on=KEY, how="left", sort=False)
     out["n_pairs"] = out["n_pairs"].fillna(0).astype("int64")
     n = out["n_pairs"].to_numpy(dtype="float64")

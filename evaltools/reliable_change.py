@@ -55,7 +55,7 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from evaltools.change import KEY, paired_scores
+from evaltools.change import KEY, ScoreCodes, pair_rows, pair_values, scale_key_index
 from evaltools.groups import as_membership, grid_people, group_order, group_rows, partition
 from evaltools.privacy import suppress_small_cells
 from evaltools.instruments import Instrument
@@ -91,6 +91,7 @@ def scale_parameters(
     questionnaires: Mapping[str, pd.DataFrame] | None = None,
     pre_wave: str = "baseline",
     min_n_alpha: int = MIN_N_ALPHA,
+    codes: ScoreCodes | None = None,
 ) -> pd.DataFrame:
     """One row per instrument × scale: the r (and where it comes from), SD₁, S_diff and cutoff the RCI uses.
 
@@ -99,7 +100,8 @@ def scale_parameters(
     alpha of scales without a published reliability; without it, it is
     computed from ``questionnaires`` when given. The alpha is used only when
     it is > 0 (and < 1: S_diff would be 0) and its ``n`` (complete cases) is
-    at least ``min_n_alpha``.
+    at least ``min_n_alpha``. ``codes`` (:class:`evaltools.change.ScoreCodes` of ``scores``) spares an analysis
+    that has them a second look-up.
 
     Returns
     -------
@@ -134,8 +136,7 @@ def scale_parameters(
         n = pd.to_numeric(base["n"], errors="coerce") if "n" in base else pd.Series(np.nan, index=base.index)
         alphas = {(str(i), str(sc)): (float(a), float(k)) for i, sc, a, k in
                   zip(base["instrument"], base["scale"], pd.to_numeric(base["alpha"], errors="coerce"), n)}
-    baseline = scores[(scores["wave"] == pre_wave) & scores["score"].notna()]
-    sds = baseline.groupby(KEY, sort=False)["score"].std().to_dict()
+    sds = baseline_sds(scores, pre_wave, codes=codes)
     rows = []
     for inst_id, inst in instruments.items():
         for scale in inst.scales:
@@ -162,6 +163,23 @@ def scale_parameters(
                        "higher_is_better": "bool"})
 
 
+def baseline_sds(scores: pd.DataFrame, pre_wave: str = "baseline", *, codes: ScoreCodes | None = None) -> dict:
+    """(instrument, scale) → the SD (n − 1) of the scale's scores at ``pre_wave``, grouped on integer codes.
+
+    >>> s = pd.DataFrame({"participant_id": list("abc"), "wave": ["baseline", "baseline", "endline"],
+    ...                   "instrument": "x", "scale": "s", "score": [1.0, 3.0, 9.0]})
+    >>> {k: round(v, 4) for k, v in baseline_sds(s).items()}
+    {('x', 's'): 1.4142}
+    """
+    codes = codes or ScoreCodes(scores)
+    rows = np.flatnonzero(scores["score"].notna().to_numpy() & codes.wave_is(pre_wave))
+    code = codes.scale[rows]
+    sds = pd.Series(scores["score"].to_numpy(dtype="float64")[rows]).groupby(code, sort=False).std()
+    first = rows[~pd.Index(code).duplicated()]
+    keys = scores[KEY].iloc[first].itertuples(index=False, name=None)
+    return dict(zip(keys, sds.to_numpy().tolist()))
+
+
 def reliable_change_people(
     scores: pd.DataFrame,
     *,
@@ -184,34 +202,43 @@ def reliable_change_people(
         change); ``recovered`` is boolean, NA without a cutoff from sourced
         norms.
     """
+    codes = ScoreCodes(scores)
     params = scale_parameters(scores, instruments=instruments, reliability_table=reliability_table,
-                              questionnaires=questionnaires, pre_wave=pre_wave, min_n_alpha=min_n_alpha)
-    pairs = paired_scores(scores, pre_wave=pre_wave, post_wave=post_wave)
-    out = pairs.merge(params, on=KEY, how="inner", sort=False)
-    sign = np.where(out["higher_is_better"].to_numpy(dtype=bool), 1.0, -1.0)
+                              questionnaires=questionnaires, pre_wave=pre_wave, min_n_alpha=min_n_alpha, codes=codes)
+    return _people(scores, params, codes, pre_wave=pre_wave, post_wave=post_wave)[0]
+
+
+def _people(scores: pd.DataFrame, params: pd.DataFrame, codes: ScoreCodes, *, pre_wave: str,
+            post_wave: str) -> tuple[pd.DataFrame, np.ndarray]:
+    """:func:`reliable_change_people` given the :func:`scale_parameters`, and each pair's row of ``params``."""
+    pre, post = pair_rows(scores, pre_wave=pre_wave, post_wave=post_wave, codes=codes)
+    at = scale_key_index(scores, params, codes=codes)[pre]  # each pair's row of `params` (−1: not assessed)
+    pre, post, at = pre[at >= 0], post[at >= 0], at[at >= 0]
+    values = pair_values(scores, pre, post)
+    sign = np.where(params["higher_is_better"].to_numpy(dtype=bool)[at], 1.0, -1.0)
     with np.errstate(all="ignore"):
-        rc = out["diff"].to_numpy(dtype="float64") / out["s_diff"].to_numpy(dtype="float64")
+        rc = values["diff"].to_numpy() / params["s_diff"].to_numpy(dtype="float64")[at]
     oriented = rc * sign
     category = np.where(oriented > RC_CRITICAL, "improved",
                         np.where(oriented < -RC_CRITICAL, "deteriorated", "unchanged")).astype(object)
     category[np.isnan(rc)] = None
-    c = out["cutoff"].to_numpy(dtype="float64")
-    pre_oriented = (out["pre"].to_numpy() - c) * sign
-    post_oriented = (out["post"].to_numpy() - c) * sign
+    c = params["cutoff"].to_numpy(dtype="float64")[at]
+    pre_oriented = (values["pre"].to_numpy() - c) * sign
+    post_oriented = (values["post"].to_numpy() - c) * sign
     recovered = pd.array((category == "improved") & (pre_oriented < 0) & (post_oriented > 0), dtype="boolean")
     recovered[np.isnan(c) | np.isnan(rc)] = pd.NA
-    result = pd.DataFrame({
-        "participant_id": out["participant_id"], "instrument": out["instrument"], "scale": out["scale"],
-        "pre": out["pre"], "post": out["post"], "diff": out["diff"], "rc": rc,
-        "category": pd.array(category, dtype="str"), "recovered": recovered,
-    })
-    return result.astype({"participant_id": "str", "instrument": "str", "scale": "str"})[PEOPLE_COLUMNS]
+    result = scores.iloc[pre][["participant_id", *KEY]].reset_index(drop=True)
+    result = pd.concat([result, values], axis=1).assign(
+        rc=rc, category=pd.array(category, dtype="str"), recovered=recovered)
+    return result.astype({"participant_id": "str", "instrument": "str", "scale": "str"})[PEOPLE_COLUMNS], at
 
 
-def _counts(grid: pd.DataFrame, people: pd.DataFrame, params: pd.DataFrame, membership: pd.DataFrame,
+def _counts(grid: pd.DataFrame, people: pd.DataFrame, key: np.ndarray, membership: pd.DataFrame,
             groups: list[str]) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
-    """``grid`` (params' scales × ``groups``) with the count columns, each pair's cell of it and its person's code."""
-    key = pd.MultiIndex.from_frame(params[KEY]).get_indexer(pd.MultiIndex.from_frame(people[KEY]))
+    """``grid`` (params' scales × ``groups``) with the count columns, each pair's cell of it and its person's code.
+
+    ``key`` is each pair's (row of ``people``) scale: its row of the :func:`scale_parameters`.
+    """
     row, group, person = group_rows(people["participant_id"], membership, groups)
     cell = key[row] * len(groups) + group
     category = people["category"]
@@ -270,14 +297,14 @@ def reliable_change(
     if reliability_table is None and questionnaires is not None:
         from evaltools.reliability import reliability
         reliability_table = reliability(questionnaires, instruments, min_cell=0)
+    codes = ScoreCodes(scores)
     params = scale_parameters(scores, instruments=instruments, reliability_table=reliability_table,
-                              pre_wave=pre_wave, min_n_alpha=min_n_alpha)
-    people = reliable_change_people(scores, instruments=instruments, reliability_table=reliability_table,
-                                    pre_wave=pre_wave, post_wave=post_wave, min_n_alpha=min_n_alpha)
+                              pre_wave=pre_wave, min_n_alpha=min_n_alpha, codes=codes)
+    people, key = _people(scores, params, codes, pre_wave=pre_wave, post_wave=post_wave)
     groups = group_order(membership)
     grid = params[[*KEY, "reliability", "reliability_source", "sd_baseline", "s_diff", "cutoff"]].merge(
         pd.DataFrame({"group": pd.Series(groups, dtype="str")}), how="cross")
-    out, cell, person = _counts(grid, people, params, membership, groups)
+    out, cell, person = _counts(grid, people, key, membership, groups)
     count_cols = ["n_improved", "n_unchanged", "n_deteriorated", "n_recovered"]
     no_sdiff = out["s_diff"].isna()
     out.loc[no_sdiff, count_cols] = np.nan

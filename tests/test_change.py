@@ -18,6 +18,7 @@ from scipy import optimize, stats
 
 from evaltools.change import (
     CHANGE_COLUMNS,
+    PAIR_COLUMNS,
     group_membership,
     holm,
     mdes_dz,
@@ -478,3 +479,103 @@ def test_run_codes_and_scale_codes_are_factorize():
     assert run_codes(values.iloc[:0]).tolist() == []
     frame = pd.DataFrame({"instrument": ["x", "x", "y", "x", "y"], "scale": ["s", "t", "s", "s", "s"]})
     assert scale_codes(frame).tolist() == frame.groupby(["instrument", "scale"], sort=False).ngroup().tolist()
+
+
+def _messy_scores(n_people, seed):
+    """A long scores table with what pairing must handle: interleaved scales, repeats, gaps, other waves, NA."""
+    rng = np.random.default_rng(seed)
+    ids = [f"P{i:05d}" for i in range(n_people)] + [None]
+    rows = pd.DataFrame({"participant_id": rng.choice(ids, size=6 * n_people),
+                         "wave": rng.choice(["baseline", "endline", "midline", None], size=6 * n_people),
+                         "instrument": rng.choice(["x", "y", None], size=6 * n_people),
+                         "scale": rng.choice(["s", "t"], size=6 * n_people),
+                         "score": np.where(rng.random(6 * n_people) < 0.1, np.nan,
+                                           rng.integers(0, 9, 6 * n_people) / 4)})
+    return rows.astype({c: "str" for c in ("participant_id", "wave", "instrument", "scale")})
+
+
+def _pairs_by_text(scores):
+    # the definition on the text columns (the code before issue 18 wave 2): first scored row per person × scale × wave
+    keys = ["instrument", "scale", "participant_id"]
+    scored = scores[scores["score"].notna()]
+    pre = scored[scored["wave"] == "baseline"].drop_duplicates(keys)
+    post = scored[scored["wave"] == "endline"].drop_duplicates(keys)
+    out = pre[keys + ["score"]].merge(post[keys + ["score"]], on=keys, how="inner", sort=False,
+                                      suffixes=("_pre", "_post"))
+    out = out.rename(columns={"score_pre": "pre", "score_post": "post"})
+    out["diff"] = (out["post"] - out["pre"]).round(10)
+    return out
+
+
+@pytest.mark.parametrize("n_people", [40, 12_000])  # 12,000: 72,000 rows, codes remembered (evaltools.codes)
+def test_paired_scores_from_codes_equal_the_text_definition(n_people):
+    from evaltools.change import first_scale_rows, scale_key_index, scale_keys
+
+    scores = _messy_scores(n_people, seed=n_people)
+    expected = _pairs_by_text(scores)
+    for _ in range(2):  # the second time from the remembered codes
+        pairs = paired_scores(scores)
+        pd.testing.assert_frame_equal(pairs, expected[pairs.columns.tolist()], check_dtype=False)
+    first = scores[["instrument", "scale"]].drop_duplicates()
+    assert first_scale_rows(scores).tolist() == first.index.tolist()
+    keys = scale_keys(scores, None)
+    assert keys.values.tolist() == first.values.tolist()
+    picked = keys.iloc[[2, 0]].reset_index(drop=True)
+    by_row = pd.MultiIndex.from_frame(scores[["instrument", "scale"]])
+    expected_index = pd.MultiIndex.from_frame(picked).get_indexer(by_row)
+    assert scale_key_index(scores, picked).tolist() == expected_index.tolist()
+
+
+def test_dose_points_sessions_equal_a_merge_on_ids():
+    scores = _messy_scores(60, seed=3)
+    dose = pd.DataFrame({"participant_id": [f"P{i:05d}" for i in range(0, 60, 2)] + ["P00000", "Q1"],
+                         "sessions": [float(i % 7) if i % 5 else np.nan for i in range(30)] + [99.0, 3.0]})
+    pairs = paired_scores(scores)
+    first_dose = dose.drop_duplicates("participant_id")
+    expected = pairs.merge(first_dose, on="participant_id", how="left")["sessions"].fillna(0)
+    pts = dose_points(scores, dose)
+    assert pts["sessions"].tolist() == expected.tolist()
+    assert pts[["instrument", "scale", "diff"]].equals(pairs[["instrument", "scale", "diff"]])
+    assert 0 < (pts["sessions"] > 0).sum() < len(pts)
+
+
+def test_pair_rows_remembered_only_for_the_same_values():
+    # pair_rows remembers its answer for the remembered codes of the four columns and the rows with a score
+    # (issue 18 wave 2): a table edited in place (a wave, a score made missing) is paired afresh
+    from evaltools.change import pair_rows
+
+    scores = _messy_scores(12_000, seed=5)
+    first = pair_rows(scores)
+    again = pair_rows(scores)
+    assert again[0] is first[0] and not again[0].flags.writeable
+    scores.loc[int(first[1][0]), "wave"] = "midline"
+    edited = _pairs_by_text(scores)
+    assert not np.array_equal(pair_rows(scores)[1], first[1])
+    pd.testing.assert_frame_equal(paired_scores(scores), edited[paired_scores(scores).columns.tolist()],
+                                  check_dtype=False)
+    scores.loc[int(first[0][5]), "score"] = np.nan
+    pd.testing.assert_frame_equal(paired_scores(scores), _pairs_by_text(scores)[PAIR_COLUMNS], check_dtype=False)
+    assert len(paired_scores(scores)) == len(edited) - 1
+
+
+def test_wilcoxon_exact_cells_sharing_ranks_each_get_their_own_p():
+    # cells with the same ranks share one null distribution (issue 18 wave 2); each cell's p still comes from its
+    # own signs: scipy's exact test (no ties, no zeros) cell by cell, in cells of 1 to 12 differences
+    rng = np.random.default_rng(21)
+    samples = [rng.choice([-1, 1], size=k) * rng.permutation(np.arange(1, k + 1)) * 0.25
+               for k in rng.integers(1, 13, size=400)]
+    cell = np.repeat(np.arange(len(samples)), [len(s) for s in samples])
+    order = rng.permutation(len(cell))  # cells interleaved
+    w, p = wilcoxon_cells(np.concatenate(samples)[order], cell[order], len(samples))
+    for k, d in enumerate(samples):
+        ref = stats.wilcoxon(d, method="exact")
+        assert w[k] == ref.statistic and p[k] == pytest.approx(ref.pvalue, rel=1e-12), k
+    assert len({tuple(np.sign(d)) for d in samples}) > 100 and len({len(d) for d in samples}) == 12
+
+
+def test_dose_points_missing_ids_match_as_in_a_merge():
+    scores = long_scores([1.0, 2.0, 3.0], [2.0, 2.0, 5.0], ids=["A", None, "C"]).astype({"participant_id": "str"})
+    dose = pd.DataFrame({"participant_id": pd.Series(["C", None], dtype="str"), "sessions": [4.0, 7.0]})
+    expected = paired_scores(scores).merge(dose, on="participant_id", how="left")["sessions"].fillna(0)
+    assert dose_points(scores, dose)["sessions"].tolist() == expected.tolist() == [0.0, 7.0, 4.0]
+    assert dose_points(scores, dose.iloc[:1])["sessions"].tolist() == [0.0, 0.0, 4.0]

@@ -449,3 +449,33 @@ def test_column_prefilters_never_hide_what_the_per_value_checks_find():
             assert may_hold_pesel(column)
     assert personal_kinds_of([f"P{i:05d}" for i in range(50)]) == [None] * 50
     assert not may_hold_pesel([f"P{i:09d}" for i in range(50)])  # runs of 9 digits: no PESEL possible
+
+
+def test_nested_pairs_from_flat_coded_people_equal_the_frozenset_comparisons():
+    # CodedPeople are searched as one flat array (issue 18 wave 2), in small (blocks) and large families: the same
+    # pairs in the same order as with frozensets of the same codes (compared one pair at a time); the subset test
+    # in small chunks gives what it gives in one
+    import numpy as np
+
+    from evaltools.privacy import CodedPeople, _FlatPeople, _nested_pairs
+
+    rng = np.random.default_rng(6)
+    sets = [frozenset(rng.choice(50, size=int(rng.integers(0, 14)), replace=False).tolist()) for _ in range(400)]
+    sets += [frozenset(list(s)[:-1]) for s in sets[:80] if len(s) > 1] + [frozenset(), frozenset()]
+    sets += [frozenset(range(k)) for k in range(12)] + sets[:120]
+    shared: dict = {}  # equal sets as one object (as a table repeating a row's people under several methods)
+    coded = [shared.setdefault(s, CodedPeople(sorted(s))) if k % 2 else CodedPeople(sorted(s))
+             for k, s in enumerate(sets)]
+    assert len({id(c) for c in coded}) < len(coded)
+    df = pd.DataFrame({"n": [len(s) for s in sets], "n_pairs": [max(len(s) - 1, 0) for s in sets]})
+    families = [np.arange(0, 300), np.arange(300, 420), np.arange(420, len(sets))]  # one large, two small
+    for min_cell in (2, 5):
+        expected = _nested_pairs(families, sets, df, None, min_cell)
+        assert len(expected) > 30
+        assert _nested_pairs(families, coded, df, None, min_cell) == expected
+    flat = _FlatPeople.of(coded)
+    i, j = np.array([a for a, _ in expected]), np.array([b for _, b in expected])
+    i, j = np.r_[i, j, 0, 3], np.r_[j, i, 0, 5]  # and the reversed pairs, a set with itself
+    truth = [sets[a] < sets[b] for a, b in zip(i, j)]
+    assert flat.within(i, j).tolist() == truth == flat.within(i, j, chunk=7).tolist()
+    assert any(truth) and not all(truth)

@@ -264,3 +264,29 @@ def test_reliability_source_is_the_scales_on_every_row_and_blank_when_suppressed
     agency = out[out["scale"] == "agency"].set_index("group")
     assert agency.loc["all", "reliability_source"] == "published"
     assert agency.loc[["A", "B"], "suppressed"].all() and agency.loc[["A", "B"], "reliability_source"].isna().all()
+
+
+def test_people_by_position_equal_a_merge_of_pairs_and_scale_parameters():
+    # reliable_change_people finds each pair's scale by codes (issue 18 wave 2): the same rows as the merge of
+    # paired_scores with scale_parameters on the text keys, with scales of other instruments left out
+    from evaltools.change import paired_scores
+    from evaltools.reliable_change import baseline_sds
+
+    rng = np.random.default_rng(8)
+    n = 300
+    frames = [long_scores(rng.integers(4, 21, n) / 4, rng.integers(4, 21, n) / 4, scale=s,
+                          ids=[f"P{i:03d}" for i in rng.permutation(n)]) for s in ("agency", "voice")]
+    frames.append(long_scores([1.0] * 5, [2.0] * 5, instrument="ego_network", scale="degree"))
+    scores = pd.concat(frames).sample(frac=1.0, random_state=1).reset_index(drop=True)
+    scores.loc[scores.index[:40], "score"] = np.nan
+    people = reliable_change_people(scores, instruments={"empowerment": EMP})
+    params = scale_parameters(scores, instruments={"empowerment": EMP})
+    ref = paired_scores(scores).merge(params, on=["instrument", "scale"], how="inner", sort=False)
+    assert people[["participant_id", "instrument", "scale", "pre", "post", "diff"]].values.tolist() == \
+        ref[["participant_id", "instrument", "scale", "pre", "post", "diff"]].values.tolist()
+    sign = np.where(ref["higher_is_better"], 1.0, -1.0)
+    assert people["rc"].tolist() == (ref["diff"] / ref["s_diff"]).tolist()
+    assert set(people["category"]) == {"improved", "unchanged", "deteriorated"} and len(people) > 400
+    assert people["category"].eq("improved").tolist() == (ref["diff"] / ref["s_diff"] * sign > 1.96).tolist()
+    baseline = scores[(scores["wave"] == "baseline") & scores["score"].notna()]
+    assert baseline_sds(scores) == baseline.groupby(["instrument", "scale"], sort=False)["score"].std().to_dict()
