@@ -73,7 +73,7 @@ def factorize(values, *, sort: bool = False, use_na_sentinel: bool = True):
     if entry is not None and entry.ref() is array and _same(array, entry.snapshot):
         _memo.move_to_end(key)
         return entry.codes, entry.uniques
-    codes, uniques = pd.factorize(values, sort=sort, use_na_sentinel=use_na_sentinel)
+    codes, uniques = _by_runs(values, array, sort=sort, use_na_sentinel=use_na_sentinel)
     codes.flags.writeable = False
     if isinstance(uniques, np.ndarray):
         uniques.flags.writeable = False
@@ -81,6 +81,25 @@ def factorize(values, *, sort: bool = False, use_na_sentinel: bool = True):
     while len(_memo) > SIZE:
         _memo.popitem(last=False)
     return codes, uniques
+
+
+def _by_runs(values, base: np.ndarray, *, sort: bool, use_na_sentinel: bool):
+    """``pd.factorize(values)``, hashing only the first value of each run of equal neighbours.
+
+    A long table repeats a text over consecutive rows (an instrument, a
+    scale, a wave): comparing neighbours costs a fraction of hashing, and a
+    value's first appearance always starts a run, so codes and uniques are
+    factorize's own. Only for text columns (``str`` dtype: strings or
+    missing, where ``==`` is factorize's equality) with few runs.
+    """
+    if not isinstance(getattr(values, "dtype", None), pd.StringDtype):
+        return pd.factorize(values, sort=sort, use_na_sentinel=use_na_sentinel)
+    starts = np.flatnonzero(np.r_[True, base[1:] != base[:-1]])
+    if len(starts) > len(base) // 4:
+        return pd.factorize(values, sort=sort, use_na_sentinel=use_na_sentinel)
+    firsts = values.iloc[starts] if isinstance(values, pd.Series) else values[starts]
+    codes, uniques = pd.factorize(firsts, sort=sort, use_na_sentinel=use_na_sentinel)
+    return np.repeat(codes, np.diff(np.r_[starts, len(base)])), uniques
 
 
 def forget() -> None:

@@ -69,3 +69,17 @@ def test_wrappers_of_one_column_share_its_codes():
     s = _ids()
     first, _ = codes.factorize(s)
     assert codes.factorize(s.astype("str"))[0] is first
+
+
+@pytest.mark.parametrize("sort", [False, True])
+@pytest.mark.parametrize("use_na_sentinel", [True, False])
+def test_a_column_of_long_runs_gets_factorizes_codes(sort, use_na_sentinel):
+    # runs of equal neighbours are hashed once each; the result must still be pandas.factorize's
+    rng = np.random.default_rng(3)
+    values = np.repeat(np.array(["wave_b", "wave_a", None, "wave_c", "wave_a"], dtype=object)[rng.integers(0, 5, 900)],
+                       rng.integers(1, 200, 900))
+    for s in (pd.Series(values, dtype="str"), pd.Index(values, dtype="str"), pd.array(values, dtype="str")):
+        got = codes.factorize(s, sort=sort, use_na_sentinel=use_na_sentinel)
+        want = pd.factorize(s, sort=sort, use_na_sentinel=use_na_sentinel)
+        np.testing.assert_array_equal(got[0], want[0])
+        assert list(got[1]) == list(want[1]) and type(got[1]) is type(want[1])
