@@ -25,10 +25,10 @@ import re
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-import importlib
 from importlib import resources
 from pathlib import Path
 
@@ -134,7 +134,7 @@ def run(phase: str, *, data_dir: str | Path, out: str | Path = "runs", lang: str
     kernel = kernel_name()
     with KernelPool(workers, kernel) as pool, ThreadPoolExecutor(1, thread_name_prefix="evaltools-html") as side:
         pool.start()  # the kernels warm up while the data are validated, and papermill loads
-        side.submit(importlib.import_module, "papermill")
+        side.submit(import_papermill)
         report, project, parameters = _validated(data_dir, phase, typed, lang)
         exporter = side.submit(html_exporter, warm=True)  # nbconvert loads while the first notebooks run
         lang = parameters["lang"]
@@ -390,14 +390,45 @@ def kernel_name() -> str:
     return "evaltools" if "evaltools" in names else "python3"
 
 
+#: An optional module that :mod:`jsonschema` imports when it can: it builds a grammar parser at import (~1.5 s).
+IRI_GRAMMAR = "rfc3987_syntax"
+
+
+def import_papermill():
+    """:mod:`papermill`, imported without :data:`IRI_GRAMMAR` when :mod:`jsonschema` is not imported yet.
+
+    papermill imports nbformat, which imports jsonschema; jsonschema then
+    imports ``rfc3987_syntax`` if installed (it comes with Jupyter's
+    ``jsonschema[format-nongpl]``), which compiles an Earley parser of RFC
+    3987 at import: about 1.5 s of the run's CPU, for an ``iri`` format
+    check that notebook validation never uses. While jsonschema is imported
+    here the module is marked missing, then unmarked (a later ``import
+    rfc3987_syntax`` works as usual). Safe to call from any thread, any
+    number of times.
+    """
+    with _IMPORT_LOCK:
+        if "jsonschema" not in sys.modules and IRI_GRAMMAR not in sys.modules:
+            sys.modules[IRI_GRAMMAR] = None  # an import of it raises ImportError: jsonschema goes without
+            try:
+                import jsonschema  # noqa: F401
+            finally:
+                if sys.modules.get(IRI_GRAMMAR, "") is None:
+                    del sys.modules[IRI_GRAMMAR]
+        import papermill
+
+    return papermill
+
+
+_IMPORT_LOCK = threading.Lock()
+
+
 def execute_notebook(src: Path, run_dir: Path, parameters: dict, *, kernel: str, progress: bool = False,
                      pool: KernelPool | None = None) -> dict:
     """Execute one notebook with papermill into ``run_dir/notebooks``; return its status (never raises).
 
     The kernel is one of ``pool``'s (fresh, in ``run_dir``), else a new ``kernel`` started for this notebook.
     """
-    import papermill as pm
-
+    pm = import_papermill()
     dst = run_dir / "notebooks" / src.name
     t0 = time.perf_counter()
     status: dict = {"notebook": src.stem, "status": "ok", "error": None}
