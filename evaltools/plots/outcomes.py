@@ -148,7 +148,7 @@ def change_forest(change: pd.DataFrame, *, lang: str = "en", group: str = "all",
         part = shown[shown["instrument"] == inst]
         _forest_panel(ax, part, measure=measure, alpha=alpha, labels=[labels[inst, s] for s in part["scale"]],
                       n_texts=[n_texts[n] for n in part["n_pairs"]])
-        ax.set_title(instrument_label(inst, instruments, lang), loc="left", fontsize=10)
+        ax.set_title(instrument_label(inst, instruments, lang), loc="left", fontsize=10, y=1.0)  # placed: no re-measure
         if measure == "mean_diff" or ax is axes[-1]:
             ax.set_xlabel(t(f"outcomes.plot.{measure}_axis", lang, ci=_ci_percent(rows)))
     fig.suptitle(title, y=1 - 0.1 / fig.get_figheight(), va="top")
@@ -362,6 +362,6 @@ def _dose_panel(ax, part: pd.DataFrame, row: pd.Series, *, min_cell: int, alpha:
     ax.axhline(0, color="black", linewidth=0.8, linestyle="--")
     ax.set_title(f"{wrap_lines(label, DOSE_TITLE_WIDTH)}\n"
                  + t("outcomes.plot.dose_panel", lang, r=fmt_number(float(row["r"]), lang),
-                     n=fmt_number(int(row["n"]), lang)), fontsize=9)
+                     n=fmt_number(int(row["n"]), lang)), fontsize=9, y=1.0)  # placed: not re-measured at draw
     ax.yaxis.set_major_locator(MaxNLocator(nbins=4))
     ax.tick_params(labelsize=8)

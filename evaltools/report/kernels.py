@@ -38,9 +38,11 @@ import warnings
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
-#: Third-party modules every kernel imports while it warms up (the notebooks' heavy imports).
+#: Third-party modules every kernel imports while it warms up: those the notebooks of a run import. Not warmed
+#: (each costs every kernel its import while the run waits for it): statsmodels (only trajectories of three or more
+#: waves import it), pandera and openpyxl (validation, which a run does once, outside the kernels).
 WARM_MODULES = ("numpy", "pandas", "matplotlib", "matplotlib.pyplot", "scipy.stats", "scipy.optimize", "scipy.sparse",
-                "statsmodels.api", "networkx", "pandera.pandas", "yaml", "openpyxl")
+                "networkx", "yaml")
 #: The name this file has inside a kernel.
 KERNEL_MODULE = "__evaltools_kernel__"
 #: Seconds a kernel may take to start and warm up, and to reset between notebooks, before it is replaced.

@@ -39,7 +39,7 @@ from evaltools.report.kernels import KernelPool, quiet_kernel_manager
 from evaltools.report.manifest import (RUN_NAME, build_manifest, read_inputs, read_json_or_none, since_baseline,
                                        start_manifest)
 from evaltools.report.runs_index import write_runs_index
-from evaltools.report.summary import render_run_index
+from evaltools.report.summary import prepare_run_index, render_run_index
 
 
 #: Where the notebooks live: ``evaltools/notebooks/``, package data, so an installed wheel runs as a clone does.
@@ -270,7 +270,8 @@ def execute_all(notebooks: list[Path], run_dir: Path, parameters: dict, *, lang:
     kernel is its own process; the threads here only wait for them), the
     longest first. The notebooks of :data:`LAST` run afterwards, one by
     one. Each notebook is rendered to HTML as soon as it has run, by one
-    thread beside them (one exporter, its templates loaded once). The
+    thread beside them (one exporter, its templates loaded once), which
+    also prepares the run's index while the last notebooks run. The
     kernels come from ``pool`` (its working folder becomes ``run_dir``;
     without one, a pool of ``workers`` kernels is started and shut down
     here). ``exporter``: the HTML exporter, or a future of one
@@ -303,6 +304,8 @@ def execute_all(notebooks: list[Path], run_dir: Path, parameters: dict, *, lang:
                           note=t("report.progress.parallel", lang, n=len(early), workers=workers) if progress else "")
         else:
             late = early + late
+        if late:
+            html.submit(prepare_run_index)  # the index's imports, beside the last notebook rather than after it
         for src in late:
             if progress:
                 print(f"[{len(pages) + 1}/{len(notebooks)}] {src.stem}", file=sys.stderr, flush=True)
