@@ -71,3 +71,23 @@ def test_distribution_figure_fits_long_labels_and_the_note_of_hidden_scales():
     assert isinstance(fig, FixedFigure) and len(fig.axes[0].get_yticklabels()) == 5   # scale 0 (3 people) not drawn
     assert any("scale 0" in x.get_text() for x in fig.texts)                         # ... but named in the note
     _assert_texts_inside(fig)
+
+
+def test_reliable_change_bars_fit_long_labels_and_keep_the_legend_off_the_note():
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from evaltools.plots.outcomes import reliable_change_bars
+
+    k = 7
+    rc = pd.DataFrame({"instrument": "inst", "scale": [f"scale {i} " + "with a long name " * 3 for i in range(k)],
+                       "group": "all", "n_pairs": 123456, "n_improved": 40000, "n_unchanged": 80000,
+                       "n_deteriorated": 3456, "suppressed": [i == 0 for i in range(k)]})
+    rc.loc[1, ["n_improved", "n_unchanged", "n_deteriorated"]] = None   # no reliability: named in the note
+    fig = reliable_change_bars(rc, lang="pl")
+    assert isinstance(fig, FixedFigure) and len(fig.axes[0].get_yticklabels()) == k - 2
+    _assert_texts_inside(fig)
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    (note,) = fig.texts
+    legend = fig.legends[0].get_window_extent(renderer)
+    assert legend.y0 > note.get_window_extent(renderer).y1               # the legend sits above the note
+    assert legend.y1 < fig.axes[0].xaxis.get_tightbbox(renderer).y0       # ... and below the axis label
