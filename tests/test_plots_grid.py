@@ -91,3 +91,17 @@ def test_reliable_change_bars_fit_long_labels_and_keep_the_legend_off_the_note()
     legend = fig.legends[0].get_window_extent(renderer)
     assert legend.y0 > note.get_window_extent(renderer).y1               # the legend sits above the note
     assert legend.y1 < fig.axes[0].xaxis.get_tightbbox(renderer).y0       # ... and below the axis label
+
+
+def test_indicators_figure_fits_long_labels_and_values():
+    from evaltools.plots.indicators import indicators_figure
+
+    k = 6
+    table = pd.DataFrame({"indicator_id": [f"i{i}" for i in range(k)],
+                          "label": [f"Indicator {i} " + "with a rather long name " * 3 for i in range(k)],
+                          "target": 150000.0, "value": pd.array([123456] * (k - 1) + [None], dtype="Int64"),
+                          "ratio": [0.823] * (k - 1) + [None], "status": ["partly"] * (k - 1) + [None]})
+    fig = indicators_figure(table, lang="pl")
+    assert isinstance(fig, FixedFigure) and len(fig.axes[0].get_yticklabels()) == k
+    assert [round(p.get_width(), 1) for p in fig.axes[0].patches] == [82.3] * (k - 1) + [0.0]
+    _assert_texts_inside(fig)
