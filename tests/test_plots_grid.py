@@ -105,3 +105,18 @@ def test_indicators_figure_fits_long_labels_and_values():
     assert isinstance(fig, FixedFigure) and len(fig.axes[0].get_yticklabels()) == k
     assert [round(p.get_width(), 1) for p in fig.axes[0].patches] == [82.3] * (k - 1) + [0.0]
     _assert_texts_inside(fig)
+
+
+def test_ego_slope_figure_fits_large_counts_and_long_axis_labels():
+    import numpy as np
+
+    from evaltools.plots.ties import ego_slope_figure
+
+    rng = np.random.default_rng(2)
+    n = 20_000
+    ego = pd.DataFrame({"participant_id": np.repeat(np.arange(n), 2), "wave": ["baseline", "endline"] * n,
+                        "size": rng.poisson(40, 2 * n) * 1000})   # tick labels of 5-6 digits on both axes
+    fig = ego_slope_figure(ego, lang="pl", min_cell=5)
+    assert isinstance(fig, FixedFigure) and len(fig.axes) == 2
+    assert sum(p.get_height() for p in fig.axes[1].patches) == n
+    _assert_texts_inside(fig)
