@@ -120,3 +120,22 @@ def test_ego_slope_figure_fits_large_counts_and_long_axis_labels():
     assert isinstance(fig, FixedFigure) and len(fig.axes) == 2
     assert sum(p.get_height() for p in fig.axes[1].patches) == n
     _assert_texts_inside(fig)
+
+
+def test_profile_figure_fits_long_category_names_and_titles_and_draws_no_hidden_bar():
+    from evaltools.plots.profile import profile_figure
+
+    comps = [f"component {i} " + "with a long name " * 2 for i in range(4)]
+    profile = pd.DataFrame({"dimension": ["component"] * 4 + ["age_band"] * 3,
+                            "category": comps + ["0–12", "13–20", "21–34"],
+                            "n": [12345.0, None, 4321.0, 99999.0, 40000.0, None, 50000.0],
+                            "share": 0.1, "suppressed": [False, True, False, False, False, True, False]})
+    fig = profile_figure(profile, lang="pl", min_cell=5)
+    assert isinstance(fig, FixedFigure) and len(fig.axes) == 2
+    assert [p.get_width() for p in fig.axes[0].patches] == [12345.0, 0.0, 4321.0, 99999.0]   # hidden: no bar
+    assert "programu" in fig.axes[1].get_title()              # "Wiek na początku programu", wrapped, not cut
+    _assert_texts_inside(fig)
+    left = fig.axes[0].get_position().x1 * fig.get_figwidth()
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    names = fig.axes[1].yaxis.get_tightbbox(FigureCanvasAgg(fig).get_renderer())
+    assert names.x0 / fig.dpi > left                           # the second panel's names clear the first panel
