@@ -250,3 +250,27 @@ def test_papermill_is_imported_without_the_iri_grammar_which_stays_importable():
             "assert rfc3987_syntax.is_valid_syntax('iri', 'https://example.org/ż')\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def test_a_run_freezes_what_exists_while_it_runs_and_unfreezes_it(tmp_path, monkeypatch):
+    import gc
+
+    seen: list[int] = []
+
+    def invalid(*args, **kwargs):
+        seen.append(gc.get_freeze_count())
+        raise DataInvalid([])
+
+    monkeypatch.setattr(runner, "_validated", invalid)
+    assert gc.get_freeze_count() == 0
+    with pytest.raises(DataInvalid):
+        runner.run("endline", data_dir=tmp_path / "data", out=tmp_path / "runs", progress=False, workers=1)
+    assert seen[0] > 10_000 and gc.get_freeze_count() == 0   # frozen while validating, not after
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with runner.frozen_imports():
+            assert gc.get_freeze_count() == frozen
+        assert gc.get_freeze_count() == frozen                  # someone else's freeze is left alone
+    finally:
+        gc.unfreeze()

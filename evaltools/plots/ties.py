@@ -323,15 +323,7 @@ def ego_slope_figure(ego: pd.DataFrame, *, measure: str = "size",
     ax.set_ylabel(label)
     ax.set_title(t("ties.ego.mean_ci", lang), fontsize=10, y=1.0)  # placed: not re-measured at draw
 
-    change = b - a
-    edges = _change_edges(change)
-    counts = np.histogram(change, bins=edges)[0]
-    for lo, hi in merged_bins(counts, min_cell=min_cell):
-        height = int(counts[lo:hi + 1].sum())
-        if height:
-            hist.bar(edges[lo], height, width=edges[hi + 1] - edges[lo], align="edge", color="#56B4E9",
-                     edgecolor="white")
-    hist.axvline(0, color="#555555", linewidth=1, linestyle=":")
+    _change_histogram(hist, b - a, min_cell=min_cell)
     hist.set_xlabel(t("ties.ego.change_xlabel", lang, first=code_label("wave", pre, lang),
                       second=code_label("wave", post, lang)))
     hist.set_ylabel(t("ties.ego.people", lang))
@@ -341,6 +333,18 @@ def ego_slope_figure(ego: pd.DataFrame, *, measure: str = "size",
     fig.supxlabel(t("ties.merged_note", lang, min_cell=min_cell), fontsize=8, style="italic", y=0.1 / fig_h,
                   va="bottom")
     return fig
+
+
+def _change_histogram(ax, change: np.ndarray, *, min_cell: int) -> None:
+    """People by their change, neighbouring bars merged until each holds at least ``min_cell``; zero dotted."""
+    edges = _change_edges(change)
+    counts = np.histogram(change, bins=edges)[0]
+    for lo, hi in merged_bins(counts, min_cell=min_cell):
+        height = int(counts[lo:hi + 1].sum())
+        if height:
+            ax.bar(edges[lo], height, width=edges[hi + 1] - edges[lo], align="edge", color="#56B4E9",
+                   edgecolor="white")
+    ax.axvline(0, color="#555555", linewidth=1, linestyle=":")
 
 
 #: Inches left of each panel of :func:`ego_slope_figure` for its tick labels and axis label.

@@ -132,7 +132,8 @@ def run(phase: str, *, data_dir: str | Path, out: str | Path = "runs", lang: str
     t0 = time.perf_counter()
     workers = max(1, workers or default_workers())
     kernel = kernel_name()
-    with KernelPool(workers, kernel) as pool, ThreadPoolExecutor(1, thread_name_prefix="evaltools-html") as side:
+    with frozen_imports(), KernelPool(workers, kernel) as pool, \
+            ThreadPoolExecutor(1, thread_name_prefix="evaltools-html") as side:
         pool.start()  # the kernels warm up while the data are validated, and papermill loads
         side.submit(import_papermill)
         report, project, parameters = _validated(data_dir, phase, typed, lang)
@@ -168,6 +169,27 @@ def run(phase: str, *, data_dir: str | Path, out: str | Path = "runs", lang: str
     write_runs_index(out, lang=lang)
     failures = [s for s in statuses if s["status"] != "ok"]
     return RunResult(run_dir=run_dir, index_path=index_path, ok=not failures, failures=failures, manifest=final)
+
+
+@contextlib.contextmanager
+def frozen_imports():
+    """While the block runs, the garbage collector skips every object that exists when it starts (:func:`gc.freeze`).
+
+    Those are mostly the imported modules' (pandas, numpy, ...), which a
+    full collection would otherwise walk again and again while the data are
+    validated. They are unfrozen when the block ends. Does nothing when
+    objects are frozen already (someone else's freeze is left as it is).
+    """
+    import gc
+
+    if gc.get_freeze_count():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def _validated(data_dir: Path, phase: str, typed: dict, lang: str | None):
