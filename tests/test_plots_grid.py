@@ -71,3 +71,71 @@ def test_distribution_figure_fits_long_labels_and_the_note_of_hidden_scales():
     assert isinstance(fig, FixedFigure) and len(fig.axes[0].get_yticklabels()) == 5   # scale 0 (3 people) not drawn
     assert any("scale 0" in x.get_text() for x in fig.texts)                         # ... but named in the note
     _assert_texts_inside(fig)
+
+
+def test_reliable_change_bars_fit_long_labels_and_keep_the_legend_off_the_note():
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from evaltools.plots.outcomes import reliable_change_bars
+
+    k = 7
+    rc = pd.DataFrame({"instrument": "inst", "scale": [f"scale {i} " + "with a long name " * 3 for i in range(k)],
+                       "group": "all", "n_pairs": 123456, "n_improved": 40000, "n_unchanged": 80000,
+                       "n_deteriorated": 3456, "suppressed": [i == 0 for i in range(k)]})
+    rc.loc[1, ["n_improved", "n_unchanged", "n_deteriorated"]] = None   # no reliability: named in the note
+    fig = reliable_change_bars(rc, lang="pl")
+    assert isinstance(fig, FixedFigure) and len(fig.axes[0].get_yticklabels()) == k - 2
+    _assert_texts_inside(fig)
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    (note,) = fig.texts
+    legend = fig.legends[0].get_window_extent(renderer)
+    assert legend.y0 > note.get_window_extent(renderer).y1               # the legend sits above the note
+    assert legend.y1 < fig.axes[0].xaxis.get_tightbbox(renderer).y0       # ... and below the axis label
+
+
+def test_indicators_figure_fits_long_labels_and_values():
+    from evaltools.plots.indicators import indicators_figure
+
+    k = 6
+    table = pd.DataFrame({"indicator_id": [f"i{i}" for i in range(k)],
+                          "label": [f"Indicator {i} " + "with a rather long name " * 3 for i in range(k)],
+                          "target": 150000.0, "value": pd.array([123456] * (k - 1) + [None], dtype="Int64"),
+                          "ratio": [0.823] * (k - 1) + [None], "status": ["partly"] * (k - 1) + [None]})
+    fig = indicators_figure(table, lang="pl")
+    assert isinstance(fig, FixedFigure) and len(fig.axes[0].get_yticklabels()) == k
+    assert [round(p.get_width(), 1) for p in fig.axes[0].patches] == [82.3] * (k - 1) + [0.0]
+    _assert_texts_inside(fig)
+
+
+def test_ego_slope_figure_fits_large_counts_and_long_axis_labels():
+    import numpy as np
+
+    from evaltools.plots.ties import ego_slope_figure
+
+    rng = np.random.default_rng(2)
+    n = 20_000
+    ego = pd.DataFrame({"participant_id": np.repeat(np.arange(n), 2), "wave": ["baseline", "endline"] * n,
+                        "size": rng.poisson(40, 2 * n) * 1000})   # tick labels of 5-6 digits on both axes
+    fig = ego_slope_figure(ego, lang="pl", min_cell=5)
+    assert isinstance(fig, FixedFigure) and len(fig.axes) == 2
+    assert sum(p.get_height() for p in fig.axes[1].patches) == n
+    _assert_texts_inside(fig)
+
+
+def test_profile_figure_fits_long_category_names_and_titles_and_draws_no_hidden_bar():
+    from evaltools.plots.profile import profile_figure
+
+    comps = [f"component {i} " + "with a long name " * 2 for i in range(4)]
+    profile = pd.DataFrame({"dimension": ["component"] * 4 + ["age_band"] * 3,
+                            "category": comps + ["0–12", "13–20", "21–34"],
+                            "n": [12345.0, None, 4321.0, 99999.0, 40000.0, None, 50000.0],
+                            "share": 0.1, "suppressed": [False, True, False, False, False, True, False]})
+    fig = profile_figure(profile, lang="pl", min_cell=5)
+    assert isinstance(fig, FixedFigure) and len(fig.axes) == 2
+    assert [p.get_width() for p in fig.axes[0].patches] == [12345.0, 0.0, 4321.0, 99999.0]   # hidden: no bar
+    assert "programu" in fig.axes[1].get_title()              # "Wiek na początku programu", wrapped, not cut
+    _assert_texts_inside(fig)
+    left = fig.axes[0].get_position().x1 * fig.get_figwidth()
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    names = fig.axes[1].yaxis.get_tightbbox(FigureCanvasAgg(fig).get_renderer())
+    assert names.x0 / fig.dpi > left                           # the second panel's names clear the first panel

@@ -539,3 +539,13 @@ def html_unescape(s: str) -> str:
     import html
 
     return html.unescape(s)
+
+
+def test_safe_url_drops_every_control_character_blank_and_del_before_reading_the_scheme():
+    from evaltools.report.sanitise import safe_url
+
+    for ch in [chr(c) for c in range(0x21)] + ["\x7f"]:   # what a browser drops from a URL
+        assert not safe_url(f"java{ch}script:alert(1)"), repr(ch)
+        assert not safe_url(f"{ch}https://x.org/{ch}"), repr(ch)
+        assert safe_url(f"html/0{ch}0.html"), repr(ch)
+    assert not safe_url("java\u00a0script:x")              # a no-break space is not dropped: still no scheme allowed

@@ -210,3 +210,67 @@ def test_restore_puts_back_what_snapshot_saved(tmp_path):
         os.environ.pop("EVALTOOLS_TEST_LEAK", None)
         kernels.restore(saved, here)
 
+
+
+CYCLE = """\
+import builtins, gc, weakref
+class Cycle: pass
+c = Cycle(); c.me = c
+builtins._evaltools_test_cycle = weakref.ref(c)"""
+
+COLLECTED = """\
+import builtins, gc, json
+print(json.dumps({"frozen": gc.get_freeze_count(), "collected": builtins._evaltools_test_cycle() is None}))"""
+
+
+def test_the_imports_are_frozen_and_a_notebooks_garbage_is_still_collected(tmp_path):
+    a = notebook(tmp_path, "a", CYCLE)
+    b = notebook(tmp_path, "b", COLLECTED)
+    run_dir = tmp_path / "run"
+    with KernelPool(1, KERNEL, cwd=run_dir) as pool:
+        assert execute(a, run_dir, pool)["status"] == "ok"
+        assert execute(b, run_dir, pool)["status"] == "ok"
+    [(_, seen)] = printed(run_dir, b)
+    assert seen["frozen"] > 100_000  # the warm-up's imports: full collections skip them
+    assert seen["collected"]  # notebook a's cycle was collected by the reset, not frozen with the rest
+
+
+def test_papermill_is_imported_without_the_iri_grammar_which_stays_importable():
+    import importlib.util
+    import subprocess
+
+    if importlib.util.find_spec(runner.IRI_GRAMMAR) is None:
+        pytest.skip(f"{runner.IRI_GRAMMAR} is not installed here")
+    code = ("import sys\n"
+            "from evaltools.report.runner import import_papermill, IRI_GRAMMAR\n"
+            "pm = import_papermill()\n"
+            "assert 'jsonschema' in sys.modules and hasattr(pm, 'execute_notebook')\n"
+            "assert IRI_GRAMMAR not in sys.modules, 'the grammar was built'\n"
+            "import rfc3987_syntax\n"
+            "assert rfc3987_syntax.is_valid_syntax('iri', 'https://example.org/ż')\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
+def test_a_run_freezes_what_exists_while_it_runs_and_unfreezes_it(tmp_path, monkeypatch):
+    import gc
+
+    seen: list[int] = []
+
+    def invalid(*args, **kwargs):
+        seen.append(gc.get_freeze_count())
+        raise DataInvalid([])
+
+    monkeypatch.setattr(runner, "_validated", invalid)
+    assert gc.get_freeze_count() == 0
+    with pytest.raises(DataInvalid):
+        runner.run("endline", data_dir=tmp_path / "data", out=tmp_path / "runs", progress=False, workers=1)
+    assert seen[0] > 10_000 and gc.get_freeze_count() == 0   # frozen while validating, not after
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with runner.frozen_imports():
+            assert gc.get_freeze_count() > 0.9 * frozen         # (frozen objects freed meanwhile leave the count)
+        assert gc.get_freeze_count() > 0.9 * frozen             # someone else's freeze is left alone, not undone
+    finally:
+        gc.unfreeze()

@@ -95,7 +95,7 @@ def claims_forest(rows: pd.DataFrame, *, lang: str = "en", min_cell: int = 5, ci
     if 0 < n_primary < len(shown):
         ax.axhline(len(shown) - n_primary - 0.5, color="#999999", linewidth=0.8)
     ax.set_xlabel(axis_label)
-    ax.set_title(t("report.forest.title", lang), loc="left", fontsize=12)
+    ax.set_title(t("report.forest.title", lang), loc="left", fontsize=12, y=1.0)  # placed: not re-measured at draw
     if note:
         fig.text(0.1 / fig.get_figwidth(), 0.08 / fig.get_figheight(), note, ha="left", va="bottom", fontsize=9)
     return fig

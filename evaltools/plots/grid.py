@@ -112,6 +112,32 @@ def panel_column(heights: Sequence[float], *, width: float, margins: Margins = M
     return fig, axes
 
 
+def panel_row(widths: Sequence[float], *, height: float, margins: Margins = Margins(),
+              gaps: Sequence[float] | None = None) -> tuple[FixedFigure, list]:
+    """A figure of panels side by side, ``widths`` inches each, ``height`` inches high; its axes, left to right.
+
+    ``gaps``: inches between each panel and the next (each ``margins.wspace`` by default), e.g. room for the
+    next panel's tick labels.
+
+    >>> fig, axes = panel_row([2.0, 3.0], height=2.0, margins=Margins(left=1, right=0.5, top=0.5, bottom=0.5,
+    ...                                                                wspace=1))
+    >>> fig.get_size_inches().tolist(), [round(float(ax.get_position().x0) * 7.5, 6) for ax in axes]
+    ([7.5, 3.0], [1.0, 4.0])
+    >>> fig, axes = panel_row([1.0, 1.0, 1.0], height=1.0, margins=Margins(left=1, right=0), gaps=[0.5, 2.0])
+    >>> float(fig.get_size_inches()[0]), [round(float(ax.get_position().x0) * 6.5, 6) for ax in axes]
+    (6.5, [1.0, 2.5, 5.5])
+    """
+    gaps = list(gaps) if gaps is not None else [margins.wspace] * (len(widths) - 1)
+    fig_w = margins.left + sum(widths) + sum(gaps) + margins.right
+    fig_h = margins.top + height + margins.bottom
+    fig = FixedFigure(figsize=(fig_w, fig_h))
+    axes, left = [], margins.left
+    for width, gap in zip(widths, gaps + [0.0]):
+        axes.append(fig.add_axes((left / fig_w, margins.bottom / fig_h, width / fig_w, height / fig_h)))
+        left += width + gap
+    return fig, axes
+
+
 def text_width(texts: Iterable[str], fontsize: float) -> float:
     """Inches the widest of ``texts`` takes in one line at ``fontsize`` points (0 for none), measured without drawing.
 

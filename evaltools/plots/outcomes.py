@@ -148,7 +148,7 @@ def change_forest(change: pd.DataFrame, *, lang: str = "en", group: str = "all",
         part = shown[shown["instrument"] == inst]
         _forest_panel(ax, part, measure=measure, alpha=alpha, labels=[labels[inst, s] for s in part["scale"]],
                       n_texts=[n_texts[n] for n in part["n_pairs"]])
-        ax.set_title(instrument_label(inst, instruments, lang), loc="left", fontsize=10)
+        ax.set_title(instrument_label(inst, instruments, lang), loc="left", fontsize=10, y=1.0)  # placed: no re-measure
         if measure == "mean_diff" or ax is axes[-1]:
             ax.set_xlabel(t(f"outcomes.plot.{measure}_axis", lang, ci=_ci_percent(rows)))
     fig.suptitle(title, y=1 - 0.1 / fig.get_figheight(), va="top")
@@ -202,12 +202,41 @@ def reliable_change_bars(reliable: pd.DataFrame, *, lang: str = "en", group: str
     counts = rows[["n_improved", "n_unchanged", "n_deteriorated"]].apply(pd.to_numeric, errors="coerce")
     shown = rows[~hidden & counts.notna().all(axis=1) & (pd.to_numeric(rows["n_pairs"], errors="coerce") > 0)]
     title = t("outcomes.plot.rc_title", lang, group=_group_label(group, lang))
-    fig = Figure(figsize=(9, 1.8 + 0.45 * max(len(shown), 1)), layout="constrained")
     if shown.empty:
-        return _empty(fig, lang, title)
-    ax = fig.add_subplot()
-    y = np.arange(len(shown))[::-1]
+        return _empty(Figure(figsize=(9, 1.8 + 0.45), layout="constrained"), lang, title)
     n = shown["n_pairs"].to_numpy(float)
+    labels = [f"{instrument_label(i, instruments, lang)}: {scale_label(i, s, instruments, lang)}"
+              for i, s in zip(shown["instrument"], shown["scale"])]
+    n_texts = [t("outcomes.plot.n", lang, n=fmt_number(int(k), lang)) for k in n]
+    n_hidden, n_none = int(hidden.sum()), int((~hidden & counts.isna().any(axis=1)).sum())
+    note = textwrap.fill(" ".join(line for line in [
+        t("outcomes.plot.hidden_rows", lang, n=n_hidden) if n_hidden else "",
+        t("outcomes.plot.no_sdiff", lang, n=n_none) if n_none else ""] if line), 9 * 15)
+    legend_room = line_height(8) + 0.25
+    margins = Margins(left=text_width(labels, 10) + 0.25, right=text_width(n_texts, 8) + 0.25,
+                      top=line_height(12) + 0.3,
+                      bottom=2 * line_height(10) + 0.2 + legend_room + (note.count("\n") + 1) * line_height(8) * bool(note))
+    fig, (ax,) = panel_column([0.45 * len(shown) + 0.3], width=max(9 - margins.left - margins.right, 3.0),
+                              margins=margins)
+    _share_bars(ax, shown, n, lang)
+    ax.set_yticks(np.arange(len(shown))[::-1], labels)
+    ax.set_ylim(-0.6, len(shown) - 0.4)
+    ax.set_xlim(0, 100)
+    ax.set_xlabel(t("outcomes.plot.rc_axis", lang))
+    for yi, text in zip(np.arange(len(shown))[::-1], n_texts):
+        ax.text(1.01, yi, text, va="center", ha="left", fontsize=8, transform=ax.get_yaxis_transform())
+    ax.set_title(title, y=1.0)  # placed: not re-measured at draw
+    fig_w, fig_h = fig.get_size_inches()
+    below = 0.1 + (note.count("\n") + 1) * line_height(8) * bool(note)
+    fig.legend(loc="lower center", bbox_to_anchor=(0.5, below / fig_h), ncols=3, frameon=False, fontsize=8)
+    if note:
+        fig.text(0.1 / fig_w, 0.08 / fig_h, note, ha="left", va="bottom", fontsize=8)
+    return fig
+
+
+def _share_bars(ax, shown: pd.DataFrame, n: np.ndarray, lang: str) -> None:
+    """Stacked bars of the shares deteriorated, unchanged and improved; shares of 8% or more written on them."""
+    y = np.arange(len(shown))[::-1]
     left = np.zeros(len(shown))
     for cat in ("deteriorated", "unchanged", "improved"):
         share = 100 * pd.to_numeric(shown[f"n_{cat}"]).to_numpy(float) / n
@@ -218,21 +247,6 @@ def reliable_change_bars(reliable: pd.DataFrame, *, lang: str = "en", group: str
                 ax.text(x0 + w / 2, yi, f"{w:.0f}%", ha="center", va="center", fontsize=8,
                         color="black" if cat == "unchanged" else "white")
         left = left + share
-    labels = [f"{instrument_label(i, instruments, lang)}: {scale_label(i, s, instruments, lang)}"
-              for i, s in zip(shown["instrument"], shown["scale"])]
-    ax.set_yticks(y, labels)
-    ax.set_xlim(0, 100)
-    ax.set_xlabel(t("outcomes.plot.rc_axis", lang))
-    for yi, k in zip(y, n):
-        ax.text(1.01, yi, t("outcomes.plot.n", lang, n=fmt_number(int(k), lang)), va="center", ha="left",
-                fontsize=8, transform=ax.get_yaxis_transform())
-    ax.set_title(title)
-    fig.legend(loc="outside lower center", ncols=3, frameon=False, fontsize=8)
-    n_hidden = int(hidden.sum())
-    n_none = int((~hidden & counts.isna().any(axis=1)).sum())
-    add_footnote(fig, [t("outcomes.plot.hidden_rows", lang, n=n_hidden) if n_hidden else "",
-                    t("outcomes.plot.no_sdiff", lang, n=n_none) if n_none else ""])
-    return fig
 
 
 def dose_bins(x: np.ndarray, y: np.ndarray, *, min_cell: int, alpha: float = 0.05,
@@ -362,6 +376,6 @@ def _dose_panel(ax, part: pd.DataFrame, row: pd.Series, *, min_cell: int, alpha:
     ax.axhline(0, color="black", linewidth=0.8, linestyle="--")
     ax.set_title(f"{wrap_lines(label, DOSE_TITLE_WIDTH)}\n"
                  + t("outcomes.plot.dose_panel", lang, r=fmt_number(float(row["r"]), lang),
-                     n=fmt_number(int(row["n"]), lang)), fontsize=9)
+                     n=fmt_number(int(row["n"]), lang)), fontsize=9, y=1.0)  # placed: not re-measured at draw
     ax.yaxis.set_major_locator(MaxNLocator(nbins=4))
     ax.tick_params(labelsize=8)

@@ -31,7 +31,7 @@ from matplotlib.figure import Figure
 from evaltools.labels import code_label, fmt_number, has, t
 from evaltools.privacy import small_cells, suppress_small_cells
 from evaltools.schema import CODES, split_codes
-from evaltools.plots.grid import Margins, line_height, panel_column, text_width
+from evaltools.plots.grid import Margins, line_height, panel_column, panel_row, text_width, wrap_lines
 from evaltools.plots.literal import literal_text
 
 PROFILE_COLUMNS = ["dimension", "category", "n", "share", "suppressed"]
@@ -179,25 +179,39 @@ def profile_figure(profile: pd.DataFrame, *, lang: str = "en", min_cell: int = 5
     dims = [d for d in DIMENSIONS if (profile["dimension"] == d).any()]
     if not dims:
         return None
-    fig = Figure(figsize=(10, 2.2 + 0.9 * max(1, max((profile["dimension"] == d).sum() for d in dims)) / 1.5))
-    axes = fig.subplots(1, len(dims), squeeze=False)[0]
-    for ax, dim in zip(axes, dims):
-        part = profile[profile["dimension"] == dim]
-        labels = [category_label(dim, c, lang) for c in part["category"]]
-        y = np.arange(len(part))[::-1]
-        values = part["n"].fillna(0).to_numpy(dtype=float)
-        ax.barh(y, values, color=BAR_COLOUR)
-        for yi, v, hidden in zip(y, values, part["suppressed"]):
-            text = t("report.profile.hidden_bar", lang, min_cell=min_cell) if hidden else fmt_number(int(v), lang)
-            ax.text(v, yi, " " + text, va="center", fontsize=8, color="#555" if hidden else "#222")
-        ax.set_yticks(y, labels, fontsize=8)
-        ax.set_title(t(f"report.dimension.{dim}", lang), fontsize=10)
-        ax.set_xlim(0, max(values.max() if len(values) else 1, 1) * 1.35)
-        ax.spines[["top", "right"]].set_visible(False)
-        ax.tick_params(axis="x", labelsize=8)
-    fig.suptitle(t("report.profile.figure_title", lang), fontsize=11)
-    fig.tight_layout()
+    parts = [profile[profile["dimension"] == d] for d in dims]
+    labels = [[category_label(d, c, lang) for c in part["category"]] for d, part in zip(dims, parts)]
+    rooms = [text_width(names, 8) + 0.15 for names in labels]  # each panel's category names, left of it
+    width = max((PROFILE_WIDTH - rooms[0] - sum(r + 0.35 for r in rooms[1:]) - 0.2) / len(dims), 1.2)
+    titles = [wrap_lines(t(f"report.dimension.{d}", lang), int(width * 12), max_lines=3) for d in dims]  # in the panel
+    title_lines = max(title.count("\n") + 1 for title in titles)
+    fig, axes = panel_row([width] * len(dims), height=0.6 * max(len(p) for p in parts) + 1.2,
+                          margins=Margins(left=rooms[0], right=0.2, bottom=line_height(8) + 0.2,
+                                          top=line_height(11) + title_lines * line_height(10) + 0.35),
+                          gaps=[r + 0.35 for r in rooms[1:]])
+    for ax, title, part, names in zip(axes, titles, parts, labels):
+        _profile_panel(ax, part, names, lang=lang, min_cell=min_cell)
+        ax.set_title(title, fontsize=10, y=1.0)  # placed: not re-measured at draw
+    fig.suptitle(t("report.profile.figure_title", lang), fontsize=11, y=1 - 0.08 / fig.get_figheight(), va="top")
     return fig
+
+
+#: Inches the participant profile figure aims at (wider when its panels would be narrower than 1.2 inches).
+PROFILE_WIDTH = 10.0
+
+
+def _profile_panel(ax, part: pd.DataFrame, labels: list[str], *, lang: str, min_cell: int) -> None:
+    """One dimension's bars, each with its count; a hidden count says so instead of a bar."""
+    y = np.arange(len(part))[::-1]
+    values = part["n"].fillna(0).to_numpy(dtype=float)
+    ax.barh(y, values, color=BAR_COLOUR)
+    for yi, v, hidden in zip(y, values, part["suppressed"]):
+        text = t("report.profile.hidden_bar", lang, min_cell=min_cell) if hidden else fmt_number(int(v), lang)
+        ax.text(v, yi, " " + text, va="center", fontsize=8, color="#555" if hidden else "#222")
+    ax.set_yticks(y, labels, fontsize=8)
+    ax.set_xlim(0, max(values.max() if len(values) else 1, 1) * 1.35)
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.tick_params(axis="x", labelsize=8)
 
 
 @literal_text

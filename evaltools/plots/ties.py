@@ -26,6 +26,7 @@ from matplotlib.lines import Line2D
 from evaltools.labels import code_label, fmt_number, pick, t
 from evaltools.ties import network_edges, participant_groups, participant_ids, tie_waves
 from evaltools.plots.literal import literal_text
+from evaltools.plots.grid import Margins, line_height, panel_row
 
 #: Okabe–Ito colours (safe for colour-blind readers), then a grey for "other" / "no group".
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
@@ -308,8 +309,11 @@ def ego_slope_figure(ego: pd.DataFrame, *, measure: str = "size",
                 ha="center", va="center", wrap=True)
         ax.set_title(t("ties.ego.title", lang, measure=label))
         return fig
-    fig = Figure(figsize=(10, 4.5), layout="constrained")
-    ax, hist = fig.subplots(1, 2, width_ratios=(2, 3))
+    axis_room = 2 * line_height(10) + 0.25  # tick labels and the axis label
+    margins = Margins(left=EGO_AXIS_ROOM, wspace=EGO_AXIS_ROOM, right=0.25,
+                      top=2 * line_height(11) + line_height(10) + 0.35,
+                      bottom=axis_room + line_height(8) + 0.15)
+    fig, (ax, hist) = panel_row([3.16, 4.74], height=2.75, margins=margins)
     a, b = wide[pre].to_numpy(float), wide[post].to_numpy(float)
     means = np.array([a.mean(), b.mean()])
     half = np.array([stats.t.ppf(0.975, n - 1) * x.std(ddof=1) / np.sqrt(n) for x in (a, b)])
@@ -317,24 +321,34 @@ def ego_slope_figure(ego: pd.DataFrame, *, measure: str = "size",
     ax.set_xticks([0, 1], [code_label("wave", pre, lang), code_label("wave", post, lang)])
     ax.set_xlim(-0.4, 1.4)
     ax.set_ylabel(label)
-    ax.set_title(t("ties.ego.mean_ci", lang), fontsize=10)
+    ax.set_title(t("ties.ego.mean_ci", lang), fontsize=10, y=1.0)  # placed: not re-measured at draw
 
-    change = b - a
+    _change_histogram(hist, b - a, min_cell=min_cell)
+    hist.set_xlabel(t("ties.ego.change_xlabel", lang, first=code_label("wave", pre, lang),
+                      second=code_label("wave", post, lang)))
+    hist.set_ylabel(t("ties.ego.people", lang))
+    fig_w, fig_h = fig.get_size_inches()
+    fig.suptitle(t("ties.ego.title", lang, measure=label) + "\n" + t("ties.ego.n", lang, n=fmt_number(n, lang)),
+                 fontsize=11, y=1 - 0.1 / fig_h, va="top")
+    fig.supxlabel(t("ties.merged_note", lang, min_cell=min_cell), fontsize=8, style="italic", y=0.1 / fig_h,
+                  va="bottom")
+    return fig
+
+
+def _change_histogram(ax, change: np.ndarray, *, min_cell: int) -> None:
+    """People by their change, neighbouring bars merged until each holds at least ``min_cell``; zero dotted."""
     edges = _change_edges(change)
     counts = np.histogram(change, bins=edges)[0]
     for lo, hi in merged_bins(counts, min_cell=min_cell):
         height = int(counts[lo:hi + 1].sum())
         if height:
-            hist.bar(edges[lo], height, width=edges[hi + 1] - edges[lo], align="edge", color="#56B4E9",
-                     edgecolor="white")
-    hist.axvline(0, color="#555555", linewidth=1, linestyle=":")
-    hist.set_xlabel(t("ties.ego.change_xlabel", lang, first=code_label("wave", pre, lang),
-                      second=code_label("wave", post, lang)))
-    hist.set_ylabel(t("ties.ego.people", lang))
-    fig.suptitle(t("ties.ego.title", lang, measure=label) + "\n" + t("ties.ego.n", lang, n=fmt_number(n, lang)),
-                 fontsize=11)
-    fig.supxlabel(t("ties.merged_note", lang, min_cell=min_cell), fontsize=8, style="italic")
-    return fig
+            ax.bar(edges[lo], height, width=edges[hi + 1] - edges[lo], align="edge", color="#56B4E9",
+                   edgecolor="white")
+    ax.axvline(0, color="#555555", linewidth=1, linestyle=":")
+
+
+#: Inches left of each panel of :func:`ego_slope_figure` for its tick labels and axis label.
+EGO_AXIS_ROOM = 1.0
 
 
 def _change_edges(change: np.ndarray) -> np.ndarray:

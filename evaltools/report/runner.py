@@ -25,10 +25,10 @@ import re
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-import importlib
 from importlib import resources
 from pathlib import Path
 
@@ -39,7 +39,7 @@ from evaltools.report.kernels import KernelPool, quiet_kernel_manager
 from evaltools.report.manifest import (RUN_NAME, build_manifest, read_inputs, read_json_or_none, since_baseline,
                                        start_manifest)
 from evaltools.report.runs_index import write_runs_index
-from evaltools.report.summary import render_run_index
+from evaltools.report.summary import prepare_run_index, render_run_index
 
 
 #: Where the notebooks live: ``evaltools/notebooks/``, package data, so an installed wheel runs as a clone does.
@@ -132,9 +132,10 @@ def run(phase: str, *, data_dir: str | Path, out: str | Path = "runs", lang: str
     t0 = time.perf_counter()
     workers = max(1, workers or default_workers())
     kernel = kernel_name()
-    with KernelPool(workers, kernel) as pool, ThreadPoolExecutor(1, thread_name_prefix="evaltools-html") as side:
+    with frozen_imports(), KernelPool(workers, kernel) as pool, \
+            ThreadPoolExecutor(1, thread_name_prefix="evaltools-html") as side:
         pool.start()  # the kernels warm up while the data are validated, and papermill loads
-        side.submit(importlib.import_module, "papermill")
+        side.submit(import_papermill)
         report, project, parameters = _validated(data_dir, phase, typed, lang)
         exporter = side.submit(html_exporter, warm=True)  # nbconvert loads while the first notebooks run
         lang = parameters["lang"]
@@ -168,6 +169,27 @@ def run(phase: str, *, data_dir: str | Path, out: str | Path = "runs", lang: str
     write_runs_index(out, lang=lang)
     failures = [s for s in statuses if s["status"] != "ok"]
     return RunResult(run_dir=run_dir, index_path=index_path, ok=not failures, failures=failures, manifest=final)
+
+
+@contextlib.contextmanager
+def frozen_imports():
+    """While the block runs, the garbage collector skips every object that exists when it starts (:func:`gc.freeze`).
+
+    Those are mostly the imported modules' (pandas, numpy, ...), which a
+    full collection would otherwise walk again and again while the data are
+    validated. They are unfrozen when the block ends. Does nothing when
+    objects are frozen already (someone else's freeze is left as it is).
+    """
+    import gc
+
+    if gc.get_freeze_count():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def _validated(data_dir: Path, phase: str, typed: dict, lang: str | None):
@@ -270,7 +292,8 @@ def execute_all(notebooks: list[Path], run_dir: Path, parameters: dict, *, lang:
     kernel is its own process; the threads here only wait for them), the
     longest first. The notebooks of :data:`LAST` run afterwards, one by
     one. Each notebook is rendered to HTML as soon as it has run, by one
-    thread beside them (one exporter, its templates loaded once). The
+    thread beside them (one exporter, its templates loaded once), which
+    also prepares the run's index while the last notebooks run. The
     kernels come from ``pool`` (its working folder becomes ``run_dir``;
     without one, a pool of ``workers`` kernels is started and shut down
     here). ``exporter``: the HTML exporter, or a future of one
@@ -303,6 +326,8 @@ def execute_all(notebooks: list[Path], run_dir: Path, parameters: dict, *, lang:
                           note=t("report.progress.parallel", lang, n=len(early), workers=workers) if progress else "")
         else:
             late = early + late
+        if late:
+            html.submit(prepare_run_index)  # the index's imports, beside the last notebook rather than after it
         for src in late:
             if progress:
                 print(f"[{len(pages) + 1}/{len(notebooks)}] {src.stem}", file=sys.stderr, flush=True)
@@ -390,14 +415,45 @@ def kernel_name() -> str:
     return "evaltools" if "evaltools" in names else "python3"
 
 
+#: An optional module that :mod:`jsonschema` imports when it can: it builds a grammar parser at import (~1.5 s).
+IRI_GRAMMAR = "rfc3987_syntax"
+
+
+def import_papermill():
+    """:mod:`papermill`, imported without :data:`IRI_GRAMMAR` when :mod:`jsonschema` is not imported yet.
+
+    papermill imports nbformat, which imports jsonschema; jsonschema then
+    imports ``rfc3987_syntax`` if installed (it comes with Jupyter's
+    ``jsonschema[format-nongpl]``), which compiles an Earley parser of RFC
+    3987 at import: about 1.5 s of the run's CPU, for an ``iri`` format
+    check that notebook validation never uses. While jsonschema is imported
+    here the module is marked missing, then unmarked (a later ``import
+    rfc3987_syntax`` works as usual). Safe to call from any thread, any
+    number of times.
+    """
+    with _IMPORT_LOCK:
+        if "jsonschema" not in sys.modules and IRI_GRAMMAR not in sys.modules:
+            sys.modules[IRI_GRAMMAR] = None  # an import of it raises ImportError: jsonschema goes without
+            try:
+                import jsonschema  # noqa: F401
+            finally:
+                if sys.modules.get(IRI_GRAMMAR, "") is None:
+                    del sys.modules[IRI_GRAMMAR]
+        import papermill
+
+    return papermill
+
+
+_IMPORT_LOCK = threading.Lock()
+
+
 def execute_notebook(src: Path, run_dir: Path, parameters: dict, *, kernel: str, progress: bool = False,
                      pool: KernelPool | None = None) -> dict:
     """Execute one notebook with papermill into ``run_dir/notebooks``; return its status (never raises).
 
     The kernel is one of ``pool``'s (fresh, in ``run_dir``), else a new ``kernel`` started for this notebook.
     """
-    import papermill as pm
-
+    pm = import_papermill()
     dst = run_dir / "notebooks" / src.name
     t0 = time.perf_counter()
     status: dict = {"notebook": src.stem, "status": "ok", "error": None}

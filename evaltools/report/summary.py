@@ -239,6 +239,16 @@ def _records(df: pd.DataFrame) -> list[dict]:
 
 # --------------------------------------------------------------------------- the run's index.html
 
+def prepare_run_index() -> None:
+    """Import what :func:`render_run_index` needs beyond this module (statistics, the claims' forest figure).
+
+    About a second of imports: a run does it while its last notebook runs
+    (one CPU is free then) rather than after it.
+    """
+    import evaltools.certainty  # noqa: F401
+    import evaltools.plots.forest  # noqa: F401
+
+
 def render_run_index(manifest: dict, summary: dict | None, *, lang: str) -> str:
     """``index.html`` of a run: headline results, links to the notebooks, data quality, provenance."""
     e = html.escape
