@@ -30,7 +30,7 @@ All CIs have ``ci_level`` = 1 − ``alpha``. Small cells: a row is suppressed
 when its group has fewer than ``min_cell`` completers or (in
 :func:`attrition`, and for the two rows that rest on the dropouts) dropouts,
 with the complementary and nested rules of
-:func:`evaltools.privacy.suppress_small_cells`: a row whose people lie within
+:func:`evaltools.suppression.suppress_small_cells`: a row whose people lie within
 another shown row's is hidden when any of its people counts (baseline,
 completers, dropouts, n) is 1 to ``min_cell`` − 1 below the other's.
 
@@ -72,7 +72,7 @@ from scipy import linalg, sparse, stats
 from evaltools.change import KEY
 from evaltools.groups import ALL, cell_codes, coded_members, coded_sets, grid_of_all, group_membership, member_rows
 from evaltools.groups import partition, repeats_of_all, text_codes
-from evaltools.privacy import suppress_small_cells
+from evaltools.suppression import suppress_small_cells
 
 ATTRITION_COLUMNS = ["instrument", "scale", "group", "n_baseline", "n_completers", "n_dropouts",
                      "mean_completers", "sd_completers", "mean_dropouts", "sd_dropouts", "mean_diff",

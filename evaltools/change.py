@@ -33,7 +33,7 @@ any other instrument in ``scores`` such as ``ego_network``) × every group:
 A group with no pair keeps a row with ``n_pairs`` 0, suppressed; a group
 holding exactly the people of ``all`` has no row
 (:func:`evaltools.groups.without_repeats_of_all`). Small cells
-are suppressed with :func:`evaltools.privacy.suppress_small_cells` (below
+are suppressed with :func:`evaltools.suppression.suppress_small_cells` (below
 ``min_cell``, complementary within the partition, and a row whose people lie
 within another row's, 1 to ``min_cell`` − 1 pairs fewer); a suppressed row
 keeps only ``instrument, scale, group, n_pairs, suppressed`` (``holm_family``
@@ -71,7 +71,7 @@ from evaltools.groups import MEMBERSHIP_COLUMNS, as_membership, by_group, group_
 from evaltools.groups import ALL, grid_people, group_rows, partition, run_codes
 from evaltools.codes import factorize
 from evaltools.power import MDES_POWER, mdes_dz  # noqa: F401
-from evaltools.privacy import suppress_small_cells
+from evaltools.suppression import suppress_small_cells
 
 CHANGE_COLUMNS = [
     "instrument", "scale", "group", "n_pairs", "mean_pre", "sd_pre", "mean_post", "sd_post", "mean_diff",

@@ -65,7 +65,7 @@ from scipy import stats
 from evaltools.attrition import status_codes
 from evaltools.change import KEY, cell_grid, scale_keys
 from evaltools.groups import coded_members, grid_people, group_membership, member_rows, partition
-from evaltools.privacy import suppress_small_cells
+from evaltools.suppression import suppress_small_cells
 
 CLUSTERED_COLUMNS = ["instrument", "scale", "group", "n_pairs", "n_families", "mean_diff", "se_robust", "ci_low",
                      "ci_high", "ci_level", "p", "family_mean_diff", "family_ci_low", "family_ci_high", "family_p",

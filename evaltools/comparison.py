@@ -50,8 +50,8 @@ import pandas as pd
 from scipy import stats
 
 from evaltools.change import paired_scores, scale_keys, t_interval
-from evaltools.privacy import suppress_small_cells
 from evaltools.schema import CODES
+from evaltools.suppression import suppress_small_cells
 
 PROGRAMME, COMPARISON = CODES["arm"]
 KEY = ["instrument", "scale"]

@@ -18,7 +18,7 @@ from scipy import stats
 
 from evaltools.change import KEY, ScoreCodes, holm, pair_rows, pair_values
 from evaltools.codes import factorize
-from evaltools.privacy import suppress_small_cells
+from evaltools.suppression import suppress_small_cells
 
 DOSE_COLUMNS = ["participant_id", "sessions"]
 DOSE_RESPONSE_COLUMNS = ["instrument", "scale", "n", "r", "p", "slope", "slope_ci_low", "slope_ci_high",

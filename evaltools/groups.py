@@ -4,7 +4,7 @@ Every outcome table (change, reliable change, attrition, sensitivity) has one
 row per instrument × scale × group: ``all`` (everyone), each programme
 component, each ``participants.group`` value. This module decides who
 belongs to each group, once, so that the tables and the suppression of small
-cells (:func:`evaltools.privacy.suppress_small_cells`) agree on it:
+cells (:func:`evaltools.suppression.suppress_small_cells`) agree on it:
 
 - :func:`group_membership`: one row per person × group;
 - :func:`group_order`: the order of group rows (``all`` first);
@@ -45,8 +45,8 @@ import numpy as np
 import pandas as pd
 
 from evaltools.codes import factorize
-from evaltools.privacy import CodedPeople
 from evaltools.schema import CODES, split_codes
+from evaltools.suppression import CodedPeople
 
 MEMBERSHIP_COLUMNS = ["participant_id", "group"]
 #: The group every person belongs to.
@@ -256,10 +256,10 @@ def group_rows(participant_id: pd.Series, membership: pd.DataFrame,
 def people_by_cell(long: pd.DataFrame, cells: pd.DataFrame, *, keys: Sequence[str]) -> pd.Series:
     """The set of ``participant_id`` of ``long`` behind each row of ``cells`` (matched on ``keys``), as integer codes.
 
-    Returns a Series of sets (:class:`evaltools.privacy.CodedPeople`, which
+    Returns a Series of sets (:class:`evaltools.suppression.CodedPeople`, which
     compare like frozensets of ints) aligned with ``cells`` (empty where no row
     of ``long`` matches): the people a table row describes, which
-    :func:`evaltools.privacy.suppress_small_cells` compares to find nested rows.
+    :func:`evaltools.suppression.suppress_small_cells` compares to find nested rows.
     A person is the code of their id in ``long``: its rank in order of first
     appearance (0, 1, ...), so that the sets are cheap to build and compare at
     100,000 people. Codes are comparable only among the sets of one call
@@ -296,7 +296,7 @@ def people_by_cell(long: pd.DataFrame, cells: pd.DataFrame, *, keys: Sequence[st
 def cell_people(cell: np.ndarray, person: np.ndarray, n_cells: int) -> np.ndarray:
     """The people of each cell 0 … ``n_cells`` − 1, given each row's ``cell`` and ``person`` (non-negative integers).
 
-    An object array of :class:`evaltools.privacy.CodedPeople` (a cell
+    An object array of :class:`evaltools.suppression.CodedPeople` (a cell
     without rows: nobody), from one sort of (cell, person) integers: what
     :func:`people_by_cell` gives when the cells are already numbered
     (:func:`coded_sets` of :func:`cell_codes`).
@@ -325,7 +325,7 @@ def cell_codes(cell: np.ndarray, person: np.ndarray, n_cells: int) -> tuple[np.n
 
 
 def coded_sets(code: np.ndarray, bounds: np.ndarray) -> np.ndarray:
-    """The sets of :func:`cell_codes`: an object array of :class:`evaltools.privacy.CodedPeople`, one per cell."""
+    """The sets of :func:`cell_codes`: an object array of :class:`evaltools.suppression.CodedPeople`, one per cell."""
     out = np.empty(len(bounds) - 1, dtype=object)
     out[:] = [CodedPeople(code[a:b]) for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist())]
     return out
@@ -405,7 +405,7 @@ def without_repeats_of_all(cells: pd.DataFrame, long: pd.DataFrame, *,
     (DataFrame, Series)
         The kept rows of ``cells`` (index unchanged) and their
         :func:`people_by_cell` sets, ready for
-        :func:`evaltools.privacy.suppress_small_cells`.
+        :func:`evaltools.suppression.suppress_small_cells`.
 
     Examples
     --------

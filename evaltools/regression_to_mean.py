@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 
 from evaltools.change import KEY, ScoreCodes, pair_rows, pair_values, scale_keys
-from evaltools.privacy import suppress_small_cells
+from evaltools.suppression import suppress_small_cells
 
 RTM_COLUMNS = ["instrument", "scale", "group", "n_pairs", "baseline_mean", "reference_mean", "reliability",
                "expected_rtm", "mean_diff", "change_beyond_rtm", "r_baseline_change", "suppressed"]

@@ -57,7 +57,7 @@ import pandas as pd
 
 from evaltools.change import KEY, ScoreCodes, pair_rows, pair_values, scale_key_index
 from evaltools.groups import as_membership, grid_people, group_order, group_rows, partition
-from evaltools.privacy import suppress_small_cells
+from evaltools.suppression import suppress_small_cells
 from evaltools.instruments import Instrument
 
 RC_COLUMNS = ["instrument", "scale", "group", "n_pairs", "reliability", "sd_baseline", "s_diff", "n_improved",

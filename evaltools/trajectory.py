@@ -22,7 +22,7 @@ baseline → endline. A row with ``n`` below ``min_cell`` keeps its keys,
 baseline row is suppressed, the estimates of its other waves are emptied
 too (each rests on the baseline people). Where exactly one of the
 ``participants.group`` groups is suppressed at a wave, the next smallest is
-suppressed as well (:func:`evaltools.privacy.suppress_small_cells`).
+suppressed as well (:func:`evaltools.suppression.suppress_small_cells`).
 
 Examples
 --------
@@ -47,8 +47,8 @@ import pandas as pd
 
 from evaltools.change import t_interval
 from evaltools.groups import partition, people_by_cell
-from evaltools.privacy import suppress_small_cells
 from evaltools.schema import WAVE_ORDER, ordered_waves  # noqa: F401  (WAVE_ORDER: re-exported for readers)
+from evaltools.suppression import suppress_small_cells
 KEY = ["instrument", "scale"]
 TRAJECTORY_COLUMNS = [
     "instrument", "scale", "group", "wave", "n", "mean", "sd", "ci_low", "ci_high", "estimate",

@@ -29,8 +29,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from evaltools.labels import code_label, fmt_number, has, t
-from evaltools.privacy import small_cells, suppress_small_cells
 from evaltools.schema import CODES, split_codes
+from evaltools.suppression import small_cells, suppress_small_cells
 from evaltools.plots.grid import Margins, line_height, panel_column, panel_row, text_width, wrap_lines
 from evaltools.plots.literal import literal_text
 
@@ -74,7 +74,7 @@ def participant_profile(participants: pd.DataFrame, *, min_cell: int = 5,
         suppressed too (it could otherwise be recovered from the total).
         Components overlap (a person may be in several): a component whose
         people are all in another one that holds 1 to ``min_cell`` − 1 more
-        is suppressed (:func:`evaltools.privacy.small_cells`).
+        is suppressed (:func:`evaltools.suppression.small_cells`).
     at : Timestamp, optional
         The date ages are computed at (the programme's start); default today.
 
