@@ -18,17 +18,16 @@ from scipy import optimize, stats
 
 from evaltools.change import (
     CHANGE_COLUMNS,
-    PAIR_COLUMNS,
     group_membership,
     holm,
     mdes_dz,
     noncentral_t_ci,
     paired_change,
-    paired_scores,
     wilcoxon_cells,
 )
 from evaltools.dose_response import DOSE_RESPONSE_COLUMNS, dose_from_attendance, dose_points, dose_response, endline_dates
 from evaltools.instruments import LIBRARY, load_instrument
+from evaltools.pairing import PAIR_COLUMNS, paired_scores
 
 MOVIE_1 = [9, 7, 8, 9, 8, 9, 9, 10, 9, 9]   # Lakens (2013), table 1 (the later rating: endline)
 MOVIE_2 = [9, 6, 7, 8, 7, 9, 8, 8, 8, 7]   # (baseline)
@@ -470,7 +469,8 @@ def test_noncentral_t_ci_repeated_cells_solved_once_same_values():
 
 
 def test_run_codes_and_scale_codes_are_factorize():
-    from evaltools.change import run_codes, scale_codes
+    from evaltools.groups import run_codes
+    from evaltools.pairing import scale_codes
 
     rng = np.random.default_rng(12)
     values = pd.Series(np.repeat(rng.choice(["a", "b", "c", None], size=200), rng.integers(1, 4, size=200)),
@@ -509,7 +509,7 @@ def _pairs_by_text(scores):
 
 @pytest.mark.parametrize("n_people", [40, 12_000])  # 12,000: 72,000 rows, codes remembered (evaltools.codes)
 def test_paired_scores_from_codes_equal_the_text_definition(n_people):
-    from evaltools.change import first_scale_rows, scale_key_index, scale_keys
+    from evaltools.pairing import first_scale_rows, scale_key_index, scale_keys
 
     scores = _messy_scores(n_people, seed=n_people)
     expected = _pairs_by_text(scores)
@@ -542,7 +542,7 @@ def test_dose_points_sessions_equal_a_merge_on_ids():
 def test_pair_rows_remembered_only_for_the_same_values():
     # pair_rows remembers its answer for the remembered codes of the four columns and the rows with a score
     # (issue 18 wave 2): a table edited in place (a wave, a score made missing) is paired afresh
-    from evaltools.change import pair_rows
+    from evaltools.pairing import pair_rows
 
     scores = _messy_scores(12_000, seed=5)
     first = pair_rows(scores)
@@ -579,3 +579,13 @@ def test_dose_points_missing_ids_match_as_in_a_merge():
     expected = paired_scores(scores).merge(dose, on="participant_id", how="left")["sessions"].fillna(0)
     assert dose_points(scores, dose)["sessions"].tolist() == expected.tolist() == [0.0, 7.0, 4.0]
     assert dose_points(scores, dose.iloc[:1])["sessions"].tolist() == [0.0, 0.0, 4.0]
+
+
+def test_the_pairing_names_stay_importable_from_change():
+    # the pairing moved to evaltools.pairing (issue 19); reliable_change, regression_to_mean, dose_response,
+    # clustering, comparison, attrition and notebooks import these names from evaltools.change
+    from evaltools import change, pairing
+
+    names = ["KEY", "PAIR_COLUMNS", "PAIRS_REMEMBERED", "ScoreCodes", "cell_grid", "first_scale_rows", "pair_rows",
+             "pair_values", "paired_scores", "scale_codes", "scale_key_index", "scale_keys"]
+    assert [n for n in names if getattr(change, n, None) is not getattr(pairing, n)] == []
