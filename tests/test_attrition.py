@@ -16,16 +16,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from evaltools.attrition import (
-    ATTRITION_COLUMNS,
-    SENSITIVITY_COLUMNS,
-    attrition,
-    baseline_status,
-    impute_endline,
-    rubin_pool,
-    sensitivity,
-    tipping_point,
-)
+from evaltools.attrition import ATTRITION_COLUMNS, SENSITIVITY_COLUMNS, attrition, baseline_status, sensitivity
+from evaltools.imputation import impute_endline, rubin_pool, tipping_point
 
 
 def make(n_complete=20, n_drop=6, seed=0, group=None):
@@ -282,8 +274,6 @@ def test_attrition_sentence_reads_imputation_not_tipping_point():
 
 def test_tipping_point_in_chunks_of_cells_equals_each_cell_alone():
     # more cells than one chunk (2000): every cell's δ is the one it has when computed alone (issue 18)
-    from evaltools.attrition import tipping_point
-
     rng = np.random.default_rng(3)
     cells, m = 2100, 5
     n_drop = rng.integers(0, 4, cells).astype("float64")
@@ -300,7 +290,8 @@ def test_tipping_point_in_chunks_of_cells_equals_each_cell_alone():
 
 
 def test_imputation_model_keeps_the_largest_groups_beyond_model_groups():
-    from evaltools.attrition import MODEL_GROUPS, _coded, _design, sensitivity
+    from evaltools.attrition import _coded
+    from evaltools.imputation import MODEL_GROUPS, design_matrix
     from evaltools.labels import t
 
     people = [f"P{i:03d}" for i in range(300)]
@@ -316,7 +307,7 @@ def test_imputation_model_keeps_the_largest_groups_beyond_model_groups():
     membership = group_membership(p)
     c = _coded(s, p, membership, "baseline", "endline")
     assert c.people.tolist() == people
-    x = _design(c, None)
+    x = design_matrix(c, None)
     # intercept, then the 50 largest of 61 groups: the component "community" (everyone), the 40 groups of 6 and
     # 9 of the groups of 3 (the first listed)
     assert x.shape[1] == 1 + MODEL_GROUPS
