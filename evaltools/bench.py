@@ -47,13 +47,11 @@ def analysis_tables(data_dir: str | Path, *, phase: str = "endline", lang: str =
                     seed: int = 0, min_n_alpha: int = 30, min_cell: int | None = None) -> dict[str, pd.DataFrame]:
     """Every table the notebooks write for ``phase``, computed in this process: ``{table name: frame}``.
 
-    The calls and arguments are those of ``evaltools/notebooks/*.ipynb``
-    (their parameters are this function's keywords); ``trajectory``,
-    ``comparison`` and ``baseline_balance`` appear only when the data have
-    extra waves or a comparison arm, as in the notebooks. Validation is
-    included (:func:`~evaltools.project.load_project`). Used by
-    :func:`analysis` and by tests/test_outputs.py, so that the sequence is
-    written once beside the notebooks.
+    The calls and arguments are those of ``evaltools/notebooks/*.ipynb`` (their parameters are this
+    function's keywords); ``trajectory``, ``comparison`` and ``baseline_balance`` appear only when the data
+    have extra waves or a comparison arm, as in the notebooks. Validation is included
+    (:func:`~evaltools.project.load_project`). Used by :func:`analysis` and by tests/test_outputs.py, so
+    that the sequence is written once beside the notebooks.
     """
     from evaltools.attrition import attrition, sensitivity
     from evaltools.change import group_membership, paired_change
@@ -69,7 +67,8 @@ def analysis_tables(data_dir: str | Path, *, phase: str = "endline", lang: str =
     from evaltools.report import phase_waves
     from evaltools.scoring import score_all
     from evaltools.coattendance import coattendance
-    from evaltools.ties import ego_networks, ego_scores, network_by_wave, network_change_test
+    from evaltools.sociometric import network_by_wave, network_change_test
+    from evaltools.ties import ego_networks, ego_scores
     from evaltools.trajectory import has_extra_waves, trajectory
     from evaltools.validate import data_quality
 
@@ -223,7 +222,7 @@ def validate_junk(workdir: Path, *, megabytes: int = 50) -> tuple[float, bool]:
     return seconds, named
 
 
-def main(argv: list[str] | None = None) -> int:
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(prog="python -m evaltools.bench", description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="skip the 10 000-person run")
     ap.add_argument("--participants", type=int, default=10_000)
@@ -232,92 +231,121 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--run-scale", action="store_true", help="also time an endline run at --scale people")
     ap.add_argument("--out", type=Path, default=Path(".bench"))
     ap.add_argument("--child-analysis", type=Path, help=argparse.SUPPRESS)
-    a = ap.parse_args(argv)
-    if a.child_analysis is not None:
-        return _child_analysis(a.child_analysis)
+    return ap.parse_args(argv)
 
-    from evaltools.report import PHASE_NOTEBOOKS, kernel_name
+
+def _say(line: str) -> None:
+    print(line, flush=True)
+
+
+def _measure_demo(results: dict, demo: Path, tmp: Path) -> None:
+    """``analysis_demo_s``, ``floor_s`` and the demo's endline run (``run_demo_*``, ``run_vs_floor``)."""
+    from evaltools.report import PHASE_NOTEBOOKS
+
+    n_notebooks = len(PHASE_NOTEBOOKS["endline"])
+    t0 = time.perf_counter()
+    analysis(demo)
+    results["analysis_demo_s"] = time.perf_counter() - t0
+    _say(f"analysis, demo:            {results['analysis_demo_s']:6.1f} s")
+
+    (tmp / "floor").mkdir()
+    results["floor_s"] = floor(n_notebooks, tmp / "floor")
+    _say(f"floor ({n_notebooks} empty notebooks):  {results['floor_s']:6.1f} s")
+
+    results["run_demo_s"], results["run_demo_ok"] = timed_run(demo, tmp / "runs")
+    ratio = results["run_demo_s"] / results["floor_s"]
+    results["run_vs_floor"] = ratio
+    _say(f"endline run, demo:         {results['run_demo_s']:6.1f} s  = {ratio:.2f} × floor "
+         f"(limit {LIMITS['run_vs_floor']} ×, goal {LIMITS['run_vs_floor_goal']} ×)"
+         f"{'' if results['run_demo_ok'] else '  [a notebook FAILED]'}")
+
+
+def _measure_big(results: dict, tmp: Path, participants: int, *, quick: bool) -> None:
+    """``analysis_10k_s`` at ``participants`` people and, unless ``quick``, their endline run (``run_10k_*``)."""
     from evaltools.synth import write_demo_data
 
-    results: dict = {"python": platform.python_version(), "cpus": os.cpu_count(), "kernel": kernel_name(),
-                     "limits": LIMITS}
+    big = write_demo_data(tmp / "big", seed=0, participants=participants)
+    t0 = time.perf_counter()
+    analysis(big)
+    results["analysis_10k_s"] = time.perf_counter() - t0
+    _say(f"analysis, {participants} people: {results['analysis_10k_s']:6.1f} s  "
+         f"(limit {LIMITS['analysis_10k_s']:.0f} s)")
+    if not quick:
+        results["run_10k_s"], results["run_10k_ok"] = timed_run(big, tmp / "runs")
+        ratio = results["run_10k_s"] / results["run_demo_s"]
+        results["run_10k_vs_demo"] = ratio
+        _say(f"endline run, {participants} people: {results['run_10k_s']:6.1f} s  = {ratio:.2f} × the demo's run "
+             f"(limit {LIMITS['run_10k_vs_demo']} ×){'' if results['run_10k_ok'] else '  [a notebook FAILED]'}")
 
-    def say(line: str) -> None:
-        print(line, flush=True)
 
-    with tempfile.TemporaryDirectory(prefix="evaltools-bench-") as tmp:
-        tmp = Path(tmp)
-        demo = write_demo_data(tmp / "demo", seed=0)
-        n_notebooks = len(PHASE_NOTEBOOKS["endline"])
+def _measure_junk(results: dict, tmp: Path) -> None:
+    """``validate_junk_s`` and ``validate_junk_named`` (:func:`validate_junk`)."""
+    results["validate_junk_s"], results["validate_junk_named"] = validate_junk(tmp)
+    _say(f"validate, 50 MB junk:      {results['validate_junk_s']:6.1f} s  (limit {LIMITS['validate_junk_s']:.0f} s)"
+         f"{'' if results['validate_junk_named'] else '  [the file is NOT named]'}")
 
-        t0 = time.perf_counter()
-        analysis(demo)
-        results["analysis_demo_s"] = time.perf_counter() - t0
-        say(f"analysis, demo:            {results['analysis_demo_s']:6.1f} s")
 
-        (tmp / "floor").mkdir()
-        results["floor_s"] = floor(n_notebooks, tmp / "floor")
-        say(f"floor ({n_notebooks} empty notebooks):  {results['floor_s']:6.1f} s")
+def _measure_scale(results: dict, tmp: Path, scale: int, *, run_scale: bool) -> None:
+    """The analysis at ``scale`` people in a child process (``analysis_scale_*``) and optionally their run."""
+    from evaltools.synth import write_demo_data
 
-        results["run_demo_s"], results["run_demo_ok"] = timed_run(demo, tmp / "runs")
-        ratio = results["run_demo_s"] / results["floor_s"]
-        results["run_vs_floor"] = ratio
-        say(f"endline run, demo:         {results['run_demo_s']:6.1f} s  = {ratio:.2f} × floor "
-            f"(limit {LIMITS['run_vs_floor']} ×, goal {LIMITS['run_vs_floor_goal']} ×)"
-            f"{'' if results['run_demo_ok'] else '  [a notebook FAILED]'}")
+    scaled = write_demo_data(tmp / "scale", seed=0, participants=scale)
+    measured = timed_analysis(scaled)
+    results["analysis_scale_people"] = scale
+    at_limit = scale == SCALE
+    if "error" in measured:
+        results["analysis_scale_error"] = measured["error"]
+        _say(f"analysis, {scale} people: FAILED {measured['error']}")
+    else:
+        results["analysis_scale_s"] = measured["seconds"]
+        results["analysis_scale_peak_gib"] = peak = (measured["peak_bytes"] or float("nan")) / 2**30
+        limit = (f"  (limit {LIMITS['analysis_100k_s']:.0f} s, goal {LIMITS['analysis_100k_goal_s']:.0f} s, "
+                 f"{LIMITS['analysis_100k_gib']:.0f} GiB{'' if at_limit else ' at ' + str(SCALE)})")
+        _say(f"analysis, {scale} people: {measured['seconds']:6.1f} s, peak {peak:.2f} GiB{limit}")
+    if run_scale:
+        results["run_scale_s"], results["run_scale_ok"] = timed_run(scaled, tmp / "runs")
+        _say(f"endline run, {scale} people: {results['run_scale_s']:6.1f} s"
+             f"{'' if results['run_scale_ok'] else '  [a notebook FAILED]'}")
 
-        big = write_demo_data(tmp / "big", seed=0, participants=a.participants)
-        t0 = time.perf_counter()
-        analysis(big)
-        results["analysis_10k_s"] = time.perf_counter() - t0
-        say(f"analysis, {a.participants} people: {results['analysis_10k_s']:6.1f} s  "
-            f"(limit {LIMITS['analysis_10k_s']:.0f} s)")
 
-        if not a.quick:
-            results["run_10k_s"], results["run_10k_ok"] = timed_run(big, tmp / "runs")
-            ratio = results["run_10k_s"] / results["run_demo_s"]
-            results["run_10k_vs_demo"] = ratio
-            say(f"endline run, {a.participants} people: {results['run_10k_s']:6.1f} s  = {ratio:.2f} × the demo's run "
-                f"(limit {LIMITS['run_10k_vs_demo']} ×){'' if results['run_10k_ok'] else '  [a notebook FAILED]'}")
-
-        results["validate_junk_s"], results["validate_junk_named"] = validate_junk(tmp)
-        say(f"validate, 50 MB junk:      {results['validate_junk_s']:6.1f} s  (limit {LIMITS['validate_junk_s']:.0f} s)"
-            f"{'' if results['validate_junk_named'] else '  [the file is NOT named]'}")
-
-        if a.scale:
-            scaled = write_demo_data(tmp / "scale", seed=0, participants=a.scale)
-            measured = timed_analysis(scaled)
-            results["analysis_scale_people"] = a.scale
-            at_limit = a.scale == SCALE
-            if "error" in measured:
-                results["analysis_scale_error"] = measured["error"]
-                say(f"analysis, {a.scale} people: FAILED {measured['error']}")
-            else:
-                results["analysis_scale_s"] = measured["seconds"]
-                results["analysis_scale_peak_gib"] = peak = (measured["peak_bytes"] or float("nan")) / 2**30
-                limit = (f"  (limit {LIMITS['analysis_100k_s']:.0f} s, goal {LIMITS['analysis_100k_goal_s']:.0f} s, "
-                         f"{LIMITS['analysis_100k_gib']:.0f} GiB{'' if at_limit else ' at ' + str(SCALE)})")
-                say(f"analysis, {a.scale} people: {measured['seconds']:6.1f} s, peak {peak:.2f} GiB{limit}")
-            if a.run_scale:
-                results["run_scale_s"], results["run_scale_ok"] = timed_run(scaled, tmp / "runs")
-                say(f"endline run, {a.scale} people: {results['run_scale_s']:6.1f} s"
-                    f"{'' if results['run_scale_ok'] else '  [a notebook FAILED]'}")
-
+def _within_limits(results: dict, *, scale: int, run_scale: bool) -> bool:
+    """Whether every measurement taken is within :data:`LIMITS` (and every run and check succeeded)."""
     checks = [results["run_vs_floor"] <= LIMITS["run_vs_floor"], results["run_demo_ok"],
               results["analysis_10k_s"] <= LIMITS["analysis_10k_s"],
               results["validate_junk_s"] <= LIMITS["validate_junk_s"], results["validate_junk_named"]]
     if "run_10k_vs_demo" in results:
         checks += [results["run_10k_vs_demo"] <= LIMITS["run_10k_vs_demo"], results["run_10k_ok"]]
-    if a.scale == SCALE:
+    if scale == SCALE:
         checks += ["analysis_scale_s" in results and results["analysis_scale_s"] <= LIMITS["analysis_100k_s"],
                    results.get("analysis_scale_peak_gib", float("inf")) <= LIMITS["analysis_100k_gib"]]
-    if a.run_scale:
+    if run_scale:
         checks.append(results.get("run_scale_ok", False))
-    results["within_limits"] = all(checks)
+    return all(checks)
+
+
+def main(argv: list[str] | None = None) -> int:
+    a = _arguments(argv)
+    if a.child_analysis is not None:
+        return _child_analysis(a.child_analysis)
+
+    from evaltools.report import kernel_name
+    from evaltools.synth import write_demo_data
+
+    results: dict = {"python": platform.python_version(), "cpus": os.cpu_count(), "kernel": kernel_name(),
+                     "limits": LIMITS}
+    with tempfile.TemporaryDirectory(prefix="evaltools-bench-") as tmp:
+        tmp = Path(tmp)
+        _measure_demo(results, write_demo_data(tmp / "demo", seed=0), tmp)
+        _measure_big(results, tmp, a.participants, quick=a.quick)
+        _measure_junk(results, tmp)
+        if a.scale:
+            _measure_scale(results, tmp, a.scale, run_scale=a.run_scale)
+
+    results["within_limits"] = _within_limits(results, scale=a.scale, run_scale=a.run_scale)
     a.out.mkdir(parents=True, exist_ok=True)
     path = a.out / "results.json"
     path.write_text(json.dumps(results, indent=1), encoding="utf-8")
-    say(f"{'within' if results['within_limits'] else 'OUTSIDE'} the limits; written to {path}")
+    _say(f"{'within' if results['within_limits'] else 'OUTSIDE'} the limits; written to {path}")
     return 0 if results["within_limits"] else 1
 
 

@@ -49,3 +49,38 @@ def test_the_cli_takes_a_scale(capsys):
     with pytest.raises(SystemExit):
         bench.main(["--help"])
     assert "--scale" in capsys.readouterr().out
+
+
+def test_main_prints_one_line_per_measurement_and_writes_every_key(tmp_path, monkeypatch, capsys):
+    # the measurements replaced by fixed numbers (no timing is asserted): main only combines them;
+    # the ratios are hand calculations: run_vs_floor = 4 / 10, run_10k_vs_demo = 9 / 4
+    import itertools
+    import types
+
+    import evaltools.report
+    import evaltools.synth
+
+    clock = itertools.count()
+    monkeypatch.setattr(bench, "time", types.SimpleNamespace(perf_counter=lambda: float(next(clock))))
+    monkeypatch.setattr(evaltools.synth, "write_demo_data", lambda d, seed=0, participants=None: Path(d))
+    monkeypatch.setattr(evaltools.report, "kernel_name", lambda: "k")
+    monkeypatch.setattr(bench, "analysis", lambda d, seed=0: {})
+    monkeypatch.setattr(bench, "floor", lambda n, w, kernel=None: 10.0)
+    monkeypatch.setattr(bench, "timed_run", lambda d, o: (4.0 if d.name == "demo" else 9.0, True))
+    monkeypatch.setattr(bench, "validate_junk", lambda w: (3.0, True))
+    monkeypatch.setattr(bench, "timed_analysis", lambda d: {"seconds": 40.0, "peak_bytes": 2 ** 31, "tables": {}})
+    assert bench.main(["--out", str(tmp_path)]) == 1  # 40 s at 100 000 people: outside the limit
+    lines = capsys.readouterr().out.splitlines()
+    n = len(evaltools.report.PHASE_NOTEBOOKS["endline"])
+    assert [line.split(":")[0] for line in lines[:-1]] == [
+        "analysis, demo", f"floor ({n} empty notebooks)", "endline run, demo", "analysis, 10000 people",
+        "endline run, 10000 people", "validate, 50 MB junk", "analysis, 100000 people"]
+    assert lines[-1] == f"OUTSIDE the limits; written to {tmp_path / 'results.json'}"
+    assert "= 0.40 × floor" in lines[2] and "= 2.25 × the demo's run" in lines[4] and "peak 2.00 GiB" in lines[6]
+    results = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+    assert list(results) == ["python", "cpus", "kernel", "limits", "analysis_demo_s", "floor_s", "run_demo_s",
+                             "run_demo_ok", "run_vs_floor", "analysis_10k_s", "run_10k_s", "run_10k_ok",
+                             "run_10k_vs_demo", "validate_junk_s", "validate_junk_named", "analysis_scale_people",
+                             "analysis_scale_s", "analysis_scale_peak_gib", "within_limits"]
+    assert results["run_vs_floor"] == 0.4 and results["run_10k_vs_demo"] == 2.25
+    assert results["analysis_scale_peak_gib"] == 2.0 and results["within_limits"] is False

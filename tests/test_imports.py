@@ -16,8 +16,8 @@ PACKAGE = Path(evaltools.__file__).parent
 BOUNDARY = ("io", "io_ods", "parsing", "exports", "schema", "validate", "privacy", "project", "errors", "labels",
             "instruments")
 #: The analysis: takes DataFrames, returns DataFrames.
-ANALYSIS = ("scoring", "reliability", "change", "reliable_change", "attrition", "clustering", "ties", "indicators",
-            "certainty", "plots", "report", "pairing")
+ANALYSIS = ("scoring", "reliability", "change", "pairing", "reliable_change", "attrition", "imputation", "clustering",
+            "ties", "sociometric", "indicators", "certainty", "plots", "report", "suppression")
 
 
 def _module_name(path: Path) -> str:
@@ -107,7 +107,8 @@ def test_the_checker_finds_cycles_and_layer_breaks():
 
 #: The modules that compute: DataFrames in, DataFrames (or words, certainty) out.
 STATISTICS = ("scoring", "reliability", "change", "reliable_change", "attrition", "clustering", "regression_to_mean",
-              "comparison", "trajectory", "ties", "indicators", "power", "groups", "certainty", "pairing")
+              "comparison", "trajectory", "ties", "sociometric", "indicators", "power", "groups", "certainty",
+              "pairing", "imputation", "suppression")
 #: What the statistics never import: the files, the validator, the run, the command line, the drawing.
 ABOVE_STATISTICS = ("io", "io_ods", "parsing", "exports", "validate", "project", "report", "cli", "plots", "templates",
                     "xlsform", "synth", "new_project", "bench")

@@ -15,10 +15,8 @@ import pandas as pd
 import pytest
 
 from evaltools.coattendance import COATTENDANCE_COLUMNS, coattendance
-from evaltools.ties import (
-    EGO_COLUMNS, EGO_MEASURES, NETWORK_COLUMNS, NETWORK_TEST_COLUMNS, SCORE_COLUMNS,
-    ego_networks, ego_scores, network_by_wave, network_change_test,
-)
+from evaltools.sociometric import NETWORK_COLUMNS, NETWORK_TEST_COLUMNS, network_by_wave, network_change_test
+from evaltools.ties import EGO_COLUMNS, EGO_MEASURES, SCORE_COLUMNS, ego_networks, ego_scores
 
 NA = pd.NA
 
@@ -413,7 +411,7 @@ def test_network_change_test_type_one_error_with_reciprocated_ties():
 
 
 def test_column_bit_counts_agree_with_unpackbits():
-    from evaltools.ties import _column_bit_counts
+    from evaltools.sociometric import _column_bit_counts
     rng = np.random.default_rng(5)
     for rows, words, b in ((1, 1, 1), (13, 2, 100), (300, 3, 192)):
         w = rng.integers(0, 2 ** 63, size=(rows, words), dtype=np.int64).astype(np.uint64) * np.uint64(2) + \

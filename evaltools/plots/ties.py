@@ -24,7 +24,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from evaltools.labels import code_label, fmt_number, pick, t
-from evaltools.ties import network_edges, participant_groups, participant_ids, tie_waves
+from evaltools.sociometric import network_edges
+from evaltools.ties import participant_groups, participant_ids, tie_waves
 from evaltools.plots.literal import literal_text
 from evaltools.plots.grid import Margins, line_height, panel_row
 

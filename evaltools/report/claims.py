@@ -216,63 +216,86 @@ def claims(project, *, change: pd.DataFrame | None, reliable_change: pd.DataFram
         label = f"{inst_titles.get(inst, inst)} – {scale_titles.get((inst, scale), scale)}"
         rec = {"kind": "outcome", "instrument": inst, "scale": scale, "label": label, "primary": primary,
                "link": f"{EVIDENCE['outcome']}#{outcome_anchor(inst, scale)}"}
-        row = _row(change, instrument=inst, scale=scale, group="all")
-        versus = _row(comparison, instrument=inst, scale=scale)
-        if versus is not None:
-            rec.update(measure="did", verdict=comparison_direction(versus, higher_is_better=hib.get((inst, scale)),
-                                                                   alpha=alpha),
-                       estimate=versus.get("did"), ci_low=versus.get("did_ci_low"),
-                       ci_high=versus.get("did_ci_high"), n=versus.get("n_programme"),
-                       suppressed=bool(versus.get("suppressed")))
-        elif row is not None:
-            rec.update(measure="mean_diff", verdict=change_direction(row, higher_is_better=hib.get((inst, scale)),
-                                                                     alpha=alpha),
-                       estimate=row.get("mean_diff"), ci_low=row.get("ci_low"), ci_high=row.get("ci_high"),
-                       g_av=row.get("g_av"), g_av_ci_low=row.get("g_av_ci_low"),
-                       g_av_ci_high=row.get("g_av_ci_high"), n=row.get("n_pairs"),
-                       suppressed=bool(row.get("suppressed")))
-        elif change is None:  # the outcomes page did not run: nothing is known, which is not "not measured"
-            rec.update(measure="mean_diff", verdict="no_result")
-        else:
-            rec.update(measure="mean_diff", verdict="not_measured", n=0)
-        out.append(rec)
+        out.append(_outcome_claim(rec, change, comparison, higher_is_better=hib.get((inst, scale)), alpha=alpha))
+    ties = _ties_claim(change, network_change, lang=lang, alpha=alpha)
+    if ties is not None:
+        out.append(ties)
+    if indicators is not None and len(indicators):
+        out += _indicator_claims(project, indicators, lang)
+    return out
+
+
+def _outcome_claim(rec: dict, change: pd.DataFrame | None, comparison: pd.DataFrame | None, *,
+                   higher_is_better: bool | None, alpha: float) -> dict:
+    """``rec`` (an outcome's claim) with its measure, verdict and numbers, from comparison.csv or change.csv."""
+    inst, scale = rec["instrument"], rec["scale"]
+    row = _row(change, instrument=inst, scale=scale, group="all")
+    versus = _row(comparison, instrument=inst, scale=scale)
+    if versus is not None:
+        rec.update(measure="did", verdict=comparison_direction(versus, higher_is_better=higher_is_better,
+                                                               alpha=alpha),
+                   estimate=versus.get("did"), ci_low=versus.get("did_ci_low"),
+                   ci_high=versus.get("did_ci_high"), n=versus.get("n_programme"),
+                   suppressed=bool(versus.get("suppressed")))
+    elif row is not None:
+        rec.update(measure="mean_diff", verdict=change_direction(row, higher_is_better=higher_is_better,
+                                                                 alpha=alpha),
+                   estimate=row.get("mean_diff"), ci_low=row.get("ci_low"), ci_high=row.get("ci_high"),
+                   g_av=row.get("g_av"), g_av_ci_low=row.get("g_av_ci_low"),
+                   g_av_ci_high=row.get("g_av_ci_high"), n=row.get("n_pairs"),
+                   suppressed=bool(row.get("suppressed")))
+    elif change is None:  # the outcomes page did not run: nothing is known, which is not "not measured"
+        rec.update(measure="mean_diff", verdict="no_result")
+    else:
+        rec.update(measure="mean_diff", verdict="not_measured", n=0)
+    return rec
+
+
+def _ties_claim(change: pd.DataFrame | None, network_change: pd.DataFrame | None, *, lang: str,
+                alpha: float) -> dict | None:
+    """The social-ties claim: the ego_network/size change row and the density row; None without either."""
     ties = _row(change, instrument="ego_network", scale="size", group="all")
     density = _row(network_change, measure="density")
-    if ties is not None or density is not None:
-        rec = {"kind": "ties", "label": t("report.claims.ties", lang), "link": EVIDENCE["ties"], "measure": "size"}
-        if change is None:
-            rec["verdict"] = "no_result"
-        elif ties is not None:
-            rec.update(verdict=change_direction(ties, higher_is_better=True, alpha=alpha),
-                       estimate=ties.get("mean_diff"),
-                       ci_low=ties.get("ci_low"), ci_high=ties.get("ci_high"), g_av=ties.get("g_av"),
-                       g_av_ci_low=ties.get("g_av_ci_low"), g_av_ci_high=ties.get("g_av_ci_high"),
-                       n=ties.get("n_pairs"), suppressed=bool(ties.get("suppressed")))
-        if density is not None:
-            rec["density"] = {k: density.get(k) for k in ("baseline", "endline", "p_value")}
+    if ties is None and density is None:
+        return None
+    rec = {"kind": "ties", "label": t("report.claims.ties", lang), "link": EVIDENCE["ties"], "measure": "size"}
+    if change is None:
+        rec["verdict"] = "no_result"
+    elif ties is not None:
+        rec.update(verdict=change_direction(ties, higher_is_better=True, alpha=alpha),
+                   estimate=ties.get("mean_diff"),
+                   ci_low=ties.get("ci_low"), ci_high=ties.get("ci_high"), g_av=ties.get("g_av"),
+                   g_av_ci_low=ties.get("g_av_ci_low"), g_av_ci_high=ties.get("g_av_ci_high"),
+                   n=ties.get("n_pairs"), suppressed=bool(ties.get("suppressed")))
+    if density is not None:
+        rec["density"] = {k: density.get(k) for k in ("baseline", "endline", "p_value")}
+    return rec
+
+
+def _indicator_claims(project, indicators: pd.DataFrame, lang: str) -> list[dict]:
+    """One claim per kind of target (activities, people, reach) present in ``indicators``: status counts."""
+    by_id = {str(tg.get("id")): tg for tg in project.targets}
+    kinds = {i: TARGET_KINDS.get(str(tg.get("count")), "people") for i, tg in by_id.items()}
+    ind = indicators.assign(kind=indicators["indicator_id"].astype(str).map(kinds).fillna("people"))
+    # the reach of the whole programme (a reach target without `where`) first, then the others
+    ind = ind.assign(_narrow=[bool(by_id.get(str(i), {}).get("where")) for i in ind["indicator_id"]])
+    ind = ind.sort_values("_narrow", kind="stable")
+    out = []
+    for kind in ("activities", "people", "reach"):
+        part = ind[ind["kind"] == kind]
+        if part.empty:
+            continue
+        counts = {s.replace(" ", "_"): int((part["status"] == s).sum())
+                  for s in ("met", "partly", "not met", "not measured")}
+        rec = {"kind": kind, "link": EVIDENCE[kind], "n": int(len(part)), **counts,
+               "label": t(f"report.claims.{kind}", lang, label="")}
+        if kind == "reach":
+            first = part.iloc[0]
+            name = pick(by_id.get(str(first["indicator_id"]), {}).get("label"), lang, default=first["label"])
+            rec.update(label=t("report.claims.reach", lang, label=str(name)),
+                       value=json_value(first["value"]), target=json_value(first["target"]),
+                       status=str(first["status"]))
         out.append(rec)
-    if indicators is not None and len(indicators):
-        by_id = {str(tg.get("id")): tg for tg in project.targets}
-        kinds = {i: TARGET_KINDS.get(str(tg.get("count")), "people") for i, tg in by_id.items()}
-        ind = indicators.assign(kind=indicators["indicator_id"].astype(str).map(kinds).fillna("people"))
-        # the reach of the whole programme (a reach target without `where`) first, then the others
-        ind = ind.assign(_narrow=[bool(by_id.get(str(i), {}).get("where")) for i in ind["indicator_id"]])
-        ind = ind.sort_values("_narrow", kind="stable")
-        for kind in ("activities", "people", "reach"):
-            part = ind[ind["kind"] == kind]
-            if part.empty:
-                continue
-            counts = {s.replace(" ", "_"): int((part["status"] == s).sum())
-                      for s in ("met", "partly", "not met", "not measured")}
-            rec = {"kind": kind, "link": EVIDENCE[kind], "n": int(len(part)), **counts,
-                   "label": t(f"report.claims.{kind}", lang, label="")}
-            if kind == "reach":
-                first = part.iloc[0]
-                name = pick(by_id.get(str(first["indicator_id"]), {}).get("label"), lang, default=first["label"])
-                rec.update(label=t("report.claims.reach", lang, label=str(name)),
-                           value=json_value(first["value"]), target=json_value(first["target"]),
-                           status=str(first["status"]))
-            out.append(rec)
     return out
 
 
