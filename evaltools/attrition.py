@@ -74,7 +74,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse, stats
 
-from evaltools.change import KEY
+from evaltools.pairing import KEY
 from evaltools.groups import cell_codes, coded_members, coded_sets, grid_of_all, group_membership, member_rows
 from evaltools.groups import partition, repeats_of_all, text_codes
 from evaltools.imputation import MODEL_GROUPS, N_IMPUTATIONS, impute_dropouts, pooled_ci, tipping_point
@@ -109,7 +109,7 @@ def status_codes(scores: pd.DataFrame, *, pre_wave: str = "baseline", post_wave:
     per row of the status: ``rows`` (its baseline row in ``scores``),
     ``key`` (into ``keys``), ``person`` (into ``people``), ``pre``, ``post``
     and ``done`` (a completer). The completers' rows are the pairs of
-    :func:`evaltools.change.paired_scores`, in its order.
+    :func:`evaltools.pairing.paired_scores`, in its order.
 
     >>> s = pd.DataFrame({"participant_id": ["A", "B", "A"], "wave": ["baseline", "baseline", "endline"],
     ...                   "instrument": "x", "scale": "s", "score": [2.0, 3.0, 3.5]})

@@ -68,12 +68,7 @@ from scipy.optimize import elementwise
 # from here for notebooks written before those modules existed.
 from evaltools.groups import MEMBERSHIP_COLUMNS, as_membership, by_group, group_membership, group_order  # noqa: F401
 from evaltools.groups import ALL, grid_people, group_rows, partition
-# The pairing of a scores table lives in pairing; these names stay importable from here (reliable_change,
-# regression_to_mean, dose_response, clustering, comparison, attrition and notebooks import them from change).
-from evaltools.pairing import (  # noqa: F401
-    KEY, PAIR_COLUMNS, PAIRS_REMEMBERED, ScoreCodes, cell_grid, first_scale_rows, pair_rows, pair_values,
-    paired_scores, scale_codes, scale_key_index, scale_keys,
-)
+from evaltools.pairing import KEY, ScoreCodes, cell_grid, pair_rows, pair_values, scale_key_index, scale_keys
 from evaltools.power import MDES_POWER, mdes_dz  # noqa: F401
 from evaltools.suppression import suppress_small_cells
 

@@ -13,7 +13,7 @@ The three-wave trajectory's mixed model lives in :mod:`evaltools.trajectory`.
 Clustered change
 ----------------
 Complete pairs only, d = round(endline − baseline, 10) as in
-:func:`evaltools.change.paired_scores`. Families j = 1..G of sizes n_j
+:func:`evaltools.pairing.paired_scores`. Families j = 1..G of sizes n_j
 (a person without ``family_id`` is a family of one), N = Σ n_j = ``n_pairs``:
 
 - ``mean_diff`` = d̄, the mean of d;
@@ -63,7 +63,7 @@ import pandas as pd
 from scipy import stats
 
 from evaltools.attrition import status_codes
-from evaltools.change import KEY, cell_grid, scale_keys
+from evaltools.pairing import KEY, cell_grid, scale_keys
 from evaltools.groups import coded_members, grid_people, group_membership, member_rows, partition
 from evaltools.suppression import suppress_small_cells
 

@@ -49,7 +49,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from evaltools.change import paired_scores, scale_keys, t_interval
+from evaltools.change import t_interval
+
+from evaltools.pairing import paired_scores, scale_keys
 from evaltools.schema import CODES
 from evaltools.suppression import suppress_small_cells
 

@@ -16,7 +16,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from evaltools.change import KEY, ScoreCodes, holm, pair_rows, pair_values
+from evaltools.change import holm
+
+from evaltools.pairing import KEY, ScoreCodes, pair_rows, pair_values
 from evaltools.codes import factorize
 from evaltools.suppression import suppress_small_cells
 

@@ -279,10 +279,8 @@ def people_by_cell(long: pd.DataFrame, cells: pd.DataFrame, *, keys: Sequence[st
     ids = long["participant_id"]
     if pd.api.types.is_integer_dtype(ids) and ids.min() >= 0 and ids.max() < 4 * len(ids) + 1024:
         codes = ids.to_numpy(dtype="int64")  # already codes (e.g. of a whole table of which ``long`` is a part)
-        n_codes = int(codes.max()) + 1
     else:
         codes, uniques = pd.factorize(ids if pd.api.types.is_integer_dtype(ids) else ids.astype("str"))
-        n_codes = len(uniques) + 1
         codes = np.where(codes < 0, len(uniques), codes)  # a missing id: one more person
     values = cell_people(group, codes, int(group.max()) + 1)
     first_row = np.full(len(values), len(long), dtype="int64")

@@ -42,7 +42,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from evaltools.change import KEY, ScoreCodes, pair_rows, pair_values, scale_keys
+from evaltools.pairing import KEY, ScoreCodes, pair_rows, pair_values, scale_keys
 from evaltools.suppression import suppress_small_cells
 
 RTM_COLUMNS = ["instrument", "scale", "group", "n_pairs", "baseline_mean", "reference_mean", "reliability",

@@ -55,7 +55,7 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from evaltools.change import KEY, ScoreCodes, pair_rows, pair_values, scale_key_index
+from evaltools.pairing import KEY, ScoreCodes, pair_rows, pair_values, scale_key_index
 from evaltools.groups import as_membership, grid_people, group_order, group_rows, partition
 from evaltools.suppression import suppress_small_cells
 from evaltools.instruments import Instrument
@@ -100,7 +100,7 @@ def scale_parameters(
     alpha of scales without a published reliability; without it, it is
     computed from ``questionnaires`` when given. The alpha is used only when
     it is > 0 (and < 1: S_diff would be 0) and its ``n`` (complete cases) is
-    at least ``min_n_alpha``. ``codes`` (:class:`evaltools.change.ScoreCodes` of ``scores``) spares an analysis
+    at least ``min_n_alpha``. ``codes`` (:class:`evaltools.pairing.ScoreCodes` of ``scores``) spares an analysis
     that has them a second look-up.
 
     Returns

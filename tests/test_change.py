@@ -579,13 +579,3 @@ def test_dose_points_missing_ids_match_as_in_a_merge():
     expected = paired_scores(scores).merge(dose, on="participant_id", how="left")["sessions"].fillna(0)
     assert dose_points(scores, dose)["sessions"].tolist() == expected.tolist() == [0.0, 7.0, 4.0]
     assert dose_points(scores, dose.iloc[:1])["sessions"].tolist() == [0.0, 0.0, 4.0]
-
-
-def test_the_pairing_names_stay_importable_from_change():
-    # the pairing moved to evaltools.pairing (issue 19); reliable_change, regression_to_mean, dose_response,
-    # clustering, comparison, attrition and notebooks import these names from evaltools.change
-    from evaltools import change, pairing
-
-    names = ["KEY", "PAIR_COLUMNS", "PAIRS_REMEMBERED", "ScoreCodes", "cell_grid", "first_scale_rows", "pair_rows",
-             "pair_values", "paired_scores", "scale_codes", "scale_key_index", "scale_keys"]
-    assert [n for n in names if getattr(change, n, None) is not getattr(pairing, n)] == []

@@ -269,7 +269,7 @@ def test_reliability_source_is_the_scales_on_every_row_and_blank_when_suppressed
 def test_people_by_position_equal_a_merge_of_pairs_and_scale_parameters():
     # reliable_change_people finds each pair's scale by codes (issue 18 wave 2): the same rows as the merge of
     # paired_scores with scale_parameters on the text keys, with scales of other instruments left out
-    from evaltools.change import paired_scores
+    from evaltools.pairing import paired_scores
     from evaltools.reliable_change import baseline_sds
 
     rng = np.random.default_rng(8)
