@@ -74,7 +74,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse, stats
 
-from evaltools.pairing import KEY
+from evaltools.pairing import KEY, cell_grid
 from evaltools.groups import cell_codes, coded_members, coded_sets, grid_of_all, group_membership, member_rows
 from evaltools.groups import partition, repeats_of_all, text_codes
 from evaltools.imputation import MODEL_GROUPS, N_IMPUTATIONS, impute_dropouts, pooled_ci, tipping_point
@@ -178,7 +178,7 @@ def _coded(scores, participants, membership, pre_wave, post_wave) -> SimpleNames
         membership = group_membership(participants)
     st = status_codes(scores, pre_wave=pre_wave, post_wave=post_wave)
     groups, member_person, member_group = coded_members(membership, st.people)
-    grid = st.keys.merge(pd.DataFrame({"group": pd.Series(groups, dtype="str")}), how="cross")
+    grid = cell_grid(st.keys, groups)
     row, g = member_rows(st.person, member_person, member_group)
     cell = st.key[row].astype("int64") * len(groups) + g
     code, bounds = cell_codes(cell, st.person[row], len(grid))

@@ -54,30 +54,6 @@ ALL = "all"
 _NOBODY = CodedPeople([])
 
 
-def run_codes(values: pd.Series) -> np.ndarray:
-    """Integer codes of ``values``: equal values, equal codes; by default ``pd.factorize(values, use_na_sentinel=False)[0]``.
-
-    Only the first value of each run is hashed (a categorical gives its own
-    codes, whose order may differ from factorize's).
-
-    A long table repeats a value over consecutive rows (an instrument, a
-    person): comparing neighbours is cheaper than hashing every text, and a
-    value's first appearance always starts a run, so the codes are the same.
-
-    >>> run_codes(pd.Series(["b", "b", "a", None, None, "b"])).tolist()
-    [0, 0, 1, 2, 2, 0]
-    """
-    if isinstance(values.dtype, pd.CategoricalDtype):  # codes already (-1 for missing: its own code)
-        codes = values.cat.codes.to_numpy(dtype="int64")
-        return np.where(codes < 0, len(values.cat.categories), codes) if (codes < 0).any() else codes
-    v = values.to_numpy(dtype=object)
-    if len(v) == 0:
-        return np.zeros(0, dtype="int64")
-    starts = np.flatnonzero(np.r_[True, v[1:] != v[:-1]])
-    codes = pd.factorize(v[starts], use_na_sentinel=False)[0].astype("int64")
-    return np.repeat(codes, np.diff(np.r_[starts, len(v)]))
-
-
 def text_codes(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
     """Integer codes of ``column`` and the text each stands for: ``column.astype("str")`` factorised, hashed once.
 

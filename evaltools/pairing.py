@@ -10,8 +10,8 @@ so that the analyses that pair one scores table (:mod:`evaltools.change`,
 - :func:`paired_scores`: the pairs as a table, ``instrument, scale,
   participant_id, pre, post, diff``; :func:`pair_rows` their row positions,
   :func:`pair_values` their ``pre, post, diff``;
-- :func:`scale_keys`, :func:`first_scale_rows`, :func:`scale_key_index`,
-  :func:`scale_codes`: the instrument × scales of a table and the scale of each row;
+- :func:`scale_keys`, :func:`first_scale_rows`, :func:`scale_key_index`:
+  the instrument × scales of a table and the scale of each row;
   :func:`cell_grid`: scales × groups, the rows of a change table.
 
 Examples
@@ -34,7 +34,6 @@ import numpy as np
 import pandas as pd
 
 from evaltools.codes import factorize
-from evaltools.groups import run_codes
 
 #: The columns of :func:`paired_scores`.
 PAIR_COLUMNS = ["instrument", "scale", "participant_id", "pre", "post", "diff"]
@@ -165,16 +164,6 @@ def _first_rows(code: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """The positions where ``mask`` holds, the first of each ``code``."""
     rows = np.flatnonzero(mask)
     return rows[~pd.Index(code[rows]).duplicated()]
-
-
-def scale_codes(frame: pd.DataFrame) -> np.ndarray:
-    """One integer per ``instrument`` × ``scale`` of ``frame`` (0, 1, ... in order of first appearance).
-
-    >>> scale_codes(pd.DataFrame({"instrument": ["x", "x", "y", "x"], "scale": ["s", "t", "s", "s"]})).tolist()
-    [0, 1, 2, 0]
-    """
-    inst, scale = run_codes(frame["instrument"]), run_codes(frame["scale"])
-    return pd.factorize(inst * (scale.max(initial=0) + 1) + scale)[0].astype("int64")
 
 
 def scale_keys(scores: pd.DataFrame, instruments: Mapping | None, *, codes: ScoreCodes | None = None) -> pd.DataFrame:

@@ -230,17 +230,6 @@ def personal_kind(text) -> str | None:
     return None
 
 
-def personal_kinds(text: pd.Series) -> pd.Series:
-    """:func:`personal_kind` of every cell of a text column (NA where nothing personal), each value judged once.
-
-    >>> personal_kinds(pd.Series(["A1", "Jan Kowalski", None, "A1", "600 123 456"], dtype="str")).tolist()
-    [nan, 'name', nan, nan, 'phone']
-    """
-    positions, values = pd.factorize(text.to_numpy(dtype=object), use_na_sentinel=True)
-    kinds = np.array(personal_kinds_of(values) + [np.nan], dtype=object)[positions]
-    return pd.Series(kinds, index=text.index, dtype=object).where(lambda k: k.notna(), np.nan)
-
-
 def personal_kinds_of(values) -> list[str | None]:
     """:func:`personal_kind` of each of ``values`` (distinct texts), in their order.
 

@@ -468,19 +468,6 @@ def test_noncentral_t_ci_repeated_cells_solved_once_same_values():
     assert lo[0] != lo[5]  # same t, other df: another solve
 
 
-def test_run_codes_and_scale_codes_are_factorize():
-    from evaltools.groups import run_codes
-    from evaltools.pairing import scale_codes
-
-    rng = np.random.default_rng(12)
-    values = pd.Series(np.repeat(rng.choice(["a", "b", "c", None], size=200), rng.integers(1, 4, size=200)),
-                       dtype="str")
-    assert run_codes(values).tolist() == pd.factorize(values, use_na_sentinel=False)[0].tolist()
-    assert run_codes(values.iloc[:0]).tolist() == []
-    frame = pd.DataFrame({"instrument": ["x", "x", "y", "x", "y"], "scale": ["s", "t", "s", "s", "s"]})
-    assert scale_codes(frame).tolist() == frame.groupby(["instrument", "scale"], sort=False).ngroup().tolist()
-
-
 def _messy_scores(n_people, seed):
     """A long scores table with what pairing must handle: interleaved scales, repeats, gaps, other waves, NA."""
     rng = np.random.default_rng(seed)

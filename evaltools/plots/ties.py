@@ -328,7 +328,7 @@ def ego_slope_figure(ego: pd.DataFrame, *, measure: str = "size",
     hist.set_xlabel(t("ties.ego.change_xlabel", lang, first=code_label("wave", pre, lang),
                       second=code_label("wave", post, lang)))
     hist.set_ylabel(t("ties.ego.people", lang))
-    fig_w, fig_h = fig.get_size_inches()
+    fig_h = fig.get_figheight()
     fig.suptitle(t("ties.ego.title", lang, measure=label) + "\n" + t("ties.ego.n", lang, n=fmt_number(n, lang)),
                  fontsize=11, y=1 - 0.1 / fig_h, va="top")
     fig.supxlabel(t("ties.merged_note", lang, min_cell=min_cell), fontsize=8, style="italic", y=0.1 / fig_h,

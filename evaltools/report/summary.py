@@ -329,31 +329,21 @@ def _headline_html(summary: dict, lang: str) -> list[str]:
     change = summary.get("change")
     if change:
         parts.append(f"<h3>{e(t('report.index.change', lang))}</h3>")
-        rows = []
-        for r in change:
-            name = e(f"{r['title']} – {r['scale_title']}")
-            if r.get("suppressed"):
-                rows.append([name, number_text(r["n_pairs"], lang, 0)] + [e(t("report.hidden", lang))] * 3)
-                continue
+        def change_cells(r: dict) -> list[str]:
             ci = t("report.index.ci", lang, low=number_text(r.get("ci_low"), lang), high=number_text(r.get("ci_high"), lang))
             gci = t("report.index.ci", lang, low=number_text(r.get("g_av_ci_low"), lang),
                     high=number_text(r.get("g_av_ci_high"), lang))
-            ptxt = p_value_text(r.get("p_holm"), lang)
-            rows.append([name, number_text(r["n_pairs"], lang, 0), e(f"{number_text(r.get('mean_diff'), lang)} {ci}"),
-                         e(f"{number_text(r.get('g_av'), lang)} {gci}"), e(ptxt)])
+            return [e(f"{number_text(r.get('mean_diff'), lang)} {ci}"), e(f"{number_text(r.get('g_av'), lang)} {gci}"),
+                    e(p_value_text(r.get("p_holm"), lang))]
+
+        rows = _outcome_rows(change, change_cells, 3, lang)
         parts.append(html_table([t(f"report.index.{k}", lang) for k in ("outcome", "n_pairs", "mean_diff_ci", "g_av_ci",
                                                                     "p_holm")], rows, {1, 2, 3, 4}, css=TABLE_CLASS))
     rc = summary.get("reliable_change")
     if rc:
         parts.append(f"<h3>{e(t('report.index.reliable_change', lang))}</h3>")
-        rows = []
-        for r in rc:
-            name = e(f"{r['title']} – {r['scale_title']}")
-            if r.get("suppressed"):
-                rows.append([name, number_text(r["n_pairs"], lang, 0)] + [e(t("report.hidden", lang))] * 4)
-            else:
-                rows.append([name] + [number_text(r.get(k), lang, 0) for k in
-                                      ("n_pairs", "n_improved", "n_unchanged", "n_deteriorated", "n_recovered")])
+        rows = _outcome_rows(rc, lambda r: [number_text(r.get(k), lang, 0) for k in
+                                            ("n_improved", "n_unchanged", "n_deteriorated", "n_recovered")], 4, lang)
         parts.append(html_table([t("report.index.outcome", lang), t("report.index.n_pairs", lang)] +
                             [column_label(k, lang) for k in ("n_improved", "n_unchanged", "n_deteriorated",
                                                              "n_recovered")], rows, {1, 2, 3, 4, 5}, css=TABLE_CLASS))
@@ -372,6 +362,13 @@ def _headline_html(summary: dict, lang: str) -> list[str]:
     return [f"<div class='evaltools-scroll'>{p}</div>" if p.startswith("<table") else p for p in parts]
 
 
+
+
+def _outcome_rows(records: list[dict], cells, n_cells: int, lang: str) -> list[list[str]]:
+    """One row per outcome of the index: its name, its pairs, then ``cells(record)`` or "hidden" ``n_cells`` times."""
+    e = html.escape
+    return [[e(f"{r['title']} – {r['scale_title']}"), number_text(r["n_pairs"], lang, 0)]
+            + ([e(t("report.hidden", lang))] * n_cells if r.get("suppressed") else cells(r)) for r in records]
 
 
 def since_baseline_sentence(change: dict | None, lang: str) -> str:

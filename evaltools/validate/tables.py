@@ -14,7 +14,7 @@ from evaltools.errors import Phrase, Problem
 from evaltools.io import RawTable, code_choices, parse_column, year_out_of_range
 from evaltools.parsing import text_by_value
 from evaltools.labels import LANGS
-from evaltools.privacy import PESEL_CANDIDATE, holds_pesel, looks_personal, may_hold_pesel, personal_kinds_of
+from evaltools.privacy import holds_pesel, looks_personal, may_hold_pesel, personal_kinds_of
 from evaltools.schema import Column, Table
 
 #: At most this many problems of one kind are listed per column; the rest are counted.
@@ -201,8 +201,6 @@ def _check_pesel(raw: RawTable, frame: pd.DataFrame, texts: dict[str, pd.Series]
     for col, text in texts.items():
         positions, values = distinct[col]
         if not may_hold_pesel(values):  # most columns (codes, ids, dates) have no run of 10 digits: skip the regex
-            continue
-        if not any(PESEL_CANDIDATE.search(v) for v in values):
             continue
         pesel = [i for i, v in enumerate(values) if holds_pesel(v)]
         if not pesel:
@@ -394,8 +392,6 @@ def _check_keys(raw: RawTable, table: Table, typed: pd.DataFrame, problems: list
     if not (ordered[1:] == ordered[:-1]).any():  # no key twice (the usual case)
         return
     later = complete[pd.Series(numbers).duplicated(keep="first").to_numpy()]
-    if not len(later):
-        return
     rows = typed["_row"].to_numpy()
     first = pd.Series(rows[complete]).groupby(group[complete], sort=False).min()  # per key: its first row
     for i, position in enumerate(later):
